@@ -1,0 +1,252 @@
+package io.submissionrouter.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every setting of the router, under {@code submission.*} (environment: {@code SUBMISSION_*}).
+ * The names are the public contract (CONTRACT.md 1 and 5); additions are marked as such.
+ */
+@ConfigMapping(prefix = "submission")
+public interface SubmissionConfig {
+
+    /** Kafka topic names. */
+    Topics topics();
+
+    /** The {@code default} relay group: its two submission endpoints and how to talk to them. */
+    Smtp smtp();
+
+    /** Circuit breaker settings, one breaker per endpoint. */
+    Breaker breaker();
+
+    /** Retry policy for transient and throttled outcomes. */
+    Retry retry();
+
+    /** Validation limits for incoming jobs. */
+    Limits limits();
+
+    /** Attempt events on the attempts topic. */
+    Attempts attempts();
+
+    /** CloudEvents attributes of the records the router writes. */
+    @WithName("cloudevents")
+    CloudEvents cloudEvents();
+
+    /** Kafka consumer settings (addition to the contract). */
+    Consumer consumer();
+
+    /** Sender used for jobs without {@code from}; without it such jobs are {@code INVALID}. */
+    Optional<String> defaultFrom();
+
+    /** Right-hand side of every Message-ID: {@code <base32(sha256(jobId))@domain>}. */
+    @WithDefault("smtp-submission-router.invalid")
+    String messageIdDomain();
+
+    interface Topics {
+        /** Email jobs, one per record, key = jobId. */
+        @WithDefault("email.jobs")
+        String jobs();
+
+        /** One terminal result per job. */
+        @WithDefault("email.results")
+        String results();
+
+        /** One event per SMTP session tried. */
+        @WithDefault("email.attempts")
+        String attempts();
+
+        /** Original bytes of every INVALID, unreadable or exhausted job. */
+        @WithDefault("email.dlq")
+        String dlq();
+
+        /** Prefix of the retry tiers and waiting topics (durable retries: see README, "Roadmap"). */
+        @WithDefault("email.jobs.retry")
+        String retry();
+
+        /** Compacted operator commands. */
+        @WithDefault("email.control")
+        String control();
+
+        /** Compacted completed jobIds. */
+        @WithDefault("email.jobs.completed")
+        String idempotency();
+    }
+
+    interface Smtp {
+        /** The primary endpoint (port 587 unless set). {@code submission.smtp.primary.host} is required. */
+        EndpointSettings primary();
+
+        /** The fallback endpoint (the primary host, port 2525, unless set). */
+        EndpointSettings fallback();
+
+        /** AUTH user name; AUTH is used only when it is set. */
+        Optional<String> username();
+
+        /** AUTH password. */
+        Optional<String> password();
+
+        /** File holding the user name (Kubernetes Secret mount); re-read when it changes. Addition. */
+        Optional<String> usernameFile();
+
+        /** File holding the password (Kubernetes Secret mount); re-read when it changes. Addition. */
+        Optional<String> passwordFile();
+
+        /** {@code starttls} (default), {@code implicit} or {@code none} (needs {@code allow-plaintext}). */
+        @WithDefault("starttls")
+        TlsMode tls();
+
+        /** Allows {@code tls=none}: for a developer's laptop, never for production. */
+        @WithDefault("false")
+        boolean allowPlaintext();
+
+        /** PEM file of CA certificates to trust instead of the JVM's trust store. */
+        Optional<String> trustPem();
+
+        /** Verifies the server's host name against its certificate. Switch off only on a laptop. Addition. */
+        @WithDefault("true")
+        boolean verifyIdentity();
+
+        /** TCP connect timeout. */
+        @WithDefault("5s")
+        Duration connectTimeout();
+
+        /** Timeout of every reply except the one after the final dot. */
+        @WithDefault("30s")
+        Duration readTimeout();
+
+        /** Timeout of the reply after the final dot (RFC 5321 4.5.3.2.6 allows 10 minutes). */
+        @WithDefault("10m")
+        Duration dataTimeout();
+
+        /** Timeout of writes to the server. Addition. */
+        @WithDefault("30s")
+        Duration writeTimeout();
+
+        /** Name sent with EHLO; the local host name when unset. Addition. */
+        Optional<String> ehloName();
+    }
+
+    /** Settings of one endpoint; unset values fall back to the group's. */
+    interface EndpointSettings {
+        /** Host name or address. */
+        Optional<String> host();
+
+        /** Port. */
+        Optional<Integer> port();
+
+        /** TLS mode override. */
+        Optional<TlsMode> tls();
+
+        /** User name override. */
+        Optional<String> username();
+
+        /** Password override. */
+        Optional<String> password();
+
+        /** Trusted CA override. */
+        Optional<String> trustPem();
+    }
+
+    interface Breaker {
+        /** Calls considered (count-based sliding window). */
+        @WithDefault("10")
+        int window();
+
+        /** Share of failed calls in the window that opens the breaker. */
+        @WithDefault("0.5")
+        double failureRatio();
+
+        /** Time an open breaker waits before it lets a probe through. */
+        @WithDefault("30s")
+        Duration openDuration();
+
+        /** Calls let through while half-open. */
+        @WithDefault("1")
+        int halfOpenProbes();
+
+        /** Overrides for the primary's breaker. */
+        BreakerOverride primary();
+
+        /** Overrides for the fallback's breaker. */
+        BreakerOverride fallback();
+
+        /** How often idle half-open endpoints are probed (addition). */
+        @WithDefault("1s")
+        Duration probeInterval();
+    }
+
+    interface BreakerOverride {
+        /** Window override. */
+        Optional<Integer> window();
+
+        /** Failure ratio override. */
+        Optional<Double> failureRatio();
+
+        /** Open duration override. */
+        Optional<Duration> openDuration();
+
+        /** Half-open probes override. */
+        Optional<Integer> halfOpenProbes();
+    }
+
+    interface Retry {
+        /** Delay tiers: attempt n waits delays[min(n, last)]. */
+        @WithDefault("30s,2m,10m,30m,1h")
+        List<Duration> delays();
+
+        /** Transient and throttled outcomes allowed before {@code FAILED}. */
+        @WithDefault("5")
+        int maxAttempts();
+
+        /** A job's whole life; older jobs end {@code FAILED} with {@code EXPIRED}. */
+        @WithDefault("24h")
+        Duration maxAge();
+
+        /** Resend after an uncertain outcome (same Message-ID) instead of reporting {@code UNCERTAIN}. */
+        @WithDefault("true")
+        boolean resendUncertain();
+    }
+
+    interface Limits {
+        /** Recipients across to, cc and bcc. */
+        @WithDefault("100")
+        int maxRecipients();
+
+        /** Size of the encoded message in bytes. */
+        @WithDefault("10485760")
+        long maxMessageBytes();
+    }
+
+    interface Attempts {
+        /** Publish attempt events. */
+        @WithDefault("true")
+        boolean enabled();
+    }
+
+    interface CloudEvents {
+        /** {@code ce_source} of every record written. */
+        @WithDefault("smtp-submission-router")
+        String source();
+    }
+
+    interface Consumer {
+        /** Kafka consumer group of the router. */
+        @WithDefault("smtp-submission-router")
+        String groupId();
+
+        /** Records per poll. */
+        @WithDefault("50")
+        int maxPollRecords();
+
+        /**
+         * Kafka's {@code max.poll.interval.ms}. Jobs wait in place on the consumer thread while no endpoint
+         * admits them, so this must cover such a wait or the consumer is taken for dead (default 1 hour).
+         */
+        @WithDefault("3600000")
+        int maxPollIntervalMs();
+    }
+}

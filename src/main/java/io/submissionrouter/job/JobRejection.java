@@ -1,0 +1,31 @@
+package io.submissionrouter.job;
+
+/**
+ * Why a job is {@code INVALID}: a stable code (CONTRACT 3) and a message naming the field.
+ * Thrown by the validation steps; crosses into results as a value.
+ */
+public final class JobRejection extends Exception {
+
+    private final String code;
+
+    public JobRejection(String code, String message) {
+        super(message, null, false, false);
+        this.code = code;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    /** The codes the router emits. */
+    public static final String MALFORMED_JSON = "MALFORMED_JSON";
+    public static final String MISSING_FIELD = "MISSING_FIELD";
+    public static final String INVALID_FIELD = "INVALID_FIELD";
+    public static final String INVALID_ADDRESS = "INVALID_ADDRESS";
+    public static final String INVALID_HEADER = "INVALID_HEADER";
+    public static final String INVALID_ATTACHMENT = "INVALID_ATTACHMENT";
+    public static final String HEADER_INJECTION = "HEADER_INJECTION";
+    public static final String TOO_LARGE = "TOO_LARGE";
+    public static final String TOO_MANY_RECIPIENTS = "TOO_MANY_RECIPIENTS";
+    public static final String UNKNOWN_RELAY = "UNKNOWN_RELAY";
+}

@@ -1,0 +1,185 @@
+package io.submissionrouter.job;
+
+import jakarta.mail.internet.AddressException;
+import jakarta.mail.internet.ContentType;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.ParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** The checks of CONTRACT 2 on a parsed job; every rejection has a stable code and names the field. */
+public final class JobValidator {
+
+    private static final Pattern JOB_ID = Pattern.compile("[\\x21-\\x7E]{1,200}");
+    private static final Pattern RELAY = Pattern.compile("[a-z0-9]+");
+    private static final Pattern FIELD_NAME = Pattern.compile("[\\x21-\\x39\\x3B-\\x7E]+");
+    private static final Set<String> ROUTER_OWNED = Set.of("from", "to", "cc", "bcc", "reply-to", "subject", "date",
+            "message-id", "mime-version", "received", "return-path", "sender");
+
+    private final int maxRecipients;
+    private final Optional<String> defaultFrom;
+    private final Set<String> relays;
+
+    public JobValidator(int maxRecipients, Optional<String> defaultFrom, Set<String> relays) {
+        this.maxRecipients = maxRecipients;
+        this.defaultFrom = defaultFrom;
+        this.relays = relays;
+    }
+
+    public static boolean isValidJobId(String jobId) {
+        return jobId != null && JOB_ID.matcher(jobId).matches();
+    }
+
+    public ValidJob validate(EmailJob job) throws JobRejection {
+        if (job.jobId() == null) {
+            throw new JobRejection(JobRejection.MISSING_FIELD, "jobId is required");
+        }
+        if (!isValidJobId(job.jobId())) {
+            throw new JobRejection(JobRejection.INVALID_FIELD,
+                    "jobId must be 1 to 200 printable ASCII characters without spaces");
+        }
+        checkHeaderSafety(job);
+        String from = job.from() != null ? job.from() : defaultFrom.orElse(null);
+        if (from == null) {
+            throw new JobRejection(JobRejection.MISSING_FIELD, "from is required (no submission.default-from is set)");
+        }
+        if (job.subject() == null) {
+            throw new JobRejection(JobRejection.MISSING_FIELD, "subject is required");
+        }
+        if (job.text() == null && job.html() == null) {
+            throw new JobRejection(JobRejection.MISSING_FIELD, "at least one of text and html is required");
+        }
+        int count = job.to().size() + job.cc().size() + job.bcc().size();
+        if (count == 0) {
+            throw new JobRejection(JobRejection.MISSING_FIELD, "at least one recipient in to, cc or bcc is required");
+        }
+        if (count > maxRecipients) {
+            throw new JobRejection(JobRejection.TOO_MANY_RECIPIENTS, count
+                    + " recipients, more than submission.limits.max-recipients (" + maxRecipients + ")");
+        }
+        checkRelay(job.relay());
+        checkHeaders(job.headers());
+        checkAttachments(job.attachments());
+        return new ValidJob(job, address("from", from),
+                job.replyTo() == null ? null : address("replyTo", job.replyTo()),
+                addresses("to", job.to()), addresses("cc", job.cc()), addresses("bcc", job.bcc()));
+    }
+
+    /** No value that ends up in a header may carry CR or LF (header injection). */
+    private static void checkHeaderSafety(EmailJob job) throws JobRejection {
+        noLineBreak("from", job.from());
+        noLineBreak("replyTo", job.replyTo());
+        noLineBreak("subject", job.subject());
+        noLineBreaks("to", job.to());
+        noLineBreaks("cc", job.cc());
+        noLineBreaks("bcc", job.bcc());
+        for (Map.Entry<String, String> h : job.headers().entrySet()) {
+            noLineBreak("headers name", h.getKey());
+            noLineBreak("headers." + h.getKey(), h.getValue());
+        }
+        for (int i = 0; i < job.attachments().size(); i++) {
+            EmailJob.Attachment a = job.attachments().get(i);
+            if (a != null) {
+                noLineBreak("attachments[" + i + "].filename", a.filename());
+                noLineBreak("attachments[" + i + "].contentType", a.contentType());
+            }
+        }
+    }
+
+    private static void noLineBreaks(String field, List<String> values) throws JobRejection {
+        for (int i = 0; i < values.size(); i++) {
+            noLineBreak(field + "[" + i + "]", values.get(i));
+        }
+    }
+
+    private static void noLineBreak(String field, String value) throws JobRejection {
+        if (value != null && (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0)) {
+            throw new JobRejection(JobRejection.HEADER_INJECTION, field + " contains a CR or LF character");
+        }
+    }
+
+    private void checkRelay(String relay) throws JobRejection {
+        if (!RELAY.matcher(relay).matches()) {
+            throw new JobRejection(JobRejection.INVALID_FIELD, "relay must match [a-z0-9]+");
+        }
+        if (!relays.contains(relay)) {
+            throw new JobRejection(JobRejection.UNKNOWN_RELAY, "relay '" + relay + "' is not configured");
+        }
+    }
+
+    private static void checkHeaders(Map<String, String> headers) throws JobRejection {
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            String name = h.getKey();
+            if (!FIELD_NAME.matcher(name).matches()) {
+                throw new JobRejection(JobRejection.INVALID_HEADER, "headers: '" + name
+                        + "' is not a valid header field name (RFC 5322 3.6.8)");
+            }
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (ROUTER_OWNED.contains(lower) || lower.startsWith("content-")) {
+                throw new JobRejection(JobRejection.INVALID_HEADER, "headers: " + name + " is set by the router");
+            }
+            if (h.getValue() == null) {
+                throw new JobRejection(JobRejection.INVALID_HEADER, "headers." + name + " has no value");
+            }
+        }
+    }
+
+    private static void checkAttachments(List<EmailJob.Attachment> attachments) throws JobRejection {
+        for (int i = 0; i < attachments.size(); i++) {
+            EmailJob.Attachment a = attachments.get(i);
+            String field = "attachments[" + i + "]";
+            if (a == null || a.filename() == null || a.filename().isBlank()) {
+                throw new JobRejection(JobRejection.MISSING_FIELD, field + ".filename is required");
+            }
+            if (a.contentBase64() == null) {
+                throw new JobRejection(JobRejection.MISSING_FIELD, field + ".contentBase64 is required");
+            }
+            try {
+                Base64.getMimeDecoder().decode(a.contentBase64());
+            } catch (IllegalArgumentException e) {
+                throw new JobRejection(JobRejection.INVALID_ATTACHMENT, field + ".contentBase64 is not base64");
+            }
+            if (a.contentType() != null) {
+                try {
+                    new ContentType(a.contentType());
+                } catch (ParseException e) {
+                    throw new JobRejection(JobRejection.INVALID_ATTACHMENT, field + ".contentType is not a MIME type");
+                }
+            }
+        }
+    }
+
+    private static List<InternetAddress> addresses(String field, List<String> values) throws JobRejection {
+        List<InternetAddress> out = new ArrayList<>(values.size());
+        for (int i = 0; i < values.size(); i++) {
+            out.add(address(field + "[" + i + "]", values.get(i)));
+        }
+        return out;
+    }
+
+    /** Parses one mailbox strictly (RFC 822 syntax, Angus Mail), display name allowed. */
+    static InternetAddress address(String field, String value) throws JobRejection {
+        if (value == null || value.isBlank()) {
+            throw new JobRejection(JobRejection.INVALID_ADDRESS, field + " is empty");
+        }
+        try {
+            InternetAddress[] parsed = InternetAddress.parse(value, true);
+            if (parsed.length != 1 || parsed[0].isGroup()) {
+                throw new JobRejection(JobRejection.INVALID_ADDRESS, field + " must hold exactly one address");
+            }
+            parsed[0].validate();
+            if (parsed[0].getAddress().indexOf('@') < 1) {
+                throw new JobRejection(JobRejection.INVALID_ADDRESS, field + " has no domain");
+            }
+            return parsed[0];
+        } catch (AddressException e) {
+            throw new JobRejection(JobRejection.INVALID_ADDRESS, field + " is not a valid address: " + e.getMessage());
+        }
+    }
+}

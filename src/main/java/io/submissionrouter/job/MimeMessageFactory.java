@@ -1,0 +1,148 @@
+package io.submissionrouter.job;
+
+import io.submissionrouter.smtp.SubmissionMessage;
+import jakarta.activation.DataHandler;
+import jakarta.mail.Message;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeBodyPart;
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
+import jakarta.mail.internet.MimePart;
+import jakarta.mail.internet.MimeUtility;
+import jakarta.mail.util.ByteArrayDataSource;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UnsupportedEncodingException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Builds the MIME message of a validated job: text and html as multipart/alternative, attachments around
+ * it as multipart/mixed, UTF-8 everywhere (RFC 2047 headers, RFC 2231 file names), the router's Date and
+ * Message-ID, and no Bcc header (Bcc recipients are on the envelope only).
+ */
+public final class MimeMessageFactory {
+
+    private static final String UTF_8 = StandardCharsets.UTF_8.name();
+    private final Session session;
+
+    public MimeMessageFactory() {
+        Properties props = new Properties();
+        props.put("mail.mime.encodeparameters", "true");
+        props.put("mail.mime.splitlongparameters", "true");
+        this.session = Session.getInstance(props);
+    }
+
+    public SubmissionMessage create(ValidJob valid, String messageId, long maxBytes)
+            throws JobRejection, MessagingException {
+        EmailJob job = valid.job();
+        SubmissionMessage m = new SubmissionMessage(session, messageId);
+        m.setFrom(valid.from());
+        if (valid.replyTo() != null) {
+            m.setReplyTo(new InternetAddress[] {valid.replyTo()});
+        }
+        setRecipients(m, Message.RecipientType.TO, valid.to());
+        setRecipients(m, Message.RecipientType.CC, valid.cc());
+        m.setSubject(job.subject(), UTF_8);
+        m.setSentDate(new Date());
+        for (Map.Entry<String, String> h : job.headers().entrySet()) {
+            m.setHeader(h.getKey(), encodeHeader(h.getKey(), h.getValue()));
+        }
+        if (job.attachments().isEmpty()) {
+            fillBody(m, job);
+        } else {
+            MimeMultipart mixed = new MimeMultipart("mixed");
+            MimeBodyPart body = new MimeBodyPart();
+            fillBody(body, job);
+            mixed.addBodyPart(body);
+            for (EmailJob.Attachment a : job.attachments()) {
+                mixed.addBodyPart(attachment(a));
+            }
+            m.setContent(mixed);
+        }
+        m.saveChanges();
+        m.envelope(valid.recipients());
+        long size = encodedSize(m);
+        if (size > maxBytes) {
+            throw new JobRejection(JobRejection.TOO_LARGE,
+                    "the encoded message is " + size + " bytes, more than submission.limits.max-message-bytes ("
+                            + maxBytes + ")");
+        }
+        return m;
+    }
+
+    private static void setRecipients(MimeMessage m, Message.RecipientType type, List<InternetAddress> list)
+            throws MessagingException {
+        if (!list.isEmpty()) {
+            m.setRecipients(type, list.toArray(InternetAddress[]::new));
+        }
+    }
+
+    /** text and html as multipart/alternative (plain first, as RFC 2046 orders them), or the one given. */
+    private static void fillBody(MimePart part, EmailJob job) throws MessagingException {
+        if (job.text() != null && job.html() != null) {
+            MimeMultipart alternative = new MimeMultipart("alternative");
+            alternative.addBodyPart(textPart(job.text(), "plain"));
+            alternative.addBodyPart(textPart(job.html(), "html"));
+            part.setContent(alternative);
+        } else if (job.html() != null) {
+            part.setText(job.html(), UTF_8, "html");
+        } else {
+            part.setText(job.text(), UTF_8, "plain");
+        }
+    }
+
+    private static MimeBodyPart textPart(String text, String subtype) throws MessagingException {
+        MimeBodyPart part = new MimeBodyPart();
+        part.setText(text, UTF_8, subtype);
+        return part;
+    }
+
+    private static MimeBodyPart attachment(EmailJob.Attachment a) throws MessagingException {
+        MimeBodyPart part = new MimeBodyPart();
+        byte[] bytes = Base64.getMimeDecoder().decode(a.contentBase64());
+        String type = a.contentType() == null ? "application/octet-stream" : a.contentType();
+        part.setDataHandler(new DataHandler(new ByteArrayDataSource(bytes, type)));
+        part.setFileName(a.filename());
+        part.setDisposition(MimeBodyPart.ATTACHMENT);
+        return part;
+    }
+
+    private static String encodeHeader(String name, String value) throws MessagingException {
+        try {
+            return MimeUtility.fold(name.length() + 2, MimeUtility.encodeText(value, UTF_8, null));
+        } catch (UnsupportedEncodingException e) {
+            throw new MessagingException("UTF-8 is not supported", e);
+        }
+    }
+
+    private static long encodedSize(MimeMessage m) throws MessagingException {
+        CountingStream counter = new CountingStream();
+        try {
+            m.writeTo(counter);
+        } catch (IOException e) {
+            throw new MessagingException("could not encode the message", e);
+        }
+        return counter.count;
+    }
+
+    private static final class CountingStream extends OutputStream {
+        long count;
+
+        @Override
+        public void write(int b) {
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            count += len;
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.submissionrouter.ops;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
+import org.apache.camel.ServiceStatus;
+import org.apache.camel.component.kafka.KafkaConsumer;
+import org.apache.camel.component.kafka.TaskHealthState;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+/**
+ * Readiness (CONTRACT 7): the router is started and its Kafka consumer is connected and polling.
+ * SMTP plays no part: a provider outage must not take every replica out of service.
+ */
+@Readiness
+@ApplicationScoped
+public class KafkaConsumerReadiness implements HealthCheck {
+
+    static final String INTAKE_ROUTE = "intake";
+
+    private final CamelContext camel;
+
+    public KafkaConsumerReadiness(CamelContext camel) {
+        this.camel = camel;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        HealthCheckResponseBuilder builder = HealthCheckResponse.named("kafka-consumer");
+        Route route = camel.getRoute(INTAKE_ROUTE);
+        ServiceStatus status = camel.getRouteController().getRouteStatus(INTAKE_ROUTE);
+        if (route == null || status != ServiceStatus.Started || !(route.getConsumer() instanceof KafkaConsumer consumer)) {
+            return builder.down().withData("route", String.valueOf(status)).build();
+        }
+        boolean ready = !consumer.healthStates().isEmpty();
+        for (TaskHealthState state : consumer.healthStates()) {
+            ready &= state.isReady();
+            builder.withData(state.getClientId() == null ? "consumer" : state.getClientId(), state.buildStateMessage());
+        }
+        return builder.status(ready).build();
+    }
+}

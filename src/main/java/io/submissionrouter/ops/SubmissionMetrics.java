@@ -1,0 +1,69 @@
+package io.submissionrouter.ops;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.submissionrouter.results.Status;
+import io.submissionrouter.routing.RelayGroups;
+import io.submissionrouter.routing.SubmissionEndpoint;
+import io.submissionrouter.smtp.OutcomeClass;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.Locale;
+
+/** The metrics of CONTRACT 7, registered with Quarkus's Micrometer registry (Prometheus at /q/metrics). */
+@ApplicationScoped
+public class SubmissionMetrics {
+
+    private final MeterRegistry registry;
+
+    public SubmissionMetrics(MeterRegistry registry, RelayGroups groups) {
+        this.registry = registry;
+        for (SubmissionEndpoint e : groups.all()) {
+            Gauge.builder("submission.breaker.state", e.breaker(), b -> b.stateCode())
+                    .description("Breaker state per endpoint: 0 closed, 1 half-open, 2 open, 3 suspended")
+                    .tags("relay", e.relay(), "endpoint", e.name())
+                    .register(registry);
+            for (OutcomeClass o : OutcomeClass.values()) {
+                attemptCounter(e.relay(), e.name(), o);
+            }
+            sendTimer(e.relay(), e.name());
+        }
+        for (String relay : groups.names()) {
+            for (Status s : Status.values()) {
+                jobCounter(relay, s);
+            }
+        }
+    }
+
+    /** {@code submission_jobs_total{relay,status}}: one per terminal result. */
+    public void job(String relay, Status status) {
+        jobCounter(relay == null ? "unknown" : relay, status).increment();
+    }
+
+    /** {@code submission_smtp_attempts_total{relay,endpoint,outcome}} and {@code submission_smtp_send_seconds}. */
+    public void attempt(String relay, String endpoint, OutcomeClass outcome, long millis) {
+        attemptCounter(relay, endpoint, outcome).increment();
+        if (outcome != OutcomeClass.SKIPPED_OPEN) {
+            sendTimer(relay, endpoint).record(Duration.ofMillis(millis));
+        }
+    }
+
+    private Counter jobCounter(String relay, Status status) {
+        return Counter.builder("submission.jobs").description("Jobs by terminal status")
+                .tags("relay", relay, "status", status.name()).register(registry);
+    }
+
+    private Counter attemptCounter(String relay, String endpoint, OutcomeClass outcome) {
+        return Counter.builder("submission.smtp.attempts").description("SMTP sessions by outcome class")
+                .tags("relay", relay, "endpoint", endpoint, "outcome", outcome.name().toLowerCase(Locale.ROOT))
+                .register(registry);
+    }
+
+    private Timer sendTimer(String relay, String endpoint) {
+        return Timer.builder("submission.smtp.send").description("Duration of SMTP sessions")
+                .tags("relay", relay, "endpoint", endpoint).publishPercentileHistogram()
+                .register(registry);
+    }
+}

@@ -1,0 +1,28 @@
+package io.submissionrouter.results;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.submissionrouter.smtp.RecipientReply;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** The one terminal result of a job on the results topic (CONTRACT 3). */
+@JsonInclude(JsonInclude.Include.ALWAYS)
+public record DeliveryResult(
+        String jobId,
+        Status status,
+        String relay,
+        EndpointRef endpoint,
+        Integer smtpCode,
+        String smtpEnhancedCode,
+        String smtpReply,
+        String messageId,
+        int attempts,
+        boolean possibleDuplicate,
+        List<String> acceptedRecipients,
+        List<RecipientReply> rejectedRecipients,
+        ErrorInfo error,
+        Map<String, String> metadata,
+        Instant receivedAt,
+        Instant completedAt) {
+}

@@ -1,0 +1,72 @@
+package io.submissionrouter.results;
+
+import io.submissionrouter.ops.SubmissionMetrics;
+import io.submissionrouter.routing.Delivery;
+import io.submissionrouter.smtp.SmtpOutcome;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.apache.camel.Exchange;
+import org.jboss.logging.Logger;
+
+/**
+ * Turns a finished {@link Delivery} into its {@link DeliveryResult}, counts it and logs one line per job.
+ * Sets the exchange properties the results route branches on: {@value #RESULT} (absent when no jobId
+ * could be read) and {@value #DEAD_LETTER} (INVALID and FAILED jobs go to the dead-letter topic).
+ */
+@ApplicationScoped
+@Named("deliveryResults")
+public class DeliveryResults {
+
+    public static final String RESULT = "result";
+    public static final String DEAD_LETTER = "deadLetter";
+    private static final Logger LOG = Logger.getLogger(DeliveryResults.class);
+
+    private final SubmissionMetrics metrics;
+
+    public DeliveryResults(SubmissionMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    public void complete(Exchange exchange) {
+        Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+        if (d.status() == null) {
+            throw new IllegalStateException("job " + d.jobId() + " left the router without a status");
+        }
+        Instant now = Instant.now();
+        DeliveryResult result = d.jobId() == null ? null : resultOf(d, now);
+        if (result != null) {
+            exchange.setProperty(RESULT, result);
+        } else {
+            exchange.removeProperty(RESULT);
+        }
+        exchange.setProperty(DEAD_LETTER, d.status() == Status.INVALID || d.status() == Status.FAILED);
+        metrics.job(d.relay(), d.status());
+        LOG.infof("job=%s status=%s endpoint=%s attempts=%d durationMs=%d%s", d.jobId(), d.status(),
+                d.lastEndpoint() == null ? "-" : d.lastEndpoint().name(), d.sessions(),
+                Duration.between(d.receivedAt(), now).toMillis(),
+                d.error() == null ? "" : " error=" + d.error().code());
+    }
+
+    /** An unexpected failure while the job was processed: it ends FAILED and goes to the dead-letter topic. */
+    public void failInternally(Exchange exchange) {
+        Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        LOG.errorf(cause, "job %s failed inside the router", d.jobId());
+        d.failInternally(cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage());
+    }
+
+    static DeliveryResult resultOf(Delivery d, Instant completedAt) {
+        SmtpOutcome o = d.decisive();
+        boolean replied = o != null && o.reply() != null;
+        return new DeliveryResult(d.jobId(), d.status(), d.relay(), d.lastEndpoint(),
+                replied ? o.reply().code() : null, replied ? o.reply().enhancedCode() : null,
+                replied ? o.reply().text() : null,
+                d.message() == null ? null : d.message().messageId(),
+                d.sessions(), d.possibleDuplicate(),
+                List.copyOf(d.accepted()), List.copyOf(d.rejected()), d.error(), d.metadata(),
+                d.receivedAt(), completedAt);
+    }
+}

@@ -1,0 +1,29 @@
+package io.submissionrouter.results;
+
+import io.submissionrouter.routing.DeliveryWaits;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+
+/**
+ * Tells a failure of the job apart from a failure of the infrastructure. A job fault (a bug met by one
+ * job) must not stall the partition: the job ends FAILED in the dead-letter topic. Kafka being
+ * unreachable, or the consumer shutting down, must not lose the job: the record stays uncommitted and is
+ * consumed again.
+ */
+@ApplicationScoped
+@Named("failureTriage")
+public class FailureTriage {
+
+    public boolean isJobFault(Exchange exchange) {
+        Throwable t = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        for (int depth = 0; t != null && depth < 10; depth++) {
+            if (t instanceof InterruptedException || t instanceof DeliveryWaits.DeliveryInterruptedException
+                    || t.getClass().getName().startsWith("org.apache.kafka.")) {
+                return false;
+            }
+            t = t.getCause();
+        }
+        return true;
+    }
+}

@@ -1,0 +1,95 @@
+package io.submissionrouter.results;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.routing.Delivery;
+import io.submissionrouter.routing.SourceRecord;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.component.kafka.KafkaConstants;
+
+/**
+ * Shapes the records the router writes: body and key, CloudEvents headers in Kafka binary mode for results
+ * and attempt events (CONTRACT 3), and the dead-letter headers around the original bytes (CONTRACT 4).
+ * The routes clear every header before calling it, so nothing from the input leaks into an output record.
+ */
+@ApplicationScoped
+@Named("kafkaRecords")
+public class KafkaRecords {
+
+    static final String ATTEMPT_TYPE = "email.submission.attempt";
+
+    private final ObjectMapper mapper;
+    private final String source;
+    private final boolean attemptsEnabled;
+
+    public KafkaRecords(ObjectMapper mapper, SubmissionConfig config) {
+        this.mapper = mapper;
+        this.source = config.cloudEvents().source();
+        this.attemptsEnabled = config.attempts().enabled();
+    }
+
+    /** The job's result, keyed by jobId. */
+    public void result(Exchange exchange) throws JsonProcessingException {
+        DeliveryResult result = exchange.getProperty(DeliveryResults.RESULT, DeliveryResult.class);
+        Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+        cloudEvent(exchange.getIn(), result.jobId(), result.status().cloudEventType(), result.completedAt(),
+                d.source().traceparent());
+        exchange.getIn().setBody(mapper.writeValueAsBytes(result));
+    }
+
+    /** The attempt events gathered since the last call; empty when {@code submission.attempts.enabled=false}. */
+    public List<AttemptEvent> drainAttempts(Exchange exchange) {
+        List<AttemptEvent> events = exchange.getProperty(Delivery.PROPERTY, Delivery.class).drainAttempts();
+        return attemptsEnabled ? events : List.of();
+    }
+
+    /** One attempt event (the body, inside the split over a job's new events), keyed by jobId. */
+    public void attempt(Exchange exchange) throws JsonProcessingException {
+        AttemptEvent event = exchange.getIn().getBody(AttemptEvent.class);
+        Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+        cloudEvent(exchange.getIn(), event.jobId(), ATTEMPT_TYPE, event.at(), d.source().traceparent());
+        exchange.getIn().setBody(mapper.writeValueAsBytes(event));
+    }
+
+    /** The original record, byte for byte, with why it is dead and where it came from. */
+    public void deadLetter(Exchange exchange) {
+        Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+        SourceRecord s = d.source();
+        Message m = exchange.getIn();
+        m.setBody(s.value() == null ? new byte[0] : s.value());
+        if (s.key() != null) {
+            m.setHeader(KafkaConstants.KEY, s.key());
+        }
+        m.setHeader("error.code", d.error().code());
+        m.setHeader("error.message", d.error().message());
+        m.setHeader("attempts", String.valueOf(d.sessions()));
+        m.setHeader("source.topic", s.topic());
+        m.setHeader("source.partition", String.valueOf(s.partition()));
+        m.setHeader("source.offset", String.valueOf(s.offset()));
+        if (d.jobId() != null) {
+            m.setHeader("jobId", d.jobId());
+        }
+    }
+
+    private void cloudEvent(Message m, String jobId, String type, Instant time, String traceparent) {
+        m.setHeader(KafkaConstants.KEY, jobId.getBytes(StandardCharsets.UTF_8));
+        m.setHeader("ce_specversion", "1.0");
+        m.setHeader("ce_id", UUID.randomUUID().toString());
+        m.setHeader("ce_source", source);
+        m.setHeader("ce_type", type);
+        m.setHeader("ce_subject", jobId);
+        m.setHeader("ce_time", time.toString());
+        m.setHeader("content-type", "application/json");
+        if (traceparent != null) {
+            m.setHeader("traceparent", traceparent);
+        }
+    }
+}

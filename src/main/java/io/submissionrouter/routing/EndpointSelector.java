@@ -1,0 +1,54 @@
+package io.submissionrouter.routing;
+
+import io.submissionrouter.ops.SubmissionMetrics;
+import io.submissionrouter.smtp.OutcomeClass;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import java.time.Instant;
+import org.apache.camel.Exchange;
+
+/**
+ * The content-based router's decision: the job's relay group, then the first of its endpoints, in order,
+ * not yet tried in this pass whose breaker grants permission. Asking is what lets an open breaker move
+ * to half-open; an endpoint whose breaker refuses is skipped at once, without waiting on it.
+ */
+@ApplicationScoped
+@Named("endpointSelector")
+public class EndpointSelector {
+
+    /** Exchange property naming the chosen endpoint, or {@value #NONE}. */
+    public static final String ENDPOINT = "endpoint";
+    public static final String NONE = "none";
+    /** Exchange property mirroring {@link Delivery#next()} for the routes. */
+    public static final String NEXT = "next";
+
+    private final RelayGroups groups;
+    private final SubmissionMetrics metrics;
+
+    public EndpointSelector(RelayGroups groups, SubmissionMetrics metrics) {
+        this.groups = groups;
+        this.metrics = metrics;
+    }
+
+    public void choose(Exchange exchange) {
+        Delivery delivery = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+        exchange.setProperty(ENDPOINT, choose(delivery, Instant.now()));
+        exchange.setProperty(NEXT, delivery.next().wireName());
+    }
+
+    String choose(Delivery delivery, Instant now) {
+        for (SubmissionEndpoint endpoint : groups.group(delivery.relay())) {
+            if (delivery.wasTried(endpoint.name())) {
+                continue;
+            }
+            if (endpoint.breaker().tryAcquirePermission()) {
+                return endpoint.name();
+            }
+            if (delivery.skipped(endpoint, now)) {
+                metrics.attempt(endpoint.relay(), endpoint.name(), OutcomeClass.SKIPPED_OPEN, 0);
+            }
+        }
+        delivery.noEndpointAdmits();
+        return NONE;
+    }
+}

@@ -1,0 +1,102 @@
+package io.submissionrouter.routing;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.job.EmailJob;
+import io.submissionrouter.job.JobReader;
+import io.submissionrouter.job.JobRejection;
+import io.submissionrouter.job.JobValidator;
+import io.submissionrouter.job.MessageIds;
+import io.submissionrouter.job.MimeMessageFactory;
+import io.submissionrouter.job.ValidJob;
+import io.submissionrouter.smtp.SubmissionMessage;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import jakarta.mail.MessagingException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
+
+/**
+ * Intake: reads a jobs-topic record, validates it and builds its MIME message. Every record leaves as a
+ * {@link Delivery}, valid or {@code INVALID}; nothing a producer sends can make this step throw.
+ */
+@ApplicationScoped
+@Named("jobIntake")
+public class JobIntake {
+
+    /** Exchange property holding the record's offset commit, saved before headers are cleared. */
+    public static final String COMMIT = "kafkaCommit";
+
+    private final JobReader reader;
+    private final JobValidator validator;
+    private final MimeMessageFactory mime = new MimeMessageFactory();
+    private final SubmissionConfig config;
+
+    public JobIntake(ObjectMapper mapper, SubmissionConfig config, RelayGroups groups) {
+        this.reader = new JobReader(mapper);
+        this.validator = new JobValidator(config.limits().maxRecipients(), config.defaultFrom(), groups.names());
+        this.config = config;
+    }
+
+    public void read(Exchange exchange) {
+        Message in = exchange.getIn();
+        exchange.setProperty(COMMIT, in.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class));
+        SourceRecord source = source(in);
+        Delivery delivery = deliveryOf(source, Instant.now());
+        exchange.setProperty(Delivery.PROPERTY, delivery);
+        exchange.setProperty("verdict", delivery.status() == null ? "valid" : "invalid");
+        exchange.setProperty(EndpointSelector.NEXT, delivery.next().wireName());
+    }
+
+    /** Reads, validates and builds the message; any failure becomes an INVALID delivery. */
+    Delivery deliveryOf(SourceRecord source, Instant now) {
+        EmailJob job = null;
+        try {
+            job = reader.read(source.value());
+            ValidJob valid = validator.validate(job);
+            SubmissionMessage message = mime.create(valid,
+                    MessageIds.of(job.jobId(), config.messageIdDomain()), config.limits().maxMessageBytes());
+            return Delivery.of(source, now, valid, message);
+        } catch (JobRejection rejection) {
+            return invalid(source, now, job, rejection);
+        } catch (MessagingException | RuntimeException e) {
+            return invalid(source, now, job, new JobRejection(JobRejection.INVALID_FIELD,
+                    "the message cannot be built: " + e.getMessage()));
+        }
+    }
+
+    private Delivery invalid(SourceRecord source, Instant now, EmailJob job, JobRejection rejection) {
+        String jobId = job != null && JobValidator.isValidJobId(job.jobId())
+                ? job.jobId() : reader.salvageJobId(source.value(), source.key());
+        return Delivery.invalid(source, now, jobId, job == null ? null : job.relay(),
+                job == null ? null : job.metadata(), rejection);
+    }
+
+    private static SourceRecord source(Message in) {
+        Long timestamp = in.getHeader(KafkaConstants.TIMESTAMP, Long.class);
+        return new SourceRecord(
+                in.getHeader(KafkaConstants.TOPIC, String.class),
+                in.getHeader(KafkaConstants.PARTITION, 0, Integer.class),
+                in.getHeader(KafkaConstants.OFFSET, -1L, Long.class),
+                timestamp == null ? Instant.now() : Instant.ofEpochMilli(timestamp),
+                bytes(in.getHeader(KafkaConstants.KEY)),
+                in.getBody(byte[].class),
+                text(in.getHeader("traceparent")));
+    }
+
+    private static byte[] bytes(Object value) {
+        if (value == null) {
+            return null;
+        }
+        return value instanceof byte[] b ? b : value.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(Object value) {
+        byte[] b = bytes(value);
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,72 @@
+package io.submissionrouter.routing;
+
+import io.submissionrouter.config.EndpointSpecs;
+import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.smtp.EndpointSpec;
+import io.submissionrouter.smtp.SmtpSubmitter;
+import io.submissionrouter.smtp.SubmissionMailSender;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Named;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/** The relay groups and their endpoints, in the order the router asks them (primary, then fallback). */
+@ApplicationScoped
+public class RelayGroups {
+
+    private static final Logger LOG = Logger.getLogger(RelayGroups.class);
+
+    private final Map<String, List<SubmissionEndpoint>> groups;
+
+    public RelayGroups(SubmissionConfig config) {
+        List<SubmissionEndpoint> endpoints = new ArrayList<>();
+        for (EndpointSpec spec : EndpointSpecs.defaultGroup(config)) {
+            SubmissionConfig.BreakerOverride o = spec.name().equals("primary")
+                    ? config.breaker().primary() : config.breaker().fallback();
+            SubmissionConfig.Breaker b = config.breaker();
+            EndpointBreaker breaker = new EndpointBreaker(spec.label(), o.window().orElse(b.window()),
+                    o.failureRatio().orElse(b.failureRatio()), o.openDuration().orElse(b.openDuration()),
+                    o.halfOpenProbes().orElse(b.halfOpenProbes()));
+            breaker.onStateTransition(t -> LOG.infof("breaker %s %s:%d %s", spec.label(), spec.host(), spec.port(), t));
+            SmtpSubmitter submitter = new SmtpSubmitter(spec);
+            endpoints.add(new SubmissionEndpoint(spec, submitter, new SubmissionMailSender(submitter), breaker));
+        }
+        this.groups = Map.of(EndpointSpecs.DEFAULT_RELAY, List.copyOf(endpoints));
+    }
+
+    public Set<String> names() {
+        return groups.keySet();
+    }
+
+    /** The endpoints of a group in order; empty for an unknown group. */
+    public List<SubmissionEndpoint> group(String relay) {
+        return groups.getOrDefault(relay, List.of());
+    }
+
+    public List<SubmissionEndpoint> all() {
+        return groups.values().stream().flatMap(List::stream).toList();
+    }
+
+    public SubmissionEndpoint endpoint(String relay, String name) {
+        return group(relay).stream().filter(e -> e.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no endpoint " + relay + "/" + name));
+    }
+
+    /** camel-mail sender of the default group's primary ({@code javaMailSender=#primaryMailSender}). */
+    @Produces
+    @Named("primaryMailSender")
+    SubmissionMailSender primaryMailSender() {
+        return endpoint(EndpointSpecs.DEFAULT_RELAY, "primary").mailSender();
+    }
+
+    /** camel-mail sender of the default group's fallback ({@code javaMailSender=#fallbackMailSender}). */
+    @Produces
+    @Named("fallbackMailSender")
+    SubmissionMailSender fallbackMailSender() {
+        return endpoint(EndpointSpecs.DEFAULT_RELAY, "fallback").mailSender();
+    }
+}

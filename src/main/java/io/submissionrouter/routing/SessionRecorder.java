@@ -1,0 +1,65 @@
+package io.submissionrouter.routing;
+
+import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.ops.SubmissionMetrics;
+import io.submissionrouter.smtp.OutcomeClass;
+import io.submissionrouter.smtp.SmtpOutcome;
+import io.submissionrouter.smtp.SubmissionMessage;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import java.time.Instant;
+import org.apache.camel.Exchange;
+import org.jboss.logging.Logger;
+
+/**
+ * After camel-mail ran a session: feeds its classified outcome to the endpoint's breaker and the metrics,
+ * and lets the {@link Delivery} decide what comes next (exchange property {@code next}).
+ */
+@ApplicationScoped
+@Named("sessionRecorder")
+public class SessionRecorder {
+
+    private static final Logger LOG = Logger.getLogger(SessionRecorder.class);
+
+    private final RelayGroups groups;
+    private final SubmissionMetrics metrics;
+    private final SubmissionConfig.Retry retry;
+
+    public SessionRecorder(RelayGroups groups, SubmissionMetrics metrics, SubmissionConfig config) {
+        this.groups = groups;
+        this.metrics = metrics;
+        this.retry = config.retry();
+    }
+
+    /** The body camel-mail sends: the job's MIME message, addressed to the recipients still pending. */
+    public SubmissionMessage message(Exchange exchange) {
+        return exchange.getProperty(Delivery.PROPERTY, Delivery.class).message();
+    }
+
+    public void record(Exchange exchange) {
+        Delivery delivery = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+        SubmissionEndpoint endpoint = groups.endpoint(delivery.relay(),
+                exchange.getProperty(EndpointSelector.ENDPOINT, String.class));
+        SubmissionMessage message = delivery.message();
+        SmtpOutcome outcome = message.outcome();
+        if (outcome == null) {
+            throw new IllegalStateException("camel-mail returned without running a session");
+        }
+        message.outcome(null);
+        endpoint.breaker().record(outcome);
+        metrics.attempt(endpoint.relay(), endpoint.name(), outcome.outcome(), outcome.durationMillis());
+        if (outcome.outcome() == OutcomeClass.CONFIG_ERROR) {
+            LOG.errorf("AUTH refused by %s (%s:%d): %s. Check submission.smtp.username and submission.smtp.password "
+                    + "(or their files); the endpoint's breaker stays open for growing periods until this is fixed",
+                    endpoint.spec().label(), endpoint.spec().host(), endpoint.spec().port(),
+                    outcome.reply() == null ? outcome.detail() : outcome.reply().text());
+        } else if (outcome.outcome().endpointFailed()) {
+            LOG.warnf("endpoint %s (%s:%d) failed at %s for job %s: %s; trying the next endpoint",
+                    endpoint.spec().label(), endpoint.spec().host(), endpoint.spec().port(),
+                    outcome.step().wireName(), delivery.jobId(),
+                    outcome.reply() == null ? outcome.detail() : outcome.reply().text());
+        }
+        delivery.apply(endpoint, outcome, retry.maxAttempts(), retry.resendUncertain(), Instant.now());
+        exchange.setProperty(EndpointSelector.NEXT, delivery.next().wireName());
+    }
+}

@@ -1,0 +1,18 @@
+package io.submissionrouter.routing;
+
+import io.submissionrouter.smtp.EndpointSpec;
+import io.submissionrouter.smtp.SmtpSubmitter;
+import io.submissionrouter.smtp.SubmissionMailSender;
+
+/** One endpoint of a relay group: where it is, how to talk to it, and its breaker. */
+public record SubmissionEndpoint(EndpointSpec spec, SmtpSubmitter submitter, SubmissionMailSender mailSender,
+        EndpointBreaker breaker) {
+
+    public String relay() {
+        return spec.relay();
+    }
+
+    public String name() {
+        return spec.name();
+    }
+}

@@ -1,0 +1,36 @@
+package io.submissionrouter.smtp;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** One SMTP reply line as the server sent it: code, optional enhanced status code (RFC 3463), text. */
+public record SmtpReply(int code, String enhancedCode, String text) {
+
+    private static final Pattern REPLY = Pattern.compile("^\\s*([2-5]\\d\\d)[ -]?(?:([245]\\.\\d{1,3}\\.\\d{1,3})\\s)?(.*)$",
+            Pattern.DOTALL);
+
+    /** Parses a reply line such as {@code 250 2.0.0 Ok: queued}; null when the text carries no reply code. */
+    public static SmtpReply parse(String line) {
+        if (line == null) {
+            return null;
+        }
+        Matcher m = REPLY.matcher(line.strip());
+        if (!m.matches()) {
+            return null;
+        }
+        return new SmtpReply(Integer.parseInt(m.group(1)), m.group(2), line.strip());
+    }
+
+    public boolean positive() {
+        return code >= 200 && code < 400;
+    }
+
+    public boolean transientFailure() {
+        return code >= 400 && code < 500;
+    }
+
+    /** 421 (service closing) or a 4.7.x enhanced code: the server asks the client to slow down. */
+    public boolean throttling() {
+        return code == 421 || (transientFailure() && enhancedCode != null && enhancedCode.startsWith("4.7."));
+    }
+}

@@ -1,0 +1,49 @@
+package io.submissionrouter.smtp;
+
+import jakarta.mail.Session;
+import java.util.Properties;
+
+/** Builds the Angus Mail {@link Session} of an endpoint: TLS policy, timeouts, timeouts. */
+public final class SmtpSessions {
+
+    private SmtpSessions() {
+    }
+
+    public static Session create(EndpointSpec spec) {
+        Properties p = new Properties();
+        String protocol = "smtp";
+        p.put("mail.transport.protocol", protocol);
+        p.put("mail.smtp.host", spec.host());
+        p.put("mail.smtp.port", String.valueOf(spec.port()));
+        p.put("mail.smtp.connectiontimeout", millis(spec.connectTimeout().toMillis()));
+        p.put("mail.smtp.timeout", millis(spec.readTimeout().toMillis()));
+        p.put("mail.smtp.writetimeout", millis(spec.writeTimeout().toMillis()));
+        p.put(TrackingSmtpTransport.DATA_TIMEOUT, millis(spec.dataTimeout().toMillis()));
+        p.put("mail.smtp.socketFactory", new SessionSocketFactory());
+        p.put("mail.smtp.socketFactory.fallback", "false");
+        // Partial recipient rejection: deliver to the accepted ones and report the others.
+        p.put("mail.smtp.sendpartial", "true");
+        p.put("mail.smtp.quitwait", "false");
+        spec.ehloName().ifPresent(name -> p.put("mail.smtp.localhost", name));
+        switch (spec.tls()) {
+            case STARTTLS -> {
+                p.put("mail.smtp.starttls.enable", "true");
+                p.put("mail.smtp.starttls.required", "true");
+                p.put("mail.smtp.ssl.socketFactory", spec.sslSocketFactory());
+                p.put("mail.smtp.ssl.checkserveridentity", String.valueOf(spec.verifyIdentity()));
+            }
+            case IMPLICIT -> {
+                p.put("mail.smtp.ssl.enable", "true");
+                p.put("mail.smtp.ssl.socketFactory", spec.sslSocketFactory());
+                p.put("mail.smtp.ssl.checkserveridentity", String.valueOf(spec.verifyIdentity()));
+            }
+            case NONE -> p.put("mail.smtp.starttls.enable", "false");
+            default -> throw new IllegalStateException("unknown TLS mode " + spec.tls());
+        }
+        return Session.getInstance(p);
+    }
+
+    private static String millis(long millis) {
+        return String.valueOf(Math.max(1, Math.min(Integer.MAX_VALUE, millis)));
+    }
+}

@@ -1,0 +1,169 @@
+package io.submissionrouter.smtp;
+
+import jakarta.mail.Address;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.URLName;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Runs SMTP sessions with one endpoint: connect, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA, and tells how
+ * each ended as an {@link SmtpOutcome}. Never throws for anything the server or the network does.
+ */
+public final class SmtpSubmitter {
+
+    private final EndpointSpec spec;
+    private final Session session;
+
+    public SmtpSubmitter(EndpointSpec spec) {
+        this.spec = spec;
+        this.session = SmtpSessions.create(spec);
+    }
+
+    public EndpointSpec spec() {
+        return spec;
+    }
+
+    public Session session() {
+        return session;
+    }
+
+    /** Sends {@code message} to {@code recipients} (the envelope; Bcc included, never as a header). */
+    public SmtpOutcome submit(MimeMessage message, List<InternetAddress> recipients) {
+        long start = System.nanoTime();
+        TrackingSmtpTransport transport = newTransport();
+        MessagingException failure = null;
+        try {
+            connect(transport);
+            transport.sendMessage(message, recipients.toArray(Address[]::new));
+        } catch (MessagingException e) {
+            failure = e;
+        } finally {
+            closeQuietly(transport);
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        return outcomeOf(transport, recipients, failure, millis);
+    }
+
+    /** A session that carries no message: EHLO, STARTTLS, AUTH, NOOP, QUIT. Used to probe a half-open endpoint. */
+    public SmtpOutcome probe() {
+        long start = System.nanoTime();
+        TrackingSmtpTransport transport = newTransport();
+        MessagingException failure = null;
+        try {
+            connect(transport);
+            int code = transport.simpleCommand("NOOP");
+            if (code != 250) {
+                failure = new MessagingException("NOOP answered " + transport.getLastServerResponse());
+            }
+        } catch (MessagingException e) {
+            failure = e;
+        } finally {
+            closeQuietly(transport);
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        if (failure == null) {
+            return new SmtpOutcome(OutcomeClass.SENT, SmtpStep.AUTH, null, List.of(), List.of(), List.of(), millis,
+                    "probe succeeded");
+        }
+        SmtpStep step = transport.step();
+        SmtpReply reply = transport.replyToCurrentStep();
+        return new SmtpOutcome(SmtpReplyClassifier.classifyFailure(step.isSessionSetup() ? step : SmtpStep.EHLO, reply),
+                step, reply, List.of(), List.of(), List.of(), millis, describe(failure));
+    }
+
+    private TrackingSmtpTransport newTransport() {
+        return new TrackingSmtpTransport(session, new URLName("smtp", spec.host(), spec.port(), null, null, null));
+    }
+
+    private void connect(TrackingSmtpTransport transport) throws MessagingException {
+        Optional<EndpointSpec.Credentials> credentials = spec.credentials().get();
+        transport.connect(spec.host(), spec.port(),
+                credentials.map(EndpointSpec.Credentials::username).orElse(null),
+                credentials.map(EndpointSpec.Credentials::password).orElse(null));
+        if (credentials.isPresent() && !transport.supportsExtension("AUTH")) {
+            // Angus would go on without AUTH; the server would then refuse MAIL and the job would look rejected.
+            throw new MessagingException("credentials are set but the server offers no AUTH");
+        }
+        transport.connected();
+    }
+
+    private static SmtpOutcome outcomeOf(TrackingSmtpTransport t, List<InternetAddress> recipients,
+            MessagingException failure, long millis) {
+        SmtpStep step = t.step();
+        Map<String, SmtpReply> rcpt = t.recipientReplies();
+        List<String> accepted = new ArrayList<>();
+        List<RecipientReply> rejected = new ArrayList<>();
+        List<RecipientReply> deferred = new ArrayList<>();
+        for (InternetAddress address : recipients) {
+            SmtpReply reply = rcpt.get(address.getAddress());
+            if (reply == null || reply.positive()) {
+                accepted.add(address.getAddress());
+            } else {
+                RecipientReply r = new RecipientReply(address.getAddress(), reply.code(), reply.enhancedCode(),
+                        reply.text());
+                (reply.transientFailure() ? deferred : rejected).add(r);
+            }
+        }
+        SmtpReply reply = t.replyToCurrentStep();
+        if (step == SmtpStep.DOT && reply != null) {
+            OutcomeClass cls = SmtpReplyClassifier.classifyMessageReply(reply);
+            return new SmtpOutcome(cls, step, reply, accepted, rejected, deferred, millis,
+                    cls == OutcomeClass.SENT ? null : describe(failure));
+        }
+        if (step == SmtpStep.RCPT && rcpt.size() == recipients.size() && accepted.isEmpty()) {
+            OutcomeClass cls = everyRecipientFailed(deferred);
+            return new SmtpOutcome(cls, step, reply, accepted, rejected, deferred, millis, "every recipient was refused");
+        }
+        OutcomeClass cls = SmtpReplyClassifier.classifyFailure(step, reply);
+        return new SmtpOutcome(cls, step, reply, List.of(), List.of(), List.of(), millis, describe(failure));
+    }
+
+    private static OutcomeClass everyRecipientFailed(List<RecipientReply> deferred) {
+        if (deferred.isEmpty()) {
+            return OutcomeClass.REJECTED;
+        }
+        boolean throttled = deferred.stream()
+                .anyMatch(r -> new SmtpReply(r.smtpCode(), r.smtpEnhancedCode(), r.smtpReply()).throttling());
+        return throttled ? OutcomeClass.THROTTLED : OutcomeClass.TRANSIENT;
+    }
+
+    /** A short description of a failure: exception types and messages down the cause chain, no content. */
+    static String describe(Throwable failure) {
+        if (failure == null) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder();
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < 4; depth++) {
+            if (sb.length() > 0) {
+                sb.append(": ");
+            }
+            sb.append(t.getClass().getSimpleName());
+            if (t.getMessage() != null) {
+                sb.append(" (").append(t.getMessage().strip().replaceAll("\\s+", " ")).append(')');
+            }
+            Throwable next = t instanceof MessagingException me && me.getNextException() != null
+                    ? me.getNextException() : t.getCause();
+            t = next == t ? null : next;
+        }
+        return sb.length() > 500 ? sb.substring(0, 500) : sb.toString();
+    }
+
+    private static void closeQuietly(TrackingSmtpTransport transport) {
+        try {
+            if (transport != null) {
+                transport.close();
+            }
+        } catch (MessagingException ignored) {
+            // the session's outcome is already known; a failing QUIT changes nothing
+        } finally {
+            SessionSocketFactory.forget();
+        }
+    }
+}

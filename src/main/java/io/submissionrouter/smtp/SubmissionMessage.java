@@ -1,0 +1,51 @@
+package io.submissionrouter.smtp;
+
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import java.util.List;
+
+/**
+ * The MIME message of a job as it travels through camel-mail: it carries the SMTP envelope (so Bcc
+ * recipients get the message without a Bcc header), keeps the router's Message-ID on every save, and
+ * receives the {@link SmtpOutcome} of the session that sent it.
+ */
+public final class SubmissionMessage extends MimeMessage {
+
+    private final String messageId;
+    private List<InternetAddress> envelope;
+    private SmtpOutcome outcome;
+
+    public SubmissionMessage(Session session, String messageId) {
+        super(session);
+        this.messageId = messageId;
+    }
+
+    @Override
+    protected void updateMessageID() throws MessagingException {
+        setHeader("Message-ID", messageId);
+    }
+
+    public String messageId() {
+        return messageId;
+    }
+
+    /** The recipients of the next session: those still pending. */
+    public List<InternetAddress> envelope() {
+        return envelope;
+    }
+
+    public void envelope(List<InternetAddress> recipients) {
+        this.envelope = List.copyOf(recipients);
+    }
+
+    /** How the last session ended; null until one ran. */
+    public SmtpOutcome outcome() {
+        return outcome;
+    }
+
+    public void outcome(SmtpOutcome outcome) {
+        this.outcome = outcome;
+    }
+}

@@ -1,0 +1,33 @@
+package io.submissionrouter.testing;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.UUID;
+
+/** Email jobs as producers write them (CONTRACT 2). */
+public final class Jobs {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Jobs() {
+    }
+
+    public static String newJobId(String purpose) {
+        return purpose + "-" + UUID.randomUUID();
+    }
+
+    /** A minimal valid job to one recipient. */
+    public static ObjectNode job(String jobId) {
+        ObjectNode job = JSON.createObjectNode();
+        job.put("jobId", jobId);
+        job.put("from", "Shop <noreply@shop.example>");
+        job.putArray("to").add("ada@example.org");
+        job.put("subject", "Your order " + jobId);
+        job.put("text", "Thanks for your order.");
+        return job;
+    }
+
+    public static String json(ObjectNode job) {
+        return job.toString();
+    }
+}

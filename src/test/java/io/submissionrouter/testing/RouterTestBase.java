@@ -1,0 +1,57 @@
+package io.submissionrouter.testing;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.submissionrouter.routing.EndpointBreaker;
+import io.submissionrouter.routing.RelayGroups;
+import io.submissionrouter.routing.SubmissionEndpoint;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+
+/**
+ * Base of the integration tests: the router runs against the real broker and SMTP servers of
+ * {@link RouterTestResources}; every test starts with both endpoints up and both breakers closed.
+ */
+@QuarkusTestResource(value = RouterTestResources.class, restrictToAnnotatedClass = false)
+public abstract class RouterTestBase {
+
+    protected static KafkaTestClient kafka;
+
+    @Inject
+    protected RelayGroups groups;
+
+    @BeforeAll
+    static void connect() {
+        kafka = new KafkaTestClient(RouterTestResources.kafka().bootstrapServers(),
+                List.of("email.results", "email.attempts", "email.dlq"));
+    }
+
+    @AfterAll
+    static void disconnect() {
+        kafka.close();
+    }
+
+    @BeforeEach
+    void endpointsUp() {
+        primary().reset();
+        fallback().reset();
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> groups.all().stream()
+                .allMatch(e -> e.breaker().stateCode() == EndpointBreaker.CLOSED));
+    }
+
+    protected static TestSmtpServer primary() {
+        return RouterTestResources.primary();
+    }
+
+    protected static TestSmtpServer fallback() {
+        return RouterTestResources.fallback();
+    }
+
+    protected SubmissionEndpoint endpoint(String name) {
+        return groups.endpoint("default", name);
+    }
+}

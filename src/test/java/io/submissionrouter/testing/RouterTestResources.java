@@ -1,0 +1,79 @@
+package io.submissionrouter.testing;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Real infrastructure for the integration tests: an in-JVM KRaft Kafka broker and two SMTP submission
+ * servers with STARTTLS and AUTH (the "587" primary and the "2525" fallback, on free loopback ports).
+ * Timings are short so breaker behaviour can be observed in seconds.
+ */
+public class RouterTestResources implements QuarkusTestResourceLifecycleManager {
+
+    private static EmbeddedKafka kafka;
+    private static TestSmtpServer primary;
+    private static TestSmtpServer fallback;
+
+    public static EmbeddedKafka kafka() {
+        return kafka;
+    }
+
+    public static TestSmtpServer primary() {
+        return primary;
+    }
+
+    public static TestSmtpServer fallback() {
+        return fallback;
+    }
+
+    @Override
+    public Map<String, String> start() {
+        kafka = EmbeddedKafka.start();
+        primary = TestSmtpServer.start("primary");
+        fallback = TestSmtpServer.start("fallback");
+        Map<String, String> config = new HashMap<>();
+        config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        config.put("camel.component.kafka.brokers", kafka.bootstrapServers());
+        config.put("submission.smtp.primary.host", "127.0.0.1");
+        config.put("submission.smtp.primary.port", String.valueOf(primary.port()));
+        config.put("submission.smtp.fallback.port", String.valueOf(fallback.port()));
+        config.put("submission.smtp.username", TestSmtpServer.USER);
+        config.put("submission.smtp.password", TestSmtpServer.PASSWORD);
+        config.put("submission.smtp.trust-pem", resource("/tls/smtp-ca.pem"));
+        config.put("submission.smtp.connect-timeout", "1s");
+        config.put("submission.smtp.read-timeout", "2s");
+        config.put("submission.smtp.data-timeout", "8s");
+        config.put("submission.breaker.window", "4");
+        config.put("submission.breaker.open-duration", "2s");
+        config.put("submission.breaker.probe-interval", "200ms");
+        config.put("submission.retry.delays", "200ms,400ms");
+        config.put("submission.retry.max-attempts", "3");
+        config.put("submission.message-id-domain", "router.test");
+        config.put("submission.consumer.max-poll-records", "10");
+        return config;
+    }
+
+    static String resource(String name) {
+        try {
+            return Path.of(RouterTestResources.class.getResource(name).toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (primary != null) {
+            primary.close();
+        }
+        if (fallback != null) {
+            fallback.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+}

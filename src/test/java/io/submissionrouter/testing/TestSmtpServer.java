@@ -1,0 +1,358 @@
+package io.submissionrouter.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.subethamail.smtp.MessageContext;
+import org.subethamail.smtp.MessageHandler;
+import org.subethamail.smtp.RejectException;
+import org.subethamail.smtp.auth.EasyAuthenticationHandlerFactory;
+import org.subethamail.smtp.auth.LoginFailedException;
+import org.subethamail.smtp.server.SMTPServer;
+
+/**
+ * A real SMTP submission server for tests (subethasmtp: STARTTLS required, AUTH required) behind a
+ * switchable front on a fixed loopback port, so one endpoint can refuse connections, drop them
+ * (connect timeout), accept and stay silent, greet with 421 or offer no STARTTLS, and come back.
+ * <p>
+ * Faults inside a session are steered by the message itself: a recipient whose local part starts with
+ * {@code reject} gets 550 and one starting with {@code defer} gets 451 at RCPT; an {@code X-Test-Fault}
+ * header of {@code data-451} gets 451 after the final dot, {@code data-451-once} only the first time a
+ * Message-ID is seen, and {@code slow-dot-N} answers the final dot after N milliseconds.
+ */
+public final class TestSmtpServer implements AutoCloseable {
+
+    /** What the front does with a new connection. */
+    public enum Mode { UP, REFUSE, DROP, SILENT, GREET_421, NO_STARTTLS }
+
+    /** A message as the server received it. */
+    public record Received(String from, List<String> recipients, byte[] data) {
+        public String text() {
+            return new String(data, StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    public static final String USER = "router";
+    public static final String PASSWORD = "s3cret-Pa55";
+
+    private static final Pattern FAULT = Pattern.compile("(?m)^X-Test-Fault: (\\S+)\\r?$");
+
+    private final String name;
+    private final int port;
+    private final SMTPServer tlsBackend;
+    private final SMTPServer plainBackend;
+    private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final List<Received> receivedInPlaintext = new CopyOnWriteArrayList<>();
+    private final Set<String> seenMessageIds = ConcurrentHashMap.newKeySet();
+    private final List<Socket> held = new CopyOnWriteArrayList<>();
+    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "test-smtp-front");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile boolean authFails;
+    private volatile Mode mode = Mode.UP;
+    private ServerSocket front;
+
+    private TestSmtpServer(String name, ServerSocket front) {
+        this.name = name;
+        this.port = front.getLocalPort();
+        this.front = front;
+        this.tlsBackend = backend(true, received);
+        this.plainBackend = backend(false, receivedInPlaintext);
+    }
+
+    /** Starts a server on a free loopback port. */
+    public static TestSmtpServer start(String name) {
+        // The front binds first and keeps its port across mode switches, so nothing else can take it.
+        TestSmtpServer server = new TestSmtpServer(name, bind(0, 50));
+        server.tlsBackend.start();
+        server.plainBackend.start();
+        server.serveOn(server.front);
+        return server;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public List<Received> received() {
+        return received;
+    }
+
+    /** Messages that reached the server without TLS (must stay empty). */
+    public List<Received> receivedInPlaintext() {
+        return receivedInPlaintext;
+    }
+
+    /** Makes AUTH answer 535 for every login. */
+    public void authFails(boolean fails) {
+        this.authFails = fails;
+    }
+
+    /** Switches what the front does with new connections; existing silent connections are closed. */
+    public synchronized void mode(Mode newMode) {
+        if (newMode == mode && newMode == Mode.UP && front != null) {
+            return;
+        }
+        closeFront();
+        this.mode = newMode;
+        switch (newMode) {
+            case REFUSE -> { }
+            case DROP -> front = dropping();
+            default -> front = serveOn(bind(port, 50));
+        }
+    }
+
+    public void reset() {
+        mode(Mode.UP);
+        authFails = false;
+        received.clear();
+        receivedInPlaintext.clear();
+    }
+
+    private ServerSocket serveOn(ServerSocket socket) {
+        pool.execute(() -> {
+            while (!socket.isClosed()) {
+                try {
+                    Socket client = socket.accept();
+                    pool.execute(() -> serve(client));
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        return socket;
+    }
+
+    /** A listener that never accepts, its accept queue full: further SYNs are dropped (connect timeout). */
+    private ServerSocket dropping() {
+        ServerSocket socket = bind(port, 1);
+        for (int i = 0; i < 8; i++) {
+            Socket filler = new Socket();
+            try {
+                filler.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+                held.add(filler);
+            } catch (IOException e) {
+                closeQuietly(filler);
+                break; // the queue is full
+            }
+        }
+        return socket;
+    }
+
+    private void serve(Socket client) {
+        Mode m = mode;
+        try {
+            switch (m) {
+                case SILENT -> held.add(client);
+                case GREET_421 -> {
+                    client.getOutputStream().write(
+                            "421 4.3.2 Service not available, closing transmission channel\r\n".getBytes(StandardCharsets.US_ASCII));
+                    client.close();
+                }
+                case NO_STARTTLS -> proxy(client, plainBackend.getPortAllocated());
+                default -> proxy(client, tlsBackend.getPortAllocated());
+            }
+        } catch (IOException e) {
+            closeQuietly(client);
+        }
+    }
+
+    private void proxy(Socket client, int backendPort) throws IOException {
+        Socket backend = new Socket(InetAddress.getLoopbackAddress(), backendPort);
+        pool.execute(() -> pump(client, backend));
+        pool.execute(() -> pump(backend, client));
+    }
+
+    private static void pump(Socket from, Socket to) {
+        try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            byte[] buffer = new byte[8192];
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                out.write(buffer, 0, n);
+                out.flush();
+            }
+        } catch (IOException ignored) {
+            // one side closed
+        } finally {
+            closeQuietly(from);
+            closeQuietly(to);
+        }
+    }
+
+    /** Binds, retrying briefly: closing a socket with a thread blocked in accept() completes asynchronously. */
+    private static ServerSocket bind(int port, int backlog) {
+        IOException last = null;
+        for (int i = 0; i < 100; i++) {
+            try {
+                ServerSocket socket = new ServerSocket();
+                socket.setReuseAddress(true);
+                try {
+                    socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), backlog);
+                    return socket;
+                } catch (IOException e) {
+                    socket.close();
+                    throw e;
+                }
+            } catch (IOException e) {
+                last = e;
+                sleep(20);
+            }
+        }
+        throw new IllegalStateException("cannot listen on " + port, last);
+    }
+
+    private void closeFront() {
+        if (front != null) {
+            closeQuietly(front);
+            front = null;
+        }
+        held.forEach(TestSmtpServer::closeQuietly);
+        held.clear();
+    }
+
+    private SMTPServer backend(boolean tls, List<Received> sink) {
+        SMTPServer.Builder b = SMTPServer.port(0)
+                .bindAddress(InetAddress.getLoopbackAddress())
+                .hostName(name + ".test")
+                .messageHandlerFactory(ctx -> new Handler(ctx, sink))
+                .authenticationHandlerFactory(new EasyAuthenticationHandlerFactory(this::login))
+                .requireAuth();
+        if (tls) {
+            b.enableTLS().requireTLS().startTlsSocketFactory(sslContext());
+        }
+        return b.build();
+    }
+
+    private void login(String user, String password, MessageContext ctx) throws LoginFailedException {
+        if (authFails || !USER.equals(user) || !PASSWORD.equals(password)) {
+            throw new LoginFailedException();
+        }
+    }
+
+    private final class Handler implements MessageHandler {
+        private final List<Received> sink;
+        private String from;
+        private final List<String> recipients = new ArrayList<>();
+
+        Handler(MessageContext ctx, List<Received> sink) {
+            this.sink = sink;
+        }
+
+        @Override
+        public void from(String from) {
+            this.from = from;
+        }
+
+        @Override
+        public void recipient(String recipient) throws RejectException {
+            String local = recipient.substring(0, Math.max(0, recipient.indexOf('@')));
+            if (local.startsWith("reject")) {
+                throw new RejectException(550, "5.1.1 <" + recipient + ">: Recipient address rejected: User unknown");
+            }
+            if (local.startsWith("defer")) {
+                throw new RejectException(451, "4.2.0 <" + recipient + ">: try again later");
+            }
+            recipients.add(recipient);
+        }
+
+        @Override
+        public String data(InputStream data) throws RejectException, IOException {
+            byte[] bytes = readAll(data);
+            String text = new String(bytes, StandardCharsets.ISO_8859_1);
+            Matcher m = FAULT.matcher(text);
+            String fault = m.find() ? m.group(1) : "";
+            if (fault.equals("data-451")) {
+                throw new RejectException(451, "4.3.0 Error: queue file write error");
+            }
+            if (fault.equals("data-451-once") && seenMessageIds.add(messageId(text))) {
+                throw new RejectException(451, "4.3.0 Error: queue file write error");
+            }
+            if (fault.startsWith("slow-dot-")) {
+                sleep(Long.parseLong(fault.substring("slow-dot-".length())));
+            }
+            sink.add(new Received(from, List.copyOf(recipients), bytes));
+            return "2.0.0 Ok: queued as " + Integer.toHexString(text.hashCode());
+        }
+
+        @Override
+        public void done() {
+        }
+    }
+
+    private static String messageId(String text) {
+        Matcher m = Pattern.compile("(?im)^Message-ID: (\\S+)").matcher(text);
+        return m.find() ? m.group(1) : "";
+    }
+
+    private static byte[] readAll(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        in.transferTo(out);
+        return out.toByteArray();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static SSLContext sslContext() {
+        try (InputStream in = TestSmtpServer.class.getResourceAsStream("/tls/smtp-server.p12")) {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(in, "changeit".toCharArray());
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, "changeit".toCharArray());
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(kmf.getKeyManagers(), null, null);
+            return context;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot load the test server's TLS key", e);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // closing
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closeFront();
+        tlsBackend.stop();
+        plainBackend.stop();
+        pool.shutdownNow();
+    }
+}
