@@ -123,6 +123,9 @@ public class TrackingSmtpTransport extends SMTPTransport {
 
     @Override
     protected int readServerResponse() throws MessagingException {
+        if (step == SmtpStep.CONNECT) {
+            step = SmtpStep.GREETING; // the first thing read on a connected socket is the greeting
+        }
         int code = super.readServerResponse();
         lastReply = code > 0 ? SmtpReply.parse(getLastServerResponse()) : null;
         replyStep = step;

@@ -44,7 +44,7 @@ public final class TestSmtpServer implements AutoCloseable {
     public enum Mode { UP, REFUSE, DROP, SILENT, GREET_421, NO_STARTTLS }
 
     /** A message as the server received it. */
-    public record Received(String from, List<String> recipients, byte[] data) {
+    public record Received(String from, List<String> recipients, byte[] data, java.time.Instant at) {
         public String text() {
             return new String(data, StandardCharsets.ISO_8859_1);
         }
@@ -298,7 +298,7 @@ public final class TestSmtpServer implements AutoCloseable {
             if (fault.startsWith("slow-dot-")) {
                 sleep(Long.parseLong(fault.substring("slow-dot-".length())));
             }
-            sink.add(new Received(from, List.copyOf(recipients), bytes));
+            sink.add(new Received(from, List.copyOf(recipients), bytes, java.time.Instant.now()));
             return "2.0.0 Ok: queued as " + Integer.toHexString(text.hashCode());
         }
 

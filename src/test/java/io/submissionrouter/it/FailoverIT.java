@@ -1,0 +1,163 @@
+package io.submissionrouter.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.submissionrouter.routing.EndpointBreaker;
+import io.submissionrouter.testing.Jobs;
+import io.submissionrouter.testing.RouterTestBase;
+import io.submissionrouter.testing.TestSmtpServer.Mode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/** The primary (587) fails in every way a submission endpoint fails; jobs go to the fallback (2525) at once. */
+@QuarkusTest
+class FailoverIT extends RouterTestBase {
+
+    @Test
+    void fallsBackTo2525WhenPrimaryRefusesConnections() {
+        primary().mode(Mode.REFUSE);
+        Instant dark = Instant.now();
+        JsonNode result = sendAndAwait("refused");
+        assertServedByFallbackAfter(result, "connect", null);
+        report("refused", dark);
+    }
+
+    @Test
+    void fallsBackWhenConnectingToPrimaryTimesOut() {
+        primary().mode(Mode.DROP);
+        Instant dark = Instant.now();
+        JsonNode result = sendAndAwait("dropped");
+        assertServedByFallbackAfter(result, "connect", null);
+        JsonNode first = kafka.attempts(result.path("jobId").asText()).get(0);
+        assertThat(first.path("durationMs").asLong()).isGreaterThanOrEqualTo(900); // connect-timeout is 1s
+        report("dropped", dark);
+    }
+
+    @Test
+    void fallsBackWhenPrimaryAcceptsButNeverAnswers() {
+        primary().mode(Mode.SILENT);
+        JsonNode result = sendAndAwait("silent");
+        assertServedByFallbackAfter(result, "greeting", null);
+    }
+
+    @Test
+    void fallsBackWhenPrimaryGreetsWith421() {
+        primary().mode(Mode.GREET_421);
+        JsonNode result = sendAndAwait("greet421");
+        assertServedByFallbackAfter(result, "greeting", 421);
+    }
+
+    @Test
+    void fallsBackAndReportsConfigErrorWhenPrimaryRefusesAuth() {
+        primary().authFails(true);
+        JsonNode result = sendAndAwait("auth535");
+        assertServedByFallbackAfter(result, "auth", 535);
+        JsonNode first = kafka.attempts(result.path("jobId").asText()).get(0);
+        assertThat(first.path("outcome").asText()).isEqualTo("config_error");
+        String metrics = RestAssured.get("/q/metrics").asString();
+        assertThat(metrics).containsPattern(
+                "submission_smtp_attempts_total\\{[^}]*endpoint=\"primary\"[^}]*outcome=\"config_error\"[^}]*} [1-9]");
+    }
+
+    @Test
+    void neverSendsInPlaintextWhenPrimaryOffersNoStartTls() {
+        primary().mode(Mode.NO_STARTTLS);
+        JsonNode result = sendAndAwait("nostarttls");
+        assertServedByFallbackAfter(result, "starttls", null);
+        assertThat(primary().receivedInPlaintext()).isEmpty();
+        assertThat(primary().received()).isEmpty();
+    }
+
+    @Test
+    void primaryBreakerOpensSkipsThePrimaryAndAProbeBringsTrafficBack() {
+        primary().mode(Mode.REFUSE);
+        // window 4, failure ratio 0.5: two failed sessions open the breaker
+        sendAndAwait("trip-1");
+        sendAndAwait("trip-2");
+        Awaitility.await().atMost(Duration.ofSeconds(5))
+                .until(() -> endpoint("primary").breaker().stateCode() == EndpointBreaker.OPEN);
+        assertThat(RestAssured.get("/q/metrics").asString())
+                .contains("submission_breaker_state{endpoint=\"primary\",relay=\"default\"} 2.0");
+
+        JsonNode skipped = sendAndAwait("while-open");
+        List<JsonNode> attempts = kafka.attempts(skipped.path("jobId").asText());
+        assertThat(attempts).extracting(a -> a.path("outcome").asText()).containsExactly("skipped_open", "sent");
+        assertThat(attempts.get(0).path("endpoint").path("name").asText()).isEqualTo("primary");
+        assertThat(skipped.path("attempts").asInt()).isEqualTo(1);
+        assertThat(skipped.path("endpoint").path("name").asText()).isEqualTo("fallback");
+
+        primary().mode(Mode.UP);
+        Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> endpoint("primary").breaker().stateCode() == EndpointBreaker.CLOSED);
+        JsonNode back = sendAndAwait("back");
+        assertThat(back.path("endpoint").path("name").asText()).isEqualTo("primary");
+        assertThat(back.path("attempts").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void losesNothingWhileBothEndpointsAreDownAndDeliversWhenOneComesBack() throws InterruptedException {
+        primary().mode(Mode.REFUSE);
+        fallback().mode(Mode.REFUSE);
+        List<String> jobIds = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String jobId = Jobs.newJobId("both-down");
+            jobIds.add(jobId);
+            kafka.sendJob(jobId, Jobs.json(Jobs.job(jobId)));
+        }
+        Thread.sleep(3000);
+        assertThat(jobIds).allMatch(id -> kafka.on("email.results", id).isEmpty());
+        assertThat(RestAssured.get("/q/health/ready").statusCode()).isEqualTo(200);
+        assertThat(RestAssured.get("/q/health/group/smtp").statusCode()).isEqualTo(503);
+
+        fallback().mode(Mode.UP);
+        for (String jobId : jobIds) {
+            JsonNode result = kafka.awaitResult(jobId, Duration.ofSeconds(30));
+            assertThat(result.path("status").asText()).isEqualTo("SENT");
+            assertThat(result.path("endpoint").path("name").asText()).isEqualTo("fallback");
+            assertThat(kafka.on("email.results", jobId)).hasSize(1);
+        }
+        assertThat(fallback().received()).hasSize(3);
+    }
+
+    private JsonNode sendAndAwait(String purpose) {
+        String jobId = Jobs.newJobId(purpose);
+        kafka.sendJob(jobId, Jobs.json(Jobs.job(jobId)));
+        return kafka.awaitResult(jobId, Duration.ofSeconds(30));
+    }
+
+    private void assertServedByFallbackAfter(JsonNode result, String failedStep, Integer code) {
+        String jobId = result.path("jobId").asText();
+        assertThat(result.path("status").asText()).isEqualTo("SENT");
+        assertThat(result.path("endpoint").path("name").asText()).isEqualTo("fallback");
+        assertThat(result.path("endpoint").path("port").asInt()).isEqualTo(fallback().port());
+        assertThat(result.path("attempts").asInt()).isEqualTo(2);
+        List<JsonNode> attempts = kafka.attempts(jobId);
+        assertThat(attempts).hasSize(2);
+        JsonNode first = attempts.get(0);
+        assertThat(first.path("endpoint").path("name").asText()).isEqualTo("primary");
+        assertThat(first.path("outcome").asText()).isIn("endpoint_down", "config_error");
+        assertThat(first.path("step").asText()).isEqualTo(failedStep);
+        if (code == null) {
+            assertThat(first.path("smtpCode").isNull()).isTrue();
+        } else {
+            assertThat(first.path("smtpCode").asInt()).isEqualTo(code);
+        }
+        assertThat(attempts.get(1).path("outcome").asText()).isEqualTo("sent");
+        assertThat(attempts.get(1).path("endpoint").path("name").asText()).isEqualTo("fallback");
+        assertThat(fallback().received()).hasSize(1);
+        assertThat(primary().received()).isEmpty();
+    }
+
+    private static void report(String how, Instant dark) {
+        Instant served = fallback().received().get(0).at();
+        System.out.printf("FAILOVER %s: %d ms from 587 going dark to the first job served by 2525 (incl. Kafka)%n",
+                how, Duration.between(dark, served).toMillis());
+    }
+}
