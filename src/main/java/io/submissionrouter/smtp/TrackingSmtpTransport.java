@@ -23,12 +23,15 @@ public class TrackingSmtpTransport extends SMTPTransport {
     /** Session property: timeout in milliseconds of the reply after the final dot. */
     public static final String DATA_TIMEOUT = "submission.smtp.data-timeout-ms";
 
+    private static final java.util.Set<String> HOUSEKEEPING = java.util.Set.of("RSET", "QUIT", "NOOP");
+
     private final int dataTimeoutMillis;
     private SmtpStep step = SmtpStep.CONNECT;
     private boolean tlsActive;
     private SmtpStep replyStep;
     private SmtpReply lastReply;
     private String pendingRecipient;
+    private boolean housekeeping;
     private final Map<String, SmtpReply> recipientReplies = new LinkedHashMap<>();
 
     public TrackingSmtpTransport(Session session, URLName urlname) {
@@ -118,6 +121,8 @@ public class TrackingSmtpTransport extends SMTPTransport {
     @Override
     protected void sendCommand(String cmd) throws MessagingException {
         pendingRecipient = cmd.regionMatches(true, 0, "RCPT TO:", 0, 8) ? mailbox(cmd.substring(8)) : null;
+        // Angus sends RSET after a refused transaction: its 250 must not stand for the step that failed.
+        housekeeping = HOUSEKEEPING.contains(cmd.strip().toUpperCase(Locale.ROOT));
         super.sendCommand(cmd);
     }
 
@@ -127,6 +132,9 @@ public class TrackingSmtpTransport extends SMTPTransport {
             step = SmtpStep.GREETING; // the first thing read on a connected socket is the greeting
         }
         int code = super.readServerResponse();
+        if (housekeeping) {
+            return code;
+        }
         lastReply = code > 0 ? SmtpReply.parse(getLastServerResponse()) : null;
         replyStep = step;
         if (step == SmtpStep.RCPT && pendingRecipient != null && lastReply != null) {
