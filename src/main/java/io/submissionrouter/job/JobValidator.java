@@ -5,7 +5,6 @@ import jakarta.mail.internet.ContentType;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.ParseException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -141,7 +140,7 @@ public final class JobValidator {
                 throw new JobRejection(JobRejection.MISSING_FIELD, field + ".contentBase64 is required");
             }
             try {
-                Base64.getMimeDecoder().decode(a.contentBase64());
+                Attachments.decode(a.contentBase64());
             } catch (IllegalArgumentException e) {
                 throw new JobRejection(JobRejection.INVALID_ATTACHMENT, field + ".contentBase64 is not base64");
             }

@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UnsupportedEncodingException;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -106,7 +105,7 @@ public final class MimeMessageFactory {
 
     private static MimeBodyPart attachment(EmailJob.Attachment a) throws MessagingException {
         MimeBodyPart part = new MimeBodyPart();
-        byte[] bytes = Base64.getMimeDecoder().decode(a.contentBase64());
+        byte[] bytes = Attachments.decode(a.contentBase64());
         String type = a.contentType() == null ? "application/octet-stream" : a.contentType();
         part.setDataHandler(new DataHandler(new ByteArrayDataSource(bytes, type)));
         part.setFileName(a.filename());

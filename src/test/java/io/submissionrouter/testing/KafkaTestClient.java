@@ -73,6 +73,11 @@ public final class KafkaTestClient implements AutoCloseable {
         send("email.jobs", jobId.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8), Map.of());
     }
 
+    /** Every record seen on {@code topic}. */
+    public List<ConsumerRecord<byte[], byte[]>> all(String topic) {
+        return records.stream().filter(r -> r.topic().equals(topic)).toList();
+    }
+
     /** Records on {@code topic} keyed by {@code key}. */
     public List<ConsumerRecord<byte[], byte[]>> on(String topic, String key) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();

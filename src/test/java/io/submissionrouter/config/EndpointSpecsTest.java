@@ -1,0 +1,102 @@
+package io.submissionrouter.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import io.smallrye.config.PropertiesConfigSource;
+import io.submissionrouter.smtp.EndpointSpec;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Settings resolve as CONTRACT 5.1 says, and a bad one stops startup with one line naming it. */
+class EndpointSpecsTest {
+
+    private static SubmissionConfig config(Map<String, String> props) {
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withMapping(SubmissionConfig.class)
+                .withConverter(Duration.class, 200, new DurationConverter()) // as Quarkus registers it
+                .withSources(new PropertiesConfigSource(props, "test", 100))
+                .build();
+        return config.getConfigMapping(SubmissionConfig.class);
+    }
+
+    @Test
+    void defaultsToPort587ThenThePrimaryHostOn2525WithStartTls() {
+        List<EndpointSpec> specs = EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "smtp.example.net")));
+        assertThat(specs).extracting(EndpointSpec::name).containsExactly("primary", "fallback");
+        assertThat(specs.get(0).port()).isEqualTo(587);
+        assertThat(specs.get(1).host()).isEqualTo("smtp.example.net");
+        assertThat(specs.get(1).port()).isEqualTo(2525);
+        assertThat(specs).allMatch(s -> s.tls() == TlsMode.STARTTLS && s.verifyIdentity());
+        assertThat(specs.get(0).connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(specs.get(0).readTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(specs.get(0).dataTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(specs.get(0).credentials().get()).isEmpty();
+    }
+
+    @Test
+    void appliesPerEndpointOverrides() {
+        List<EndpointSpec> specs = EndpointSpecs.defaultGroup(config(Map.of(
+                "submission.smtp.primary.host", "a.example", "submission.smtp.fallback.host", "b.example",
+                "submission.smtp.fallback.port", "2526", "submission.smtp.username", "u",
+                "submission.smtp.password", "p", "submission.smtp.fallback.username", "u2",
+                "submission.smtp.fallback.password", "p2")));
+        assertThat(specs.get(1).host()).isEqualTo("b.example");
+        assertThat(specs.get(1).port()).isEqualTo(2526);
+        assertThat(specs.get(0).credentials().get().orElseThrow().username()).isEqualTo("u");
+        assertThat(specs.get(1).credentials().get().orElseThrow().username()).isEqualTo("u2");
+        assertThat(specs.get(1).credentials().get().orElseThrow().toString()).doesNotContain("p2");
+    }
+
+    @Test
+    void acceptsDaysInDurations() {
+        SubmissionConfig c = config(Map.of("submission.smtp.primary.host", "a", "submission.retry.max-age", "7d",
+                "submission.breaker.open-duration", "PT45S"));
+        assertThat(c.retry().maxAge()).isEqualTo(Duration.ofDays(7));
+        assertThat(c.breaker().openDuration()).isEqualTo(Duration.ofSeconds(45));
+    }
+
+    @Test
+    void refusesAMissingPrimaryHostNamingTheSettingAndItsVariable() {
+        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of())))
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessage("Invalid setting submission.smtp.primary.host (env SUBMISSION_SMTP_PRIMARY_HOST): is required: "
+                        + "the host of the primary submission endpoint");
+    }
+
+    @Test
+    void refusesPlaintextUnlessAllowed() {
+        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+                "submission.smtp.tls", "none"))))
+                .hasMessageStartingWith("Invalid setting submission.smtp.tls (env SUBMISSION_SMTP_TLS): 'none'");
+        List<EndpointSpec> specs = EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+                "submission.smtp.tls", "none", "submission.smtp.allow-plaintext", "true")));
+        assertThat(specs.get(0).tls()).isEqualTo(TlsMode.NONE);
+    }
+
+    @Test
+    void refusesAUserNameWithoutPassword() {
+        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+                "submission.smtp.username", "u"))))
+                .hasMessageContaining("submission.smtp.password").hasMessageNotContaining("\n");
+    }
+
+    @Test
+    void refusesAnUnreadableTrustPem() {
+        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+                "submission.smtp.trust-pem", "/nonexistent/ca.pem"))))
+                .hasMessageStartingWith("Invalid setting submission.smtp.trust-pem (env SUBMISSION_SMTP_TRUST_PEM)");
+    }
+
+    @Test
+    void refusesContradictoryBreakerSettings() {
+        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+                "submission.breaker.failure-ratio", "1.5"))))
+                .hasMessageStartingWith("Invalid setting submission.breaker.failure-ratio");
+    }
+}

@@ -1,0 +1,130 @@
+package io.submissionrouter.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quarkus.test.junit.QuarkusTest;
+import io.submissionrouter.testing.Jobs;
+import io.submissionrouter.testing.KafkaTestClient;
+import io.submissionrouter.testing.RouterTestBase;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/** Bad input gets an INVALID result and a dead-letter record with the original bytes; the pipeline goes on. */
+@QuarkusTest
+class InvalidInputIT extends RouterTestBase {
+
+    @Test
+    void deadLettersMalformedJsonByteForByteAndReportsItUnderTheRecordKey() {
+        String jobId = Jobs.newJobId("malformed");
+        byte[] value = "{\"jobId\": \"x\", \"to\": [oops".getBytes(StandardCharsets.UTF_8);
+        kafka.send("email.jobs", jobId.getBytes(StandardCharsets.UTF_8), value, Map.of());
+
+        JsonNode result = kafka.awaitResult(jobId, Duration.ofSeconds(20));
+        assertThat(result.path("status").asText()).isEqualTo("INVALID");
+        assertThat(result.path("error").path("code").asText()).isEqualTo("MALFORMED_JSON");
+        assertThat(result.path("attempts").asInt()).isZero();
+        assertThat(result.path("messageId").isNull()).isTrue();
+        ConsumerRecord<byte[], byte[]> resultRecord = kafka.on("email.results", jobId).get(0);
+        assertThat(KafkaTestClient.header(resultRecord, "ce_type")).isEqualTo("email.submission.invalid");
+
+        ConsumerRecord<byte[], byte[]> dead = awaitDeadLetter(jobId);
+        assertThat(dead.value()).isEqualTo(value);
+        assertThat(dead.key()).isEqualTo(jobId.getBytes(StandardCharsets.UTF_8));
+        assertThat(KafkaTestClient.header(dead, "error.code")).isEqualTo("MALFORMED_JSON");
+        assertThat(KafkaTestClient.header(dead, "error.message")).contains("not JSON");
+        assertThat(KafkaTestClient.header(dead, "attempts")).isEqualTo("0");
+        assertThat(KafkaTestClient.header(dead, "source.topic")).isEqualTo("email.jobs");
+        assertThat(KafkaTestClient.header(dead, "source.partition")).isEqualTo("0");
+        assertThat(Long.parseLong(KafkaTestClient.header(dead, "source.offset"))).isNotNegative();
+        assertThat(KafkaTestClient.header(dead, "jobId")).isEqualTo(jobId);
+    }
+
+    @Test
+    void reportsAJobWithoutSubjectAsMissingField() {
+        String jobId = Jobs.newJobId("missing");
+        ObjectNode job = Jobs.job(jobId);
+        job.remove("subject");
+        String json = Jobs.json(job);
+        kafka.sendJob(jobId, json);
+
+        JsonNode result = kafka.awaitResult(jobId, Duration.ofSeconds(20));
+        assertThat(result.path("status").asText()).isEqualTo("INVALID");
+        assertThat(result.path("error").path("code").asText()).isEqualTo("MISSING_FIELD");
+        assertThat(result.path("error").path("message").asText()).contains("subject");
+        ConsumerRecord<byte[], byte[]> dead = awaitDeadLetter(jobId);
+        assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo(json);
+        assertThat(KafkaTestClient.header(dead, "error.code")).isEqualTo("MISSING_FIELD");
+        assertThat(primary().received()).isEmpty();
+    }
+
+    @Test
+    void refusesCrLfInAHeaderValueAsHeaderInjection() {
+        String jobId = Jobs.newJobId("crlf");
+        ObjectNode job = Jobs.job(jobId);
+        job.putObject("headers").put("X-Campaign", "orders\r\nBcc: victim@example.org");
+        kafka.sendJob(jobId, Jobs.json(job));
+
+        JsonNode result = kafka.awaitResult(jobId, Duration.ofSeconds(20));
+        assertThat(result.path("status").asText()).isEqualTo("INVALID");
+        assertThat(result.path("error").path("code").asText()).isEqualTo("HEADER_INJECTION");
+        assertThat(result.path("error").path("message").asText()).contains("headers.X-Campaign");
+        assertThat(KafkaTestClient.header(awaitDeadLetter(jobId), "error.code")).isEqualTo("HEADER_INJECTION");
+        assertThat(primary().received()).isEmpty();
+        assertThat(fallback().received()).isEmpty();
+    }
+
+    @Test
+    void refusesCrLfInTheSubject() {
+        String jobId = Jobs.newJobId("crlf-subject");
+        ObjectNode job = Jobs.job(jobId);
+        job.put("subject", "Hello\nBcc: victim@example.org");
+        kafka.sendJob(jobId, Jobs.json(job));
+
+        JsonNode result = kafka.awaitResult(jobId, Duration.ofSeconds(20));
+        assertThat(result.path("error").path("code").asText()).isEqualTo("HEADER_INJECTION");
+        assertThat(result.path("error").path("message").asText()).contains("subject");
+    }
+
+    @Test
+    void reportsAnUnknownRelayGroup() {
+        String jobId = Jobs.newJobId("relay");
+        ObjectNode job = Jobs.job(jobId);
+        job.put("relay", "bulk");
+        kafka.sendJob(jobId, Jobs.json(job));
+
+        JsonNode result = kafka.awaitResult(jobId, Duration.ofSeconds(20));
+        assertThat(result.path("status").asText()).isEqualTo("INVALID");
+        assertThat(result.path("error").path("code").asText()).isEqualTo("UNKNOWN_RELAY");
+        assertThat(result.path("relay").asText()).isEqualTo("bulk");
+    }
+
+    @Test
+    void deadLettersARecordWithoutReadableJobIdWithoutAResultAndKeepsGoing() {
+        byte[] value = "not json at all".getBytes(StandardCharsets.UTF_8);
+        String marker = Jobs.newJobId("unreadable");
+        kafka.send("email.jobs", null, value, Map.of("marker", marker));
+        String next = Jobs.newJobId("after-bad-input");
+        kafka.sendJob(next, Jobs.json(Jobs.job(next)));
+
+        assertThat(kafka.awaitResult(next, Duration.ofSeconds(20)).path("status").asText()).isEqualTo("SENT");
+        List<ConsumerRecord<byte[], byte[]>> dead = kafka.all("email.dlq").stream()
+                .filter(r -> r.key() == null && java.util.Arrays.equals(r.value(), value)).toList();
+        assertThat(dead).isNotEmpty();
+        assertThat(KafkaTestClient.header(dead.get(0), "jobId")).isNull();
+        assertThat(KafkaTestClient.header(dead.get(0), "error.code")).isEqualTo("MALFORMED_JSON");
+    }
+
+    private static ConsumerRecord<byte[], byte[]> awaitDeadLetter(String jobId) {
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !kafka.on("email.dlq", jobId).isEmpty());
+        List<ConsumerRecord<byte[], byte[]>> dead = kafka.on("email.dlq", jobId);
+        assertThat(dead).hasSize(1);
+        return dead.get(0);
+    }
+}

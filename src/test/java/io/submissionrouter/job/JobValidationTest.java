@@ -1,0 +1,146 @@
+package io.submissionrouter.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The checks of CONTRACT 2, one error code each, with messages that name the field. */
+class JobValidationTest {
+
+    private final JobReader reader = new JobReader(new ObjectMapper());
+    private final JobValidator validator = new JobValidator(3, Optional.empty(), Set.of("default"));
+
+    private ValidJob valid(String json) throws JobRejection {
+        return validator.validate(reader.read(json.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static String job(String extra) {
+        return "{\"jobId\":\"j-1\",\"from\":\"Shop <noreply@shop.example>\",\"to\":[\"ada@example.org\"],"
+                + "\"subject\":\"Hi\",\"text\":\"Hello\"" + extra + "}";
+    }
+
+    private void rejects(String json, String code, String fieldInMessage) {
+        assertThatThrownBy(() -> valid(json)).isInstanceOfSatisfying(JobRejection.class, r -> {
+            assertThat(r.code()).isEqualTo(code);
+            assertThat(r.getMessage()).contains(fieldInMessage);
+        });
+    }
+
+    @Test
+    void acceptsAMinimalJobAndIgnoresUnknownFields() throws Exception {
+        ValidJob v = valid(job(",\"futureField\":{\"x\":1}"));
+        assertThat(v.from().getPersonal()).isEqualTo("Shop");
+        assertThat(v.from().getAddress()).isEqualTo("noreply@shop.example");
+        assertThat(v.job().relay()).isEqualTo("default");
+    }
+
+    @Test
+    void rejectsWhatIsNotAJsonObject() {
+        rejects("{\"jobId\":", JobRejection.MALFORMED_JSON, "not JSON");
+        rejects("[1,2]", JobRejection.MALFORMED_JSON, "JSON object");
+        rejects("", JobRejection.MALFORMED_JSON, "no value");
+    }
+
+    @Test
+    void rejectsWrongTypesNamingTheField() {
+        rejects(job(",\"cc\":\"grace@example.org\""), JobRejection.INVALID_FIELD, "cc");
+    }
+
+    @Test
+    void rejectsMissingRequiredFields() {
+        rejects("{\"from\":\"a@b.example\",\"to\":[\"c@d.example\"],\"subject\":\"s\",\"text\":\"t\"}",
+                JobRejection.MISSING_FIELD, "jobId");
+        rejects("{\"jobId\":\"j\",\"to\":[\"c@d.example\"],\"subject\":\"s\",\"text\":\"t\"}",
+                JobRejection.MISSING_FIELD, "from");
+        rejects("{\"jobId\":\"j\",\"from\":\"a@b.example\",\"subject\":\"s\",\"text\":\"t\"}",
+                JobRejection.MISSING_FIELD, "recipient");
+        rejects("{\"jobId\":\"j\",\"from\":\"a@b.example\",\"to\":[\"c@d.example\"],\"text\":\"t\"}",
+                JobRejection.MISSING_FIELD, "subject");
+        rejects("{\"jobId\":\"j\",\"from\":\"a@b.example\",\"to\":[\"c@d.example\"],\"subject\":\"s\"}",
+                JobRejection.MISSING_FIELD, "text and html");
+    }
+
+    @Test
+    void usesTheDefaultFromWhenTheJobHasNone() throws Exception {
+        JobValidator withDefault = new JobValidator(3, Optional.of("Router <router@shop.example>"), Set.of("default"));
+        ValidJob v = withDefault.validate(reader.read(
+                "{\"jobId\":\"j\",\"to\":[\"c@d.example\"],\"subject\":\"s\",\"text\":\"t\"}".getBytes(StandardCharsets.UTF_8)));
+        assertThat(v.from().getAddress()).isEqualTo("router@shop.example");
+    }
+
+    @Test
+    void rejectsBadJobIds() {
+        rejects(job("").replace("\"j-1\"", "\"has space\""), JobRejection.INVALID_FIELD, "jobId");
+        rejects(job("").replace("\"j-1\"", "\"" + "x".repeat(201) + "\""), JobRejection.INVALID_FIELD, "jobId");
+    }
+
+    @Test
+    void rejectsInvalidAddresses() {
+        rejects(job("").replace("ada@example.org", "not an address"), JobRejection.INVALID_ADDRESS, "to[0]");
+        rejects(job("").replace("ada@example.org", "ada"), JobRejection.INVALID_ADDRESS, "to[0]");
+        rejects(job("").replace("ada@example.org", "a@example.org, b@example.org"), JobRejection.INVALID_ADDRESS, "to[0]");
+        rejects(job(",\"replyTo\":\"@@\""), JobRejection.INVALID_ADDRESS, "replyTo");
+    }
+
+    @Test
+    void rejectsCrOrLfInAnythingThatBecomesAHeader() {
+        rejects(job("").replace("\"Hi\"", "\"Hi\\r\\nBcc: x@evil.example\""), JobRejection.HEADER_INJECTION, "subject");
+        rejects(job(",\"headers\":{\"X-A\":\"v\\nBcc: x@evil.example\"}"), JobRejection.HEADER_INJECTION, "headers.X-A");
+        rejects(job("").replace("Shop <", "Shop\\n <"), JobRejection.HEADER_INJECTION, "from");
+        rejects(job(",\"attachments\":[{\"filename\":\"a\\r.pdf\",\"contentBase64\":\"AA==\"}]"),
+                JobRejection.HEADER_INJECTION, "attachments[0].filename");
+    }
+
+    @Test
+    void rejectsRouterOwnedAndMalformedHeaderNames() {
+        rejects(job(",\"headers\":{\"Message-ID\":\"<x@y>\"}"), JobRejection.INVALID_HEADER, "Message-ID");
+        rejects(job(",\"headers\":{\"content-type\":\"text/html\"}"), JobRejection.INVALID_HEADER, "content-type");
+        rejects(job(",\"headers\":{\"Bcc\":\"x@y.example\"}"), JobRejection.INVALID_HEADER, "Bcc");
+        rejects(job(",\"headers\":{\"X Bad\":\"v\"}"), JobRejection.INVALID_HEADER, "X Bad");
+        rejects(job(",\"headers\":{\"X:Bad\":\"v\"}"), JobRejection.INVALID_HEADER, "X:Bad");
+    }
+
+    @Test
+    void limitsTheNumberOfRecipients() {
+        rejects(job(",\"cc\":[\"a@x.example\",\"b@x.example\"],\"bcc\":[\"c@x.example\"]"),
+                JobRejection.TOO_MANY_RECIPIENTS, "max-recipients");
+    }
+
+    @Test
+    void rejectsUnknownOrMalformedRelayNames() {
+        rejects(job(",\"relay\":\"bulk\""), JobRejection.UNKNOWN_RELAY, "bulk");
+        rejects(job(",\"relay\":\"Bulk-1\""), JobRejection.INVALID_FIELD, "relay");
+    }
+
+    @Test
+    void rejectsAttachmentsThatAreNotBase64() {
+        rejects(job(",\"attachments\":[{\"filename\":\"a.pdf\",\"contentBase64\":\"%%%\"}]"),
+                JobRejection.INVALID_ATTACHMENT, "attachments[0].contentBase64");
+        rejects(job(",\"attachments\":[{\"contentBase64\":\"AA==\"}]"), JobRejection.MISSING_FIELD,
+                "attachments[0].filename");
+    }
+
+    @Test
+    void refusesAMessageLargerThanTheLimit() throws Exception {
+        ValidJob v = valid(job(""));
+        MimeMessageFactory factory = new MimeMessageFactory();
+        assertThat(factory.create(v, "<id@x>", 10_000).envelope()).hasSize(1);
+        assertThatThrownBy(() -> factory.create(v, "<id@x>", 100)).isInstanceOfSatisfying(JobRejection.class,
+                r -> assertThat(r.code()).isEqualTo(JobRejection.TOO_LARGE));
+    }
+
+    @Test
+    void salvagesTheJobIdFromTheKeyWhenTheValueIsUnreadable() {
+        assertThat(reader.salvageJobId("nope".getBytes(StandardCharsets.UTF_8), "k-1".getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo("k-1");
+        assertThat(reader.salvageJobId("{\"jobId\":\"in-value\"}".getBytes(StandardCharsets.UTF_8), null))
+                .isEqualTo("in-value");
+        assertThat(reader.salvageJobId("nope".getBytes(StandardCharsets.UTF_8), "bad key".getBytes(StandardCharsets.UTF_8)))
+                .isNull();
+    }
+}

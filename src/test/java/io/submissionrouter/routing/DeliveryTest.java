@@ -1,0 +1,138 @@
+package io.submissionrouter.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.submissionrouter.config.TlsMode;
+import io.submissionrouter.job.EmailJob;
+import io.submissionrouter.job.ValidJob;
+import io.submissionrouter.results.Status;
+import io.submissionrouter.smtp.EndpointSpec;
+import io.submissionrouter.smtp.OutcomeClass;
+import io.submissionrouter.smtp.RecipientReply;
+import io.submissionrouter.smtp.SmtpOutcome;
+import io.submissionrouter.smtp.SmtpReply;
+import io.submissionrouter.smtp.SmtpStep;
+import io.submissionrouter.smtp.SubmissionMessage;
+import jakarta.mail.Session;
+import jakarta.mail.internet.InternetAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+/** What the router does next after each kind of session outcome (CONTRACT 5.2, 5.3). */
+class DeliveryTest {
+
+    private static final SubmissionEndpoint PRIMARY = endpoint("primary");
+    private static final Instant NOW = Instant.parse("2026-11-27T10:00:00Z");
+
+    private static SubmissionEndpoint endpoint(String name) {
+        EndpointSpec spec = new EndpointSpec("default", name, "smtp.example.net", 587, TlsMode.STARTTLS, Optional::empty,
+                null, true, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1),
+                Optional.empty());
+        return new SubmissionEndpoint(spec, null, null, new EndpointBreaker(name, 4, 0.5, Duration.ofSeconds(1), 1));
+    }
+
+    private static Delivery delivery(String... recipients) throws Exception {
+        List<InternetAddress> to = java.util.Arrays.stream(recipients).map(DeliveryTest::address).toList();
+        EmailJob job = new EmailJob("j-1", "a@shop.example", null, List.of(recipients), null, null, "s", "t", null,
+                null, null, null, Map.of("k", "v"));
+        ValidJob valid = new ValidJob(job, address("a@shop.example"), null, to, List.of(), List.of());
+        SubmissionMessage message = new SubmissionMessage(Session.getInstance(new Properties()), "<id@x>");
+        message.envelope(valid.recipients());
+        SourceRecord source = new SourceRecord("email.jobs", 0, 7, NOW, null, new byte[0], null);
+        return Delivery.of(source, NOW, valid, message);
+    }
+
+    private static InternetAddress address(String a) {
+        try {
+            return new InternetAddress(a, true);
+        } catch (Exception e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private static SmtpOutcome outcome(OutcomeClass c, SmtpStep step, String reply, List<String> accepted,
+            List<RecipientReply> rejected, List<RecipientReply> deferred) {
+        return new SmtpOutcome(c, step, SmtpReply.parse(reply), accepted, rejected, deferred, 5, null);
+    }
+
+    @Test
+    void anEndpointFailureSendsTheSameJobToTheNextEndpointAtOnce() throws Exception {
+        Delivery d = delivery("ada@example.org");
+        d.apply(PRIMARY, outcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.CONNECT, null, List.of(), List.of(), List.of()),
+                3, true, NOW);
+        assertThat(d.next()).isEqualTo(Delivery.Next.ROUTE);
+        assertThat(d.wasTried("primary")).isTrue();
+        assertThat(d.retryableOutcomes()).isZero();
+        assertThat(d.drainAttempts()).extracting(a -> a.outcome()).containsExactly(OutcomeClass.ENDPOINT_DOWN);
+    }
+
+    @Test
+    void partialDeferralKeepsOnlyTheDeferredRecipientsPending() throws Exception {
+        Delivery d = delivery("ada@example.org", "bob@example.org", "eve@example.org");
+        RecipientReply bob = new RecipientReply("bob@example.org", 451, "4.2.0", "451 4.2.0 later");
+        RecipientReply eve = new RecipientReply("eve@example.org", 550, "5.1.1", "550 5.1.1 unknown");
+        d.apply(PRIMARY, outcome(OutcomeClass.SENT, SmtpStep.DOT, "250 ok", List.of("ada@example.org"), List.of(eve),
+                List.of(bob)), 3, true, NOW);
+        assertThat(d.next()).isEqualTo(Delivery.Next.RETRY);
+        assertThat(d.message().envelope()).extracting(InternetAddress::getAddress).containsExactly("bob@example.org");
+
+        d.newPass();
+        d.apply(PRIMARY, outcome(OutcomeClass.SENT, SmtpStep.DOT, "250 ok", List.of("bob@example.org"), List.of(),
+                List.of()), 3, true, NOW);
+        assertThat(d.status()).isEqualTo(Status.SENT);
+        assertThat(d.accepted()).containsExactly("ada@example.org", "bob@example.org");
+        assertThat(d.rejected()).containsExactly(eve);
+        assertThat(d.sessions()).isEqualTo(2);
+    }
+
+    @Test
+    void transientOutcomesEndFailedAfterMaxAttempts() throws Exception {
+        Delivery d = delivery("ada@example.org");
+        for (int i = 1; i <= 3; i++) {
+            d.apply(PRIMARY, outcome(OutcomeClass.TRANSIENT, SmtpStep.DOT, "451 4.3.0 later", List.of(), List.of(),
+                    List.of()), 3, true, NOW);
+            d.newPass();
+        }
+        assertThat(d.status()).isEqualTo(Status.FAILED);
+        assertThat(d.error().code()).isEqualTo("RETRIES_EXHAUSTED");
+    }
+
+    @Test
+    void uncertainIsRetriedAsPossibleDuplicateOrReportedWhenResendingIsOff() throws Exception {
+        Delivery resend = delivery("ada@example.org");
+        resend.apply(PRIMARY, outcome(OutcomeClass.UNCERTAIN, SmtpStep.DOT, null, List.of(), List.of(), List.of()),
+                3, true, NOW);
+        assertThat(resend.next()).isEqualTo(Delivery.Next.RETRY);
+        assertThat(resend.possibleDuplicate()).isTrue();
+
+        Delivery report = delivery("ada@example.org");
+        report.apply(PRIMARY, outcome(OutcomeClass.UNCERTAIN, SmtpStep.DOT, null, List.of(), List.of(), List.of()),
+                3, false, NOW);
+        assertThat(report.status()).isEqualTo(Status.UNCERTAIN);
+    }
+
+    @Test
+    void aPermanentRefusalOfTheMessageRejectsEveryPendingRecipient() throws Exception {
+        Delivery d = delivery("ada@example.org", "bob@example.org");
+        d.apply(PRIMARY, outcome(OutcomeClass.REJECTED, SmtpStep.DOT, "554 5.7.1 spam", List.of(), List.of(),
+                List.of()), 3, true, NOW);
+        assertThat(d.status()).isEqualTo(Status.REJECTED);
+        assertThat(d.rejected()).extracting(RecipientReply::address).containsExactly("ada@example.org", "bob@example.org");
+        assertThat(d.rejected()).allMatch(r -> r.smtpCode() == 554);
+    }
+
+    @Test
+    void aSkippedEndpointIsNotedOnceUntilASessionRuns() throws Exception {
+        Delivery d = delivery("ada@example.org");
+        assertThat(d.skipped(PRIMARY, NOW)).isTrue();
+        d.newPass();
+        assertThat(d.skipped(PRIMARY, NOW)).isFalse();
+        assertThat(d.drainAttempts()).extracting(a -> a.outcome()).containsExactly(OutcomeClass.SKIPPED_OPEN);
+        assertThat(d.sessions()).isZero();
+    }
+}

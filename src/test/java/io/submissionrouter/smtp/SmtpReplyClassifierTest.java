@@ -1,0 +1,68 @@
+package io.submissionrouter.smtp;
+
+import static io.submissionrouter.smtp.SmtpReplyClassifier.classifyFailure;
+import static io.submissionrouter.smtp.SmtpReplyClassifier.classifyMessageReply;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class SmtpReplyClassifierTest {
+
+    private static SmtpReply reply(String line) {
+        return SmtpReply.parse(line);
+    }
+
+    @Test
+    void parsesCodeEnhancedCodeAndText() {
+        SmtpReply r = reply("550 5.1.1 <bob@example.org>: Recipient address rejected");
+        assertThat(r.code()).isEqualTo(550);
+        assertThat(r.enhancedCode()).isEqualTo("5.1.1");
+        assertThat(r.text()).startsWith("550 5.1.1");
+        assertThat(reply("250 Ok").enhancedCode()).isNull();
+        assertThat(reply("[EOF]")).isNull();
+        assertThat(reply(null)).isNull();
+    }
+
+    @Test
+    void everyFailureBeforeTheMessageIsTheEndpointsFault() {
+        for (SmtpStep step : new SmtpStep[] {SmtpStep.CONNECT, SmtpStep.GREETING, SmtpStep.EHLO, SmtpStep.STARTTLS}) {
+            assertThat(classifyFailure(step, null)).isEqualTo(OutcomeClass.ENDPOINT_DOWN);
+            assertThat(classifyFailure(step, reply("421 4.3.2 Service not available"))).isEqualTo(OutcomeClass.ENDPOINT_DOWN);
+            assertThat(classifyFailure(step, reply("554 5.7.0 go away"))).isEqualTo(OutcomeClass.ENDPOINT_DOWN);
+        }
+    }
+
+    @Test
+    void authRefusedIsAConfigErrorButATemporaryAuthFailureIsNot() {
+        assertThat(classifyFailure(SmtpStep.AUTH, reply("535 5.7.8 Authentication credentials invalid")))
+                .isEqualTo(OutcomeClass.CONFIG_ERROR);
+        assertThat(classifyFailure(SmtpStep.AUTH, reply("454 4.7.0 Temporary authentication failure")))
+                .isEqualTo(OutcomeClass.ENDPOINT_DOWN);
+        assertThat(classifyFailure(SmtpStep.AUTH, null)).isEqualTo(OutcomeClass.ENDPOINT_DOWN);
+    }
+
+    @Test
+    void answersToTheMessageNeverBlameTheEndpoint() {
+        for (SmtpStep step : new SmtpStep[] {SmtpStep.MAIL, SmtpStep.RCPT, SmtpStep.DATA, SmtpStep.DOT}) {
+            assertThat(classifyFailure(step, reply("550 5.1.1 unknown"))).isEqualTo(OutcomeClass.REJECTED);
+            assertThat(classifyFailure(step, reply("451 4.3.0 try later"))).isEqualTo(OutcomeClass.TRANSIENT);
+            assertThat(classifyFailure(step, reply("452 4.5.3 too many recipients"))).isEqualTo(OutcomeClass.TRANSIENT);
+            assertThat(classifyFailure(step, reply("421 4.4.2 closing"))).isEqualTo(OutcomeClass.THROTTLED);
+            assertThat(classifyFailure(step, reply("454 4.7.0 Throttling failure: rate exceeded")))
+                    .isEqualTo(OutcomeClass.THROTTLED);
+            assertThat(classifyFailure(step, reply("451 4.7.1 slow down"))).isEqualTo(OutcomeClass.THROTTLED);
+        }
+    }
+
+    @Test
+    void silenceAfterTheDotIsUncertainButBeforeItTheEndpointFailed() {
+        assertThat(classifyFailure(SmtpStep.DOT, null)).isEqualTo(OutcomeClass.UNCERTAIN);
+        assertThat(classifyFailure(SmtpStep.DATA, null)).isEqualTo(OutcomeClass.ENDPOINT_DOWN);
+        assertThat(classifyFailure(SmtpStep.RCPT, null)).isEqualTo(OutcomeClass.ENDPOINT_DOWN);
+    }
+
+    @Test
+    void aPositiveReplyToTheDotIsSent() {
+        assertThat(classifyMessageReply(reply("250 2.0.0 Ok: queued as 4FZK2x1Qz"))).isEqualTo(OutcomeClass.SENT);
+    }
+}
