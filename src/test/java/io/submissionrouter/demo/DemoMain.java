@@ -144,7 +144,7 @@ public final class DemoMain {
     }
 
     private static void report(KafkaTestClient client, List<String> jobIds) {
-        say("%n%-18s %-8s %-9s %-8s %s", "job", "status", "endpoint", "attempts", "sessions (endpoint:outcome)");
+        say("%n%-18s %-26s %-9s %-8s %s", "job", "status", "endpoint", "attempts", "sessions (endpoint:outcome)");
         for (String id : jobIds) {
             JsonNode r = KafkaTestClient.json(client.on("email.results", id).get(0));
             String path = client.attempts(id).stream()
@@ -153,7 +153,7 @@ public final class DemoMain {
             String endpoint = r.path("endpoint").isNull() ? "-" : r.path("endpoint").path("name").asText();
             String status = r.path("status").asText()
                     + (r.path("error").isNull() ? "" : " (" + r.path("error").path("code").asText() + ")");
-            say("%-18s %-8s %-9s %-8d %s", id, status, endpoint, r.path("attempts").asInt(), path);
+            say("%-18s %-26s %-9s %-8d %s", id, status, endpoint, r.path("attempts").asInt(), path);
         }
     }
 
