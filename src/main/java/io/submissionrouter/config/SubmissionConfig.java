@@ -5,6 +5,7 @@ import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -39,12 +40,72 @@ public interface SubmissionConfig {
     /** Kafka consumer settings (addition to the contract). */
     Consumer consumer();
 
+    /** Duplicate suppression by jobId (CONTRACT 5.4); accepted, acting with the reliability work. */
+    Idempotency idempotency();
+
+    /** Recipient domain checks in DNS (CONTRACT 6); accepted, acting with the input-validation work. */
+    Dns dns();
+
+    /** Operator endpoints (CONTRACT 7); accepted, acting with the traffic-control work. */
+    Admin admin();
+
+    /** Relay groups beyond {@code default} (CONTRACT 5.1); accepted, acting with the traffic-control work. */
+    Map<String, Relay> relays();
+
     /** Sender used for jobs without {@code from}; without it such jobs are {@code INVALID}. */
     Optional<String> defaultFrom();
 
     /** Right-hand side of every Message-ID: {@code <base32(sha256(jobId))@domain>}. */
     @WithDefault("smtp-submission-router.invalid")
     String messageIdDomain();
+
+    interface Idempotency {
+        /** How long a completed jobId is remembered. */
+        @WithDefault("7d")
+        Duration window();
+    }
+
+    interface Dns {
+        /** {@code reject}, {@code warn} or {@code off}. */
+        @WithDefault("reject")
+        String mxCheck();
+
+        /** Bound of one lookup, retries included. */
+        @WithDefault("2s")
+        Duration timeout();
+
+        /** Resolvers to ask ({@code host:port}, comma-separated) instead of the system's. */
+        Optional<List<String>> servers();
+    }
+
+    interface Admin {
+        /** Bearer token of the operator endpoints; they are disabled without it. */
+        Optional<String> token();
+    }
+
+    /** One more relay group: {@code submission.relays.<name>.*}. */
+    interface Relay {
+        /** Primary endpoint. */
+        EndpointSettings primary();
+
+        /** Fallback endpoint. */
+        EndpointSettings fallback();
+
+        /** AUTH user name. */
+        Optional<String> username();
+
+        /** AUTH password. */
+        Optional<String> password();
+
+        /** TLS mode. */
+        Optional<TlsMode> tls();
+
+        /** Trusted CAs. */
+        Optional<String> trustPem();
+
+        /** Messages per second for the whole consumer group. */
+        Optional<Double> rateLimit();
+    }
 
     interface Topics {
         /** Email jobs, one per record, key = jobId. */

@@ -36,6 +36,10 @@ public class RelayGroups {
             endpoints.add(new SubmissionEndpoint(spec, submitter, new SubmissionMailSender(submitter), breaker));
         }
         this.groups = Map.of(EndpointSpecs.DEFAULT_RELAY, List.copyOf(endpoints));
+        if (!config.relays().isEmpty()) {
+            LOG.warnf("relay groups %s are configured but only 'default' is routed in this version: their jobs end "
+                    + "INVALID with UNKNOWN_RELAY", config.relays().keySet());
+        }
     }
 
     public Set<String> names() {
