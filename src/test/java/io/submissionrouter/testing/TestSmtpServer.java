@@ -72,18 +72,23 @@ public final class TestSmtpServer implements AutoCloseable {
     private volatile Mode mode = Mode.UP;
     private ServerSocket front;
 
-    private TestSmtpServer(String name, ServerSocket front) {
+    private TestSmtpServer(String name, ServerSocket front, String keystore) {
         this.name = name;
         this.port = front.getLocalPort();
         this.front = front;
-        this.tlsBackend = backend(true, received);
-        this.plainBackend = backend(false, receivedInPlaintext);
+        this.tlsBackend = backend(true, received, keystore);
+        this.plainBackend = backend(false, receivedInPlaintext, keystore);
     }
 
     /** Starts a server on a free loopback port. */
     public static TestSmtpServer start(String name) {
+        return start(name, "/tls/smtp-server.p12");
+    }
+
+    /** Starts a server presenting the certificate in {@code keystore} (a PKCS12 test resource). */
+    public static TestSmtpServer start(String name, String keystore) {
         // The front binds first and keeps its port across mode switches, so nothing else can take it.
-        TestSmtpServer server = new TestSmtpServer(name, bind(0, 50));
+        TestSmtpServer server = new TestSmtpServer(name, bind(0, 50), keystore);
         server.tlsBackend.start();
         server.plainBackend.start();
         server.serveOn(server.front);
@@ -238,7 +243,7 @@ public final class TestSmtpServer implements AutoCloseable {
         held.clear();
     }
 
-    private SMTPServer backend(boolean tls, List<Received> sink) {
+    private SMTPServer backend(boolean tls, List<Received> sink, String keystore) {
         SMTPServer.Builder b = SMTPServer.port(0)
                 .bindAddress(InetAddress.getLoopbackAddress())
                 .hostName(name + ".test")
@@ -246,7 +251,7 @@ public final class TestSmtpServer implements AutoCloseable {
                 .authenticationHandlerFactory(new EasyAuthenticationHandlerFactory(this::login))
                 .requireAuth();
         if (tls) {
-            b.enableTLS().requireTLS().startTlsSocketFactory(sslContext());
+            b.enableTLS().requireTLS().startTlsSocketFactory(sslContext(keystore));
         }
         return b.build();
     }
@@ -326,8 +331,8 @@ public final class TestSmtpServer implements AutoCloseable {
         }
     }
 
-    static SSLContext sslContext() {
-        try (InputStream in = TestSmtpServer.class.getResourceAsStream("/tls/smtp-server.p12")) {
+    static SSLContext sslContext(String keystore) {
+        try (InputStream in = TestSmtpServer.class.getResourceAsStream(keystore)) {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(in, "changeit".toCharArray());
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());

@@ -1,0 +1,136 @@
+package io.submissionrouter.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.submissionrouter.config.CredentialSource;
+import io.submissionrouter.config.TlsMode;
+import io.submissionrouter.config.TrustStores;
+import io.submissionrouter.testing.TestSmtpServer;
+import jakarta.mail.Session;
+import jakarta.mail.internet.InternetAddress;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * SMTP sessions straight against real STARTTLS servers, without Quarkus: certificates and host names are
+ * verified, credentials files are read at every session, and nothing goes out unencrypted.
+ */
+class SmtpSubmitterIT {
+
+    private static TestSmtpServer trusted;
+    private static TestSmtpServer wrongName;
+
+    @BeforeAll
+    static void start() {
+        trusted = TestSmtpServer.start("trusted");
+        wrongName = TestSmtpServer.start("wrong-name", "/tls/wrong-name.p12");
+    }
+
+    @AfterAll
+    static void stop() {
+        trusted.close();
+        wrongName.close();
+    }
+
+    private static String resource(String name) {
+        try {
+            return Path.of(SmtpSubmitterIT.class.getResource(name).toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static SmtpSubmitter submitter(TestSmtpServer server, String trustPem, CredentialSource credentials) {
+        EndpointSpec spec = new EndpointSpec("default", "primary", "127.0.0.1", server.port(), TlsMode.STARTTLS,
+                credentials, TrustStores.socketFactory(Optional.of(resource(trustPem)), "submission.smtp.trust-pem"),
+                true, Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(2),
+                Optional.empty());
+        return new SmtpSubmitter(spec);
+    }
+
+    private static CredentialSource password(String password) {
+        return new CredentialSource(Optional.of(TestSmtpServer.USER), Optional.of(password), Optional.empty(),
+                Optional.empty());
+    }
+
+    private static SmtpOutcome send(SmtpSubmitter submitter) throws Exception {
+        SubmissionMessage m = new SubmissionMessage(Session.getInstance(new Properties()), "<t@test>");
+        m.setFrom(new InternetAddress("noreply@shop.example"));
+        m.setSubject("hello");
+        m.setText("hello");
+        m.saveChanges();
+        return submitter.submit(m, List.of(new InternetAddress("ada@example.org")));
+    }
+
+    @Test
+    void sendsOverStartTlsWhenTheCertificateIsTrustedAndNamesTheHost() throws Exception {
+        SmtpOutcome outcome = send(submitter(trusted, "/tls/smtp-ca.pem", password(TestSmtpServer.PASSWORD)));
+        assertThat(outcome.outcome()).isEqualTo(OutcomeClass.SENT);
+        assertThat(outcome.reply().code()).isEqualTo(250);
+        assertThat(outcome.accepted()).containsExactly("ada@example.org");
+    }
+
+    @Test
+    void refusesACertificateFromAnUntrustedAuthority() throws Exception {
+        int before = trusted.received().size();
+        SmtpOutcome outcome = send(submitter(trusted, "/tls/untrusted-ca.pem", password(TestSmtpServer.PASSWORD)));
+        assertThat(outcome.outcome()).isEqualTo(OutcomeClass.ENDPOINT_DOWN);
+        assertThat(outcome.step()).isEqualTo(SmtpStep.STARTTLS);
+        assertThat(trusted.received()).hasSize(before);
+        assertThat(trusted.receivedInPlaintext()).isEmpty();
+    }
+
+    @Test
+    void refusesATrustedCertificateIssuedForAnotherHostName() throws Exception {
+        SmtpOutcome outcome = send(submitter(wrongName, "/tls/wrong-name.pem", password(TestSmtpServer.PASSWORD)));
+        assertThat(outcome.outcome()).isEqualTo(OutcomeClass.ENDPOINT_DOWN);
+        assertThat(outcome.step()).isEqualTo(SmtpStep.STARTTLS);
+        assertThat(outcome.detail()).containsIgnoringCase("127.0.0.1");
+        assertThat(wrongName.received()).isEmpty();
+    }
+
+    @Test
+    void classifiesAWrongPasswordAsAConfigErrorAtAuth() throws Exception {
+        SmtpOutcome outcome = send(submitter(trusted, "/tls/smtp-ca.pem", password("wrong")));
+        assertThat(outcome.outcome()).isEqualTo(OutcomeClass.CONFIG_ERROR);
+        assertThat(outcome.step()).isEqualTo(SmtpStep.AUTH);
+        assertThat(outcome.reply().code()).isEqualTo(535);
+        assertThat(outcome.detail()).doesNotContain("wrong");
+    }
+
+    @Test
+    void rereadsCredentialFilesAtEverySession(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path user = dir.resolve("username");
+        Path pass = dir.resolve("password");
+        java.nio.file.Files.writeString(user, TestSmtpServer.USER + "\n");
+        java.nio.file.Files.writeString(pass, "old-password\n");
+        SmtpSubmitter submitter = submitter(trusted, "/tls/smtp-ca.pem", new CredentialSource(Optional.empty(),
+                Optional.empty(), Optional.of(user.toString()), Optional.of(pass.toString())));
+        assertThat(send(submitter).outcome()).isEqualTo(OutcomeClass.CONFIG_ERROR);
+        java.nio.file.Files.writeString(pass, TestSmtpServer.PASSWORD + "\n"); // the Secret was rotated
+        assertThat(send(submitter).outcome()).isEqualTo(OutcomeClass.SENT);
+    }
+
+    @Test
+    void probesWithoutSendingAMessage() {
+        int before = trusted.received().size();
+        assertThat(submitter(trusted, "/tls/smtp-ca.pem", password(TestSmtpServer.PASSWORD)).probe().outcome())
+                .isEqualTo(OutcomeClass.SENT);
+        assertThat(trusted.received()).hasSize(before);
+        trusted.mode(TestSmtpServer.Mode.REFUSE);
+        try {
+            SmtpOutcome down = submitter(trusted, "/tls/smtp-ca.pem", password(TestSmtpServer.PASSWORD)).probe();
+            assertThat(down.outcome()).isEqualTo(OutcomeClass.ENDPOINT_DOWN);
+            assertThat(down.step()).isEqualTo(SmtpStep.CONNECT);
+        } finally {
+            trusted.mode(TestSmtpServer.Mode.UP);
+        }
+    }
+}
