@@ -6,7 +6,6 @@ import io.submissionrouter.results.AttemptEvent;
 import io.submissionrouter.results.EndpointRef;
 import io.submissionrouter.results.ErrorInfo;
 import io.submissionrouter.results.Status;
-import io.submissionrouter.smtp.OutcomeClass;
 import io.submissionrouter.smtp.RecipientReply;
 import io.submissionrouter.smtp.SmtpOutcome;
 import io.submissionrouter.smtp.SubmissionMessage;
@@ -49,7 +48,6 @@ public final class Delivery {
     private final String jobId;
     private final String relay;
     private final Map<String, String> metadata;
-    private final ValidJob job;
     private final SubmissionMessage message;
 
     private int sessions;
@@ -69,27 +67,25 @@ public final class Delivery {
     private ErrorInfo error;
 
     private Delivery(SourceRecord source, Instant receivedAt, String jobId, String relay, Map<String, String> metadata,
-            ValidJob job, SubmissionMessage message) {
+            SubmissionMessage message) {
         this.source = source;
         this.receivedAt = receivedAt;
         this.jobId = jobId;
         this.relay = relay;
         this.metadata = metadata == null ? Map.of() : metadata;
-        this.job = job;
         this.message = message;
         this.pending = message == null ? List.of() : message.envelope();
     }
 
     /** A job ready to be submitted. */
     public static Delivery of(SourceRecord source, Instant receivedAt, ValidJob job, SubmissionMessage message) {
-        return new Delivery(source, receivedAt, job.job().jobId(), job.job().relay(), job.job().metadata(), job,
-                message);
+        return new Delivery(source, receivedAt, job.job().jobId(), job.job().relay(), job.job().metadata(), message);
     }
 
     /** A record that failed validation; {@code jobId} is null when none could be read. */
     public static Delivery invalid(SourceRecord source, Instant receivedAt, String jobId, String relay,
             Map<String, String> metadata, JobRejection rejection) {
-        Delivery d = new Delivery(source, receivedAt, jobId, relay, metadata, null, null);
+        Delivery d = new Delivery(source, receivedAt, jobId, relay, metadata, null);
         d.finish(Status.INVALID, new ErrorInfo(rejection.code(), rejection.getMessage()));
         return d;
     }
@@ -269,10 +265,6 @@ public final class Delivery {
         return metadata;
     }
 
-    public ValidJob job() {
-        return job;
-    }
-
     public SubmissionMessage message() {
         return message;
     }
@@ -315,10 +307,5 @@ public final class Delivery {
 
     public ErrorInfo error() {
         return error;
-    }
-
-    /** The last outcome class, for logs; null before any session. */
-    public OutcomeClass lastOutcome() {
-        return decisive == null ? null : decisive.outcome();
     }
 }
