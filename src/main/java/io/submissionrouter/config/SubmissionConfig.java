@@ -68,7 +68,7 @@ public interface SubmissionConfig {
     interface Dns {
         /** {@code reject}, {@code warn} or {@code off}. */
         @WithDefault("reject")
-        String mxCheck();
+        MxCheck mxCheck();
 
         /** Bound of one lookup, retries included. */
         @WithDefault("2s")
@@ -76,6 +76,16 @@ public interface SubmissionConfig {
 
         /** Resolvers to ask ({@code host:port}, comma-separated) instead of the system's. */
         Optional<List<String>> servers();
+    }
+
+    /** What a recipient domain that cannot receive mail does to a job. */
+    enum MxCheck {
+        /** The job is {@code INVALID} with {@code NO_MX}. */
+        REJECT,
+        /** Logged and counted; the job is sent anyway. */
+        WARN,
+        /** No DNS check. */
+        OFF
     }
 
     interface Admin {

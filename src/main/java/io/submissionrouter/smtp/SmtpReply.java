@@ -3,7 +3,10 @@ package io.submissionrouter.smtp;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** One SMTP reply line as the server sent it: code, optional enhanced status code (RFC 3463), text. */
+/**
+ * One SMTP reply: its code, its enhanced status code (RFC 3463) when it has one, and its text without
+ * either, as results report them ({@code smtpCode}, {@code smtpEnhancedCode}, {@code smtpReply}).
+ */
 public record SmtpReply(int code, String enhancedCode, String text) {
 
     private static final Pattern REPLY = Pattern.compile("^\\s*([2-5]\\d\\d)[ -]?(?:([245]\\.\\d{1,3}\\.\\d{1,3})\\s)?(.*)$",
@@ -18,7 +21,7 @@ public record SmtpReply(int code, String enhancedCode, String text) {
         if (!m.matches()) {
             return null;
         }
-        return new SmtpReply(Integer.parseInt(m.group(1)), m.group(2), line.strip());
+        return new SmtpReply(Integer.parseInt(m.group(1)), m.group(2), m.group(3).strip());
     }
 
     public boolean positive() {

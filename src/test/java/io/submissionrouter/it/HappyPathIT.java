@@ -49,6 +49,8 @@ class HappyPathIT extends RouterTestBase {
         assertThat(result.path("endpoint").path("name").asText()).isEqualTo("primary");
         assertThat(result.path("endpoint").path("port").asInt()).isEqualTo(primary().port());
         assertThat(result.path("smtpCode").asInt()).isEqualTo(250);
+        assertThat(result.path("smtpEnhancedCode").asText()).isEqualTo("2.0.0");
+        assertThat(result.path("smtpReply").asText()).startsWith("Ok: queued as");
         assertThat(result.path("messageId").asText()).isEqualTo(MessageIds.of(jobId, "router.test"));
         assertThat(result.path("attempts").asInt()).isEqualTo(1);
         assertThat(result.path("possibleDuplicate").asBoolean()).isFalse();
