@@ -1,10 +1,16 @@
 package io.submissionrouter.config;
 
-/** A missing or contradictory setting; its message is one line naming the setting and why. */
-public final class InvalidSettingException extends RuntimeException {
+import io.quarkus.runtime.configuration.ConfigurationException;
+
+/**
+ * A missing or contradictory setting; its message is one line naming the setting and why. A Quarkus
+ * {@link ConfigurationException}, which Quarkus reports at startup as that line, without a stack trace.
+ */
+public final class InvalidSettingException extends ConfigurationException {
 
     public InvalidSettingException(String setting, String why) {
-        super("Invalid setting " + setting + " (env " + envName(setting) + "): " + why, null, false, false);
+        super("Invalid setting " + setting + " (env " + envName(setting) + "): " + why);
+        setStackTrace(new StackTraceElement[0]);
     }
 
     /** The environment variable MicroProfile Config maps to a property name. */
