@@ -6,7 +6,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** The one terminal result of a job on the results topic (CONTRACT 3). */
+/**
+ * The one terminal result of a job on the results topic (CONTRACT 3). A {@code DUPLICATE} carries the
+ * original job's {@code originalStatus}, {@code messageId} and {@code completedAt}.
+ */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record DeliveryResult(
         String jobId,
@@ -24,5 +27,6 @@ public record DeliveryResult(
         ErrorInfo error,
         Map<String, String> metadata,
         Instant receivedAt,
-        Instant completedAt) {
+        Instant completedAt,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Status originalStatus) {
 }

@@ -1,5 +1,6 @@
 package io.submissionrouter.results;
 
+import io.submissionrouter.idempotency.Completion;
 import io.submissionrouter.ops.SubmissionMetrics;
 import io.submissionrouter.routing.Delivery;
 import io.submissionrouter.smtp.SmtpOutcome;
@@ -7,7 +8,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.camel.Exchange;
 import org.jboss.logging.Logger;
 
@@ -22,6 +25,9 @@ public class DeliveryResults {
 
     public static final String RESULT = "result";
     public static final String DEAD_LETTER = "deadLetter";
+    /** Exchange property: the {@link Completion} to remember, for SENT, REJECTED and UNCERTAIN jobs. */
+    public static final String COMPLETION = "completion";
+    private static final Set<Status> COMPLETING = EnumSet.of(Status.SENT, Status.REJECTED, Status.UNCERTAIN);
     private static final Logger LOG = Logger.getLogger(DeliveryResults.class);
 
     private final SubmissionMetrics metrics;
@@ -43,6 +49,11 @@ public class DeliveryResults {
             exchange.removeProperty(RESULT);
         }
         exchange.setProperty(DEAD_LETTER, d.status() == Status.INVALID || d.status() == Status.FAILED);
+        if (result != null && COMPLETING.contains(d.status())) {
+            exchange.setProperty(COMPLETION, new Completion(d.status(), result.messageId(), result.completedAt()));
+        } else {
+            exchange.removeProperty(COMPLETION);
+        }
         metrics.job(d.relay(), d.status());
         LOG.infof("job=%s status=%s endpoint=%s attempts=%d durationMs=%d%s", d.jobId(), d.status(),
                 d.lastEndpoint() == null ? "-" : d.lastEndpoint().name(), d.sessions(),
@@ -58,15 +69,18 @@ public class DeliveryResults {
         d.failInternally(cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage());
     }
 
-    static DeliveryResult resultOf(Delivery d, Instant completedAt) {
+    static DeliveryResult resultOf(Delivery d, Instant now) {
         SmtpOutcome o = d.decisive();
         boolean replied = o != null && o.reply() != null;
+        Completion original = d.original();
+        String messageId = original != null ? original.messageId()
+                : d.message() == null ? null : d.message().messageId();
         return new DeliveryResult(d.jobId(), d.status(), d.relay(), d.lastEndpoint(),
                 replied ? o.reply().code() : null, replied ? o.reply().enhancedCode() : null,
-                replied ? o.reply().text() : null,
-                d.message() == null ? null : d.message().messageId(),
+                replied ? o.reply().text() : null, messageId,
                 d.sessions(), d.possibleDuplicate(),
                 List.copyOf(d.accepted()), List.copyOf(d.rejected()), d.error(), d.metadata(),
-                d.receivedAt(), completedAt);
+                d.receivedAt(), original != null ? original.completedAt() : now,
+                original != null ? original.status() : null);
     }
 }

@@ -1,5 +1,6 @@
 package io.submissionrouter.routing;
 
+import io.submissionrouter.idempotency.Completion;
 import io.submissionrouter.job.JobRejection;
 import io.submissionrouter.job.ValidJob;
 import io.submissionrouter.results.AttemptEvent;
@@ -65,6 +66,7 @@ public final class Delivery {
     private Next next = Next.ROUTE;
     private Status status;
     private ErrorInfo error;
+    private Completion original;
 
     private Delivery(SourceRecord source, Instant receivedAt, String jobId, String relay, Map<String, String> metadata,
             SubmissionMessage message) {
@@ -87,6 +89,15 @@ public final class Delivery {
             Map<String, String> metadata, JobRejection rejection) {
         Delivery d = new Delivery(source, receivedAt, jobId, relay, metadata, null);
         d.finish(Status.INVALID, new ErrorInfo(rejection.code(), rejection.getMessage()));
+        return d;
+    }
+
+    /** A job whose jobId was completed within the idempotency window: nothing is sent again. */
+    public static Delivery duplicate(SourceRecord source, Instant receivedAt, String jobId, String relay,
+            Map<String, String> metadata, Completion original) {
+        Delivery d = new Delivery(source, receivedAt, jobId, relay, metadata, null);
+        d.original = original;
+        d.finish(Status.DUPLICATE, null);
         return d;
     }
 
@@ -307,5 +318,10 @@ public final class Delivery {
 
     public ErrorInfo error() {
         return error;
+    }
+
+    /** For a {@code DUPLICATE}: the completion of the first job with this jobId. */
+    public Completion original() {
+        return original;
     }
 }

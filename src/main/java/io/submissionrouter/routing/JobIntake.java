@@ -2,6 +2,8 @@ package io.submissionrouter.routing;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.idempotency.CompletedJobs;
+import io.submissionrouter.idempotency.Completion;
 import io.submissionrouter.job.EmailJob;
 import io.submissionrouter.job.JobReader;
 import io.submissionrouter.job.JobRejection;
@@ -15,6 +17,7 @@ import jakarta.inject.Named;
 import jakarta.mail.MessagingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Optional;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.kafka.KafkaConstants;
@@ -36,7 +39,10 @@ public class JobIntake {
     private final MimeMessageFactory mime = new MimeMessageFactory();
     private final SubmissionConfig config;
 
-    public JobIntake(ObjectMapper mapper, SubmissionConfig config, RelayGroups groups) {
+    private final CompletedJobs completedJobs;
+
+    public JobIntake(ObjectMapper mapper, SubmissionConfig config, RelayGroups groups, CompletedJobs completedJobs) {
+        this.completedJobs = completedJobs;
         this.reader = new JobReader(mapper);
         this.validator = new JobValidator(config.limits().maxRecipients(), config.defaultFrom(), groups.names());
         this.config = config;
@@ -48,7 +54,7 @@ public class JobIntake {
         SourceRecord source = source(in);
         Delivery delivery = deliveryOf(source, Instant.now());
         exchange.setProperty(Delivery.PROPERTY, delivery);
-        exchange.setProperty("verdict", delivery.status() == null ? "valid" : "invalid");
+        exchange.setProperty("verdict", delivery.status() == null ? "valid" : "done");
         exchange.setProperty(EndpointSelector.NEXT, delivery.next().wireName());
     }
 
@@ -57,6 +63,11 @@ public class JobIntake {
         EmailJob job = null;
         try {
             job = reader.read(source.value());
+            Optional<Completion> completed = JobValidator.isValidJobId(job.jobId())
+                    ? completedJobs.find(job.jobId()) : Optional.empty();
+            if (completed.isPresent()) {
+                return Delivery.duplicate(source, now, job.jobId(), job.relay(), job.metadata(), completed.get());
+            }
             ValidJob valid = validator.validate(job);
             SubmissionMessage message = mime.create(valid,
                     MessageIds.of(job.jobId(), config.messageIdDomain()), config.limits().maxMessageBytes());

@@ -32,7 +32,9 @@ public abstract class RouterTestBase {
 
     @AfterAll
     static void disconnect() {
-        kafka.close();
+        if (kafka != null) {
+            kafka.close();
+        }
     }
 
     @BeforeEach

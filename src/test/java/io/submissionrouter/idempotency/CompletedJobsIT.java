@@ -1,0 +1,113 @@
+package io.submissionrouter.idempotency;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.submissionrouter.results.Status;
+import io.submissionrouter.testing.EmbeddedKafka;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The completed-jobs store against a real broker: it survives restarts, honours the window, follows tombstones. */
+class CompletedJobsIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    private static final Instant NOW = Instant.parse("2026-11-27T12:00:00Z");
+    private static EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void start() {
+        kafka = EmbeddedKafka.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        kafka.close();
+    }
+
+    private static Properties client() {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", kafka.bootstrapServers());
+        return p;
+    }
+
+    private static CompletedJobs store(String topic) throws InterruptedException {
+        CompletedJobs store = new CompletedJobs(JSON, topic, Duration.ofDays(7), Clock.fixed(NOW, ZoneOffset.UTC));
+        store.start(client(), 3, Duration.ofSeconds(30));
+        return store;
+    }
+
+    private static void write(String topic, String jobId, Completion c) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(client(), new StringSerializer(),
+                new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, jobId, c == null ? null : JSON.writeValueAsBytes(c))).get();
+        }
+    }
+
+    @Test
+    void aNewInstanceKnowsWhatWasCompletedBeforeItStarted() throws Exception {
+        String topic = "completed-restart";
+        CompletedJobs first = store(topic);
+        write(topic, "job-a", new Completion(Status.SENT, "<a@x>", NOW.minusSeconds(60)));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> first.find("job-a").isPresent());
+
+        CompletedJobs restarted = store(topic); // reads the topic to its end before it returns
+        assertThat(restarted.find("job-a")).hasValueSatisfying(c -> {
+            assertThat(c.status()).isEqualTo(Status.SENT);
+            assertThat(c.messageId()).isEqualTo("<a@x>");
+        });
+        assertThat(restarted.find("job-unknown")).isEmpty();
+    }
+
+    @Test
+    void forgetsCompletionsOlderThanTheWindow() throws Exception {
+        String topic = "completed-window";
+        write(topic, "old", new Completion(Status.SENT, "<o@x>", NOW.minus(Duration.ofDays(8))));
+        write(topic, "recent", new Completion(Status.REJECTED, "<r@x>", NOW.minus(Duration.ofDays(6))));
+        CompletedJobs store = store(topic);
+        assertThat(store.find("old")).isEmpty();
+        assertThat(store.find("recent")).isPresent();
+        store.sweep();
+        assertThat(store.find("recent")).isPresent();
+    }
+
+    @Test
+    void followsTombstones() throws Exception {
+        String topic = "completed-tombstone";
+        CompletedJobs store = store(topic);
+        write(topic, "gone", new Completion(Status.SENT, "<g@x>", NOW));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.find("gone").isPresent());
+        write(topic, "gone", null);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.find("gone").isEmpty());
+    }
+
+    @Test
+    void createsTheTopicCompactedWithTheWindowAsRetention() throws Exception {
+        String topic = "completed-config";
+        store(topic);
+        try (Admin admin = Admin.create(client())) {
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            var config = admin.describeConfigs(java.util.List.of(resource)).all().get().get(resource);
+            assertThat(config.get("cleanup.policy").value()).isEqualTo("compact,delete");
+            assertThat(config.get("retention.ms").value()).isEqualTo(String.valueOf(Duration.ofDays(7).toMillis()));
+            assertThat(admin.describeTopics(java.util.List.of(topic)).allTopicNames().get().get(topic).partitions())
+                    .hasSize(3);
+        }
+    }
+}
