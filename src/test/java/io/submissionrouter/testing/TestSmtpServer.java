@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -36,7 +37,9 @@ import org.subethamail.smtp.server.SMTPServer;
  * Faults inside a session are steered by the message itself: a recipient whose local part starts with
  * {@code reject} gets 550 and one starting with {@code defer} gets 451 at RCPT; an {@code X-Test-Fault}
  * header of {@code data-451} gets 451 after the final dot, {@code data-451-once} only the first time a
- * Message-ID is seen, and {@code slow-dot-N} answers the final dot after N milliseconds.
+ * Message-ID is seen, {@code slow-dot-N} answers the final dot after N milliseconds, and
+ * {@code drop-after-dot} ({@code drop-after-dot-once}) takes the whole message, then cuts the connection
+ * without answering the dot.
  */
 public final class TestSmtpServer implements AutoCloseable {
 
@@ -62,6 +65,9 @@ public final class TestSmtpServer implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<Received> receivedInPlaintext = new CopyOnWriteArrayList<>();
     private final Set<String> seenMessageIds = ConcurrentHashMap.newKeySet();
+    private final Set<String> droppedMessageIds = ConcurrentHashMap.newKeySet();
+    /** Proxied connections by the local port of the front's connection to the backend. */
+    private final Map<Integer, List<Socket>> proxied = new ConcurrentHashMap<>();
     private final List<Socket> held = new CopyOnWriteArrayList<>();
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "test-smtp-front");
@@ -192,6 +198,7 @@ public final class TestSmtpServer implements AutoCloseable {
 
     private void proxy(Socket client, int backendPort) throws IOException {
         Socket backend = new Socket(InetAddress.getLoopbackAddress(), backendPort);
+        proxied.put(backend.getLocalPort(), List.of(client, backend));
         pool.execute(() -> pump(client, backend));
         pool.execute(() -> pump(backend, client));
     }
@@ -262,12 +269,22 @@ public final class TestSmtpServer implements AutoCloseable {
         }
     }
 
+    /** Cuts the client's connection of the session {@code ctx} belongs to, without a reply. */
+    private void cut(MessageContext ctx) {
+        List<Socket> sockets = proxied.remove(((InetSocketAddress) ctx.getRemoteAddress()).getPort());
+        if (sockets != null) {
+            sockets.forEach(TestSmtpServer::closeQuietly);
+        }
+    }
+
     private final class Handler implements MessageHandler {
         private final List<Received> sink;
+        private final MessageContext ctx;
         private String from;
         private final List<String> recipients = new ArrayList<>();
 
         Handler(MessageContext ctx, List<Received> sink) {
+            this.ctx = ctx;
             this.sink = sink;
         }
 
@@ -304,6 +321,10 @@ public final class TestSmtpServer implements AutoCloseable {
                 sleep(Long.parseLong(fault.substring("slow-dot-".length())));
             }
             sink.add(new Received(from, List.copyOf(recipients), bytes, java.time.Instant.now()));
+            if (fault.equals("drop-after-dot")
+                    || (fault.equals("drop-after-dot-once") && droppedMessageIds.add(messageId(text)))) {
+                cut(ctx); // the message was taken; the client never hears so
+            }
             return "2.0.0 Ok: queued as " + Integer.toHexString(text.hashCode());
         }
 
