@@ -1,0 +1,139 @@
+package io.submissionrouter.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.submissionrouter.job.MessageIds;
+import io.submissionrouter.testing.EmbeddedKafka;
+import io.submissionrouter.testing.Jobs;
+import io.submissionrouter.testing.KafkaTestClient;
+import io.submissionrouter.testing.RouterProcess;
+import io.submissionrouter.testing.TestSmtpServer;
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeMessage;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.IntStream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged router as a separate process, killed mid-stream and restarted: every job is delivered and
+ * accounted for by a result; messages sent twice are bounded by what was in flight (one job: the intake
+ * processes a partition's records one at a time) after SIGKILL, and none after SIGTERM.
+ */
+class CrashRecoveryProcessIT {
+
+    private static final int JOBS = 200;
+    private static final Path LOG = Path.of("target/process-it-router.log");
+    private static EmbeddedKafka kafka;
+    private static TestSmtpServer primary;
+    private static TestSmtpServer fallback;
+    private static KafkaTestClient client;
+    private static RouterProcess router;
+
+    @BeforeAll
+    static void start() {
+        kafka = EmbeddedKafka.start();
+        primary = TestSmtpServer.start("primary");
+        fallback = TestSmtpServer.start("fallback");
+        client = new KafkaTestClient(kafka.bootstrapServers(), List.of("email.results", "email.attempts", "email.dlq"));
+        router = new RouterProcess(kafka, primary, fallback, LOG);
+    }
+
+    @AfterAll
+    static void stop() throws InterruptedException {
+        if (router.isAlive()) {
+            router.kill();
+        }
+        client.close();
+        primary.close();
+        fallback.close();
+        kafka.close();
+    }
+
+    @Test
+    void losesNoJobWhenKilledWithSigkillMidStreamAndResendsAtMostTheOneInFlight() throws Exception {
+        List<String> jobIds = jobIds("kill");
+        router.start();
+        jobIds.forEach(id -> client.sendJob(id, Jobs.json(Jobs.job(id))));
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> resultsFor(jobIds) >= JOBS / 4);
+        router.kill();
+        assertThat(resultsFor(jobIds)).isLessThan(JOBS); // killed mid-stream
+
+        router.start();
+        Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> everyJobHasAResult(jobIds));
+        Map<String, Integer> copies = copiesByMessageId();
+        int duplicates = 0;
+        for (String jobId : jobIds) {
+            int n = copies.getOrDefault(MessageIds.of(jobId, "router.test"), 0);
+            assertThat(n).as("copies of %s received", jobId).isGreaterThanOrEqualTo(1);
+            duplicates += n - 1;
+            List<JsonNode> results = client.on("email.results", jobId).stream().map(KafkaTestClient::json).toList();
+            assertThat(results.get(0).path("status").asText()).isEqualTo("SENT");
+            assertThat(results.subList(1, results.size())).allMatch(r -> r.path("status").asText().equals("DUPLICATE")
+                    || r.path("status").asText().equals("SENT"));
+        }
+        System.out.printf("SIGKILL: %d jobs, %d messages sent twice%n", JOBS, duplicates);
+        assertThat(duplicates).isLessThanOrEqualTo(1);
+        router.terminate(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void losesNothingAndSendsNothingTwiceWhenStoppedWithSigterm() throws Exception {
+        List<String> jobIds = jobIds("term");
+        router.start();
+        jobIds.forEach(id -> client.sendJob(id, Jobs.json(Jobs.job(id))));
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> resultsFor(jobIds) >= JOBS / 4);
+        long stopsBefore = gracefulStops();
+        // 143 = 128 + SIGTERM: what a JVM stopped by the signal reports, after its shutdown hooks ran
+        assertThat(router.terminate(Duration.ofSeconds(60))).isIn(0, 143);
+        assertThat(gracefulStops()).isEqualTo(stopsBefore + 1);
+        assertThat(resultsFor(jobIds)).isLessThan(JOBS);
+
+        router.start();
+        Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> everyJobHasAResult(jobIds));
+        Map<String, Integer> copies = copiesByMessageId();
+        for (String jobId : jobIds) {
+            assertThat(copies.get(MessageIds.of(jobId, "router.test"))).as("copies of %s", jobId).isEqualTo(1);
+            assertThat(client.on("email.results", jobId)).hasSize(1);
+        }
+        router.terminate(Duration.ofSeconds(60));
+    }
+
+    /** Quarkus logs "stopped in" once its graceful shutdown (Camel's included) completed. */
+    private static long gracefulStops() throws java.io.IOException {
+        return java.nio.file.Files.readAllLines(LOG).stream().filter(l -> l.contains("smtp-submission-router stopped in"))
+                .count();
+    }
+
+    private static List<String> jobIds(String run) {
+        return new ArrayList<>(IntStream.rangeClosed(1, JOBS).mapToObj(i -> run + "-" + i).toList());
+    }
+
+    private static long resultsFor(List<String> jobIds) {
+        return jobIds.stream().filter(id -> !client.on("email.results", id).isEmpty()).count();
+    }
+
+    private static boolean everyJobHasAResult(List<String> jobIds) {
+        return resultsFor(jobIds) == jobIds.size();
+    }
+
+    private static Map<String, Integer> copiesByMessageId() throws Exception {
+        Map<String, Integer> copies = new HashMap<>();
+        Session session = Session.getInstance(new Properties());
+        for (TestSmtpServer.Received r : primary.received()) {
+            String id = new MimeMessage(session, new ByteArrayInputStream(r.data())).getMessageID();
+            copies.merge(id, 1, Integer::sum);
+        }
+        return copies;
+    }
+}

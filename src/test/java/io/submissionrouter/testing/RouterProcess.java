@@ -1,0 +1,115 @@
+package io.submissionrouter.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * The packaged router ({@code target/quarkus-app/quarkus-run.jar}) as a separate process, configured only
+ * through the contract's environment variables, against the test broker and SMTP servers.
+ */
+public final class RouterProcess {
+
+    private final Map<String, String> env;
+    private final Path log;
+    private final int httpPort;
+    private Process process;
+
+    public RouterProcess(EmbeddedKafka kafka, TestSmtpServer primary, TestSmtpServer fallback, Path log) {
+        this.log = log;
+        this.httpPort = freePort();
+        this.env = Map.ofEntries(
+                Map.entry("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers()),
+                Map.entry("QUARKUS_HTTP_PORT", String.valueOf(httpPort)),
+                Map.entry("SUBMISSION_SMTP_PRIMARY_HOST", "127.0.0.1"),
+                Map.entry("SUBMISSION_SMTP_PRIMARY_PORT", String.valueOf(primary.port())),
+                Map.entry("SUBMISSION_SMTP_FALLBACK_PORT", String.valueOf(fallback.port())),
+                Map.entry("SUBMISSION_SMTP_USERNAME", TestSmtpServer.USER),
+                Map.entry("SUBMISSION_SMTP_PASSWORD", TestSmtpServer.PASSWORD),
+                Map.entry("SUBMISSION_SMTP_TRUST_PEM", trustPem().toString()),
+                Map.entry("SUBMISSION_MESSAGE_ID_DOMAIN", "router.test"));
+    }
+
+    /** Starts the router and waits until it is ready (its intake consumes). */
+    public void start() throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", "target/quarkus-app/quarkus-run.jar");
+        pb.environment().putAll(env);
+        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        Files.writeString(log, "---- start " + Instant.now() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        process = pb.start();
+        awaitReady();
+    }
+
+    /** SIGKILL: no shutdown hook, no commit, nothing finished. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    /** SIGTERM: graceful shutdown. Returns the exit code. */
+    public int terminate(Duration within) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(within.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("the router did not stop within " + within);
+        }
+        return process.exitValue();
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    private void awaitReady() throws InterruptedException {
+        HttpClient http = HttpClient.newHttpClient();
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the router exited; see " + log);
+            }
+            try {
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + httpPort + "/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("the router did not get ready; see " + log);
+    }
+
+    private static Path trustPem() {
+        try (InputStream in = RouterProcess.class.getResourceAsStream("/tls/smtp-ca.pem")) {
+            Path pem = Files.createTempFile("router-ca", ".pem");
+            Files.copy(in, pem, StandardCopyOption.REPLACE_EXISTING);
+            return pem;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
