@@ -107,9 +107,15 @@ public class CompletedJobs {
         LOG.infof("idempotency: %d jobIds completed within %s known from %s", completed.size(), window, topic);
     }
 
-    void stop(@Observes ShutdownEvent event) {
-        if (consumer != null) {
-            consumer.wakeup();
+    void onShutdown(@Observes ShutdownEvent event) {
+        stop();
+    }
+
+    /** Stops tailing (the consumer closes itself on its thread). */
+    public void stop() {
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
         }
     }
 
@@ -122,9 +128,7 @@ public class CompletedJobs {
             Map<TopicPartition, Long> end = c.endOffsets(partitions);
             long lastSweep = System.nanoTime();
             while (true) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    apply(r.key(), r.value());
-                }
+                pollOnce(c);
                 if (caughtUp.getCount() > 0 && end.entrySet().stream().allMatch(e -> c.position(e.getKey()) >= e.getValue())) {
                     caughtUp.countDown();
                 }
@@ -134,9 +138,28 @@ public class CompletedJobs {
                 }
             }
         } catch (WakeupException e) {
-            // shutting down
+            // stopping
         } catch (RuntimeException e) {
             LOG.errorf(e, "reading the idempotency topic %s failed; duplicates can no longer be suppressed", topic);
+        }
+    }
+
+    /** One poll; a failure is logged and retried after a pause (the client reconnects by itself). */
+    private void pollOnce(KafkaConsumer<String, byte[]> c) {
+        try {
+            for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+                apply(r.key(), r.value());
+            }
+        } catch (WakeupException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.warnf("reading %s failed (%s); retrying", topic, e.getMessage());
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new WakeupException();
+            }
         }
     }
 

@@ -17,6 +17,8 @@ class OperationsIT extends RouterTestBase {
     @Test
     void isLiveAndReadyOnceTheKafkaConsumerPolls() {
         RestAssured.get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> RestAssured.get("/q/health/ready").statusCode() == 200);
         RestAssured.get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
                 .body("checks.find { it.name == 'kafka-consumer' }.status", equalTo("UP"));
     }
