@@ -69,8 +69,7 @@ class IdempotencyIT extends RouterTestBase {
     @Test
     void processesAFailedJobAgainWhenItIsResubmitted() {
         String jobId = Jobs.newJobId("failed-again");
-        ObjectNode failing = Jobs.job(jobId);
-        failing.putObject("headers").put("X-Test-Fault", "data-451");
+        ObjectNode failing = Jobs.withFault(jobId, "data-451");
         kafka.sendJob(jobId, Jobs.json(failing));
         assertThat(awaitResults(jobId, 1).get(0).path("status").asText()).isEqualTo("FAILED");
         kafka.sendJob(jobId, Jobs.json(Jobs.job(jobId)));

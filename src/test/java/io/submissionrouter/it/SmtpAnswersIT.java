@@ -60,8 +60,7 @@ class SmtpAnswersIT extends RouterTestBase {
     @Test
     void retriesA451AfterTheDotAndReportsSentOnTheSecondAttempt() {
         String jobId = Jobs.newJobId("451-once");
-        ObjectNode job = Jobs.job(jobId);
-        job.putObject("headers").put("X-Test-Fault", "data-451-once");
+        ObjectNode job = Jobs.withFault(jobId, "data-451-once");
         JsonNode result = send(jobId, job);
 
         assertThat(result.path("status").asText()).isEqualTo("SENT");
@@ -77,8 +76,7 @@ class SmtpAnswersIT extends RouterTestBase {
     @Test
     void endsFailedInTheDeadLetterTopicWhen451PersistsBeyondMaxAttempts() {
         String jobId = Jobs.newJobId("451-always");
-        ObjectNode job = Jobs.job(jobId);
-        job.putObject("headers").put("X-Test-Fault", "data-451");
+        ObjectNode job = Jobs.withFault(jobId, "data-451");
         JsonNode result = send(jobId, job);
 
         assertThat(result.path("status").asText()).isEqualTo("FAILED");

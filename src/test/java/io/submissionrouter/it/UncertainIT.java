@@ -23,8 +23,7 @@ class UncertainIT extends RouterTestBase {
     @Test
     void resendsWithTheSameMessageIdAndFlagsAPossibleDuplicate() throws Exception {
         String jobId = Jobs.newJobId("uncertain");
-        ObjectNode job = Jobs.job(jobId);
-        job.putObject("headers").put("X-Test-Fault", "drop-after-dot-once");
+        ObjectNode job = Jobs.withFault(jobId, "drop-after-dot-once");
         kafka.sendJob(jobId, Jobs.json(job));
         JsonNode result = kafka.awaitResult(jobId, Duration.ofSeconds(30));
 
@@ -45,8 +44,7 @@ class UncertainIT extends RouterTestBase {
     @Test
     void anUncertainOutcomeNeverTripsTheBreakerOrMovesToTheFallback() {
         String jobId = Jobs.newJobId("uncertain-endpoint");
-        ObjectNode job = Jobs.job(jobId);
-        job.putObject("headers").put("X-Test-Fault", "drop-after-dot-once");
+        ObjectNode job = Jobs.withFault(jobId, "drop-after-dot-once");
         kafka.sendJob(jobId, Jobs.json(job));
         JsonNode result = kafka.awaitResult(jobId, Duration.ofSeconds(30));
         assertThat(result.path("endpoint").path("name").asText()).isEqualTo("primary");

@@ -28,8 +28,7 @@ class UncertainReportedIT extends RouterTestBase {
     @Test
     void reportsUncertainWithoutResending() {
         String jobId = Jobs.newJobId("uncertain-reported");
-        ObjectNode job = Jobs.job(jobId);
-        job.putObject("headers").put("X-Test-Fault", "drop-after-dot");
+        ObjectNode job = Jobs.withFault(jobId, "drop-after-dot");
         kafka.sendJob(jobId, Jobs.json(job));
         JsonNode result = kafka.awaitResult(jobId, Duration.ofSeconds(30));
 

@@ -27,6 +27,13 @@ public final class Jobs {
         return job;
     }
 
+    /** A minimal job that asks the test SMTP server for a fault ({@link TestSmtpServer}'s X-Test-Fault). */
+    public static ObjectNode withFault(String jobId, String fault) {
+        ObjectNode job = job(jobId);
+        job.putObject("headers").put("X-Test-Fault", fault);
+        return job;
+    }
+
     public static String json(ObjectNode job) {
         return job.toString();
     }
