@@ -1,0 +1,46 @@
+package io.submissionrouter.results;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.submissionrouter.routing.DeliveryWaits;
+import java.lang.reflect.Constructor;
+import org.apache.camel.CamelExecutionException;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+/** A bug met by one job is that job's fault (dead letter); Kafka trouble and shutdown are not (consume again). */
+class FailureTriageTest {
+
+    private final FailureTriage triage = new FailureTriage();
+
+    private boolean isJobFault(Throwable t) {
+        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
+        exchange.setProperty(Exchange.EXCEPTION_CAUGHT, t);
+        return triage.isJobFault(exchange);
+    }
+
+    @Test
+    void aBugInsideTheRouterIsTheJobsFault() {
+        assertThat(isJobFault(new NullPointerException("boom"))).isTrue();
+        assertThat(isJobFault(new IllegalStateException("no status"))).isTrue();
+    }
+
+    @Test
+    void kafkaTroubleIsNotEvenWhenWrapped() {
+        assertThat(isJobFault(new TimeoutException("no ack"))).isFalse();
+        assertThat(isJobFault(new CamelExecutionException("send failed", null, new TimeoutException("no ack"))))
+                .isFalse();
+    }
+
+    @Test
+    void shutdownWhileWaitingIsNot() throws Exception {
+        Constructor<DeliveryWaits.DeliveryInterruptedException> c =
+                DeliveryWaits.DeliveryInterruptedException.class.getDeclaredConstructor();
+        c.setAccessible(true);
+        assertThat(isJobFault(c.newInstance())).isFalse();
+        assertThat(isJobFault(new RuntimeException(new InterruptedException()))).isFalse();
+    }
+}
