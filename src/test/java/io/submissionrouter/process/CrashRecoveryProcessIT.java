@@ -26,9 +26,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The packaged router as a separate process, killed mid-stream and restarted: every job is delivered and
- * accounted for by a result; messages sent twice are bounded by what was in flight (one job: the intake
- * processes a partition's records one at a time) after SIGKILL, and none after SIGTERM.
+ * The packaged router as a separate process, killed mid-stream and restarted, or facing a broker restart:
+ * every job is delivered and accounted for by a result; messages sent twice are bounded by what was in
+ * flight (one job: the intake processes a partition's records one at a time), and none after SIGTERM.
  */
 class CrashRecoveryProcessIT {
 
@@ -113,6 +113,30 @@ class CrashRecoveryProcessIT {
     private static long gracefulStops() throws java.io.IOException {
         return java.nio.file.Files.readAllLines(LOG).stream().filter(l -> l.contains("smtp-submission-router stopped in"))
                 .count();
+    }
+
+    @Test
+    void waitsOutABrokerRestartWithoutLosingAJob() throws Exception {
+        List<String> jobIds = jobIds("broker");
+        router.start();
+        jobIds.forEach(id -> client.sendJob(id, Jobs.json(Jobs.job(id))));
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> resultsFor(jobIds) >= JOBS / 4);
+        kafka.stopBroker();
+        Thread.sleep(10_000);
+        assertThat(router.isAlive()).isTrue();
+        kafka.startBroker();
+
+        Awaitility.await().atMost(Duration.ofSeconds(180)).until(() -> everyJobHasAResult(jobIds));
+        Map<String, Integer> copies = copiesByMessageId();
+        int duplicates = 0;
+        for (String jobId : jobIds) {
+            int n = copies.getOrDefault(MessageIds.of(jobId, "router.test"), 0);
+            assertThat(n).as("copies of %s received", jobId).isGreaterThanOrEqualTo(1);
+            duplicates += n - 1;
+        }
+        System.out.printf("broker restart: %d jobs, %d messages sent twice%n", JOBS, duplicates);
+        assertThat(duplicates).isLessThanOrEqualTo(1);
+        router.terminate(Duration.ofSeconds(60));
     }
 
     private static List<String> jobIds(String run) {

@@ -32,6 +32,24 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /** Stops the broker (the KRaft controller keeps running); its port and data stay. */
+    public void stopBroker() {
+        cluster.brokers().values().forEach(b -> {
+            b.shutdown();
+            b.awaitShutdown();
+        });
+    }
+
+    /** Starts the broker again on the same port, with its data. */
+    public void startBroker() {
+        try {
+            cluster.brokers().values().forEach(b -> b.startup());
+            cluster.waitForReadyBrokers();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not restart the embedded Kafka broker", e);
+        }
+    }
+
     public String bootstrapServers() {
         return cluster.bootstrapServers();
     }
