@@ -28,9 +28,15 @@ public final class RouterProcess {
     private Process process;
 
     public RouterProcess(EmbeddedKafka kafka, TestSmtpServer primary, TestSmtpServer fallback, Path log) {
+        this(kafka, primary, fallback, log, Map.of());
+    }
+
+    /** As above, with more (or overriding) environment variables. */
+    public RouterProcess(EmbeddedKafka kafka, TestSmtpServer primary, TestSmtpServer fallback, Path log,
+            Map<String, String> extraEnv) {
         this.log = log;
         this.httpPort = freePort();
-        this.env = Map.ofEntries(
+        Map<String, String> all = new java.util.HashMap<>(Map.ofEntries(
                 Map.entry("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers()),
                 Map.entry("QUARKUS_HTTP_PORT", String.valueOf(httpPort)),
                 Map.entry("SUBMISSION_SMTP_PRIMARY_HOST", "127.0.0.1"),
@@ -39,7 +45,9 @@ public final class RouterProcess {
                 Map.entry("SUBMISSION_SMTP_USERNAME", TestSmtpServer.USER),
                 Map.entry("SUBMISSION_SMTP_PASSWORD", TestSmtpServer.PASSWORD),
                 Map.entry("SUBMISSION_SMTP_TRUST_PEM", trustPem().toString()),
-                Map.entry("SUBMISSION_MESSAGE_ID_DOMAIN", "router.test"));
+                Map.entry("SUBMISSION_MESSAGE_ID_DOMAIN", "router.test")));
+        all.putAll(extraEnv);
+        this.env = Map.copyOf(all);
     }
 
     /** Starts the router and waits until it is ready (its intake consumes). */

@@ -44,7 +44,14 @@ import org.subethamail.smtp.server.SMTPServer;
 public final class TestSmtpServer implements AutoCloseable {
 
     /** What the front does with a new connection. */
-    public enum Mode { UP, REFUSE, DROP, SILENT, GREET_421, NO_STARTTLS }
+    public enum Mode { UP, REFUSE, DROP, SILENT, GREET_421, NO_STARTTLS, CHAOS }
+
+    /**
+     * Fault rates of {@link Mode#CHAOS}, each a probability per connection (cut at once, hang silently)
+     * or per message (451 after the dot, connection cut after the dot without a reply).
+     */
+    public record Chaos(double cut, double hang, double transient451, double dropAfterDot) {
+    }
 
     /** A message as the server received it. */
     public record Received(String from, List<String> recipients, byte[] data, java.time.Instant at) {
@@ -76,6 +83,8 @@ public final class TestSmtpServer implements AutoCloseable {
     });
     private volatile boolean authFails;
     private volatile Mode mode = Mode.UP;
+    private volatile Chaos chaos = new Chaos(0, 0, 0, 0);
+    private final java.util.Random random = new java.util.Random(42);
     private ServerSocket front;
 
     private TestSmtpServer(String name, ServerSocket front, String keystore) {
@@ -141,6 +150,12 @@ public final class TestSmtpServer implements AutoCloseable {
         }
     }
 
+    /** Switches to {@link Mode#CHAOS} with these fault rates. */
+    public void chaos(Chaos rates) {
+        this.chaos = rates;
+        mode(Mode.CHAOS);
+    }
+
     public void reset() {
         mode(Mode.UP);
         authFails = false;
@@ -180,6 +195,14 @@ public final class TestSmtpServer implements AutoCloseable {
 
     private void serve(Socket client) {
         Mode m = mode;
+        if (m == Mode.CHAOS) {
+            double r = random.nextDouble();
+            m = r < chaos.cut() ? Mode.GREET_421 : r < chaos.cut() + chaos.hang() ? Mode.SILENT : Mode.UP;
+            if (m == Mode.GREET_421) {
+                closeQuietly(client); // cut before the greeting
+                return;
+            }
+        }
         try {
             switch (m) {
                 case SILENT -> held.add(client);
@@ -317,12 +340,16 @@ public final class TestSmtpServer implements AutoCloseable {
             if (fault.equals("data-451-once") && seenMessageIds.add(messageId(text))) {
                 throw new RejectException(451, "4.3.0 Error: queue file write error");
             }
+            if (mode == Mode.CHAOS && random.nextDouble() < chaos.transient451()) {
+                throw new RejectException(451, "4.3.0 Error: queue file write error (chaos)");
+            }
             if (fault.startsWith("slow-dot-")) {
                 sleep(Long.parseLong(fault.substring("slow-dot-".length())));
             }
             sink.add(new Received(from, List.copyOf(recipients), bytes, java.time.Instant.now()));
             if (fault.equals("drop-after-dot")
-                    || (fault.equals("drop-after-dot-once") && droppedMessageIds.add(messageId(text)))) {
+                    || (fault.equals("drop-after-dot-once") && droppedMessageIds.add(messageId(text)))
+                    || (mode == Mode.CHAOS && random.nextDouble() < chaos.dropAfterDot())) {
                 cut(ctx); // the message was taken; the client never hears so
             }
             return "2.0.0 Ok: queued as " + Integer.toHexString(text.hashCode());
