@@ -148,10 +148,16 @@ public interface SubmissionConfig {
     }
 
     interface Smtp {
-        /** The primary endpoint (port 587 unless set). {@code submission.smtp.primary.host} is required. */
+        /**
+         * The primary endpoint: {@code submission.smtp.primary.host} (required) and
+         * {@code submission.smtp.primary.port} (default 587).
+         */
         EndpointSettings primary();
 
-        /** The fallback endpoint (the primary host, port 2525, unless set). */
+        /**
+         * The fallback endpoint: {@code submission.smtp.fallback.host} (default: the primary host) and
+         * {@code submission.smtp.fallback.port} (default 2525).
+         */
         EndpointSettings fallback();
 
         /** AUTH user name; AUTH is used only when it is set. */
