@@ -286,6 +286,13 @@ public interface SubmissionConfig {
         /** Resend after an uncertain outcome (same Message-ID) instead of reporting {@code UNCERTAIN}. */
         @WithDefault("true")
         boolean resendUncertain();
+
+        /**
+         * {@code retention.ms} of the retry tier and waiting topics the router creates: how long a job's
+         * personal data may stay there. Keep it above {@code max-age} plus the longest outage of the router.
+         */
+        @WithDefault("7d")
+        Duration retention();
     }
 
     interface Limits {
@@ -320,10 +327,11 @@ public interface SubmissionConfig {
         int maxPollRecords();
 
         /**
-         * Kafka's {@code max.poll.interval.ms}. Jobs wait in place on the consumer thread while no endpoint
-         * admits them, so this must cover such a wait or the consumer is taken for dead (default 1 hour).
+         * Kafka's {@code max.poll.interval.ms}: the longest a poll's records may take. No job waits on the
+         * consumer thread (retries and waits go through Kafka topics), but one SMTP session may take up to
+         * connect + read + data timeouts per endpoint; the default (15 minutes) covers the default timeouts.
          */
-        @WithDefault("3600000")
+        @WithDefault("900000")
         int maxPollIntervalMs();
     }
 }

@@ -3,6 +3,7 @@ package io.submissionrouter.idempotency;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.ShutdownEvent;
 import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.kafka.Topics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -18,14 +19,11 @@ import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -189,23 +187,8 @@ public class CompletedJobs {
     }
 
     private void createTopic(Properties clientProperties, int partitions) {
-        try (Admin admin = Admin.create(clientProperties)) {
-            int brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
-            NewTopic t = new NewTopic(topic, partitions, (short) Math.min(3, Math.max(1, brokers)))
-                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, "compact,delete",
-                            TopicConfig.RETENTION_MS_CONFIG, String.valueOf(window.toMillis())));
-            admin.createTopics(List.of(t)).all().get(30, TimeUnit.SECONDS);
-            LOG.infof("created the idempotency topic %s (%d partitions, compact,delete, retention %s)", topic,
-                    partitions, window);
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("cannot create the idempotency topic " + topic, e.getCause());
-            }
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("Kafka did not answer while creating " + topic, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        Topics.ensure(clientProperties, List.of(topic), partitions, Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG, "compact,delete",
+                TopicConfig.RETENTION_MS_CONFIG, String.valueOf(window.toMillis())));
     }
 }

@@ -2,22 +2,22 @@ package io.submissionrouter.idempotency;
 
 import io.quarkus.runtime.StartupEvent;
 import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.kafka.Topics;
+import io.submissionrouter.retry.RetryConsumer;
+import io.submissionrouter.retry.RetryTopics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
-import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.kafka.KafkaComponent;
 import org.apache.camel.component.kafka.KafkaConfiguration;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.jboss.logging.Logger;
 
 /**
- * Starts the intake route only after the completed jobIds are loaded, so a restarted replica never
- * sends again what it (or another replica) already completed. The application itself starts at once
+ * Creates the retry tier and waiting topics, then starts the intake route and the retry consumer only
+ * after the completed jobIds are loaded, so a restarted replica never sends again what it (or another
+ * replica) already completed. The application itself starts at once
  * (live, not ready); loading runs in the background and is retried while Kafka cannot be reached.
  */
 @ApplicationScoped
@@ -31,10 +31,15 @@ public class IntakeStarter {
     private final CamelContext camel;
     private final CompletedJobs completedJobs;
     private final String jobsTopic;
+    private final RetryTopics retryTopics;
+    private final RetryConsumer retryConsumer;
 
-    public IntakeStarter(CamelContext camel, CompletedJobs completedJobs, SubmissionConfig config) {
+    public IntakeStarter(CamelContext camel, CompletedJobs completedJobs, SubmissionConfig config,
+            RetryTopics retryTopics, RetryConsumer retryConsumer) {
         this.camel = camel;
         this.completedJobs = completedJobs;
+        this.retryTopics = retryTopics;
+        this.retryConsumer = retryConsumer;
         this.jobsTopic = config.topics().jobs();
     }
 
@@ -51,8 +56,11 @@ public class IntakeStarter {
         client.put("bootstrap.servers", kafka.getBrokers());
         while (!Thread.currentThread().isInterrupted()) {
             try {
-                completedJobs.start(client, jobsPartitions(client), LOAD_TIMEOUT);
+                Topics.JobsTopic jobs = Topics.describeJobs(client, jobsTopic);
+                retryTopics.create(client, jobs);
+                completedJobs.start(client, jobs.partitions(), LOAD_TIMEOUT);
                 camel.getRouteController().startRoute(INTAKE_ROUTE);
+                retryConsumer.start(client);
                 LOG.infof("intake started on %s", jobsTopic);
                 return;
             } catch (InterruptedException e) {
@@ -71,18 +79,6 @@ public class IntakeStarter {
             Thread.sleep(RETRY.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private int jobsPartitions(Properties client) throws Exception {
-        try (Admin admin = Admin.create(client)) {
-            return admin.describeTopics(List.of(jobsTopic)).allTopicNames().get(30, TimeUnit.SECONDS)
-                    .get(jobsTopic).partitions().size();
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                return 1; // the jobs topic does not exist yet; the broker's default will apply to it
-            }
-            throw e;
         }
     }
 }

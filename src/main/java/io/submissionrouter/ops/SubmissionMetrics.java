@@ -50,6 +50,15 @@ public class SubmissionMetrics {
         }
     }
 
+    /**
+     * {@code submission_deferred_total{relay,topic}} (addition): jobs written to a retry tier or a waiting
+     * topic. Its rate per tier is the retry rate; per waiting topic, the rate of jobs parked by an outage.
+     */
+    public void deferred(String relay, String topic) {
+        Counter.builder("submission.deferred").description("Jobs written to a retry tier or waiting topic")
+                .tags("relay", relay, "topic", topic).register(registry).increment();
+    }
+
     private Counter jobCounter(String relay, Status status) {
         return Counter.builder("submission.jobs").description("Jobs by terminal status")
                 .tags("relay", relay, "status", status.name()).register(registry);

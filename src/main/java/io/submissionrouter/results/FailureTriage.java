@@ -1,6 +1,5 @@
 package io.submissionrouter.results;
 
-import io.submissionrouter.routing.DeliveryWaits;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
@@ -18,8 +17,7 @@ public class FailureTriage {
     public boolean isJobFault(Exchange exchange) {
         Throwable t = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         for (int depth = 0; t != null && depth < 10; depth++) {
-            if (t instanceof InterruptedException || t instanceof DeliveryWaits.DeliveryInterruptedException
-                    || t.getClass().getName().startsWith("org.apache.kafka.")) {
+            if (t instanceof InterruptedException || t.getClass().getName().startsWith("org.apache.kafka.")) {
                 return false;
             }
             t = t.getCause();

@@ -9,6 +9,7 @@ import io.submissionrouter.results.ErrorInfo;
 import io.submissionrouter.results.Status;
 import io.submissionrouter.smtp.RecipientReply;
 import io.submissionrouter.smtp.SmtpOutcome;
+import io.submissionrouter.smtp.SmtpReply;
 import io.submissionrouter.smtp.SubmissionMessage;
 import jakarta.mail.internet.InternetAddress;
 import java.time.Instant;
@@ -32,9 +33,9 @@ public final class Delivery {
     public enum Next {
         /** Ask the group's breakers for an endpoint not yet tried in this pass. */
         ROUTE,
-        /** A transient, throttled or uncertain outcome: wait for the retry delay, then route again. */
+        /** A transient, throttled or uncertain outcome: the job goes to a retry tier, then is routed again. */
         RETRY,
-        /** No endpoint of the group admits calls: wait until one does. */
+        /** No endpoint of the group admits calls: the job goes to its group's waiting topic. */
         WAIT,
         /** A terminal status is known. */
         DONE;
@@ -84,6 +85,42 @@ public final class Delivery {
         return new Delivery(source, receivedAt, job.job().jobId(), job.job().relay(), job.job().metadata(), message);
     }
 
+    /** A job coming back from a retry tier or a waiting topic: a new pass that goes on from {@code state}. */
+    public static Delivery resumed(SourceRecord source, ValidJob job, SubmissionMessage message, DeferredState state) {
+        Delivery d = new Delivery(source, state.receivedAt(), job.job().jobId(), job.job().relay(),
+                job.job().metadata(), message);
+        d.sessions = state.attempts();
+        d.retryableOutcomes = state.retryableOutcomes();
+        d.waits = state.waits();
+        d.possibleDuplicate = state.possibleDuplicate();
+        d.accepted.addAll(state.accepted() == null ? List.of() : state.accepted());
+        d.rejected.addAll(state.rejected() == null ? List.of() : state.rejected());
+        if (state.pending() != null) {
+            d.keepPending(state.pending());
+            message.envelope(d.pending);
+        }
+        DeferredState.LastSession last = state.last();
+        if (last != null) {
+            d.lastEndpoint = last.endpoint();
+            SmtpReply reply = last.smtpCode() == null ? null
+                    : new SmtpReply(last.smtpCode(), last.smtpEnhancedCode(), last.smtpReply());
+            d.decisive = new SmtpOutcome(last.outcome(), last.step(), reply, List.of(), List.of(), List.of(), 0,
+                    last.detail());
+        }
+        return d;
+    }
+
+    /** What the job carries to its retry tier or waiting topic. */
+    public DeferredState deferredState() {
+        DeferredState.LastSession last = decisive == null ? null : new DeferredState.LastSession(lastEndpoint,
+                decisive.outcome(), decisive.step(), code(decisive),
+                decisive.reply() == null ? null : decisive.reply().enhancedCode(),
+                decisive.reply() == null ? null : decisive.reply().text(), decisive.detail());
+        return new DeferredState(receivedAt, sessions, retryableOutcomes, waits, possibleDuplicate,
+                pending.stream().map(InternetAddress::getAddress).toList(), List.copyOf(accepted), List.copyOf(rejected),
+                last);
+    }
+
     /** A record that failed validation; {@code jobId} is null when none could be read. */
     public static Delivery invalid(SourceRecord source, Instant receivedAt, String jobId, String relay,
             Map<String, String> metadata, JobRejection rejection) {
@@ -119,7 +156,7 @@ public final class Delivery {
                 decisive = o;
                 accepted.addAll(o.accepted());
                 rejected.addAll(o.rejected());
-                keepPending(o.deferred());
+                keepPending(addresses(o.deferred()));
                 if (pending.isEmpty()) {
                     finish(Status.SENT, null);
                 } else {
@@ -146,7 +183,7 @@ public final class Delivery {
                 decisive = o;
                 rejected.addAll(o.rejected());
                 if (!o.deferred().isEmpty()) {
-                    keepPending(o.deferred());
+                    keepPending(addresses(o.deferred()));
                 }
                 retryable(maxAttempts);
             }
@@ -188,12 +225,6 @@ public final class Delivery {
         waits++;
     }
 
-    /** Starts a new pass over the group's endpoints, after a wait. */
-    public void newPass() {
-        triedThisPass.clear();
-        next = Next.ROUTE;
-    }
-
     /** The job outlived {@code submission.retry.max-age}. */
     public void expire(String why) {
         finish(Status.FAILED, new ErrorInfo("EXPIRED", why));
@@ -215,9 +246,13 @@ public final class Delivery {
         }
     }
 
-    private void keepPending(List<RecipientReply> deferred) {
+    private static List<String> addresses(List<RecipientReply> replies) {
+        return replies.stream().map(RecipientReply::address).toList();
+    }
+
+    private void keepPending(List<String> addresses) {
         Set<String> keep = new HashSet<>();
-        deferred.forEach(r -> keep.add(r.address().toLowerCase(Locale.ROOT)));
+        addresses.forEach(a -> keep.add(a.toLowerCase(Locale.ROOT)));
         pending = pending.stream().filter(a -> keep.contains(a.getAddress().toLowerCase(Locale.ROOT))).toList();
     }
 

@@ -11,6 +11,8 @@ import io.submissionrouter.job.JobValidator;
 import io.submissionrouter.job.MessageIds;
 import io.submissionrouter.job.MimeMessageFactory;
 import io.submissionrouter.job.ValidJob;
+import io.submissionrouter.retry.DeferredJob;
+import io.submissionrouter.retry.RetryTiers;
 import io.submissionrouter.smtp.SubmissionMessage;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
@@ -40,26 +42,48 @@ public class JobIntake {
     private final SubmissionConfig config;
 
     private final CompletedJobs completedJobs;
+    private final RetryTiers retryTiers;
 
-    public JobIntake(ObjectMapper mapper, SubmissionConfig config, RelayGroups groups, CompletedJobs completedJobs) {
+    public JobIntake(ObjectMapper mapper, SubmissionConfig config, RelayGroups groups, CompletedJobs completedJobs,
+            RetryTiers retryTiers) {
         this.completedJobs = completedJobs;
+        this.retryTiers = retryTiers;
         this.reader = new JobReader(mapper);
         this.validator = new JobValidator(config.limits().maxRecipients(), config.defaultFrom(), groups.names());
         this.config = config;
     }
 
+    /** A record of the jobs topic. */
     public void read(Exchange exchange) {
         Message in = exchange.getIn();
         exchange.setProperty(COMMIT, in.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class));
-        SourceRecord source = source(in);
-        Delivery delivery = deliveryOf(source, Instant.now());
+        start(exchange, deliveryOf(source(in), Instant.now(), null));
+    }
+
+    /**
+     * A job back from a retry tier or waiting topic ({@link DeferredJob}, set by the retry consumer): read and
+     * checked again like a new record (a jobId completed meanwhile is a {@code DUPLICATE}), then it goes on
+     * from the state its last pass left, unless it outlived {@code submission.retry.max-age}.
+     */
+    public void resume(Exchange exchange) {
+        DeferredJob job = exchange.getProperty(DeferredJob.PROPERTY, DeferredJob.class);
+        Instant now = Instant.now();
+        Delivery delivery = deliveryOf(job.source(), now, job.state());
+        retryTiers.expireIfDue(delivery, now);
+        start(exchange, delivery);
+    }
+
+    private static void start(Exchange exchange, Delivery delivery) {
         exchange.setProperty(Delivery.PROPERTY, delivery);
         exchange.setProperty("verdict", delivery.status() == null ? "valid" : "done");
         exchange.setProperty(EndpointSelector.NEXT, delivery.next().wireName());
     }
 
-    /** Reads, validates and builds the message; any failure becomes an INVALID delivery. */
-    Delivery deliveryOf(SourceRecord source, Instant now) {
+    /**
+     * Reads, validates and builds the message; any failure becomes an INVALID delivery. {@code state} is
+     * what an earlier pass left, or null for a new job.
+     */
+    Delivery deliveryOf(SourceRecord source, Instant now, DeferredState state) {
         EmailJob job = null;
         try {
             job = reader.read(source.value());
@@ -71,7 +95,8 @@ public class JobIntake {
             ValidJob valid = validator.validate(job);
             SubmissionMessage message = mime.create(valid,
                     MessageIds.of(job.jobId(), config.messageIdDomain()), config.limits().maxMessageBytes());
-            return Delivery.of(source, now, valid, message);
+            return state == null ? Delivery.of(source, now, valid, message)
+                    : Delivery.resumed(source, valid, message, state);
         } catch (JobRejection rejection) {
             return invalid(source, now, job, rejection);
         } catch (MessagingException | RuntimeException e) {

@@ -51,6 +51,11 @@ public class RelayGroups {
         return groups.getOrDefault(relay, List.of());
     }
 
+    /** Whether an endpoint of the group may admit calls now: its breaker is closed or half-open. */
+    public boolean mayAdmit(String relay) {
+        return group(relay).stream().anyMatch(e -> e.breaker().stateCode() <= EndpointBreaker.HALF_OPEN);
+    }
+
     public List<SubmissionEndpoint> all() {
         return groups.values().stream().flatMap(List::stream).toList();
     }

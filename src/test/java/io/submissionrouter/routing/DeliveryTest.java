@@ -2,6 +2,7 @@ package io.submissionrouter.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.submissionrouter.config.TlsMode;
 import io.submissionrouter.job.EmailJob;
 import io.submissionrouter.job.ValidJob;
@@ -36,15 +37,34 @@ class DeliveryTest {
         return new SubmissionEndpoint(spec, null, null, new EndpointBreaker(name, 4, 0.5, Duration.ofSeconds(1), 1));
     }
 
-    private static Delivery delivery(String... recipients) throws Exception {
+    private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
+    private static final SourceRecord SOURCE = new SourceRecord("email.jobs", 0, 7, NOW, null, new byte[0], null);
+
+    private static Delivery delivery(String... recipients) {
+        return Delivery.of(SOURCE, NOW, job(recipients), message(job(recipients)));
+    }
+
+    private static ValidJob job(String... recipients) {
         List<InternetAddress> to = java.util.Arrays.stream(recipients).map(DeliveryTest::address).toList();
         EmailJob job = new EmailJob("j-1", "a@shop.example", null, List.of(recipients), null, null, "s", "t", null,
                 null, null, null, Map.of("k", "v"));
-        ValidJob valid = new ValidJob(job, address("a@shop.example"), null, to, List.of(), List.of());
+        return new ValidJob(job, address("a@shop.example"), null, to, List.of(), List.of());
+    }
+
+    private static SubmissionMessage message(ValidJob job) {
         SubmissionMessage message = new SubmissionMessage(Session.getInstance(new Properties()), "<id@x>");
-        message.envelope(valid.recipients());
-        SourceRecord source = new SourceRecord("email.jobs", 0, 7, NOW, null, new byte[0], null);
-        return Delivery.of(source, NOW, valid, message);
+        message.envelope(job.recipients());
+        return message;
+    }
+
+    /**
+     * The job as the next pass sees it: its state through the JSON of a tier record's router.state header,
+     * onto a message built afresh from the job, as the retry consumer does.
+     */
+    private static Delivery nextPass(Delivery d, String... recipients) throws Exception {
+        DeferredState state = JSON.readValue(JSON.writeValueAsString(d.deferredState()), DeferredState.class);
+        ValidJob job = job(recipients);
+        return Delivery.resumed(SOURCE, job, message(job), state);
     }
 
     private static InternetAddress address(String a) {
@@ -81,25 +101,33 @@ class DeliveryTest {
         assertThat(d.next()).isEqualTo(Delivery.Next.RETRY);
         assertThat(d.message().envelope()).extracting(InternetAddress::getAddress).containsExactly("bob@example.org");
 
-        d.newPass();
-        d.apply(PRIMARY, outcome(OutcomeClass.SENT, SmtpStep.DOT, "250 ok", List.of("bob@example.org"), List.of(),
+        Delivery again = nextPass(d, "ada@example.org", "bob@example.org", "eve@example.org");
+        assertThat(again.message().envelope()).extracting(InternetAddress::getAddress)
+                .containsExactly("bob@example.org");
+        again.apply(PRIMARY, outcome(OutcomeClass.SENT, SmtpStep.DOT, "250 ok", List.of("bob@example.org"), List.of(),
                 List.of()), 3, true, NOW);
-        assertThat(d.status()).isEqualTo(Status.SENT);
-        assertThat(d.accepted()).containsExactly("ada@example.org", "bob@example.org");
-        assertThat(d.rejected()).containsExactly(eve);
-        assertThat(d.sessions()).isEqualTo(2);
+        assertThat(again.status()).isEqualTo(Status.SENT);
+        assertThat(again.accepted()).containsExactly("ada@example.org", "bob@example.org");
+        assertThat(again.rejected()).containsExactly(eve);
+        assertThat(again.sessions()).isEqualTo(2);
+        assertThat(again.receivedAt()).isEqualTo(NOW);
     }
 
     @Test
     void transientOutcomesEndFailedAfterMaxAttempts() throws Exception {
         Delivery d = delivery("ada@example.org");
+        d.apply(PRIMARY, outcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.CONNECT, null, List.of(), List.of(), List.of()),
+                3, true, NOW);
         for (int i = 1; i <= 3; i++) {
+            if (i > 1) {
+                d = nextPass(d, "ada@example.org");
+            }
             d.apply(PRIMARY, outcome(OutcomeClass.TRANSIENT, SmtpStep.DOT, "451 4.3.0 later", List.of(), List.of(),
                     List.of()), 3, true, NOW);
-            d.newPass();
         }
         assertThat(d.status()).isEqualTo(Status.FAILED);
         assertThat(d.error().code()).isEqualTo("RETRIES_EXHAUSTED");
+        assertThat(d.sessions()).as("the endpoint failure counts as a session, not toward max-attempts").isEqualTo(4);
     }
 
     @Test
@@ -127,12 +155,28 @@ class DeliveryTest {
     }
 
     @Test
-    void aSkippedEndpointIsNotedOnceUntilASessionRuns() throws Exception {
+    void aSkippedEndpointIsAnAttemptEventButNotASession() {
         Delivery d = delivery("ada@example.org");
         assertThat(d.skipped(PRIMARY, NOW)).isTrue();
-        d.newPass();
-        assertThat(d.skipped(PRIMARY, NOW)).isFalse();
+        assertThat(d.wasTried("primary")).isTrue();
         assertThat(d.drainAttempts()).extracting(a -> a.outcome()).containsExactly(OutcomeClass.SKIPPED_OPEN);
         assertThat(d.sessions()).isZero();
+    }
+
+    @Test
+    void theLastSessionsAnswerAndPossibleDuplicateSurviveTheTrip() throws Exception {
+        Delivery d = delivery("ada@example.org");
+        d.apply(PRIMARY, outcome(OutcomeClass.UNCERTAIN, SmtpStep.DOT, null, List.of(), List.of(), List.of()),
+                3, true, NOW);
+        d.apply(PRIMARY, outcome(OutcomeClass.THROTTLED, SmtpStep.MAIL, "451 4.7.1 slow down", List.of(), List.of(),
+                List.of()), 3, true, NOW);
+        Delivery again = nextPass(d, "ada@example.org");
+        assertThat(again.possibleDuplicate()).isTrue();
+        assertThat(again.retryableOutcomes()).isEqualTo(1);
+        assertThat(again.decisive().outcome()).isEqualTo(OutcomeClass.THROTTLED);
+        assertThat(again.decisive().reply()).isEqualTo(new SmtpReply(451, "4.7.1", "slow down"));
+        assertThat(again.lastEndpoint().name()).isEqualTo("primary");
+        assertThat(again.next()).isEqualTo(Delivery.Next.ROUTE);
+        assertThat(again.wasTried("primary")).isFalse();
     }
 }

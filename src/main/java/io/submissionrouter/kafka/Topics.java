@@ -1,0 +1,76 @@
+package io.submissionrouter.kafka;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.jboss.logging.Logger;
+
+/**
+ * The topics the router owns (idempotency, retry tiers, waiting topics): created at startup when missing,
+ * with as many partitions as the jobs topic and up to three replicas. Existing topics are left as they are.
+ */
+public final class Topics {
+
+    private static final Logger LOG = Logger.getLogger(Topics.class);
+    private static final long TIMEOUT_SECONDS = 30;
+
+    /** What the router knows of the jobs topic when it creates its own. */
+    public record JobsTopic(int partitions, Optional<String> maxMessageBytes) {
+    }
+
+    private Topics() {
+    }
+
+    /** Partitions and {@code max.message.bytes} of the jobs topic; one partition and the broker default if it is missing. */
+    public static JobsTopic describeJobs(Properties client, String topic) throws Exception {
+        try (Admin admin = Admin.create(client)) {
+            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                    .get(topic).partitions().size();
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            Config config = admin.describeConfigs(List.of(resource)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                    .get(resource);
+            ConfigEntry max = config == null ? null : config.get("max.message.bytes");
+            return new JobsTopic(partitions, Optional.ofNullable(max == null ? null : max.value()));
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return new JobsTopic(1, Optional.empty());
+            }
+            throw e;
+        }
+    }
+
+    /** Creates each topic that does not exist yet, with {@code configs}; replicas: min(3, brokers). */
+    public static void ensure(Properties client, List<String> names, int partitions, Map<String, String> configs) {
+        try (Admin admin = Admin.create(client)) {
+            int brokers = admin.describeCluster().nodes().get(TIMEOUT_SECONDS, TimeUnit.SECONDS).size();
+            short replicas = (short) Math.min(3, Math.max(1, brokers));
+            for (String name : names) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(name, partitions, replicas).configs(configs))).all()
+                            .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                    LOG.infof("created topic %s (%d partitions, %d replicas, %s)", name, partitions, replicas, configs);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + name, e.getCause());
+                    }
+                }
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Kafka did not answer while creating " + names, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

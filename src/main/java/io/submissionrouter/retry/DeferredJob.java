@@ -1,0 +1,15 @@
+package io.submissionrouter.retry;
+
+import io.submissionrouter.routing.DeferredState;
+import io.submissionrouter.routing.SourceRecord;
+
+/**
+ * A job read back from a retry tier or a waiting topic: its original record on the jobs topic (bytes,
+ * coordinates, time, trace context) and the state its last pass left; {@code state} is null when the record
+ * carried none (it was written by hand, or replayed), and the job then starts afresh.
+ */
+public record DeferredJob(SourceRecord source, DeferredState state) {
+
+    /** Exchange property holding the job the retry consumer hands to {@code direct:redeliver}. */
+    public static final String PROPERTY = "deferredJob";
+}

@@ -1,0 +1,108 @@
+package io.submissionrouter.retry;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.submissionrouter.routing.DeferredState;
+import io.submissionrouter.routing.Delivery;
+import io.submissionrouter.routing.SourceRecord;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.jboss.logging.Logger;
+
+/**
+ * The records of the retry tiers and waiting topics: the original job record, value and key byte for byte,
+ * with where it came from ({@code source.topic}, {@code source.partition}, {@code source.offset},
+ * {@code source.timestamp}: always the record on the jobs topic, the same headers the dead-letter topic
+ * carries), its {@code traceparent}, and the job's {@link DeferredState} as JSON in {@value #STATE}.
+ * Writes them for the routes and reads them back for the {@link RetryConsumer}.
+ */
+@ApplicationScoped
+@Named("deferredRecords")
+public class DeferredRecords {
+
+    public static final String SOURCE_TOPIC = "source.topic";
+    public static final String SOURCE_PARTITION = "source.partition";
+    public static final String SOURCE_OFFSET = "source.offset";
+    public static final String SOURCE_TIMESTAMP = "source.timestamp";
+    public static final String TRACEPARENT = "traceparent";
+    public static final String STATE = "router.state";
+
+    private static final Logger LOG = Logger.getLogger(DeferredRecords.class);
+
+    private final ObjectMapper mapper;
+
+    public DeferredRecords(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    /** Shapes the record of a deferred job, addressed to the topic {@link RetryTiers#place} chose. */
+    public void write(Exchange exchange) throws JsonProcessingException {
+        Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+        SourceRecord s = d.source();
+        Message m = exchange.getIn();
+        m.setBody(s.value() == null ? new byte[0] : s.value());
+        if (s.key() != null) {
+            m.setHeader(KafkaConstants.KEY, s.key());
+        }
+        m.setHeader(KafkaConstants.OVERRIDE_TOPIC, exchange.getProperty(RetryTiers.DEFER_TO, String.class));
+        m.setHeader(SOURCE_TOPIC, s.topic());
+        m.setHeader(SOURCE_PARTITION, String.valueOf(s.partition()));
+        m.setHeader(SOURCE_OFFSET, String.valueOf(s.offset()));
+        m.setHeader(SOURCE_TIMESTAMP, String.valueOf(s.timestamp().toEpochMilli()));
+        if (s.traceparent() != null) {
+            m.setHeader(TRACEPARENT, s.traceparent());
+        }
+        m.setHeader(STATE, mapper.writeValueAsString(d.deferredState()));
+    }
+
+    /**
+     * The job a tier or waiting record carries. A record without {@code source.*} headers (written by hand,
+     * say) is taken as a job of its own; an unreadable state makes the job start afresh.
+     */
+    public DeferredJob read(ConsumerRecord<byte[], byte[]> r) {
+        String topic = header(r, SOURCE_TOPIC);
+        SourceRecord source;
+        try {
+            source = topic == null ? null : new SourceRecord(topic, Integer.parseInt(header(r, SOURCE_PARTITION)),
+                    Long.parseLong(header(r, SOURCE_OFFSET)),
+                    Instant.ofEpochMilli(Long.parseLong(header(r, SOURCE_TIMESTAMP))), r.key(), r.value(),
+                    header(r, TRACEPARENT));
+        } catch (RuntimeException e) {
+            LOG.warnf("record %s-%d@%d has unreadable source.* headers (%s); taking it as a job of its own",
+                    r.topic(), r.partition(), r.offset(), e.getMessage());
+            source = null;
+        }
+        if (source == null) {
+            source = new SourceRecord(r.topic(), r.partition(), r.offset(), Instant.ofEpochMilli(r.timestamp()),
+                    r.key(), r.value(), header(r, TRACEPARENT));
+        }
+        return new DeferredJob(source, state(r));
+    }
+
+    private DeferredState state(ConsumerRecord<byte[], byte[]> r) {
+        String json = header(r, STATE);
+        if (json == null) {
+            return null;
+        }
+        try {
+            return mapper.readValue(json, DeferredState.class);
+        } catch (IOException e) {
+            LOG.warnf("record %s-%d@%d has an unreadable %s header (%s); the job starts afresh", r.topic(),
+                    r.partition(), r.offset(), STATE, e.getMessage());
+            return null;
+        }
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+        Header h = r.headers().lastHeader(name);
+        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,87 @@
+package io.submissionrouter.retry;
+
+import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.ops.SubmissionMetrics;
+import io.submissionrouter.routing.Delivery;
+import io.submissionrouter.routing.EndpointSelector;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import java.time.Duration;
+import java.time.Instant;
+import org.apache.camel.Exchange;
+
+/**
+ * Decides where a job that cannot be finished now goes (CONTRACT 5.3): after a transient, throttled or
+ * uncertain outcome, to the tier of its retry count; while no endpoint of its group admits calls, to the
+ * group's waiting topic. A job that would outlive {@code submission.retry.max-age} ends {@code FAILED}
+ * with {@code EXPIRED} instead. Sets the exchange property {@value #DEFER_TO} (the topic) or finishes the job.
+ */
+@ApplicationScoped
+@Named("retryTiers")
+public class RetryTiers {
+
+    public static final String DEFER_TO = "deferTo";
+
+    private final RetryTopics topics;
+    private final Duration maxAge;
+    private final SubmissionMetrics metrics;
+
+    public RetryTiers(RetryTopics topics, SubmissionConfig config, SubmissionMetrics metrics) {
+        this.topics = topics;
+        this.maxAge = config.retry().maxAge();
+        this.metrics = metrics;
+    }
+
+    public void place(Exchange exchange) {
+        Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+        String topic = place(d, Instant.now());
+        if (topic != null) {
+            exchange.setProperty(DEFER_TO, topic);
+            metrics.deferred(d.relay(), topic);
+        }
+        exchange.setProperty(EndpointSelector.NEXT, d.next().wireName());
+    }
+
+    /** The topic the job goes to, or null when it expired instead. */
+    String place(Delivery d, Instant now) {
+        Instant deadline = deadline(d);
+        switch (d.next()) {
+            case RETRY -> {
+                int n = Math.max(1, d.retryableOutcomes());
+                Duration delay = topics.delay(n);
+                if (now.plus(delay).isAfter(deadline)) {
+                    d.expire("the next retry (in " + delay + ") would come after submission.retry.max-age (" + maxAge
+                            + ") of the job");
+                    return null;
+                }
+                return topics.tier(n);
+            }
+            case WAIT -> {
+                if (!now.isBefore(deadline)) {
+                    d.expire(expiredWaiting(d));
+                    return null;
+                }
+                return topics.waitTopic(d.relay());
+            }
+            default -> throw new IllegalStateException("job " + d.jobId() + " is not to be deferred: " + d.next());
+        }
+    }
+
+    /** When the job outlives {@code submission.retry.max-age}, counted from its record on the jobs topic. */
+    public Instant deadline(Delivery d) {
+        return d.source().timestamp().plus(maxAge);
+    }
+
+    /** Ends a job that came back from a tier or waiting topic after its deadline. */
+    public void expireIfDue(Delivery d, Instant now) {
+        if (d.status() == null && !now.isBefore(deadline(d))) {
+            d.expire(d.waits() > 0 ? expiredWaiting(d)
+                    : "the job outlived submission.retry.max-age (" + maxAge + ") before its next retry");
+        }
+    }
+
+    private String expiredWaiting(Delivery d) {
+        return "no endpoint of relay group '" + d.relay() + "' admitted calls within submission.retry.max-age ("
+                + maxAge + ")";
+    }
+}

@@ -1,0 +1,104 @@
+package io.submissionrouter.retry;
+
+import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.kafka.Topics;
+import io.submissionrouter.routing.RelayGroups;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.apache.kafka.common.config.TopicConfig;
+
+/**
+ * The retry tiers and waiting topics (CONTRACT 1 and 5.3): one topic per delay of
+ * {@code submission.retry.delays}, named {@code <prefix>-<delay>} ({@code email.jobs.retry-30s},
+ * {@code email.jobs.retry-2m}, ...), and one waiting topic per relay group, {@code <prefix>-wait-<relay>}.
+ * Every record in a tier waits the same delay, so records become due in the order they were written and a
+ * job due in a second never waits behind one due in an hour.
+ */
+@ApplicationScoped
+public class RetryTopics {
+
+    private final String prefix;
+    private final List<Duration> delays;
+    private final Map<String, Duration> tiers = new LinkedHashMap<>();
+    private final Map<String, String> waiting = new HashMap<>();
+    private final Duration retention;
+
+    public RetryTopics(SubmissionConfig config, RelayGroups groups) {
+        this.prefix = config.topics().retry();
+        this.delays = List.copyOf(config.retry().delays());
+        this.retention = config.retry().retention();
+        for (Duration d : delays) {
+            tiers.put(prefix + "-" + delayName(d), d);
+        }
+        for (String relay : groups.names()) {
+            waiting.put(waitTopic(relay), relay);
+        }
+    }
+
+    /** A delay as topic names spell it: {@code 30s}, {@code 2m}, {@code 1h}, {@code 7d}, {@code 200ms}. */
+    static String delayName(Duration d) {
+        long ms = d.toMillis();
+        if (ms > 0 && ms % 86_400_000 == 0) {
+            return ms / 86_400_000 + "d";
+        }
+        if (ms > 0 && ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms > 0 && ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        if (ms > 0 && ms % 1000 == 0) {
+            return ms / 1000 + "s";
+        }
+        return ms + "ms";
+    }
+
+    /** The delay before retry number {@code n} (1 for the first): tier min(n, last). */
+    public Duration delay(int n) {
+        return delays.get(Math.min(Math.max(1, n), delays.size()) - 1);
+    }
+
+    /** The tier topic of retry number {@code n}. */
+    public String tier(int n) {
+        return prefix + "-" + delayName(delay(n));
+    }
+
+    public String waitTopic(String relay) {
+        return prefix + "-wait-" + relay;
+    }
+
+    /** The delay of a tier topic; empty for any other topic. */
+    public Optional<Duration> tierDelay(String topic) {
+        return Optional.ofNullable(tiers.get(topic));
+    }
+
+    /** The relay group whose waiting topic this is; empty for any other topic. */
+    public Optional<String> waitingRelay(String topic) {
+        return Optional.ofNullable(waiting.get(topic));
+    }
+
+    /** Every tier and waiting topic, the ones the retry consumer reads. */
+    public List<String> all() {
+        List<String> all = new ArrayList<>(tiers.keySet());
+        all.addAll(waiting.keySet().stream().sorted().toList());
+        return all;
+    }
+
+    /**
+     * Creates the missing tier and waiting topics like the jobs topic: as many partitions, and records as large
+     * ({@code max.message.bytes}, CONTRACT 1), kept for {@code submission.retry.retention}.
+     */
+    public void create(Properties client, Topics.JobsTopic jobs) {
+        Map<String, String> configs = new HashMap<>();
+        configs.put(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()));
+        jobs.maxMessageBytes().ifPresent(max -> configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, max));
+        Topics.ensure(client, all(), jobs.partitions(), configs);
+    }
+}

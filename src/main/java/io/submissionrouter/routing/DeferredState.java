@@ -1,0 +1,36 @@
+package io.submissionrouter.routing;
+
+import io.submissionrouter.results.EndpointRef;
+import io.submissionrouter.smtp.OutcomeClass;
+import io.submissionrouter.smtp.RecipientReply;
+import io.submissionrouter.smtp.SmtpStep;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What a job carries through the retry tiers and the waiting topics (as the {@code router.state} header
+ * of its record), so a later pass, on any replica, goes on where the last one stopped: the counters that
+ * {@code max-attempts} and the result need, the recipients still pending and those already answered, and
+ * the last session's answer.
+ *
+ * @param attempts          SMTP sessions tried so far (the result's {@code attempts})
+ * @param retryableOutcomes transient and throttled outcomes so far (counted by {@code max-attempts})
+ * @param waits             times the job went to its group's waiting topic
+ * @param pending           recipients still to be sent to; null means every recipient of the job
+ */
+public record DeferredState(
+        Instant receivedAt,
+        int attempts,
+        int retryableOutcomes,
+        int waits,
+        boolean possibleDuplicate,
+        List<String> pending,
+        List<String> accepted,
+        List<RecipientReply> rejected,
+        LastSession last) {
+
+    /** The session that decided the job's last pass, as the result reports it if the job ends without another. */
+    public record LastSession(EndpointRef endpoint, OutcomeClass outcome, SmtpStep step, Integer smtpCode,
+            String smtpEnhancedCode, String smtpReply, String detail) {
+    }
+}
