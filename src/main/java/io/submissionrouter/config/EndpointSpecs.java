@@ -4,16 +4,18 @@ import io.submissionrouter.smtp.EndpointSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
- * Resolves the endpoints of the {@code default} relay group from {@link SubmissionConfig}, applying
- * per-endpoint overrides, and refuses missing or contradictory settings with one clear line.
+ * Resolves the endpoints of each relay group ({@code default} from {@code submission.smtp.*}, the others from
+ * {@code submission.relays.<name>.*}) from {@link SubmissionConfig}, applying per-endpoint overrides, and refuses missing or contradictory settings with one clear line.
  */
 public final class EndpointSpecs {
 
     public static final String DEFAULT_RELAY = "default";
     static final int PRIMARY_PORT = 587;
     static final int FALLBACK_PORT = 2525;
+    private static final Pattern RELAY_NAME = Pattern.compile("[a-z0-9]+");
 
     private EndpointSpecs() {
     }
@@ -22,41 +24,74 @@ public final class EndpointSpecs {
     public static List<EndpointSpec> defaultGroup(SubmissionConfig config) {
         checkGeneral(config);
         SubmissionConfig.Smtp smtp = config.smtp();
-        String primaryHost = smtp.primary().host().filter(h -> !h.isBlank()).orElseThrow(() ->
-                new InvalidSettingException("submission.smtp.primary.host",
-                        "is required: the host of the primary submission endpoint"));
-        EndpointSpec primary = resolve(config, "primary", smtp.primary(), primaryHost, PRIMARY_PORT);
-        EndpointSpec fallback = resolve(config, "fallback", smtp.fallback(), primaryHost, FALLBACK_PORT);
-        return List.of(primary, fallback);
+        Group g = new Group(DEFAULT_RELAY, "submission.smtp", smtp.tls(), smtp.username(), smtp.password(),
+                smtp.usernameFile(), smtp.passwordFile(), smtp.trustPem());
+        return endpoints(config, g, smtp.primary(), smtp.fallback());
     }
 
-    private static EndpointSpec resolve(SubmissionConfig config, String name, SubmissionConfig.EndpointSettings ep,
-            String defaultHost, int defaultPort) {
+    /**
+     * The group {@code submission.relays.<name>}: its own endpoints, credentials and TLS; the timeouts,
+     * the identity check and (unless set) the trust of {@code submission.smtp.*}. Credentials are never
+     * taken from the default group, so one provider's password never goes to another.
+     */
+    public static List<EndpointSpec> relayGroup(SubmissionConfig config, String name, SubmissionConfig.Relay relay) {
+        String prefix = "submission.relays." + name;
+        if (!RELAY_NAME.matcher(name).matches()) {
+            throw new InvalidSettingException(prefix, "relay group names match [a-z0-9]+");
+        }
+        if (name.equals(DEFAULT_RELAY)) {
+            throw new InvalidSettingException(prefix, "the default group is configured by submission.smtp.*");
+        }
+        Group g = new Group(name, prefix, relay.tls().orElse(config.smtp().tls()), relay.username(), relay.password(),
+                Optional.empty(), Optional.empty(), relay.trustPem().or(config.smtp()::trustPem));
+        if (relay.rateLimit().isPresent() && !(relay.rateLimit().get() > 0)) {
+            throw new InvalidSettingException(prefix + ".rate-limit", "must be a positive number of messages per second");
+        }
+        return endpoints(config, g, relay.primary(), relay.fallback());
+    }
+
+    /** What a group's endpoints inherit unless they override it. */
+    private record Group(String relay, String prefix, TlsMode tls, Optional<String> username, Optional<String> password,
+            Optional<String> usernameFile, Optional<String> passwordFile, Optional<String> trustPem) {
+    }
+
+    private static List<EndpointSpec> endpoints(SubmissionConfig config, Group g, SubmissionConfig.EndpointSettings p,
+            SubmissionConfig.EndpointSettings f) {
+        String primaryHost = p.host().filter(h -> !h.isBlank()).orElseThrow(() ->
+                new InvalidSettingException(g.prefix() + ".primary.host",
+                        "is required: the host of the primary submission endpoint"));
+        return List.of(resolve(config, g, "primary", p, primaryHost, PRIMARY_PORT),
+                resolve(config, g, "fallback", f, primaryHost, FALLBACK_PORT));
+    }
+
+    private static EndpointSpec resolve(SubmissionConfig config, Group g, String name,
+            SubmissionConfig.EndpointSettings ep, String defaultHost, int defaultPort) {
         SubmissionConfig.Smtp smtp = config.smtp();
-        String prefix = "submission.smtp." + name;
+        String prefix = g.prefix() + "." + name;
         int port = ep.port().orElse(defaultPort);
         if (port < 1 || port > 65535) {
             throw new InvalidSettingException(prefix + ".port", port + " is not a TCP port");
         }
-        TlsMode tls = ep.tls().orElse(smtp.tls());
+        TlsMode tls = ep.tls().orElse(g.tls());
         if (tls == TlsMode.NONE && !smtp.allowPlaintext()) {
-            throw new InvalidSettingException(ep.tls().isPresent() ? prefix + ".tls" : "submission.smtp.tls",
+            throw new InvalidSettingException(ep.tls().isPresent() ? prefix + ".tls" : g.prefix() + ".tls",
                     "'none' sends credentials and mail in plaintext; set submission.smtp.allow-plaintext=true "
                             + "to allow it (a developer's laptop only)");
         }
-        Optional<String> username = ep.username().or(smtp::username);
-        Optional<String> password = ep.password().or(smtp::password);
-        if (username.isPresent() != password.isPresent() && smtp.usernameFile().isEmpty()
-                && smtp.passwordFile().isEmpty()) {
+        Optional<String> username = ep.username().or(g::username);
+        Optional<String> password = ep.password().or(g::password);
+        if (username.isPresent() != password.isPresent() && g.usernameFile().isEmpty()
+                && g.passwordFile().isEmpty()) {
             String missing = username.isPresent() ? "password" : "username";
-            throw new InvalidSettingException("submission.smtp." + missing,
-                    "is required when submission.smtp." + (username.isPresent() ? "username" : "password") + " is set");
+            throw new InvalidSettingException(g.prefix() + "." + missing,
+                    "is required when " + g.prefix() + "." + (username.isPresent() ? "username" : "password")
+                            + " is set");
         }
-        Optional<String> trustPem = ep.trustPem().or(smtp::trustPem);
-        return new EndpointSpec(DEFAULT_RELAY, name, ep.host().filter(h -> !h.isBlank()).orElse(defaultHost), port, tls,
-                new CredentialSource(username, password, smtp.usernameFile(), smtp.passwordFile()),
+        Optional<String> trustPem = ep.trustPem().or(g::trustPem);
+        return new EndpointSpec(g.relay(), name, ep.host().filter(h -> !h.isBlank()).orElse(defaultHost), port, tls,
+                new CredentialSource(username, password, g.usernameFile(), g.passwordFile()),
                 TrustStores.socketFactory(trustPem,
-                        ep.trustPem().isPresent() ? prefix + ".trust-pem" : "submission.smtp.trust-pem"),
+                        ep.trustPem().isPresent() ? prefix + ".trust-pem" : g.prefix() + ".trust-pem"),
                 smtp.verifyIdentity(), smtp.connectTimeout(), smtp.readTimeout(), smtp.dataTimeout(),
                 smtp.writeTimeout(), smtp.ehloName());
     }

@@ -9,6 +9,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Named;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.TreeMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,8 +25,19 @@ public class RelayGroups {
     private final Map<String, List<SubmissionEndpoint>> groups;
 
     public RelayGroups(SubmissionConfig config) {
+        Map<String, List<SubmissionEndpoint>> all = new TreeMap<>();
+        all.put(EndpointSpecs.DEFAULT_RELAY, endpoints(config, EndpointSpecs.defaultGroup(config)));
+        config.relays().forEach((name, relay) -> all.put(name, endpoints(config, EndpointSpecs.relayGroup(config,
+                name, relay))));
+        this.groups = Collections.unmodifiableMap(all);
+        LOG.infof("relay groups: %s", all.keySet());
+        config.relays().forEach((name, relay) -> relay.rateLimit().ifPresent(limit -> LOG.warnf(
+                "submission.relays.%s.rate-limit=%s is accepted but not applied in this version", name, limit)));
+    }
+
+    private static List<SubmissionEndpoint> endpoints(SubmissionConfig config, List<EndpointSpec> specs) {
         List<SubmissionEndpoint> endpoints = new ArrayList<>();
-        for (EndpointSpec spec : EndpointSpecs.defaultGroup(config)) {
+        for (EndpointSpec spec : specs) {
             SubmissionConfig.BreakerOverride o = spec.name().equals("primary")
                     ? config.breaker().primary() : config.breaker().fallback();
             SubmissionConfig.Breaker b = config.breaker();
@@ -32,14 +45,9 @@ public class RelayGroups {
                     o.failureRatio().orElse(b.failureRatio()), o.openDuration().orElse(b.openDuration()),
                     o.halfOpenProbes().orElse(b.halfOpenProbes()));
             breaker.onStateTransition(t -> LOG.infof("breaker %s %s:%d %s", spec.label(), spec.host(), spec.port(), t));
-            SmtpSubmitter submitter = new SmtpSubmitter(spec);
-            endpoints.add(new SubmissionEndpoint(spec, submitter, new SubmissionMailSender(submitter), breaker));
+            endpoints.add(new SubmissionEndpoint(spec, new SmtpSubmitter(spec), breaker));
         }
-        this.groups = Map.of(EndpointSpecs.DEFAULT_RELAY, List.copyOf(endpoints));
-        if (!config.relays().isEmpty()) {
-            LOG.warnf("relay groups %s are configured but only 'default' is routed in this version: their jobs end "
-                    + "INVALID with UNKNOWN_RELAY", config.relays().keySet());
-        }
+        return List.copyOf(endpoints);
     }
 
     public Set<String> names() {
@@ -65,17 +73,17 @@ public class RelayGroups {
                 .orElseThrow(() -> new IllegalArgumentException("no endpoint " + relay + "/" + name));
     }
 
-    /** camel-mail sender of the default group's primary ({@code javaMailSender=#primaryMailSender}). */
+    /** camel-mail's sender for the primary of the job's group ({@code javaMailSender=#primaryMailSender}). */
     @Produces
     @Named("primaryMailSender")
     SubmissionMailSender primaryMailSender() {
-        return endpoint(EndpointSpecs.DEFAULT_RELAY, "primary").mailSender();
+        return new SubmissionMailSender("primary");
     }
 
-    /** camel-mail sender of the default group's fallback ({@code javaMailSender=#fallbackMailSender}). */
+    /** camel-mail's sender for the fallback of the job's group ({@code javaMailSender=#fallbackMailSender}). */
     @Produces
     @Named("fallbackMailSender")
     SubmissionMailSender fallbackMailSender() {
-        return endpoint(EndpointSpecs.DEFAULT_RELAY, "fallback").mailSender();
+        return new SubmissionMailSender("fallback");
     }
 }

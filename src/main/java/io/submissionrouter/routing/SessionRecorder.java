@@ -31,9 +31,16 @@ public class SessionRecorder {
         this.retry = config.retry();
     }
 
-    /** The body camel-mail sends: the job's MIME message, addressed to the recipients still pending. */
+    /**
+     * The body camel-mail sends: the job's MIME message, addressed to the recipients still pending and to the
+     * endpoint the selector chose (of the job's relay group).
+     */
     public SubmissionMessage message(Exchange exchange) {
-        return exchange.getProperty(Delivery.PROPERTY, Delivery.class).message();
+        Delivery delivery = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+        SubmissionMessage message = delivery.message();
+        message.target(groups.endpoint(delivery.relay(), exchange.getProperty(EndpointSelector.ENDPOINT, String.class))
+                .submitter());
+        return message;
     }
 
     public void record(Exchange exchange) {

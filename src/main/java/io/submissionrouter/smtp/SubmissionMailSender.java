@@ -7,30 +7,37 @@ import org.apache.camel.component.mail.JavaMailSender;
 import org.apache.camel.component.mail.MailAuthenticator;
 
 /**
- * camel-mail's sender for one endpoint ({@code javaMailSender=#...} on the {@code smtp:} URI). It hands the
- * message to the endpoint's {@link SmtpSubmitter} and records the outcome on the message instead of
- * throwing, so the route decides what happens next from a classified value.
- * Host, port and credentials come from the {@link EndpointSpec}; the setters camel-mail may call are ignored.
+ * camel-mail's sender for one endpoint role ({@code javaMailSender=#primaryMailSender} or
+ * {@code #fallbackMailSender} on the {@code smtp:} URI): it hands the message to the {@link SmtpSubmitter}
+ * of that endpoint of the job's relay group (the message's {@link SubmissionMessage#target()}, chosen by the
+ * router) and records the outcome on the message instead of throwing, so the route decides what happens
+ * next from a classified value. Host, port and credentials come from each endpoint's {@link EndpointSpec};
+ * the setters camel-mail may call are ignored.
  */
 public final class SubmissionMailSender implements JavaMailSender {
 
-    private final SmtpSubmitter submitter;
+    private final String role;
 
-    public SubmissionMailSender(SmtpSubmitter submitter) {
-        this.submitter = submitter;
+    public SubmissionMailSender(String role) {
+        this.role = role;
     }
 
     @Override
     public void send(MimeMessage message) {
-        if (!(message instanceof SubmissionMessage submission)) {
-            throw new IllegalArgumentException("expected a SubmissionMessage body, got " + message.getClass().getName());
+        if (!(message instanceof SubmissionMessage submission) || submission.target() == null) {
+            throw new IllegalArgumentException("expected a SubmissionMessage with a target endpoint");
+        }
+        SmtpSubmitter submitter = submission.target();
+        if (!submitter.spec().name().equals(role)) {
+            throw new IllegalStateException("the " + role + " sender was given a message for "
+                    + submitter.spec().label());
         }
         submission.outcome(submitter.submit(submission, submission.envelope()));
     }
 
     @Override
     public Properties getJavaMailProperties() {
-        return submitter.session().getProperties();
+        return new Properties();
     }
 
     @Override
@@ -50,7 +57,7 @@ public final class SubmissionMailSender implements JavaMailSender {
 
     @Override
     public String getHost() {
-        return submitter.spec().host();
+        return role;
     }
 
     @Override
@@ -60,7 +67,7 @@ public final class SubmissionMailSender implements JavaMailSender {
 
     @Override
     public int getPort() {
-        return submitter.spec().port();
+        return 0;
     }
 
     @Override
@@ -100,7 +107,7 @@ public final class SubmissionMailSender implements JavaMailSender {
 
     @Override
     public Session getSession() {
-        return submitter.session();
+        return null;
     }
 
     @Override

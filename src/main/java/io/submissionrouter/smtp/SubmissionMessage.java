@@ -16,6 +16,7 @@ public final class SubmissionMessage extends MimeMessage {
     private final String messageId;
     private List<InternetAddress> envelope;
     private SmtpOutcome outcome;
+    private SmtpSubmitter target;
 
     public SubmissionMessage(Session session, String messageId) {
         super(session);
@@ -38,6 +39,15 @@ public final class SubmissionMessage extends MimeMessage {
 
     public void envelope(List<InternetAddress> recipients) {
         this.envelope = List.copyOf(recipients);
+    }
+
+    /** The endpoint the next session goes to, as the router chose it. */
+    public SmtpSubmitter target() {
+        return target;
+    }
+
+    public void target(SmtpSubmitter submitter) {
+        this.target = submitter;
     }
 
     /** How the last session ended; null until one ran. */

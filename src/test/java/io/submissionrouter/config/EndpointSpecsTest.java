@@ -54,6 +54,29 @@ class EndpointSpecsTest {
     }
 
     @Test
+    void aRelayGroupHasItsOwnEndpointsAndCredentialsAndNeverTheDefaultGroupsPassword() {
+        SubmissionConfig c = config(Map.of("submission.smtp.primary.host", "transactional.example",
+                "submission.smtp.username", "tx", "submission.smtp.password", "tx-secret",
+                "submission.relays.bulk.primary.host", "bulk.example"));
+        List<EndpointSpec> bulk = EndpointSpecs.relayGroup(c, "bulk", c.relays().get("bulk"));
+        assertThat(bulk).extracting(EndpointSpec::relay).containsOnly("bulk");
+        assertThat(bulk).extracting(EndpointSpec::host).containsOnly("bulk.example");
+        assertThat(bulk).extracting(EndpointSpec::port).containsExactly(587, 2525);
+        assertThat(bulk).allMatch(s -> s.credentials().get().isEmpty());
+        assertThat(bulk).allMatch(s -> s.tls() == TlsMode.STARTTLS);
+    }
+
+    @Test
+    void refusesARelayGroupWithoutPrimaryHostOrWithABadName() {
+        SubmissionConfig c = config(Map.of("submission.smtp.primary.host", "a",
+                "submission.relays.bulk.fallback.host", "b", "submission.relays.Bulk.primary.host", "c"));
+        assertThatThrownBy(() -> EndpointSpecs.relayGroup(c, "bulk", c.relays().get("bulk")))
+                .hasMessageStartingWith("Invalid setting submission.relays.bulk.primary.host");
+        assertThatThrownBy(() -> EndpointSpecs.relayGroup(c, "Bulk", c.relays().get("Bulk")))
+                .hasMessageContaining("[a-z0-9]+");
+    }
+
+    @Test
     void acceptsDaysInDurations() {
         SubmissionConfig c = config(Map.of("submission.smtp.primary.host", "a", "submission.retry.max-age", "7d",
                 "submission.breaker.open-duration", "PT45S"));

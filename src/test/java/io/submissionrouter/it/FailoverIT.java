@@ -7,12 +7,15 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.submissionrouter.routing.EndpointBreaker;
 import io.submissionrouter.testing.Jobs;
+import io.submissionrouter.testing.KafkaTestClient;
 import io.submissionrouter.testing.RouterTestBase;
 import io.submissionrouter.testing.TestSmtpServer.Mode;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -102,7 +105,8 @@ class FailoverIT extends RouterTestBase {
     }
 
     @Test
-    void losesNothingWhileBothEndpointsAreDownAndDeliversWhenOneComesBack() throws InterruptedException {
+    void parksTheGroupsJobsInItsWaitingTopicWhileBothEndpointsAreDownAndOtherGroupsKeepFlowing()
+            throws InterruptedException {
         primary().mode(Mode.REFUSE);
         fallback().mode(Mode.REFUSE);
         List<String> jobIds = new ArrayList<>();
@@ -111,7 +115,19 @@ class FailoverIT extends RouterTestBase {
             jobIds.add(jobId);
             kafka.sendJob(jobId, Jobs.json(Jobs.job(jobId)));
         }
-        Thread.sleep(3000);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> jobIds.stream()
+                .allMatch(id -> !kafka.on(WAIT_DEFAULT, id).isEmpty()));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !groups.mayAdmit("default"));
+
+        // the bulk group has endpoints of its own and keeps flowing meanwhile, on the same partition
+        String bulkJob = Jobs.newJobId("bulk-meanwhile");
+        kafka.sendJob(bulkJob, Jobs.json(Jobs.job(bulkJob).put("relay", "bulk")));
+        JsonNode bulkResult = kafka.awaitResult(bulkJob, Duration.ofSeconds(10));
+        assertThat(bulkResult.path("status").asText()).isEqualTo("SENT");
+        assertThat(bulkResult.path("relay").asText()).isEqualTo("bulk");
+        assertThat(bulk().received()).hasSize(1);
+
+        Thread.sleep(1000);
         assertThat(jobIds).allMatch(id -> kafka.on("email.results", id).isEmpty());
         assertThat(RestAssured.get("/q/health/ready").statusCode()).isEqualTo(200);
         assertThat(RestAssured.get("/q/health/group/smtp").statusCode()).isEqualTo(503);
@@ -122,8 +138,28 @@ class FailoverIT extends RouterTestBase {
             assertThat(result.path("status").asText()).isEqualTo("SENT");
             assertThat(result.path("endpoint").path("name").asText()).isEqualTo("fallback");
             assertThat(kafka.on("email.results", jobId)).hasSize(1);
+            // waiting is not retrying: no retry tier, and no transient outcome counted
+            assertThat(kafka.on(RETRY_200MS, jobId)).isEmpty();
+            assertThat(KafkaTestClient.header(kafka.on(WAIT_DEFAULT, jobId).get(0), "source.topic"))
+                    .isEqualTo("email.jobs");
         }
         assertThat(fallback().received()).hasSize(3);
+    }
+
+    @Test
+    void expiresAWaitingJobThatOutlivedMaxAge() {
+        primary().mode(Mode.REFUSE);
+        fallback().mode(Mode.REFUSE);
+        String jobId = Jobs.newJobId("waited-too-long");
+        kafka.send("email.jobs", jobId.getBytes(StandardCharsets.UTF_8),
+                Jobs.json(Jobs.job(jobId)).getBytes(StandardCharsets.UTF_8), Map.of(),
+                Instant.now().minus(Duration.ofHours(25)));
+        JsonNode result = kafka.awaitResult(jobId, Duration.ofSeconds(30));
+        assertThat(result.path("status").asText()).isEqualTo("FAILED");
+        assertThat(result.path("error").path("code").asText()).isEqualTo("EXPIRED");
+        assertThat(result.path("error").path("message").asText()).contains("relay group 'default'");
+        assertThat(kafka.on("email.dlq", jobId)).hasSize(1);
+        assertThat(kafka.on(WAIT_DEFAULT, jobId)).isEmpty();
     }
 
     private JsonNode sendAndAwait(String purpose) {

@@ -93,16 +93,16 @@ class InvalidInputIT extends RouterTestBase {
     }
 
     @Test
-    void reportsAnUnknownRelayGroup() {
+    void reportsARelayGroupThatIsNotConfigured() {
         String jobId = Jobs.newJobId("relay");
         ObjectNode job = Jobs.job(jobId);
-        job.put("relay", "bulk");
+        job.put("relay", "marketing");
         kafka.sendJob(jobId, Jobs.json(job));
 
         JsonNode result = kafka.awaitResult(jobId, Duration.ofSeconds(20));
         assertThat(result.path("status").asText()).isEqualTo("INVALID");
         assertThat(result.path("error").path("code").asText()).isEqualTo("UNKNOWN_RELAY");
-        assertThat(result.path("relay").asText()).isEqualTo("bulk");
+        assertThat(result.path("relay").asText()).isEqualTo("marketing");
     }
 
     @Test

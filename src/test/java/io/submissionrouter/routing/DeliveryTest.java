@@ -34,7 +34,7 @@ class DeliveryTest {
         EndpointSpec spec = new EndpointSpec("default", name, "smtp.example.net", 587, TlsMode.STARTTLS, Optional::empty,
                 null, true, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1),
                 Optional.empty());
-        return new SubmissionEndpoint(spec, null, null, new EndpointBreaker(name, 4, 0.5, Duration.ofSeconds(1), 1));
+        return new SubmissionEndpoint(spec, null, new EndpointBreaker(name, 4, 0.5, Duration.ofSeconds(1), 1));
     }
 
     private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();

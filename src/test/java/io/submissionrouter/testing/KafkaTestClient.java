@@ -60,7 +60,13 @@ public final class KafkaTestClient implements AutoCloseable {
     }
 
     public void send(String topic, byte[] key, byte[] value, Map<String, String> headers) {
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key, value);
+        send(topic, key, value, headers, null);
+    }
+
+    /** Sends with the record timestamp {@code at} (null: now), as a producer that created the job earlier. */
+    public void send(String topic, byte[] key, byte[] value, Map<String, String> headers, java.time.Instant at) {
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, at == null ? null : at.toEpochMilli(),
+                key, value);
         headers.forEach((k, v) -> record.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
         try {
             producer.send(record).get();

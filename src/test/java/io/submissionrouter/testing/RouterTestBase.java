@@ -19,6 +19,11 @@ import org.junit.jupiter.api.BeforeEach;
 @QuarkusTestResource(value = RouterTestResources.class, restrictToAnnotatedClass = false)
 public abstract class RouterTestBase {
 
+    /** The retry tiers and waiting topic of the test settings (delays 200ms,400ms). */
+    protected static final String RETRY_200MS = "email.jobs.retry-200ms";
+    protected static final String RETRY_400MS = "email.jobs.retry-400ms";
+    protected static final String WAIT_DEFAULT = "email.jobs.retry-wait-default";
+
     protected static KafkaTestClient kafka;
 
     @Inject
@@ -27,7 +32,8 @@ public abstract class RouterTestBase {
     @BeforeAll
     static void connect() {
         kafka = new KafkaTestClient(RouterTestResources.kafka().bootstrapServers(),
-                List.of("email.results", "email.attempts", "email.dlq"));
+                List.of("email.results", "email.attempts", "email.dlq",
+                RETRY_200MS, RETRY_400MS, WAIT_DEFAULT));
     }
 
     @AfterAll
@@ -41,6 +47,7 @@ public abstract class RouterTestBase {
     void endpointsUp() {
         primary().reset();
         fallback().reset();
+        bulk().reset();
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> groups.all().stream()
                 .allMatch(e -> e.breaker().stateCode() == EndpointBreaker.CLOSED));
     }
@@ -51,6 +58,10 @@ public abstract class RouterTestBase {
 
     protected static TestSmtpServer fallback() {
         return RouterTestResources.fallback();
+    }
+
+    protected static TestSmtpServer bulk() {
+        return RouterTestResources.bulk();
     }
 
     protected SubmissionEndpoint endpoint(String name) {

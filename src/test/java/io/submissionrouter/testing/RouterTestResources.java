@@ -7,8 +7,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Real infrastructure for the integration tests: an in-JVM KRaft Kafka broker and two SMTP submission
- * servers with STARTTLS and AUTH (the "587" primary and the "2525" fallback, on free loopback ports).
+ * Real infrastructure for the integration tests: an in-JVM KRaft Kafka broker and SMTP submission
+ * servers with STARTTLS and AUTH on free loopback ports: the "587" primary and the "2525" fallback of the
+ * default relay group, and one server for the second group, {@code bulk}.
  * Timings are short so breaker behaviour can be observed in seconds.
  */
 public class RouterTestResources implements QuarkusTestResourceLifecycleManager {
@@ -16,6 +17,7 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
     private static EmbeddedKafka kafka;
     private static TestSmtpServer primary;
     private static TestSmtpServer fallback;
+    private static TestSmtpServer bulk;
 
     public static EmbeddedKafka kafka() {
         return kafka;
@@ -29,11 +31,17 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
         return fallback;
     }
 
+    /** The one server behind both endpoints of the second relay group, {@code bulk}. */
+    public static TestSmtpServer bulk() {
+        return bulk;
+    }
+
     @Override
     public Map<String, String> start() {
         kafka = EmbeddedKafka.start();
         primary = TestSmtpServer.start("primary");
         fallback = TestSmtpServer.start("fallback");
+        bulk = TestSmtpServer.start("bulk");
         Map<String, String> config = new HashMap<>();
         config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
         config.put("camel.component.kafka.brokers", kafka.bootstrapServers());
@@ -43,6 +51,11 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
         config.put("submission.smtp.username", TestSmtpServer.USER);
         config.put("submission.smtp.password", TestSmtpServer.PASSWORD);
         config.put("submission.smtp.trust-pem", resource("/tls/smtp-ca.pem"));
+        config.put("submission.relays.bulk.primary.host", "127.0.0.1");
+        config.put("submission.relays.bulk.primary.port", String.valueOf(bulk.port()));
+        config.put("submission.relays.bulk.fallback.port", String.valueOf(bulk.port()));
+        config.put("submission.relays.bulk.username", TestSmtpServer.USER);
+        config.put("submission.relays.bulk.password", TestSmtpServer.PASSWORD);
         config.put("submission.smtp.connect-timeout", "1s");
         config.put("submission.smtp.read-timeout", "2s");
         config.put("submission.smtp.data-timeout", "8s");
@@ -71,6 +84,9 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
         }
         if (fallback != null) {
             fallback.close();
+        }
+        if (bulk != null) {
+            bulk.close();
         }
         if (kafka != null) {
             kafka.close();

@@ -1,0 +1,28 @@
+package io.submissionrouter.retry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Tier topic names (CONTRACT 1: {@code <prefix>-30s}, {@code <prefix>-2m}, ...) and the waiting backoff. */
+class RetryTopicsTest {
+
+    @Test
+    void namesEachTierByItsDelayInTheLargestWholeUnit() {
+        assertThat(RetryTopics.delayName(Duration.ofSeconds(30))).isEqualTo("30s");
+        assertThat(RetryTopics.delayName(Duration.ofMinutes(2))).isEqualTo("2m");
+        assertThat(RetryTopics.delayName(Duration.ofMinutes(90))).isEqualTo("90m");
+        assertThat(RetryTopics.delayName(Duration.ofHours(1))).isEqualTo("1h");
+        assertThat(RetryTopics.delayName(Duration.ofDays(7))).isEqualTo("7d");
+        assertThat(RetryTopics.delayName(Duration.ofMillis(200))).isEqualTo("200ms");
+    }
+
+    @Test
+    void aParkedJobIsLookedAtAgainAfterABackoffThatGrowsToFiveSeconds() {
+        assertThat(RetryConsumer.waitBackoff(1)).isEqualTo(Duration.ofMillis(500));
+        assertThat(RetryConsumer.waitBackoff(2)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(RetryConsumer.waitBackoff(4)).isEqualTo(Duration.ofSeconds(4));
+        assertThat(RetryConsumer.waitBackoff(30)).isEqualTo(Duration.ofSeconds(5));
+    }
+}
