@@ -2,6 +2,7 @@ package io.submissionrouter.idempotency;
 
 import io.quarkus.runtime.StartupEvent;
 import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.kafka.KafkaClients;
 import io.submissionrouter.kafka.Topics;
 import io.submissionrouter.retry.RetryConsumer;
 import io.submissionrouter.retry.RetryTopics;
@@ -10,8 +11,6 @@ import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.camel.CamelContext;
-import org.apache.camel.component.kafka.KafkaComponent;
-import org.apache.camel.component.kafka.KafkaConfiguration;
 import org.jboss.logging.Logger;
 
 /**
@@ -51,9 +50,7 @@ public class IntakeStarter {
 
     private void loadThenStartIntake() {
         // The router's Kafka settings, security included, as the Camel Kafka component has them.
-        KafkaConfiguration kafka = camel.getComponent("kafka", KafkaComponent.class).getConfiguration();
-        Properties client = kafka.createConsumerProperties();
-        client.put("bootstrap.servers", kafka.getBrokers());
+        Properties client = KafkaClients.consumer(camel);
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 Topics.JobsTopic jobs = Topics.describeJobs(client, jobsTopic);

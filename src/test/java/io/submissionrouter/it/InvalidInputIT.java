@@ -121,6 +121,33 @@ class InvalidInputIT extends RouterTestBase {
         assertThat(KafkaTestClient.header(dead.get(0), "error.code")).isEqualTo("MALFORMED_JSON");
     }
 
+    @Test
+    void poisonRecordsNeverStallThePartitionAndEachEndsInTheDeadLetterTopic() {
+        Map<String, byte[]> poison = new java.util.LinkedHashMap<>();
+        poison.put(Jobs.newJobId("tombstone"), null);
+        poison.put(Jobs.newJobId("empty"), new byte[0]);
+        poison.put(Jobs.newJobId("binary"), new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, (byte) 0xc3, 0x28});
+        poison.put(Jobs.newJobId("deep"), ("[".repeat(5000) + "]".repeat(5000)).getBytes(StandardCharsets.UTF_8));
+        poison.put(Jobs.newJobId("array"), "[{\"jobId\": \"a\"}]".getBytes(StandardCharsets.UTF_8));
+        poison.put(Jobs.newJobId("long-id"), Jobs.json(Jobs.job("x".repeat(10_000))).getBytes(StandardCharsets.UTF_8));
+        poison.forEach((key, value) -> kafka.send("email.jobs", key.getBytes(StandardCharsets.UTF_8), value, Map.of()));
+        // garbage written straight to a retry tier is taken as a job of its own and dead-lettered too
+        String onTier = Jobs.newJobId("garbage-on-tier");
+        kafka.send(RETRY_200MS, onTier.getBytes(StandardCharsets.UTF_8), "garbage".getBytes(StandardCharsets.UTF_8),
+                Map.of());
+        String next = Jobs.newJobId("after-poison");
+        kafka.sendJob(next, Jobs.json(Jobs.job(next)));
+
+        assertThat(kafka.awaitResult(next, Duration.ofSeconds(20)).path("status").asText()).isEqualTo("SENT");
+        for (String key : poison.keySet()) {
+            assertThat(kafka.awaitResult(key, Duration.ofSeconds(10)).path("status").asText()).as(key)
+                    .isEqualTo("INVALID");
+            assertThat(KafkaTestClient.header(awaitDeadLetter(key), "source.topic")).isEqualTo("email.jobs");
+        }
+        assertThat(kafka.awaitResult(onTier, Duration.ofSeconds(10)).path("status").asText()).isEqualTo("INVALID");
+        assertThat(KafkaTestClient.header(awaitDeadLetter(onTier), "source.topic")).isEqualTo(RETRY_200MS);
+    }
+
     private static ConsumerRecord<byte[], byte[]> awaitDeadLetter(String jobId) {
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !kafka.on("email.dlq", jobId).isEmpty());
         List<ConsumerRecord<byte[], byte[]>> dead = kafka.on("email.dlq", jobId);

@@ -14,6 +14,9 @@ import java.util.Map;
  */
 public class RouterTestResources implements QuarkusTestResourceLifecycleManager {
 
+    /** Bearer token of the operator endpoints in tests. */
+    public static final String ADMIN_TOKEN = "test-admin-token";
+
     private static EmbeddedKafka kafka;
     private static TestSmtpServer primary;
     private static TestSmtpServer fallback;
@@ -65,6 +68,7 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
         config.put("submission.retry.delays", "200ms,400ms");
         config.put("submission.retry.max-attempts", "3");
         config.put("submission.message-id-domain", "router.test");
+        config.put("submission.admin.token", ADMIN_TOKEN);
         config.put("submission.consumer.max-poll-records", "10");
         return config;
     }

@@ -1,0 +1,37 @@
+package io.submissionrouter.kafka;
+
+import java.util.Properties;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.kafka.KafkaComponent;
+import org.apache.camel.component.kafka.KafkaConfiguration;
+import org.apache.kafka.clients.CommonClientConfigs;
+
+/**
+ * Settings for the Kafka clients the router runs beside Camel's (idempotency tail, retry consumer, dlq
+ * replay): the brokers and security of the Camel Kafka component, so one set of settings covers all.
+ */
+public final class KafkaClients {
+
+    private KafkaClients() {
+    }
+
+    /** Consumer settings: brokers, security, and the component's consumer options. */
+    public static Properties consumer(CamelContext camel) {
+        KafkaConfiguration kafka = configuration(camel);
+        Properties p = kafka.createConsumerProperties();
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.getBrokers());
+        return p;
+    }
+
+    /** Producer settings: brokers, security, acks=all and idempotence as the component has them. */
+    public static Properties producer(CamelContext camel) {
+        KafkaConfiguration kafka = configuration(camel);
+        Properties p = kafka.createProducerProperties();
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.getBrokers());
+        return p;
+    }
+
+    private static KafkaConfiguration configuration(CamelContext camel) {
+        return camel.getComponent("kafka", KafkaComponent.class).getConfiguration();
+    }
+}
