@@ -87,6 +87,8 @@ public class RetryConsumer {
         consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         running = true;
         thread = new Thread(this::run, "retry-consumer");
+        // shutdown waits for it (onShutdown); a daemon never keeps a stopped JVM alive
+        thread.setDaemon(true);
         thread.start();
         LOG.infof("retry consumer reading %s", topics.all());
     }

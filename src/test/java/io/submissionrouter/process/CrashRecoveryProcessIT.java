@@ -22,6 +22,7 @@ import java.util.Properties;
 import java.util.stream.IntStream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +50,14 @@ class CrashRecoveryProcessIT {
         router = new RouterProcess(kafka, primary, fallback, LOG);
     }
 
+    /** A failed test must not leave its router running into the next one. */
+    @AfterEach
+    void stopRouter() throws InterruptedException {
+        if (router.isAlive()) {
+            router.kill();
+        }
+    }
+
     @AfterAll
     static void stop() throws InterruptedException {
         if (router.isAlive()) {
@@ -72,13 +81,20 @@ class CrashRecoveryProcessIT {
         router.start();
         Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> everyJobHasAResult(jobIds));
         int duplicates = sentTwice(jobIds);
+        int recovered = 0;
         for (String jobId : jobIds) {
             List<JsonNode> results = client.on("email.results", jobId).stream().map(KafkaTestClient::json).toList();
-            assertThat(results.get(0).path("status").asText()).isEqualTo("SENT");
-            assertThat(results.subList(1, results.size())).allMatch(r -> r.path("status").asText().equals("DUPLICATE")
-                    || r.path("status").asText().equals("SENT"));
+            // killed between the completion record and the result: after the restart the job's result is
+            // DUPLICATE of the SENT original, and nothing is sent again
+            assertThat(results).allMatch(r -> r.path("status").asText().equals("SENT")
+                    || (r.path("status").asText().equals("DUPLICATE") && r.path("originalStatus").asText().equals("SENT")));
+            if (results.get(0).path("status").asText().equals("DUPLICATE")) {
+                recovered++;
+            }
         }
-        System.out.printf("SIGKILL: %d jobs, %d messages sent twice%n", JOBS, duplicates);
+        System.out.printf("SIGKILL: %d jobs, %d messages sent twice, %d reported DUPLICATE of their SENT original%n",
+                JOBS, duplicates, recovered);
+        assertThat(recovered).isLessThanOrEqualTo(1);
         assertThat(duplicates).isLessThanOrEqualTo(1);
         router.terminate(Duration.ofSeconds(60));
     }
