@@ -47,7 +47,7 @@ class CrashRecoveryProcessIT {
         primary = TestSmtpServer.start("primary");
         fallback = TestSmtpServer.start("fallback");
         client = new KafkaTestClient(kafka.bootstrapServers(), List.of("email.results", "email.attempts", "email.dlq"));
-        router = new RouterProcess(kafka, primary, fallback, LOG);
+        router = new RouterProcess(kafka, primary, fallback, LOG, Map.of("SUBMISSION_RETRY_DELAYS", "1s,2s"));
     }
 
     /** A failed test must not leave its router running into the next one. */
@@ -125,6 +125,29 @@ class CrashRecoveryProcessIT {
     private static long gracefulStops() throws java.io.IOException {
         return java.nio.file.Files.readAllLines(LOG).stream().filter(l -> l.contains("smtp-submission-router stopped in"))
                 .count();
+    }
+
+    @Test
+    void losesNoJobWaitingInARetryTierWhenKilledWithSigkill() throws Exception {
+        List<String> jobIds = jobIds("tier").subList(0, JOBS / 4);
+        router.start();
+        // every job is answered 451 once: each goes through the 1s tier before it is sent
+        jobIds.forEach(id -> client.sendJob(id, Jobs.json(Jobs.withFault(id, "data-451-once"))));
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> resultsFor(jobIds) >= jobIds.size() / 4);
+        router.kill();
+        assertThat(resultsFor(jobIds)).isLessThan(jobIds.size());
+
+        router.start();
+        Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> everyJobHasAResult(jobIds));
+        int duplicates = sentTwice(jobIds);
+        for (String jobId : jobIds) {
+            assertThat(client.on("email.results", jobId)).extracting(r -> KafkaTestClient.json(r).path("status").asText())
+                    .as("results of %s", jobId).isNotEmpty().isSubsetOf("SENT", "DUPLICATE");
+        }
+        System.out.printf("SIGKILL with jobs in a retry tier: %d jobs, %d messages sent twice%n", jobIds.size(),
+                duplicates);
+        assertThat(duplicates).isLessThanOrEqualTo(1);
+        router.terminate(Duration.ofSeconds(60));
     }
 
     @Test
