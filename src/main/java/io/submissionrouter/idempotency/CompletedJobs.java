@@ -119,8 +119,7 @@ public class CompletedJobs {
 
     private void tail() {
         try (KafkaConsumer<String, byte[]> c = consumer) {
-            List<TopicPartition> partitions = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            List<TopicPartition> partitions = partitions(c);
             c.assign(partitions);
             c.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = c.endOffsets(partitions);
@@ -139,6 +138,26 @@ public class CompletedJobs {
             // stopping
         } catch (RuntimeException e) {
             LOG.errorf(e, "reading the idempotency topic %s failed; duplicates can no longer be suppressed", topic);
+        }
+    }
+
+    /**
+     * The topic's partitions. Right after the topic was created the client may not see them yet; assigning
+     * none would tail nothing and take that for caught up, so this waits until they show.
+     */
+    private List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c) {
+        while (true) {
+            List<TopicPartition> partitions = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            if (!partitions.isEmpty()) {
+                return partitions;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WakeupException();
+            }
         }
     }
 

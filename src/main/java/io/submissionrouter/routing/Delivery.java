@@ -11,7 +11,6 @@ import io.submissionrouter.smtp.RecipientReply;
 import io.submissionrouter.smtp.SmtpOutcome;
 import io.submissionrouter.smtp.SmtpReply;
 import io.submissionrouter.smtp.SubmissionMessage;
-import jakarta.mail.internet.InternetAddress;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -58,9 +57,7 @@ public final class Delivery {
     private boolean possibleDuplicate;
     private final Set<String> triedThisPass = new HashSet<>();
     private final Set<String> skipsNoted = new HashSet<>();
-    private final List<String> accepted = new ArrayList<>();
-    private final List<RecipientReply> rejected = new ArrayList<>();
-    private List<InternetAddress> pending;
+    private final Recipients recipients;
     private EndpointRef lastEndpoint;
     private SmtpOutcome decisive;
     private final List<AttemptEvent> unpublished = new ArrayList<>();
@@ -77,7 +74,7 @@ public final class Delivery {
         this.relay = relay;
         this.metadata = metadata == null ? Map.of() : metadata;
         this.message = message;
-        this.pending = message == null ? List.of() : message.envelope();
+        this.recipients = new Recipients(message == null ? List.of() : message.envelope());
     }
 
     /** A job ready to be submitted. */
@@ -93,11 +90,11 @@ public final class Delivery {
         d.retryableOutcomes = state.retryableOutcomes();
         d.waits = state.waits();
         d.possibleDuplicate = state.possibleDuplicate();
-        d.accepted.addAll(state.accepted() == null ? List.of() : state.accepted());
-        d.rejected.addAll(state.rejected() == null ? List.of() : state.rejected());
+        d.recipients.accept(state.accepted() == null ? List.of() : state.accepted());
+        d.recipients.reject(state.rejected() == null ? List.of() : state.rejected());
         if (state.pending() != null) {
-            d.keepPending(state.pending());
-            message.envelope(d.pending);
+            d.recipients.keepPending(state.pending());
+            message.envelope(d.recipients.pending());
         }
         DeferredState.LastSession last = state.last();
         if (last != null) {
@@ -117,7 +114,7 @@ public final class Delivery {
                 decisive.reply() == null ? null : decisive.reply().enhancedCode(),
                 decisive.reply() == null ? null : decisive.reply().text(), decisive.detail());
         return new DeferredState(receivedAt, sessions, retryableOutcomes, waits, possibleDuplicate,
-                pending.stream().map(InternetAddress::getAddress).toList(), List.copyOf(accepted), List.copyOf(rejected),
+                recipients.pendingAddresses(), List.copyOf(recipients.accepted()), List.copyOf(recipients.rejected()),
                 last);
     }
 
@@ -154,10 +151,10 @@ public final class Delivery {
             }
             case SENT -> {
                 decisive = o;
-                accepted.addAll(o.accepted());
-                rejected.addAll(o.rejected());
-                keepPending(addresses(o.deferred()));
-                if (pending.isEmpty()) {
+                recipients.accept(o.accepted());
+                recipients.reject(o.rejected());
+                recipients.keepDeferred(o.deferred());
+                if (recipients.pending().isEmpty()) {
                     finish(Status.SENT, null);
                 } else {
                     retryable(maxAttempts);
@@ -165,25 +162,18 @@ public final class Delivery {
             }
             case REJECTED -> {
                 decisive = o;
-                if (o.rejected().isEmpty()) {
-                    for (InternetAddress a : pending) {
-                        rejected.add(new RecipientReply(a.getAddress(), code(o), o.reply() == null ? null
-                                : o.reply().enhancedCode(), o.reply() == null ? null : o.reply().text()));
-                    }
-                } else {
-                    rejected.addAll(o.rejected());
-                }
-                pending = List.of();
-                finish(accepted.isEmpty() ? Status.REJECTED : Status.SENT, accepted.isEmpty()
+                recipients.rejectAllPending(o);
+                boolean noneAccepted = recipients.accepted().isEmpty();
+                finish(noneAccepted ? Status.REJECTED : Status.SENT, noneAccepted
                         ? new ErrorInfo("SMTP_REJECTED", "the server refused the message permanently at "
                                 + o.step().wireName() + ": " + (o.reply() == null ? o.detail() : o.reply().text()))
                         : null);
             }
             case TRANSIENT, THROTTLED -> {
                 decisive = o;
-                rejected.addAll(o.rejected());
+                recipients.reject(o.rejected());
                 if (!o.deferred().isEmpty()) {
-                    keepPending(addresses(o.deferred()));
+                    recipients.keepDeferred(o.deferred());
                 }
                 retryable(maxAttempts);
             }
@@ -200,7 +190,7 @@ public final class Delivery {
             default -> throw new IllegalArgumentException("not a session outcome: " + o.outcome());
         }
         if (message != null) {
-            message.envelope(pending);
+            message.envelope(recipients.pending());
         }
     }
 
@@ -244,16 +234,6 @@ public final class Delivery {
         } else {
             next = Next.RETRY;
         }
-    }
-
-    private static List<String> addresses(List<RecipientReply> replies) {
-        return replies.stream().map(RecipientReply::address).toList();
-    }
-
-    private void keepPending(List<String> addresses) {
-        Set<String> keep = new HashSet<>();
-        addresses.forEach(a -> keep.add(a.toLowerCase(Locale.ROOT)));
-        pending = pending.stream().filter(a -> keep.contains(a.getAddress().toLowerCase(Locale.ROOT))).toList();
     }
 
     private void finish(Status s, ErrorInfo e) {
@@ -332,11 +312,11 @@ public final class Delivery {
     }
 
     public List<String> accepted() {
-        return accepted;
+        return recipients.accepted();
     }
 
     public List<RecipientReply> rejected() {
-        return rejected;
+        return recipients.rejected();
     }
 
     public EndpointRef lastEndpoint() {
