@@ -86,18 +86,24 @@ public final class Soak {
         }
         int lost = 0;
         int sentTwice = 0;
+        int unflagged = 0;
         for (int i = 1; i <= jobs; i++) {
             String jobId = "soak-" + i;
             if (!firstResult.containsKey(jobId)) {
                 lost++;
             }
-            sentTwice += Math.max(0, copies.getOrDefault(MessageIds.of(jobId, "router.test"), 0) - 1);
+            int extra = Math.max(0, copies.getOrDefault(MessageIds.of(jobId, "router.test"), 0) - 1);
+            sentTwice += extra;
+            if (extra > 0 && (!firstResult.containsKey(jobId) || !firstResult.get(jobId).path("possibleDuplicate").asBoolean())) {
+                unflagged++;
+            }
         }
         System.out.printf("%nsoak finished in %ds (%.1f jobs/s)%n", took.toSeconds(), jobs / Math.max(1.0, took.toMillis() / 1000.0));
         System.out.printf("jobs: %d, lost (no result): %d%n", jobs, lost);
         System.out.printf("results by status: %s; flagged possibleDuplicate: %d%n", byStatus, possibleDuplicate);
         System.out.printf("dead letters: %d%n", client.all("email.dlq").size());
         System.out.printf("messages received more than once: %d (same Message-ID; after a drop after the dot)%n", sentTwice);
+        System.out.printf("jobs received more than once without possibleDuplicate in their result: %d%n", unflagged);
         if (lost > 0) {
             throw new IllegalStateException(lost + " jobs lost");
         }

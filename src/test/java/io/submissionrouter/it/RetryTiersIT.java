@@ -82,6 +82,25 @@ class RetryTiersIT extends RouterTestBase {
     }
 
     @Test
+    void carriesAJobLargerThanAKafkaDefaultRecordThroughTheTiersToTheDeadLetterTopic() {
+        String jobId = Jobs.newJobId("large");
+        byte[] attachment = new byte[3 * 1024 * 1024];
+        new java.util.Random(7).nextBytes(attachment);
+        com.fasterxml.jackson.databind.node.ObjectNode job = Jobs.withFault(jobId, "data-451");
+        job.putArray("attachments").addObject().put("filename", "big.bin").put("contentType", "application/octet-stream")
+                .put("contentBase64", java.util.Base64.getEncoder().encodeToString(attachment));
+        byte[] original = Jobs.json(job).getBytes(StandardCharsets.UTF_8);
+        assertThat(original.length).isGreaterThan(4 * 1024 * 1024);
+        kafka.send("email.jobs", jobId.getBytes(StandardCharsets.UTF_8), original, Map.of());
+
+        JsonNode result = kafka.awaitResult(jobId, Duration.ofSeconds(60));
+        assertThat(result.path("status").asText()).isEqualTo("FAILED");
+        assertThat(result.path("attempts").asInt()).isEqualTo(3);
+        assertThat(kafka.on(RETRY_200MS, jobId).get(0).value()).isEqualTo(original);
+        assertThat(kafka.on("email.dlq", jobId).get(0).value()).isEqualTo(original);
+    }
+
+    @Test
     void endsExpiredInsteadOfRetryingPastMaxAge() {
         String jobId = Jobs.newJobId("too-old");
         byte[] value = Jobs.json(Jobs.withFault(jobId, "data-451")).getBytes(StandardCharsets.UTF_8);

@@ -22,6 +22,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                     .setConfigProp("group.initial.rebalance.delay.ms", "0")
                     .setConfigProp("auto.create.topics.enable", "true")
                     .setConfigProp("num.partitions", "1")
+                    // jobs with large attachments: topics accept records up to 16 MiB, as a jobs topic may
+                    .setConfigProp("message.max.bytes", String.valueOf(16 * 1024 * 1024))
                     .build();
             cluster.format();
             cluster.startup();

@@ -50,6 +50,19 @@ public final class RouterProcess {
         this.env = Map.copyOf(all);
     }
 
+    private RouterProcess(Map<String, String> env, Path log) {
+        this.log = log;
+        this.httpPort = freePort();
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("QUARKUS_HTTP_PORT", String.valueOf(httpPort));
+        this.env = Map.copyOf(all);
+    }
+
+    /** The router configured by {@code env} alone (an MTA outside the tests, say); the HTTP port is chosen here. */
+    public static RouterProcess withEnvironment(Map<String, String> env, Path log) {
+        return new RouterProcess(env, log);
+    }
+
     /** Starts the router and waits until it is ready (its intake consumes). */
     public void start() throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

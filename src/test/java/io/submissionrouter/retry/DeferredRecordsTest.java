@@ -1,0 +1,63 @@
+package io.submissionrouter.retry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.submissionrouter.routing.DeferredState;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.junit.jupiter.api.Test;
+
+/** Reading tier and waiting records back: the original coordinates when they are there, the record itself when not. */
+class DeferredRecordsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
+    private final DeferredRecords records = new DeferredRecords(JSON);
+
+    private static ConsumerRecord<byte[], byte[]> record(RecordHeaders headers) {
+        return new ConsumerRecord<>("email.jobs.retry-30s", 2, 41, 1_700_000_000_000L, TimestampType.CREATE_TIME, 3, 5,
+                "k".getBytes(StandardCharsets.UTF_8), "{}".getBytes(StandardCharsets.UTF_8), headers,
+                java.util.Optional.empty());
+    }
+
+    private static RecordHeaders headers(String... pairs) {
+        RecordHeaders h = new RecordHeaders();
+        for (int i = 0; i < pairs.length; i += 2) {
+            h.add(pairs[i], pairs[i + 1].getBytes(StandardCharsets.UTF_8));
+        }
+        return h;
+    }
+
+    @Test
+    void carriesTheJobsRecordCoordinatesTraceAndState() throws Exception {
+        DeferredState state = new DeferredState(Instant.parse("2026-11-27T10:00:00Z"), 2, 1, 0, true,
+                List.of("ada@example.org"), List.of("bob@example.org"), List.of(), null);
+        DeferredJob job = records.read(record(headers("source.topic", "email.jobs", "source.partition", "4",
+                "source.offset", "1234", "source.timestamp", "1699999999000", "traceparent", "00-abc-def-01",
+                "router.state", JSON.writeValueAsString(state))));
+        assertThat(job.source().topic()).isEqualTo("email.jobs");
+        assertThat(job.source().partition()).isEqualTo(4);
+        assertThat(job.source().offset()).isEqualTo(1234);
+        assertThat(job.source().timestamp()).isEqualTo(Instant.ofEpochMilli(1_699_999_999_000L));
+        assertThat(job.source().traceparent()).isEqualTo("00-abc-def-01");
+        assertThat(job.source().value()).isEqualTo("{}".getBytes(StandardCharsets.UTF_8));
+        assertThat(job.state()).isEqualTo(state);
+    }
+
+    @Test
+    void takesARecordWithoutOrWithBrokenHeadersAsAJobOfItsOwn() {
+        DeferredJob bare = records.read(record(headers()));
+        assertThat(bare.source().topic()).isEqualTo("email.jobs.retry-30s");
+        assertThat(bare.source().offset()).isEqualTo(41);
+        assertThat(bare.state()).isNull();
+
+        DeferredJob broken = records.read(record(headers("source.topic", "email.jobs", "source.partition", "x",
+                "router.state", "{not json")));
+        assertThat(broken.source().topic()).isEqualTo("email.jobs.retry-30s");
+        assertThat(broken.state()).isNull();
+    }
+}
