@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Every setting of the router, under {@code submission.*} (environment: {@code SUBMISSION_*}).
@@ -303,6 +304,16 @@ public interface SubmissionConfig {
         /** Size of the encoded message in bytes. */
         @WithDefault("10485760")
         long maxMessageBytes();
+
+        /** Attachments per job (addition). */
+        @WithDefault("50")
+        int maxAttachments();
+
+        /**
+         * Domains a job's {@code from} may use (comma-separated, compared without case); when set, any other
+         * sender is {@code INVALID} with {@code SENDER_NOT_ALLOWED}, so producers cannot send as anyone.
+         */
+        Optional<Set<String>> allowedFromDomains();
     }
 
     interface Attempts {

@@ -11,12 +11,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.stream.Collectors;
 
 /**
- * Reads the bytes of a jobs-topic record into an {@link EmailJob}. Total: any input yields a job or a
+ * Reads the bytes of a jobs-topic record into an {@link EmailJob}, checked against the job's JSON Schema
+ * ({@link JobSchema}). Total: any input yields a job or a
  * {@link JobRejection}, never an unexpected exception, so bad input can never stall a partition.
  */
 public final class JobReader {
 
     private final ObjectMapper mapper;
+    private final JobSchema schema = new JobSchema();
 
     public JobReader(ObjectMapper mapper) {
         this.mapper = mapper.copy()
@@ -38,6 +40,7 @@ public final class JobReader {
         if (node == null || !node.isObject()) {
             throw new JobRejection(JobRejection.MALFORMED_JSON, "the record value must be a JSON object");
         }
+        schema.check(node);
         try {
             return mapper.treeToValue(node, EmailJob.class);
         } catch (MismatchedInputException e) {

@@ -4,6 +4,7 @@ import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.ContentType;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.ParseException;
+import java.net.IDN;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,18 +18,34 @@ public final class JobValidator {
 
     private static final Pattern JOB_ID = Pattern.compile("[\\x21-\\x7E]{1,200}");
     private static final Pattern RELAY = Pattern.compile("[a-z0-9]+");
+    private static final Pattern DOMAIN = Pattern.compile(
+            "(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
+    private static final Pattern ADDRESS_LITERAL = Pattern.compile("\\[[0-9.]{7,15}]|\\[IPv6:[0-9A-Fa-f:.]+]");
     private static final Pattern FIELD_NAME = Pattern.compile("[\\x21-\\x39\\x3B-\\x7E]+");
     private static final Set<String> ROUTER_OWNED = Set.of("from", "to", "cc", "bcc", "reply-to", "subject", "date",
             "message-id", "mime-version", "received", "return-path", "sender");
 
-    private final int maxRecipients;
+    /** What a job may hold, and who it may be from. */
+    public record Limits(int maxRecipients, int maxAttachments, Set<String> allowedFromDomains) {
+        public Limits {
+            allowedFromDomains = allowedFromDomains.stream().map(d -> d.strip().toLowerCase(Locale.ROOT))
+                    .filter(d -> !d.isEmpty()).collect(java.util.stream.Collectors.toUnmodifiableSet());
+        }
+    }
+
+    private final Limits limits;
     private final Optional<String> defaultFrom;
     private final Set<String> relays;
 
-    public JobValidator(int maxRecipients, Optional<String> defaultFrom, Set<String> relays) {
-        this.maxRecipients = maxRecipients;
+    public JobValidator(Limits limits, Optional<String> defaultFrom, Set<String> relays) {
+        this.limits = limits;
         this.defaultFrom = defaultFrom;
         this.relays = relays;
+    }
+
+    /** Up to {@code maxRecipients} recipients, 50 attachments, any sender. */
+    public JobValidator(int maxRecipients, Optional<String> defaultFrom, Set<String> relays) {
+        this(new Limits(maxRecipients, 50, Set.of()), defaultFrom, relays);
     }
 
     public static boolean isValidJobId(String jobId) {
@@ -58,14 +75,20 @@ public final class JobValidator {
         if (count == 0) {
             throw new JobRejection(JobRejection.MISSING_FIELD, "at least one recipient in to, cc or bcc is required");
         }
-        if (count > maxRecipients) {
+        if (count > limits.maxRecipients()) {
             throw new JobRejection(JobRejection.TOO_MANY_RECIPIENTS, count
-                    + " recipients, more than submission.limits.max-recipients (" + maxRecipients + ")");
+                    + " recipients, more than submission.limits.max-recipients (" + limits.maxRecipients() + ")");
+        }
+        if (job.attachments().size() > limits.maxAttachments()) {
+            throw new JobRejection(JobRejection.TOO_MANY_ATTACHMENTS, job.attachments().size()
+                    + " attachments, more than submission.limits.max-attachments (" + limits.maxAttachments() + ")");
         }
         checkRelay(job.relay());
         checkHeaders(job.headers());
         checkAttachments(job.attachments());
-        return new ValidJob(job, address("from", from),
+        InternetAddress sender = address("from", from);
+        checkSender(sender);
+        return new ValidJob(job, sender,
                 job.replyTo() == null ? null : address("replyTo", job.replyTo()),
                 addresses("to", job.to()), addresses("cc", job.cc()), addresses("bcc", job.bcc()));
     }
@@ -100,6 +123,19 @@ public final class JobValidator {
     private static void noLineBreak(String field, String value) throws JobRejection {
         if (value != null && (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0)) {
             throw new JobRejection(JobRejection.HEADER_INJECTION, field + " contains a CR or LF character");
+        }
+    }
+
+    /** With {@code submission.limits.allowed-from-domains} set, the sender's domain must be one of them. */
+    private void checkSender(InternetAddress from) throws JobRejection {
+        if (limits.allowedFromDomains().isEmpty()) {
+            return;
+        }
+        String address = from.getAddress();
+        String domain = address.substring(address.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
+        if (!limits.allowedFromDomains().contains(domain)) {
+            throw new JobRejection(JobRejection.SENDER_NOT_ALLOWED, "from: the domain " + domain
+                    + " is not in submission.limits.allowed-from-domains");
         }
     }
 
@@ -162,19 +198,52 @@ public final class JobValidator {
         return out;
     }
 
+    /**
+     * The address with an internationalised domain written in punycode ({@code bücher.example} becomes
+     * {@code xn--bcher-kva.example}), as SMTP without SMTPUTF8 needs it. A non-ASCII local part needs
+     * SMTPUTF8, which the router does not use yet: a clear rejection instead of a mangled address.
+     */
+    static String asciiDomain(String field, String value) throws JobRejection {
+        int at = value.lastIndexOf('@');
+        if (at < 0 || value.chars().allMatch(c -> c < 0x80)) {
+            return value;
+        }
+        int end = value.indexOf('>', at);
+        end = end < 0 ? value.length() : end;
+        String domain = value.substring(at + 1, end).strip();
+        int start = Math.max(value.lastIndexOf('<', at), Math.max(value.lastIndexOf(' ', at), -1)) + 1;
+        if (!value.substring(start, at).chars().allMatch(c -> c < 0x80)) {
+            throw new JobRejection(JobRejection.INVALID_ADDRESS, field
+                    + " has a non-ASCII local part, which needs SMTPUTF8 (not supported by the router yet)");
+        }
+        try {
+            return value.substring(0, at + 1) + IDN.toASCII(domain, IDN.USE_STD3_ASCII_RULES) + value.substring(end);
+        } catch (IllegalArgumentException e) {
+            throw new JobRejection(JobRejection.INVALID_ADDRESS, field + " has an invalid internationalised domain: "
+                    + e.getMessage());
+        }
+    }
+
     /** Parses one mailbox strictly (RFC 822 syntax, Angus Mail), display name allowed. */
     static InternetAddress address(String field, String value) throws JobRejection {
         if (value == null || value.isBlank()) {
             throw new JobRejection(JobRejection.INVALID_ADDRESS, field + " is empty");
         }
         try {
-            InternetAddress[] parsed = InternetAddress.parse(value, true);
+            InternetAddress[] parsed = InternetAddress.parse(asciiDomain(field, value), true);
             if (parsed.length != 1 || parsed[0].isGroup()) {
                 throw new JobRejection(JobRejection.INVALID_ADDRESS, field + " must hold exactly one address");
             }
             parsed[0].validate();
-            if (parsed[0].getAddress().indexOf('@') < 1) {
+            String address = parsed[0].getAddress();
+            int at = address.lastIndexOf('@');
+            if (at < 1) {
                 throw new JobRejection(JobRejection.INVALID_ADDRESS, field + " has no domain");
+            }
+            String domain = address.substring(at + 1);
+            if (!DOMAIN.matcher(domain).matches() && !ADDRESS_LITERAL.matcher(domain).matches()) {
+                throw new JobRejection(JobRejection.INVALID_ADDRESS, field + ": " + domain
+                        + " is not a valid domain (RFC 5321 4.1.2)");
             }
             return parsed[0];
         } catch (AddressException e) {

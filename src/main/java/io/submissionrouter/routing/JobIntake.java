@@ -20,6 +20,7 @@ import jakarta.mail.MessagingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.kafka.KafkaConstants;
@@ -49,7 +50,9 @@ public class JobIntake {
         this.completedJobs = completedJobs;
         this.retryTiers = retryTiers;
         this.reader = new JobReader(mapper);
-        this.validator = new JobValidator(config.limits().maxRecipients(), config.defaultFrom(), groups.names());
+        this.validator = new JobValidator(new JobValidator.Limits(config.limits().maxRecipients(),
+                config.limits().maxAttachments(), config.limits().allowedFromDomains().orElse(Set.of())),
+                config.defaultFrom(), groups.names());
         this.config = config;
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.mail.internet.InternetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
@@ -49,6 +50,59 @@ class JobValidationTest {
     @Test
     void rejectsWrongTypesNamingTheField() {
         rejects(job(",\"cc\":\"grace@example.org\""), JobRejection.INVALID_FIELD, "cc");
+    }
+
+    @Test
+    void enforcesTheShippedSchemaWhereJacksonAloneWouldCoerce() {
+        rejects(job(",\"metadata\":{\"tenant\":42}"), JobRejection.INVALID_FIELD, "metadata.tenant");
+        rejects("{\"jobId\":\"j\",\"from\":\"a@b.example\",\"to\":[\"c@d.example\"],\"subject\":42,\"text\":\"t\"}",
+                JobRejection.INVALID_FIELD, "subject");
+        rejects(job(",\"bcc\":[true]"), JobRejection.INVALID_FIELD, "bcc[0]");
+        rejects(job(",\"attachments\":[{\"filename\":\"\",\"contentBase64\":\"AA==\"}]"),
+                JobRejection.MISSING_FIELD, "attachments[0].filename");
+        rejects(job(",\"attachments\":[{\"filename\":\"a.txt\"}]"), JobRejection.MISSING_FIELD,
+                "attachments[0].contentBase64");
+    }
+
+    @Test
+    void acceptsOnlySendersOfTheAllowedDomainsWhenTheyAreSet() throws Exception {
+        JobValidator shopOnly = new JobValidator(new JobValidator.Limits(3, 2, Set.of("Shop.Example ")),
+                Optional.empty(), Set.of("default"));
+        assertThat(shopOnly.validate(reader.read(job("").getBytes(StandardCharsets.UTF_8))).from().getAddress())
+                .isEqualTo("noreply@shop.example");
+        String spoofed = job("").replace("noreply@shop.example", "ceo@bank.example");
+        assertThatThrownBy(() -> shopOnly.validate(reader.read(spoofed.getBytes(StandardCharsets.UTF_8))))
+                .isInstanceOfSatisfying(JobRejection.class, r -> {
+                    assertThat(r.code()).isEqualTo(JobRejection.SENDER_NOT_ALLOWED);
+                    assertThat(r.getMessage()).contains("from").contains("bank.example");
+                });
+        String subdomain = job("").replace("noreply@shop.example", "a@evil.shop.example.net");
+        assertThatThrownBy(() -> shopOnly.validate(reader.read(subdomain.getBytes(StandardCharsets.UTF_8))))
+                .hasFieldOrPropertyWithValue("code", JobRejection.SENDER_NOT_ALLOWED);
+    }
+
+    @Test
+    void limitsTheNumberOfAttachments() {
+        JobValidator two = new JobValidator(new JobValidator.Limits(3, 2, Set.of()), Optional.empty(), Set.of("default"));
+        String a = "{\"filename\":\"a.txt\",\"contentBase64\":\"AA==\"}";
+        String json = job(",\"attachments\":[" + a + "," + a + "," + a + "]");
+        assertThatThrownBy(() -> two.validate(reader.read(json.getBytes(StandardCharsets.UTF_8))))
+                .isInstanceOfSatisfying(JobRejection.class, r -> {
+                    assertThat(r.code()).isEqualTo(JobRejection.TOO_MANY_ATTACHMENTS);
+                    assertThat(r.getMessage()).contains("max-attachments");
+                });
+    }
+
+    @Test
+    void acceptsDisplayNamesQuotedLocalPartsAndInternationalisedDomainsInPunycode() throws Exception {
+        ValidJob v = validator.validate(reader.read(job(",\"cc\":[\"\\\"Grace, Admiral\\\" <grace@example.org>\",\"\\\"a b\\\"@example.org\",\"Jürgen <j@bücher.example>\"]").replace("\"to\":[\"ada@example.org\"],", "")
+                .getBytes(StandardCharsets.UTF_8)));
+        assertThat(v.cc()).extracting(InternetAddress::getAddress)
+                .containsExactly("grace@example.org", "\"a b\"@example.org", "j@xn--bcher-kva.example");
+        assertThat(v.cc().get(0).getPersonal()).isEqualTo("Grace, Admiral");
+        assertThat(v.cc().get(2).getPersonal()).isEqualTo("Jürgen");
+        rejects(job(",\"cc\":[\"jürgen@example.org\"]"), JobRejection.INVALID_ADDRESS, "SMTPUTF8");
+        rejects(job(",\"cc\":[\"a@-bad-.example\"]"), JobRejection.INVALID_ADDRESS, "cc[0]");
     }
 
     @Test
