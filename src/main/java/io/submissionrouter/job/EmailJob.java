@@ -34,8 +34,19 @@ public record EmailJob(
         metadata = metadata == null ? Map.of() : metadata;
     }
 
-    /** One attachment, its content in base64. */
+    /**
+     * One attachment, its content in base64. With a {@code contentId} it is an inline part the html refers
+     * to as {@code cid:<contentId>} (multipart/related), not an attachment of its own.
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Attachment(String filename, String contentType, String contentBase64) {
+    public record Attachment(String filename, String contentType, String contentBase64, String contentId) {
+
+        public Attachment(String filename, String contentType, String contentBase64) {
+            this(filename, contentType, contentBase64, null);
+        }
+
+        public boolean inline() {
+            return contentId != null;
+        }
     }
 }

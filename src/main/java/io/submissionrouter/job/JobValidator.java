@@ -245,7 +245,13 @@ public final class JobValidator {
                 throw new JobRejection(JobRejection.INVALID_ADDRESS, field + ": " + domain
                         + " is not a valid domain (RFC 5321 4.1.2)");
             }
+            if (parsed[0].getPersonal() != null) {
+                // a parsed display name is kept as it was written; set it again so it goes out RFC 2047-encoded
+                parsed[0].setPersonal(parsed[0].getPersonal(), "UTF-8");
+            }
             return parsed[0];
+        } catch (java.io.UnsupportedEncodingException e) {
+            throw new IllegalStateException(e);
         } catch (AddressException e) {
             throw new JobRejection(JobRejection.INVALID_ADDRESS, field + " is not a valid address: " + e.getMessage());
         }

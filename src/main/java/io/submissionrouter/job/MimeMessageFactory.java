@@ -22,8 +22,8 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * Builds the MIME message of a validated job: text and html as multipart/alternative, attachments around
- * it as multipart/mixed, UTF-8 everywhere (RFC 2047 headers, RFC 2231 file names), the router's Date and
+ * Builds the MIME message of a validated job: text and html as multipart/alternative, inline parts with it
+ * as multipart/related, attachments around it as multipart/mixed, UTF-8 everywhere (RFC 2047 headers, RFC 2231 file names), the router's Date and
  * Message-ID, and no Bcc header (Bcc recipients are on the envelope only).
  */
 public final class MimeMessageFactory {
@@ -53,14 +53,15 @@ public final class MimeMessageFactory {
         for (Map.Entry<String, String> h : job.headers().entrySet()) {
             m.setHeader(h.getKey(), encodeHeader(h.getKey(), h.getValue()));
         }
-        if (job.attachments().isEmpty()) {
+        List<EmailJob.Attachment> attached = job.attachments().stream().filter(a -> !a.inline()).toList();
+        if (attached.isEmpty()) {
             fillBody(m, job);
         } else {
             MimeMultipart mixed = new MimeMultipart("mixed");
             MimeBodyPart body = new MimeBodyPart();
             fillBody(body, job);
             mixed.addBodyPart(body);
-            for (EmailJob.Attachment a : job.attachments()) {
+            for (EmailJob.Attachment a : attached) {
                 mixed.addBodyPart(attachment(a));
             }
             m.setContent(mixed);
@@ -83,8 +84,31 @@ public final class MimeMessageFactory {
         }
     }
 
-    /** text and html as multipart/alternative (plain first, as RFC 2046 orders them), or the one given. */
+    /**
+     * The readable body: {@link #fillText} alone, or, when the job has inline parts, multipart/related with it
+     * first and the inline parts (Content-ID, disposition inline) after it (RFC 2387).
+     */
     private static void fillBody(MimePart part, EmailJob job) throws MessagingException {
+        List<EmailJob.Attachment> inline = job.attachments().stream().filter(EmailJob.Attachment::inline).toList();
+        if (inline.isEmpty()) {
+            fillText(part, job);
+            return;
+        }
+        MimeMultipart related = new MimeMultipart("related");
+        MimeBodyPart root = new MimeBodyPart();
+        fillText(root, job);
+        related.addBodyPart(root);
+        for (EmailJob.Attachment a : inline) {
+            MimeBodyPart p = attachment(a);
+            p.setDisposition(MimeBodyPart.INLINE);
+            p.setContentID("<" + a.contentId() + ">");
+            related.addBodyPart(p);
+        }
+        part.setContent(related);
+    }
+
+    /** text and html as multipart/alternative (plain first, as RFC 2046 orders them), or the one given. */
+    private static void fillText(MimePart part, EmailJob job) throws MessagingException {
         if (job.text() != null && job.html() != null) {
             MimeMultipart alternative = new MimeMultipart("alternative");
             alternative.addBodyPart(textPart(job.text(), "plain"));
