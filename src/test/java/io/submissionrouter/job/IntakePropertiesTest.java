@@ -1,0 +1,156 @@
+package io.submissionrouter.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.submissionrouter.smtp.SubmissionMessage;
+import jakarta.mail.Message;
+import jakarta.mail.Session;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.EdgeCasesMode;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/**
+ * Random and mutated jobs thrown at the intake (reader, schema, validator, MIME builder): every input ends as a
+ * valid message or a rejection with a contract code, never anything else; and no accepted job yields a message
+ * that is malformed, carries an injected header, leaks Bcc, or goes to an address the job did not name.
+ */
+class IntakePropertiesTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> CODES = Set.of(JobRejection.MALFORMED_JSON, JobRejection.MISSING_FIELD,
+            JobRejection.INVALID_FIELD, JobRejection.INVALID_ADDRESS, JobRejection.INVALID_HEADER,
+            JobRejection.INVALID_ATTACHMENT, JobRejection.HEADER_INJECTION, JobRejection.TOO_LARGE,
+            JobRejection.TOO_MANY_RECIPIENTS, JobRejection.UNKNOWN_RELAY, JobRejection.SENDER_NOT_ALLOWED,
+            JobRejection.TOO_MANY_ATTACHMENTS);
+    private final JobReader reader = new JobReader(JSON);
+    private final JobValidator validator = new JobValidator(new JobValidator.Limits(5, 3, Set.of()), Optional.empty(),
+            Set.of("default", "bulk"));
+    private final MimeMessageFactory mime = new MimeMessageFactory();
+
+    @Property(tries = 1000, edgeCases = EdgeCasesMode.MIXIN)
+    void anyBytesEndAsAMessageOrARejectionWithAContractCode(@ForAll("records") byte[] record) throws Exception {
+        check(record);
+    }
+
+    @Property(tries = 1000, edgeCases = EdgeCasesMode.MIXIN)
+    void mutatedJobsNeverYieldAnInvalidMessage(@ForAll("mutatedJobs") String record) throws Exception {
+        check(record.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void check(byte[] record) throws Exception {
+        ValidJob valid;
+        SubmissionMessage message;
+        try {
+            valid = validator.validate(reader.read(record));
+            message = mime.create(valid, MessageIds.of(valid.job().jobId(), "router.test"), 64 * 1024);
+        } catch (JobRejection rejection) {
+            assertThat(CODES).contains(rejection.code());
+            assertThat(rejection.getMessage()).isNotBlank();
+            return;
+        }
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        message.writeTo(wire);
+        String text = wire.toString(StandardCharsets.ISO_8859_1);
+        String head = text.substring(0, text.indexOf("\r\n\r\n") + 2);
+        for (String line : head.split("\r\n")) {
+            assertThat(line.length()).isLessThanOrEqualTo(998);
+            // every header line is a field or a folded continuation: nothing smuggled in by a CR or LF
+            assertThat(line).matches("([\\x21-\\x39\\x3B-\\x7E]+:.*|[ \\t].*)");
+            assertThat(line.toLowerCase(Locale.ROOT)).doesNotStartWith("bcc:");
+        }
+        MimeMessage parsed = new MimeMessage(Session.getInstance(new Properties()),
+                new ByteArrayInputStream(wire.toByteArray()));
+        assertThat(parsed.getMessageID()).isEqualTo(MessageIds.of(valid.job().jobId(), "router.test"));
+        Set<String> allowed = new HashSet<>(Set.of("from", "reply-to", "to", "cc", "subject", "date", "message-id",
+                "mime-version", "content-type", "content-transfer-encoding"));
+        valid.job().headers().keySet().forEach(h -> allowed.add(h.toLowerCase(Locale.ROOT)));
+        for (var h : java.util.Collections.list(parsed.getAllHeaders())) {
+            assertThat(allowed).as("header %s", h.getName()).contains(h.getName().toLowerCase(Locale.ROOT));
+        }
+        assertThat(parsed.getHeader("From")).hasSize(1);
+        Set<String> named = new HashSet<>();
+        for (List<String> list : List.of(valid.job().to(), valid.job().cc(), valid.job().bcc())) {
+            for (String a : list) {
+                named.add(JobValidator.address("x", a).getAddress().toLowerCase(Locale.ROOT));
+            }
+        }
+        assertThat(message.envelope()).isNotEmpty().allMatch(a -> named.contains(a.getAddress().toLowerCase(Locale.ROOT)));
+        if (parsed.getRecipients(Message.RecipientType.TO) != null) {
+            assertThat(parsed.getRecipients(Message.RecipientType.TO))
+                    .allMatch(a -> named.contains(((InternetAddress) a).getAddress().toLowerCase(Locale.ROOT)));
+        }
+    }
+
+    @Provide
+    Arbitrary<byte[]> records() {
+        return Arbitraries.oneOf(
+                Arbitraries.bytes().array(byte[].class).ofMaxSize(300),
+                Arbitraries.strings().ofMaxLength(300).map(s -> s.getBytes(StandardCharsets.UTF_8)),
+                mutatedJobs().map(s -> s.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** A valid job with one field replaced by something nasty: line breaks, odd types, odd names, odd sizes. */
+    @Provide
+    Arbitrary<String> mutatedJobs() {
+        Arbitrary<String> field = Arbitraries.of("jobId", "from", "replyTo", "to", "cc", "bcc", "subject", "text",
+                "html", "headers", "attachments", "relay", "metadata");
+        Arbitrary<JsonNode> value = Arbitraries.oneOf(
+                nasty().map(JSON::valueToTree),
+                nasty().list().ofMaxSize(7).map(JSON::valueToTree),
+                Combinators.combine(nasty(), nasty()).as((k, v) -> (JsonNode) JSON.createObjectNode().put(k, v)),
+                Combinators.combine(nasty(), nasty(), Arbitraries.of("AA==", "!!", "", "iVBORw0KGgo="), nasty())
+                        .as((name, type, content, cid) -> {
+                            ArrayNode a = JSON.createArrayNode();
+                            a.addObject().put("filename", name).put("contentType", type).put("contentBase64", content)
+                                    .put("contentId", cid);
+                            return (JsonNode) a;
+                        }),
+                Arbitraries.integers().map(JSON::valueToTree),
+                Arbitraries.just(JSON.nullNode()));
+        return Combinators.combine(field, value).as((f, v) -> {
+            ObjectNode job = validJob();
+            job.set(f, v);
+            return job.toString();
+        });
+    }
+
+    private static Arbitrary<String> nasty() {
+        return Arbitraries.oneOf(
+                Arbitraries.of("ada@example.org", "Ada <ada@example.org>", "\"a b\"@example.org", "a@b", "@example.org",
+                        "a@bücher.example", "jürgen@example.org", "a@-x-.example", "x\r\nBcc: victim@evil.example",
+                        "ok\nX-Injected: yes", "a@example.org, b@example.org", "From", "Content-Type", "X-Fine",
+                        "X Bad", "bulk", "UPPER", "", " ", "text/plain", "image/png; name=\"a\r\nb\"", "\u0000",
+                        "a@example.org\r\n"),
+                Arbitraries.strings().ofMaxLength(40),
+                Arbitraries.strings().withCharRange(' ', '~').ofMinLength(990).ofMaxLength(1100));
+    }
+
+    private static ObjectNode validJob() {
+        ObjectNode job = JSON.createObjectNode();
+        job.put("jobId", "prop-1");
+        job.put("from", "Shop <noreply@shop.example>");
+        job.putArray("to").add("ada@example.org");
+        job.put("subject", "Hello");
+        job.put("text", "Hi");
+        return job;
+    }
+}
