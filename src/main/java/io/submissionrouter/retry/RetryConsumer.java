@@ -125,10 +125,14 @@ public class RetryConsumer {
                 } catch (KafkaException e) {
                     LOG.warnf("reading the retry topics failed (%s); retrying", e.getMessage());
                     sleep(FAILURE_BACKOFF_MS);
+                } catch (RuntimeException e) {
+                    // never let one surprise stop the retries: the records stay uncommitted and come again
+                    LOG.errorf(e, "the retry consumer met an unexpected failure; going on");
+                    sleep(FAILURE_BACKOFF_MS);
                 }
             }
         } catch (RuntimeException e) {
-            LOG.errorf(e, "the retry consumer stopped; deferred jobs stay in their topics until a restart");
+            LOG.errorf(e, "the retry consumer could not close cleanly");
         } finally {
             if (template != null) {
                 template.stop();
