@@ -67,6 +67,22 @@ class FailoverIT extends RouterTestBase {
         String metrics = RestAssured.get("/q/metrics").asString();
         assertThat(metrics).containsPattern(
                 "submission_smtp_attempts_total\\{[^}]*endpoint=\"primary\"[^}]*outcome=\"config_error\"[^}]*} [1-9]");
+        assertNoCredentialAnywhere(result.path("jobId").asText());
+    }
+
+    /** Neither the password nor the AUTH PLAIN exchange in any log line, result, attempt event or metric. */
+    private static void assertNoCredentialAnywhere(String jobId) {
+        String password = io.submissionrouter.testing.TestSmtpServer.PASSWORD;
+        String plain = java.util.Base64.getEncoder().encodeToString(("\0" + io.submissionrouter.testing.TestSmtpServer.USER
+                + "\0" + password).getBytes(StandardCharsets.UTF_8));
+        String log = Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> java.nio.file.Files.readString(
+                java.nio.file.Path.of(io.submissionrouter.testing.RouterTestResources.LOG_FILE)), l -> l.contains(jobId));
+        assertThat(log).contains("AUTH refused by default/primary").doesNotContain(password).doesNotContain(plain);
+        for (String topic : List.of("email.results", "email.attempts")) {
+            kafka.on(topic, jobId).forEach(r -> assertThat(new String(r.value(), StandardCharsets.UTF_8))
+                    .doesNotContain(password).doesNotContain(plain));
+        }
+        assertThat(RestAssured.get("/q/metrics").asString()).doesNotContain(password);
     }
 
     @Test

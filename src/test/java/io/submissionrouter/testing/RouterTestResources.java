@@ -16,6 +16,8 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
 
     /** Bearer token of the operator endpoints in tests. */
     public static final String ADMIN_TOKEN = "test-admin-token";
+    /** The router's log file in tests. */
+    public static final String LOG_FILE = "target/router-test.log";
 
     private static EmbeddedKafka kafka;
     private static TestSmtpServer primary;
@@ -69,6 +71,11 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
         config.put("submission.retry.max-attempts", "3");
         config.put("submission.message-id-domain", "router.test");
         config.put("submission.admin.token", ADMIN_TOKEN);
+        // every log line of the router in tests, to check that no credential ever reaches one
+        config.put("quarkus.log.file.enabled", "true");
+        config.put("quarkus.log.file.path", LOG_FILE);
+        config.put("quarkus.log.file.level", "DEBUG");
+        config.put("quarkus.log.category.\"io.submissionrouter\".level", "DEBUG");
         config.put("submission.consumer.max-poll-records", "10");
         return config;
     }
