@@ -1,0 +1,98 @@
+package io.submissionrouter.dns;
+
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.xbill.DNS.Cache;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.ExtendedResolver;
+import org.xbill.DNS.Lookup;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Resolver;
+import org.xbill.DNS.SimpleResolver;
+
+/**
+ * DNS lookups through camel-dns ({@code dns:lookup}, behind the route {@value #ROUTE}), each bounded by its own
+ * deadline: a lookup still running when the deadline passes is abandoned and counts as failed, so it never
+ * holds the caller longer. camel-dns asks dnsjava's default resolver, which {@link #configure} points at
+ * {@code submission.dns.servers} (or the system's), with a bounded cache that keeps answers for their TTL.
+ */
+public final class CamelDnsLookup implements MailDomains.Lookup {
+
+    public static final String ROUTE = "direct:dns-lookup";
+    /** Exchange property the route sets to dnsjava's result when there is no answer. */
+    static final String ERROR = "dnsError";
+    /** Answers kept at most (dnsjava keeps each for its TTL). */
+    static final int CACHE_ENTRIES = 10_000;
+
+    private final ProducerTemplate template;
+
+    public CamelDnsLookup(ProducerTemplate template) {
+        this.template = template;
+    }
+
+    /** Points dnsjava (and so camel-dns) at {@code servers} ({@code host:port}; empty: the system's). */
+    public static void configure(List<String> servers, Duration timeout) throws UnknownHostException {
+        Resolver resolver;
+        if (servers.isEmpty()) {
+            resolver = new ExtendedResolver();
+        } else {
+            Resolver[] each = new Resolver[servers.size()];
+            for (int i = 0; i < each.length; i++) {
+                String s = servers.get(i).strip();
+                int colon = s.lastIndexOf(':');
+                String host = colon < 0 ? s : s.substring(0, colon);
+                int port = colon < 0 ? 53 : Integer.parseInt(s.substring(colon + 1));
+                each[i] = new SimpleResolver(new InetSocketAddress(host, port));
+            }
+            resolver = new ExtendedResolver(each);
+        }
+        resolver.setTimeout(timeout);
+        Lookup.setDefaultResolver(resolver);
+        Lookup.setDefaultSearchPath(List.of());
+        Cache cache = new Cache(DClass.IN);
+        cache.setMaxEntries(CACHE_ENTRIES);
+        Lookup.setDefaultCache(cache, DClass.IN);
+    }
+
+    @Override
+    public MailDomains.Answer lookup(String absoluteName, String type, Duration within) {
+        Future<Exchange> answer = template.asyncSend(ROUTE, ex -> {
+            ex.getIn().setHeader("dns.name", absoluteName);
+            ex.getIn().setHeader("dns.type", type);
+        });
+        try {
+            Exchange done = answer.get(Math.max(1, within.toMillis()), TimeUnit.MILLISECONDS);
+            String error = done.getProperty(ERROR, String.class);
+            if (error != null) {
+                return MailDomains.Answer.of(result(error));
+            }
+            Object body = done.getException() == null ? done.getMessage().getBody() : null;
+            return body instanceof Record[] records && records.length > 0 ? MailDomains.Answer.of(records)
+                    : MailDomains.Answer.of(done.getException() == null ? MailDomains.Result.TYPE_NOT_FOUND
+                            : MailDomains.Result.FAILED);
+        } catch (TimeoutException | ExecutionException e) {
+            answer.cancel(true);
+            return MailDomains.Answer.of(MailDomains.Result.FAILED);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return MailDomains.Answer.of(MailDomains.Result.FAILED);
+        }
+    }
+
+    /** camel-dns reports dnsjava's result as the message of its exception, kept by the route. */
+    private static MailDomains.Result result(String error) {
+        return switch (error) {
+            case "host not found" -> MailDomains.Result.HOST_NOT_FOUND;
+            case "type not found" -> MailDomains.Result.TYPE_NOT_FOUND;
+            default -> MailDomains.Result.FAILED;
+        };
+    }
+}

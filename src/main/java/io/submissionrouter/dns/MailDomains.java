@@ -1,0 +1,114 @@
+package io.submissionrouter.dns;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import org.xbill.DNS.MXRecord;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Record;
+
+/**
+ * Decides whether a domain can receive mail from DNS answers (RFC 5321 5.1, RFC 7505): its MX records;
+ * without any, its A or AAAA record as the implicit MX. A domain that does not exist, has neither, or
+ * publishes a null MX cannot. A timeout or server failure decides nothing. All lookups of one domain share
+ * one deadline, so a domain never costs more than {@code timeout}. Names are asked as absolute names, so no
+ * search domain (as Kubernetes pods have) is ever appended.
+ */
+public final class MailDomains {
+
+    /** One DNS lookup (camel-dns in the router), bounded by {@code within}. */
+    @FunctionalInterface
+    public interface Lookup {
+        Answer lookup(String absoluteName, String type, Duration within);
+    }
+
+    /** What one lookup returned: records, or one of dnsjava's results. */
+    public record Answer(Result result, Record[] records) {
+        public static Answer of(Record[] records) {
+            return new Answer(Result.FOUND, records);
+        }
+
+        public static Answer of(Result result) {
+            return new Answer(result, new Record[0]);
+        }
+    }
+
+    public enum Result {
+        FOUND,
+        /** NXDOMAIN. */
+        HOST_NOT_FOUND,
+        /** The name exists without records of the type (NODATA). */
+        TYPE_NOT_FOUND,
+        /** Timeout, SERVFAIL, unreachable resolver, or anything else. */
+        FAILED
+    }
+
+    private final Lookup lookup;
+    private final Duration timeout;
+
+    public MailDomains(Lookup lookup, Duration timeout) {
+        this.lookup = lookup;
+        this.timeout = timeout;
+    }
+
+    public MailDomainVerdict verdict(String domain) {
+        String name = domain.toLowerCase(Locale.ROOT);
+        String absolute = name.endsWith(".") ? name : name + ".";
+        if (name.startsWith("[")) {
+            return MailDomainVerdict.accepts(domain); // an address literal needs no DNS
+        }
+        Instant deadline = Instant.now().plus(timeout);
+        Answer mx = lookup.lookup(absolute, "MX", remaining(deadline));
+        switch (mx.result()) {
+            case FOUND -> {
+                return nullMxOnly(mx.records()) ? MailDomainVerdict.noMx(domain, "publishes a null MX (RFC 7505)")
+                        : MailDomainVerdict.accepts(domain);
+            }
+            case HOST_NOT_FOUND -> {
+                return MailDomainVerdict.noMx(domain, "does not exist (NXDOMAIN)");
+            }
+            case FAILED -> {
+                return MailDomainVerdict.unknown(domain, "the MX lookup failed or timed out");
+            }
+            default -> {
+                return implicitMx(domain, absolute, deadline);
+            }
+        }
+    }
+
+    /** No MX: an A or AAAA record is the implicit MX. */
+    private MailDomainVerdict implicitMx(String domain, String absolute, Instant deadline) {
+        boolean failed = false;
+        for (String type : new String[] {"A", "AAAA"}) {
+            Duration left = remaining(deadline);
+            if (left.isZero()) {
+                return MailDomainVerdict.unknown(domain, "no time left for the " + type + " lookup");
+            }
+            Answer a = lookup.lookup(absolute, type, left);
+            if (a.result() == Result.FOUND) {
+                return MailDomainVerdict.accepts(domain);
+            }
+            failed |= a.result() == Result.FAILED;
+        }
+        return failed ? MailDomainVerdict.unknown(domain, "the A/AAAA lookup failed or timed out")
+                : MailDomainVerdict.noMx(domain, "has no MX and no A/AAAA record");
+    }
+
+    private static boolean nullMxOnly(Record[] records) {
+        boolean any = false;
+        for (Record r : records) {
+            if (r instanceof MXRecord mx) {
+                if (!mx.getTarget().equals(Name.root)) {
+                    return false;
+                }
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    private static Duration remaining(Instant deadline) {
+        Duration d = Duration.between(Instant.now(), deadline);
+        return d.isNegative() ? Duration.ZERO : d;
+    }
+}

@@ -1,0 +1,98 @@
+package io.submissionrouter.dns;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.submissionrouter.dns.MailDomainVerdict.Kind;
+import io.submissionrouter.testing.TestDnsServer;
+import io.submissionrouter.testing.TestDnsServer.Answer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.apache.camel.CamelContext;
+import org.apache.camel.support.PluginHelper;
+import org.apache.camel.support.ResourceHelper;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * CONTRACT 6 against a real DNS server on a loopback port, through camel-dns: MX, A or AAAA as the implicit MX,
+ * NXDOMAIN, NODATA, null MX, and a server that never answers (which never rejects and never takes longer than
+ * the timeout).
+ */
+class MailDomainsTest {
+
+    private static final Duration TIMEOUT = Duration.ofMillis(800);
+    private static TestDnsServer dns;
+    private static CamelContext camel;
+    private static MailDomains domains;
+
+    @BeforeAll
+    static void start() throws Exception {
+        dns = TestDnsServer.start()
+                .answer("mail.example", Answer.MX)
+                .answer("web-only.example", Answer.A_ONLY)
+                .answer("v6-only.example", Answer.AAAA_ONLY)
+                .answer("gone.example", Answer.NXDOMAIN)
+                .answer("nothing.example", Answer.NODATA)
+                .answer("no-mail.example", Answer.NULL_MX)
+                .answer("broken.example", Answer.SERVFAIL)
+                .answer("silent.example", Answer.SILENT);
+        CamelDnsLookup.configure(List.of(dns.address()), TIMEOUT);
+        camel = new DefaultCamelContext();
+        // the router's own route, as it ships
+        PluginHelper.getRoutesLoader(camel).loadRoutes(ResourceHelper.resolveResource(camel, "classpath:routes/dns.yaml"));
+        camel.start();
+        domains = new MailDomains(new CamelDnsLookup(camel.createProducerTemplate()), TIMEOUT);
+    }
+
+    @AfterAll
+    static void stop() {
+        camel.stop();
+        dns.close();
+    }
+
+    @Test
+    void aDomainWithAnMxReceivesMail() {
+        assertThat(domains.verdict("mail.example").kind()).isEqualTo(Kind.ACCEPTS_MAIL);
+        assertThat(domains.verdict("MAIL.example").kind()).isEqualTo(Kind.ACCEPTS_MAIL);
+    }
+
+    @Test
+    void anAOrAaaaRecordIsTheImplicitMx() {
+        assertThat(domains.verdict("web-only.example").kind()).isEqualTo(Kind.ACCEPTS_MAIL);
+        assertThat(domains.verdict("v6-only.example").kind()).isEqualTo(Kind.ACCEPTS_MAIL);
+    }
+
+    @Test
+    void noDomainNoAddressOrANullMxMeansNoMx() {
+        assertThat(domains.verdict("gone.example")).extracting(MailDomainVerdict::kind, MailDomainVerdict::reason)
+                .containsExactly(Kind.NO_MX, "does not exist (NXDOMAIN)");
+        assertThat(domains.verdict("nothing.example")).extracting(MailDomainVerdict::kind, MailDomainVerdict::reason)
+                .containsExactly(Kind.NO_MX, "has no MX and no A/AAAA record");
+        assertThat(domains.verdict("no-mail.example")).extracting(MailDomainVerdict::kind, MailDomainVerdict::reason)
+                .containsExactly(Kind.NO_MX, "publishes a null MX (RFC 7505)");
+    }
+
+    @Test
+    void aServerFailureOrNoAnswerNeverRejectsAndNeverTakesLongerThanTheTimeout() {
+        assertThat(domains.verdict("broken.example").kind()).isEqualTo(Kind.UNKNOWN);
+        Instant start = Instant.now();
+        assertThat(domains.verdict("silent.example").kind()).isEqualTo(Kind.UNKNOWN);
+        assertThat(Duration.between(start, Instant.now())).isLessThan(TIMEOUT.plusMillis(500));
+    }
+
+    @Test
+    void asksAbsoluteNamesOnlyAndKeepsAnswersForTheirTtl() {
+        domains.verdict("cached.example");
+        domains.verdict("cached.example");
+        assertThat(dns.queries("cached.example", "MX")).isEqualTo(1);
+        assertThat(dns.queries("cached.example.cluster.local", "MX")).isZero();
+    }
+
+    @Test
+    void anAddressLiteralNeedsNoDns() {
+        assertThat(domains.verdict("[192.0.2.1]").kind()).isEqualTo(Kind.ACCEPTS_MAIL);
+    }
+}
