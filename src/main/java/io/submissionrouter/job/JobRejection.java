@@ -29,5 +29,6 @@ public final class JobRejection extends Exception {
     public static final String TOO_MANY_RECIPIENTS = "TOO_MANY_RECIPIENTS";
     public static final String UNKNOWN_RELAY = "UNKNOWN_RELAY";
     public static final String SENDER_NOT_ALLOWED = "SENDER_NOT_ALLOWED";
+    public static final String NO_MX = "NO_MX";
     public static final String TOO_MANY_ATTACHMENTS = "TOO_MANY_ATTACHMENTS";
 }

@@ -59,6 +59,12 @@ public class SubmissionMetrics {
                 .tags("relay", relay, "topic", topic).register(registry).increment();
     }
 
+    /** {@code submission_dns_checks_total{result}} (addition): recipient domains checked, by verdict. */
+    public void dnsCheck(io.submissionrouter.dns.MailDomainVerdict.Kind kind) {
+        Counter.builder("submission.dns.checks").description("Recipient domains checked in DNS, by verdict")
+                .tags("result", kind.name().toLowerCase(Locale.ROOT)).register(registry).increment();
+    }
+
     private Counter jobCounter(String relay, Status status) {
         return Counter.builder("submission.jobs").description("Jobs by terminal status")
                 .tags("relay", relay, "status", status.name()).register(registry);

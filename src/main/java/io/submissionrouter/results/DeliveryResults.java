@@ -74,7 +74,7 @@ public class DeliveryResults {
         boolean replied = o != null && o.reply() != null;
         Completion original = d.original();
         String messageId = original != null ? original.messageId()
-                : d.message() == null ? null : d.message().messageId();
+                : d.message() == null || d.status() == Status.INVALID ? null : d.message().messageId();
         return new DeliveryResult(d.jobId(), d.status(), d.relay(), d.lastEndpoint(),
                 replied ? o.reply().code() : null, replied ? o.reply().enhancedCode() : null,
                 replied ? o.reply().text() : null, messageId,

@@ -215,6 +215,11 @@ public final class Delivery {
         waits++;
     }
 
+    /** A check after validation (the recipient domains in DNS) found the job cannot be sent: {@code INVALID}. */
+    public void rejectInput(JobRejection rejection) {
+        finish(Status.INVALID, new ErrorInfo(rejection.code(), rejection.getMessage()));
+    }
+
     /** The job outlived {@code submission.retry.max-age}. */
     public void expire(String why) {
         finish(Status.FAILED, new ErrorInfo("EXPIRED", why));

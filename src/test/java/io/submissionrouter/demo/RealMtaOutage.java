@@ -49,7 +49,7 @@ public final class RealMtaOutage {
                     "SUBMISSION_SMTP_TRUST_PEM", System.getenv().getOrDefault("MTA_CA_PEM", "src/test/resources/tls/smtp-ca.pem"),
                     "SUBMISSION_SMTP_CONNECT_TIMEOUT", "2s",
                     "SUBMISSION_BREAKER_OPEN_DURATION", "10s",
-                    "SUBMISSION_MESSAGE_ID_DOMAIN", "mta.test"), Path.of("target/real-mta-outage-router.log"));
+                    "SUBMISSION_MESSAGE_ID_DOMAIN", "mta.test", "SUBMISSION_DNS_MX_CHECK", "off"), Path.of("target/real-mta-outage-router.log"));
             router.start();
             List<String> jobIds = new ArrayList<>();
             send(client, run + "before-", 10, jobIds);

@@ -148,6 +148,34 @@ class InvalidInputIT extends RouterTestBase {
         assertThat(KafkaTestClient.header(awaitDeadLetter(onTier), "source.topic")).isEqualTo(RETRY_200MS);
     }
 
+    @Test
+    void rejectsRecipientsOnDomainsThatCannotReceiveMailAndNeverWaitsOnASilentDnsServer() {
+        Map<String, String> expected = Map.of(
+                "gone.example", "does not exist (NXDOMAIN)",
+                "no-mail.example", "publishes a null MX (RFC 7505)",
+                "nothing.example", "has no MX and no A/AAAA record");
+        expected.forEach((domain, why) -> {
+            String jobId = Jobs.newJobId("no-mx");
+            ObjectNode job = Jobs.job(jobId);
+            job.putArray("cc").add("someone@" + domain);
+            kafka.sendJob(jobId, Jobs.json(job));
+            JsonNode result = kafka.awaitResult(jobId, Duration.ofSeconds(20));
+            assertThat(result.path("status").asText()).isEqualTo("INVALID");
+            assertThat(result.path("error").path("code").asText()).isEqualTo("NO_MX");
+            assertThat(result.path("error").path("message").asText()).contains("someone@" + domain).contains(why);
+            assertThat(KafkaTestClient.header(awaitDeadLetter(jobId), "error.code")).isEqualTo("NO_MX");
+        });
+        for (String domain : List.of("web-only.example", "silent.example")) {
+            String jobId = Jobs.newJobId("mail-ok");
+            ObjectNode job = Jobs.job(jobId);
+            job.putArray("to").add("someone@" + domain);
+            kafka.sendJob(jobId, Jobs.json(job));
+            assertThat(kafka.awaitResult(jobId, Duration.ofSeconds(20)).path("status").asText()).as(domain)
+                    .isEqualTo("SENT");
+        }
+        assertThat(primary().received()).hasSize(2);
+    }
+
     private static ConsumerRecord<byte[], byte[]> awaitDeadLetter(String jobId) {
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !kafka.on("email.dlq", jobId).isEmpty());
         List<ConsumerRecord<byte[], byte[]>> dead = kafka.on("email.dlq", jobId);

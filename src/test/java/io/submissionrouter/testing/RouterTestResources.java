@@ -23,6 +23,7 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
     private static TestSmtpServer primary;
     private static TestSmtpServer fallback;
     private static TestSmtpServer bulk;
+    private static TestDnsServer dns;
 
     public static EmbeddedKafka kafka() {
         return kafka;
@@ -47,6 +48,13 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
         primary = TestSmtpServer.start("primary");
         fallback = TestSmtpServer.start("fallback");
         bulk = TestSmtpServer.start("bulk");
+        // every domain has an MX, except these
+        dns = TestDnsServer.start()
+                .answer("gone.example", TestDnsServer.Answer.NXDOMAIN)
+                .answer("no-mail.example", TestDnsServer.Answer.NULL_MX)
+                .answer("nothing.example", TestDnsServer.Answer.NODATA)
+                .answer("web-only.example", TestDnsServer.Answer.A_ONLY)
+                .answer("silent.example", TestDnsServer.Answer.SILENT);
         Map<String, String> config = new HashMap<>();
         config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
         config.put("camel.component.kafka.brokers", kafka.bootstrapServers());
@@ -61,6 +69,8 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
         config.put("submission.relays.bulk.fallback.port", String.valueOf(bulk.port()));
         config.put("submission.relays.bulk.username", TestSmtpServer.USER);
         config.put("submission.relays.bulk.password", TestSmtpServer.PASSWORD);
+        config.put("submission.dns.servers", dns.address());
+        config.put("submission.dns.timeout", "500ms");
         config.put("submission.smtp.connect-timeout", "1s");
         config.put("submission.smtp.read-timeout", "2s");
         config.put("submission.smtp.data-timeout", "8s");
@@ -98,6 +108,9 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
         }
         if (bulk != null) {
             bulk.close();
+        }
+        if (dns != null) {
+            dns.close();
         }
         if (kafka != null) {
             kafka.close();

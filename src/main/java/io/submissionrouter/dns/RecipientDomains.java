@@ -1,0 +1,98 @@
+package io.submissionrouter.dns;
+
+import io.quarkus.runtime.StartupEvent;
+import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.job.JobRejection;
+import io.submissionrouter.ops.SubmissionMetrics;
+import io.submissionrouter.routing.Delivery;
+import io.submissionrouter.routing.EndpointSelector;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Named;
+import jakarta.mail.internet.InternetAddress;
+import java.net.UnknownHostException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.jboss.logging.Logger;
+
+/**
+ * The recipient-domain check of CONTRACT 6, before a new job is routed: every recipient's domain must be able
+ * to receive mail ({@link MailDomains}). With {@code submission.dns.mx-check=reject} a domain that cannot makes
+ * the job {@code INVALID} with {@code NO_MX}, naming the recipient and why; with {@code warn} it is logged and
+ * counted and the job goes on; {@code off} asks nothing. An unknown answer (timeout, server failure) never
+ * rejects.
+ */
+@ApplicationScoped
+@Named("recipientDomains")
+public class RecipientDomains {
+
+    private static final Logger LOG = Logger.getLogger(RecipientDomains.class);
+
+    private final SubmissionConfig.MxCheck mode;
+    private final SubmissionConfig.Dns settings;
+    private final SubmissionMetrics metrics;
+    private final CamelContext camel;
+    private volatile MailDomains domains;
+
+    public RecipientDomains(SubmissionConfig config, SubmissionMetrics metrics, CamelContext camel) {
+        this.mode = config.dns().mxCheck();
+        this.settings = config.dns();
+        this.metrics = metrics;
+        this.camel = camel;
+    }
+
+    void configure(@Observes StartupEvent event) throws UnknownHostException {
+        if (mode != SubmissionConfig.MxCheck.OFF) {
+            CamelDnsLookup.configure(settings.servers().orElse(List.of()), settings.timeout());
+            LOG.infof("recipient domains checked in DNS (%s) against %s, %s per domain", mode.name().toLowerCase(Locale.ROOT),
+                    settings.servers().map(Object::toString).orElse("the system's resolvers"), settings.timeout());
+        }
+    }
+
+    public void check(Exchange exchange) {
+        Delivery delivery = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+        if (mode == SubmissionConfig.MxCheck.OFF || delivery.status() != null || delivery.message() == null) {
+            return;
+        }
+        for (Map.Entry<String, String> e : byDomain(delivery.message().envelope()).entrySet()) {
+            MailDomainVerdict verdict = domains().verdict(e.getKey());
+            metrics.dnsCheck(verdict.kind());
+            if (verdict.kind() == MailDomainVerdict.Kind.NO_MX) {
+                String why = "recipient " + e.getValue() + ": the domain " + e.getKey() + " " + verdict.reason();
+                if (mode == SubmissionConfig.MxCheck.REJECT) {
+                    delivery.rejectInput(new JobRejection(JobRejection.NO_MX, why));
+                    exchange.setProperty("verdict", "done");
+                    exchange.setProperty(EndpointSelector.NEXT, delivery.next().wireName());
+                    return;
+                }
+                LOG.warnf("job %s: %s; sent anyway (submission.dns.mx-check=warn)", delivery.jobId(), why);
+            } else if (verdict.kind() == MailDomainVerdict.Kind.UNKNOWN) {
+                LOG.infof("job %s: the domain %s could not be checked (%s); sent anyway", delivery.jobId(),
+                        e.getKey(), verdict.reason());
+            }
+        }
+    }
+
+    /** Each domain once, with the first recipient on it. */
+    private static Map<String, String> byDomain(List<InternetAddress> recipients) {
+        Map<String, String> domains = new LinkedHashMap<>();
+        for (InternetAddress a : recipients) {
+            String address = a.getAddress();
+            domains.putIfAbsent(address.substring(address.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT), address);
+        }
+        return domains;
+    }
+
+    private MailDomains domains() {
+        MailDomains d = domains;
+        if (d == null) {
+            d = new MailDomains(new CamelDnsLookup(camel.createProducerTemplate()), settings.timeout());
+            domains = d;
+        }
+        return d;
+    }
+}
