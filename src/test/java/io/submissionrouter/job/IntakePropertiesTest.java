@@ -2,11 +2,9 @@ package io.submissionrouter.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.submissionrouter.smtp.SubmissionMessage;
+import io.submissionrouter.testing.MutatedJobs;
 import jakarta.mail.Message;
 import jakarta.mail.Session;
 import jakarta.mail.internet.InternetAddress;
@@ -22,7 +20,6 @@ import java.util.Properties;
 import java.util.Set;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.EdgeCasesMode;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -105,52 +102,11 @@ class IntakePropertiesTest {
         return Arbitraries.oneOf(
                 Arbitraries.bytes().array(byte[].class).ofMaxSize(300),
                 Arbitraries.strings().ofMaxLength(300).map(s -> s.getBytes(StandardCharsets.UTF_8)),
-                mutatedJobs().map(s -> s.getBytes(StandardCharsets.UTF_8)));
+                MutatedJobs.arbitrary("prop-1").map(s -> s.getBytes(StandardCharsets.UTF_8)));
     }
 
-    /** A valid job with one field replaced by something nasty: line breaks, odd types, odd names, odd sizes. */
     @Provide
     Arbitrary<String> mutatedJobs() {
-        Arbitrary<String> field = Arbitraries.of("jobId", "from", "replyTo", "to", "cc", "bcc", "subject", "text",
-                "html", "headers", "attachments", "relay", "metadata");
-        Arbitrary<JsonNode> value = Arbitraries.oneOf(
-                nasty().map(JSON::valueToTree),
-                nasty().list().ofMaxSize(7).map(JSON::valueToTree),
-                Combinators.combine(nasty(), nasty()).as((k, v) -> (JsonNode) JSON.createObjectNode().put(k, v)),
-                Combinators.combine(nasty(), nasty(), Arbitraries.of("AA==", "!!", "", "iVBORw0KGgo="), nasty())
-                        .as((name, type, content, cid) -> {
-                            ArrayNode a = JSON.createArrayNode();
-                            a.addObject().put("filename", name).put("contentType", type).put("contentBase64", content)
-                                    .put("contentId", cid);
-                            return (JsonNode) a;
-                        }),
-                Arbitraries.integers().map(JSON::valueToTree),
-                Arbitraries.just(JSON.nullNode()));
-        return Combinators.combine(field, value).as((f, v) -> {
-            ObjectNode job = validJob();
-            job.set(f, v);
-            return job.toString();
-        });
-    }
-
-    private static Arbitrary<String> nasty() {
-        return Arbitraries.oneOf(
-                Arbitraries.of("ada@example.org", "Ada <ada@example.org>", "\"a b\"@example.org", "a@b", "@example.org",
-                        "a@bücher.example", "jürgen@example.org", "a@-x-.example", "x\r\nBcc: victim@evil.example",
-                        "ok\nX-Injected: yes", "a@example.org, b@example.org", "From", "Content-Type", "X-Fine",
-                        "X Bad", "bulk", "UPPER", "", " ", "text/plain", "image/png; name=\"a\r\nb\"", "\u0000",
-                        "a@example.org\r\n"),
-                Arbitraries.strings().ofMaxLength(40),
-                Arbitraries.strings().withCharRange(' ', '~').ofMinLength(990).ofMaxLength(1100));
-    }
-
-    private static ObjectNode validJob() {
-        ObjectNode job = JSON.createObjectNode();
-        job.put("jobId", "prop-1");
-        job.put("from", "Shop <noreply@shop.example>");
-        job.putArray("to").add("ada@example.org");
-        job.put("subject", "Hello");
-        job.put("text", "Hi");
-        return job;
+        return MutatedJobs.arbitrary("prop-1");
     }
 }
