@@ -344,5 +344,13 @@ public interface SubmissionConfig {
          */
         @WithDefault("900000")
         int maxPollIntervalMs();
+
+        /**
+         * Kafka's {@code session.timeout.ms} of the intake and retry consumers: how long after a replica died
+         * (SIGKILL, node lost) its partitions move to another. Kafka's default is 45 s; 10 s gets jobs moving
+         * again sooner while riding out a long GC pause.
+         */
+        @WithDefault("10000")
+        int sessionTimeoutMs();
     }
 }
