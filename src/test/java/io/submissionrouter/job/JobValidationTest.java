@@ -148,6 +148,12 @@ class JobValidationTest {
         rejects(job("").replace("Shop <", "Shop\\n <"), JobRejection.HEADER_INJECTION, "from");
         rejects(job(",\"attachments\":[{\"filename\":\"a\\r.pdf\",\"contentBase64\":\"AA==\"}]"),
                 JobRejection.HEADER_INJECTION, "attachments[0].filename");
+        rejects(job(",\"attachments\":[{\"filename\":\"a.pdf\",\"contentType\":\"application/pdf\\r\\nBcc: x@evil.example\",\"contentBase64\":\"AA==\"}]"),
+                JobRejection.HEADER_INJECTION, "attachments[0].contentType");
+        rejects(job(",\"attachments\":[{\"filename\":\"a.png\",\"contentId\":\"x\\r\\nBcc: y\",\"contentBase64\":\"AA==\"}]"),
+                JobRejection.INVALID_FIELD, "attachments[0].contentId");
+        rejects(job(",\"cc\":[\"Grace\\r\\nBcc: x@evil.example <grace@example.org>\"]"), JobRejection.HEADER_INJECTION,
+                "cc[0]");
     }
 
     @Test
