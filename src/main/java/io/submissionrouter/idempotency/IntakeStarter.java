@@ -63,8 +63,9 @@ public class IntakeStarter {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (Exception e) {
-                LOG.warnf("cannot load the completed jobIds yet (%s); the intake waits, retrying in %s",
-                        e.getMessage(), RETRY);
+                LOG.warnf("cannot start the intake yet: creating the router's topics (retry tiers, waiting, "
+                        + "idempotency) or loading the completed jobIds failed (%s); retrying in %s", e.getMessage(),
+                        RETRY);
                 completedJobs.stop();
                 sleep();
             }
