@@ -15,6 +15,8 @@ public final class EndpointSpecs {
     public static final String DEFAULT_RELAY = "default";
     static final int PRIMARY_PORT = 587;
     static final int FALLBACK_PORT = 2525;
+    private static final String SMTP_TLS = "submission.smtp.tls";
+    private static final String SMTP_TRUST_PEM = "submission.smtp.trust-pem";
     private static final Pattern RELAY_NAME = Pattern.compile("[a-z0-9]+");
 
     private EndpointSpecs() {
@@ -24,8 +26,8 @@ public final class EndpointSpecs {
     public static List<EndpointSpec> defaultGroup(SubmissionConfig config) {
         checkGeneral(config);
         SubmissionConfig.Smtp smtp = config.smtp();
-        Group g = new Group(DEFAULT_RELAY, "submission.smtp", smtp.tls(), smtp.username(), smtp.password(),
-                smtp.usernameFile(), smtp.passwordFile(), smtp.trustPem());
+        Group g = new Group(DEFAULT_RELAY, "submission.smtp", smtp.tls(), SMTP_TLS, smtp.username(), smtp.password(),
+                smtp.usernameFile(), smtp.passwordFile(), smtp.trustPem(), SMTP_TRUST_PEM);
         return endpoints(config, g, smtp.primary(), smtp.fallback());
     }
 
@@ -42,17 +44,20 @@ public final class EndpointSpecs {
         if (name.equals(DEFAULT_RELAY)) {
             throw new InvalidSettingException(prefix, "the default group is configured by submission.smtp.*");
         }
-        Group g = new Group(name, prefix, relay.tls().orElse(config.smtp().tls()), relay.username(), relay.password(),
-                Optional.empty(), Optional.empty(), relay.trustPem().or(config.smtp()::trustPem));
+        Group g = new Group(name, prefix, relay.tls().orElse(config.smtp().tls()),
+                relay.tls().isPresent() ? prefix + ".tls" : SMTP_TLS, relay.username(), relay.password(),
+                Optional.empty(), Optional.empty(), relay.trustPem().or(config.smtp()::trustPem),
+                relay.trustPem().isPresent() ? prefix + ".trust-pem" : SMTP_TRUST_PEM);
         if (relay.rateLimit().isPresent() && !(relay.rateLimit().get() > 0)) {
             throw new InvalidSettingException(prefix + ".rate-limit", "must be a positive number of messages per second");
         }
         return endpoints(config, g, relay.primary(), relay.fallback());
     }
 
-    /** What a group's endpoints inherit unless they override it. */
-    private record Group(String relay, String prefix, TlsMode tls, Optional<String> username, Optional<String> password,
-            Optional<String> usernameFile, Optional<String> passwordFile, Optional<String> trustPem) {
+    /** What a group's endpoints inherit unless they override it, and the setting each value came from. */
+    private record Group(String relay, String prefix, TlsMode tls, String tlsSetting, Optional<String> username,
+            Optional<String> password, Optional<String> usernameFile, Optional<String> passwordFile,
+            Optional<String> trustPem, String trustPemSetting) {
     }
 
     private static List<EndpointSpec> endpoints(SubmissionConfig config, Group g, SubmissionConfig.EndpointSettings p,
@@ -74,7 +79,7 @@ public final class EndpointSpecs {
         }
         TlsMode tls = ep.tls().orElse(g.tls());
         if (tls == TlsMode.NONE && !smtp.allowPlaintext()) {
-            throw new InvalidSettingException(ep.tls().isPresent() ? prefix + ".tls" : g.prefix() + ".tls",
+            throw new InvalidSettingException(ep.tls().isPresent() ? prefix + ".tls" : g.tlsSetting(),
                     "'none' sends credentials and mail in plaintext; set submission.smtp.allow-plaintext=true "
                             + "to allow it (a developer's laptop only)");
         }
@@ -91,7 +96,7 @@ public final class EndpointSpecs {
         return new EndpointSpec(g.relay(), name, ep.host().filter(h -> !h.isBlank()).orElse(defaultHost), port, tls,
                 new CredentialSource(username, password, g.usernameFile(), g.passwordFile()),
                 TrustStores.socketFactory(trustPem,
-                        ep.trustPem().isPresent() ? prefix + ".trust-pem" : g.prefix() + ".trust-pem"),
+                        ep.trustPem().isPresent() ? prefix + ".trust-pem" : g.trustPemSetting()),
                 smtp.verifyIdentity(), smtp.connectTimeout(), smtp.readTimeout(), smtp.dataTimeout(),
                 smtp.writeTimeout(), smtp.ehloName());
     }

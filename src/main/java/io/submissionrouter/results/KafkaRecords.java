@@ -3,8 +3,8 @@ package io.submissionrouter.results;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.retry.DeferredRecords;
 import io.submissionrouter.routing.Delivery;
-import io.submissionrouter.routing.SourceRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import java.nio.charset.StandardCharsets;
@@ -62,18 +62,11 @@ public class KafkaRecords {
     /** The original record, byte for byte, with why it is dead and where it came from. */
     public void deadLetter(Exchange exchange) {
         Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
-        SourceRecord s = d.source();
         Message m = exchange.getIn();
-        m.setBody(s.value() == null ? new byte[0] : s.value());
-        if (s.key() != null) {
-            m.setHeader(KafkaConstants.KEY, s.key());
-        }
+        DeferredRecords.writeOriginal(m, d.source());
         m.setHeader("error.code", d.error().code());
         m.setHeader("error.message", d.error().message());
         m.setHeader("attempts", String.valueOf(d.sessions()));
-        m.setHeader("source.topic", s.topic());
-        m.setHeader("source.partition", String.valueOf(s.partition()));
-        m.setHeader("source.offset", String.valueOf(s.offset()));
         if (d.jobId() != null) {
             m.setHeader("jobId", d.jobId());
         }

@@ -48,19 +48,27 @@ public class DeferredRecords {
         Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
         SourceRecord s = d.source();
         Message m = exchange.getIn();
-        m.setBody(s.value() == null ? new byte[0] : s.value());
-        if (s.key() != null) {
-            m.setHeader(KafkaConstants.KEY, s.key());
-        }
+        writeOriginal(m, s);
         m.setHeader(KafkaConstants.OVERRIDE_TOPIC, exchange.getProperty(RetryTiers.DEFER_TO, String.class));
-        m.setHeader(SOURCE_TOPIC, s.topic());
-        m.setHeader(SOURCE_PARTITION, String.valueOf(s.partition()));
-        m.setHeader(SOURCE_OFFSET, String.valueOf(s.offset()));
         m.setHeader(SOURCE_TIMESTAMP, String.valueOf(s.timestamp().toEpochMilli()));
         if (s.traceparent() != null) {
             m.setHeader(TRACEPARENT, s.traceparent());
         }
         m.setHeader(STATE, mapper.writeValueAsString(d.deferredState()));
+    }
+
+    /**
+     * The original job record, key and value byte for byte, with {@code source.topic}, {@code source.partition}
+     * and {@code source.offset}: what tier, waiting and dead-letter records all carry (CONTRACT 4).
+     */
+    public static void writeOriginal(Message m, SourceRecord s) {
+        m.setBody(s.value() == null ? new byte[0] : s.value());
+        if (s.key() != null) {
+            m.setHeader(KafkaConstants.KEY, s.key());
+        }
+        m.setHeader(SOURCE_TOPIC, s.topic());
+        m.setHeader(SOURCE_PARTITION, String.valueOf(s.partition()));
+        m.setHeader(SOURCE_OFFSET, String.valueOf(s.offset()));
     }
 
     /**

@@ -53,13 +53,7 @@ public final class RealMtaInput {
                         .answer("no-mail.example", TestDnsServer.Answer.NULL_MX)
                         .answer("silent.example", TestDnsServer.Answer.SILENT);
                 KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers(), List.of("email.results"))) {
-            RouterProcess router = RouterProcess.withEnvironment(Map.of(
-                    "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-                    "SUBMISSION_SMTP_PRIMARY_HOST", "127.0.0.1",
-                    "SUBMISSION_SMTP_USERNAME", "router",
-                    "SUBMISSION_SMTP_PASSWORD", System.getenv().getOrDefault("MTA_PASSWORD", "mta-Pa55word"),
-                    "SUBMISSION_SMTP_TRUST_PEM", System.getenv().getOrDefault("MTA_CA_PEM", "src/test/resources/tls/smtp-ca.pem"),
-                    "SUBMISSION_MESSAGE_ID_DOMAIN", "mta.test",
+            RouterProcess router = RouterProcess.forLocalMta(kafka, Map.of(
                     "SUBMISSION_DNS_SERVERS", dns.address(),
                     "SUBMISSION_DNS_TIMEOUT", "1s"), Path.of("target/real-mta-input-router.log"));
             router.start();

@@ -41,15 +41,10 @@ public final class RealMtaOutage {
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
                 KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers(),
                         List.of("email.results", "email.dlq", "email.jobs.retry-wait-default"))) {
-            RouterProcess router = RouterProcess.withEnvironment(Map.of(
-                    "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-                    "SUBMISSION_SMTP_PRIMARY_HOST", "127.0.0.1",
-                    "SUBMISSION_SMTP_USERNAME", "router",
-                    "SUBMISSION_SMTP_PASSWORD", System.getenv().getOrDefault("MTA_PASSWORD", "mta-Pa55word"),
-                    "SUBMISSION_SMTP_TRUST_PEM", System.getenv().getOrDefault("MTA_CA_PEM", "src/test/resources/tls/smtp-ca.pem"),
+            RouterProcess router = RouterProcess.forLocalMta(kafka, Map.of(
                     "SUBMISSION_SMTP_CONNECT_TIMEOUT", "2s",
                     "SUBMISSION_BREAKER_OPEN_DURATION", "10s",
-                    "SUBMISSION_MESSAGE_ID_DOMAIN", "mta.test", "SUBMISSION_DNS_MX_CHECK", "off"), Path.of("target/real-mta-outage-router.log"));
+                    "SUBMISSION_DNS_MX_CHECK", "off"), Path.of("target/real-mta-outage-router.log"));
             router.start();
             List<String> jobIds = new ArrayList<>();
             send(client, run + "before-", 10, jobIds);

@@ -60,6 +60,22 @@ public final class RouterProcess {
         this.env = Map.copyOf(all);
     }
 
+    /**
+     * The router against the local Postfix of {@code bench/lib/local-mta.sh} (user router, its CA, Message-IDs
+     * on mta.test), with {@code extra} settings.
+     */
+    public static RouterProcess forLocalMta(EmbeddedKafka kafka, Map<String, String> extra, Path log) {
+        Map<String, String> env = new java.util.HashMap<>(Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                "SUBMISSION_SMTP_PRIMARY_HOST", "127.0.0.1",
+                "SUBMISSION_SMTP_USERNAME", "router",
+                "SUBMISSION_SMTP_PASSWORD", System.getenv().getOrDefault("MTA_PASSWORD", "mta-Pa55word"),
+                "SUBMISSION_SMTP_TRUST_PEM", System.getenv().getOrDefault("MTA_CA_PEM", "src/test/resources/tls/smtp-ca.pem"),
+                "SUBMISSION_MESSAGE_ID_DOMAIN", "mta.test"));
+        env.putAll(extra);
+        return new RouterProcess(env, log);
+    }
+
     /** The router configured by {@code env} alone (an MTA outside the tests, say); the HTTP port is chosen here. */
     public static RouterProcess withEnvironment(Map<String, String> env, Path log) {
         return new RouterProcess(env, log);
