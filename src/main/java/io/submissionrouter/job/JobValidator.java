@@ -22,6 +22,10 @@ public final class JobValidator {
             "(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
     private static final Pattern ADDRESS_LITERAL = Pattern.compile("\\[[0-9.]{7,15}]|\\[IPv6:[0-9A-Fa-f:.]+]");
     private static final Pattern FIELD_NAME = Pattern.compile("[\\x21-\\x39\\x3B-\\x7E]+");
+    /** A field name is never folded, so with ": " it must fit in a recommended 78-character line. */
+    private static final int MAX_FIELD_NAME = 76;
+    /** The longest run without white space in a header value: 998 less the longest field name and ": ". */
+    static final int MAX_WORD = 900;
     private static final Set<String> ROUTER_OWNED = Set.of("from", "to", "cc", "bcc", "reply-to", "subject", "date",
             "message-id", "mime-version", "received", "return-path", "sender");
 
@@ -61,6 +65,7 @@ public final class JobValidator {
                     "jobId must be 1 to 200 printable ASCII characters without spaces");
         }
         checkHeaderSafety(job);
+        checkWordLengths(job);
         String from = job.from() != null ? job.from() : defaultFrom.orElse(null);
         if (from == null) {
             throw new JobRejection(JobRejection.MISSING_FIELD, "from is required (no submission.default-from is set)");
@@ -114,6 +119,39 @@ public final class JobValidator {
         }
     }
 
+    /**
+     * A header line is folded only where there is white space, and no line may pass 998 octets (RFC 5322 2.1.1).
+     * So no run without white space in a value that becomes a header may be longer than {@value #MAX_WORD}.
+     */
+    private static void checkWordLengths(EmailJob job) throws JobRejection {
+        noLongWord(JobRejection.INVALID_FIELD, "subject", job.subject());
+        noLongWord(JobRejection.INVALID_ADDRESS, "from", job.from());
+        noLongWord(JobRejection.INVALID_ADDRESS, "replyTo", job.replyTo());
+        for (String field : List.of("to", "cc")) {
+            List<String> values = field.equals("to") ? job.to() : job.cc();
+            for (int i = 0; i < values.size(); i++) {
+                noLongWord(JobRejection.INVALID_ADDRESS, field + "[" + i + "]", values.get(i));
+            }
+        }
+        for (Map.Entry<String, String> h : job.headers().entrySet()) {
+            noLongWord(JobRejection.INVALID_HEADER, "headers." + h.getKey(), h.getValue());
+        }
+    }
+
+    private static void noLongWord(String code, String field, String value) throws JobRejection {
+        if (value == null) {
+            return;
+        }
+        int run = 0;
+        for (int i = 0; i < value.length(); i++) {
+            run = Character.isWhitespace(value.charAt(i)) ? 0 : run + 1;
+            if (run > MAX_WORD) {
+                throw new JobRejection(code, field + " has more than " + MAX_WORD
+                        + " characters without a space; a header line cannot be folded there (RFC 5322 2.1.1)");
+            }
+        }
+    }
+
     private static void noLineBreaks(String field, List<String> values) throws JobRejection {
         for (int i = 0; i < values.size(); i++) {
             noLineBreak(field + "[" + i + "]", values.get(i));
@@ -154,6 +192,10 @@ public final class JobValidator {
             if (!FIELD_NAME.matcher(name).matches()) {
                 throw new JobRejection(JobRejection.INVALID_HEADER, "headers: '" + name
                         + "' is not a valid header field name (RFC 5322 3.6.8)");
+            }
+            if (name.length() > MAX_FIELD_NAME) {
+                throw new JobRejection(JobRejection.INVALID_HEADER, "headers: a field name of " + name.length()
+                        + " characters cannot be folded; at most " + MAX_FIELD_NAME + " (RFC 5322 2.1.1)");
             }
             String lower = name.toLowerCase(Locale.ROOT);
             if (ROUTER_OWNED.contains(lower) || lower.startsWith("content-")) {

@@ -41,6 +41,20 @@ class JobValidationTest {
     }
 
     @Test
+    void rejectsWhatCannotBeFoldedIntoLinesOf998Octets() throws Exception {
+        String word = "x".repeat(JobValidator.MAX_WORD + 1);
+        rejects(job(",\"headers\":{\"" + "X".repeat(77) + "\":\"v\"}"), JobRejection.INVALID_HEADER, "field name of 77");
+        rejects(job(",\"headers\":{\"X-Long\":\"a " + word + " b\"}"), JobRejection.INVALID_HEADER,
+                "headers.X-Long");
+        rejects(job("").replace("\"Hi\"", "\"" + word + "\""), JobRejection.INVALID_FIELD, "subject");
+        rejects(job(",\"cc\":[\"" + word + " <grace@example.org>\"]"), JobRejection.INVALID_ADDRESS, "cc[0]");
+        String fits = "x".repeat(JobValidator.MAX_WORD);
+        ValidJob v = valid(job(",\"headers\":{\"" + "X".repeat(76) + "\":\"" + fits + "\"}")
+                .replace("\"Hi\"", "\"" + fits + " " + fits + "\""));
+        assertThat(v.job().subject()).hasSize(2 * JobValidator.MAX_WORD + 1);
+    }
+
+    @Test
     void rejectsWhatIsNotAJsonObject() {
         rejects("{\"jobId\":", JobRejection.MALFORMED_JSON, "not JSON");
         rejects("[1,2]", JobRejection.MALFORMED_JSON, "JSON object");

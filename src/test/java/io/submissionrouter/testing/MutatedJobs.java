@@ -60,7 +60,8 @@ public final class MutatedJobs {
                         "X Bad", "bulk", "UPPER", "", " ", "text/plain", "image/png; name=\"a\r\nb\"", "\u0000",
                         "a@example.org\r\n", "someone@gone.example"),
                 Arbitraries.strings().ofMaxLength(40),
-                Arbitraries.strings().withCharRange(' ', '~').ofMinLength(990).ofMaxLength(1100));
+                Arbitraries.strings().withCharRange(' ', '~').ofMinLength(990).ofMaxLength(1100),
+                Arbitraries.strings().withCharRange('!', '~').ofMinLength(880).ofMaxLength(1000));
     }
 
     private static ObjectNode validJob(String jobId) {
