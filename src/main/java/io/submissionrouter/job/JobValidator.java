@@ -242,8 +242,9 @@ public final class JobValidator {
 
     /**
      * The address with an internationalised domain written in punycode ({@code bücher.example} becomes
-     * {@code xn--bcher-kva.example}), as SMTP without SMTPUTF8 needs it. A non-ASCII local part needs
-     * SMTPUTF8, which the router does not use yet: a clear rejection instead of a mangled address.
+     * {@code xn--bcher-kva.example}), as SMTP without SMTPUTF8 needs it. A non-ASCII local part is kept as
+     * it is: such a job needs SMTPUTF8 (RFC 6531), which is checked against the server when it is sent
+     * ({@link ValidJob#needsSmtpUtf8()}).
      */
     static String asciiDomain(String field, String value) throws JobRejection {
         int at = value.lastIndexOf('@');
@@ -253,17 +254,23 @@ public final class JobValidator {
         int end = value.indexOf('>', at);
         end = end < 0 ? value.length() : end;
         String domain = value.substring(at + 1, end).strip();
-        int start = Math.max(value.lastIndexOf('<', at), Math.max(value.lastIndexOf(' ', at), -1)) + 1;
-        if (!value.substring(start, at).chars().allMatch(c -> c < 0x80)) {
-            throw new JobRejection(JobRejection.INVALID_ADDRESS, field
-                    + " has a non-ASCII local part, which needs SMTPUTF8 (not supported by the router yet)");
-        }
         try {
             return value.substring(0, at + 1) + IDN.toASCII(domain, IDN.USE_STD3_ASCII_RULES) + value.substring(end);
         } catch (IllegalArgumentException e) {
             throw new JobRejection(JobRejection.INVALID_ADDRESS, field + " has an invalid internationalised domain: "
                     + e.getMessage());
         }
+    }
+
+    /** RFC 6531 lets any UTF-8 character into a local part; the invisible and the breaking ones stay out. */
+    private static boolean mayBeInLocalPart(int c) {
+        if (c < 0x80) {
+            return true; // Angus Mail's strict parser has checked the ASCII ones
+        }
+        int type = Character.getType(c);
+        return !Character.isISOControl(c) && !Character.isWhitespace(c) && !Character.isSpaceChar(c)
+                && type != Character.FORMAT && type != Character.SURROGATE && type != Character.UNASSIGNED
+                && type != Character.LINE_SEPARATOR && type != Character.PARAGRAPH_SEPARATOR;
     }
 
     /** Parses one mailbox strictly (RFC 822 syntax, Angus Mail), display name allowed. */
@@ -281,6 +288,10 @@ public final class JobValidator {
             int at = address.lastIndexOf('@');
             if (at < 1) {
                 throw new JobRejection(JobRejection.INVALID_ADDRESS, field + " has no domain");
+            }
+            if (!address.substring(0, at).codePoints().allMatch(JobValidator::mayBeInLocalPart)) {
+                throw new JobRejection(JobRejection.INVALID_ADDRESS, field
+                        + " has a control, space or formatting character in its local part");
             }
             String domain = address.substring(at + 1);
             if (!DOMAIN.matcher(domain).matches() && !ADDRESS_LITERAL.matcher(domain).matches()) {

@@ -1,5 +1,6 @@
 package io.submissionrouter.job;
 
+import io.submissionrouter.smtp.SmtpSessions;
 import io.submissionrouter.smtp.SubmissionMessage;
 import jakarta.activation.DataHandler;
 import jakarta.mail.Message;
@@ -30,18 +31,24 @@ public final class MimeMessageFactory {
 
     private static final String UTF_8 = StandardCharsets.UTF_8.name();
     private final Session session;
+    /** For jobs with a non-ASCII local part: addresses in raw UTF-8 headers (RFC 6532), sent with SMTPUTF8. */
+    private final Session utf8Session;
 
     public MimeMessageFactory() {
         Properties props = new Properties();
         props.put("mail.mime.encodeparameters", "true");
         props.put("mail.mime.splitlongparameters", "true");
         this.session = Session.getInstance(props);
+        Properties utf8 = new Properties();
+        utf8.putAll(props);
+        utf8.put(SmtpSessions.ALLOW_UTF8, "true");
+        this.utf8Session = Session.getInstance(utf8);
     }
 
     public SubmissionMessage create(ValidJob valid, String messageId, long maxBytes)
             throws JobRejection, MessagingException {
         EmailJob job = valid.job();
-        SubmissionMessage m = new SubmissionMessage(session, messageId);
+        SubmissionMessage m = new SubmissionMessage(valid.needsSmtpUtf8() ? utf8Session : session, messageId);
         m.setFrom(valid.from());
         if (valid.replyTo() != null) {
             m.setReplyTo(new InternetAddress[] {valid.replyTo()});

@@ -25,4 +25,17 @@ public record ValidJob(
         }
         return new ArrayList<>(unique.values());
     }
+
+    /**
+     * True when an address has a non-ASCII local part (domains are always punycode): the message can only
+     * go to a server that offers SMTPUTF8 (RFC 6531), with its headers in raw UTF-8 (RFC 6532).
+     */
+    public boolean needsSmtpUtf8() {
+        List<InternetAddress> all = new ArrayList<>(recipients());
+        all.add(from);
+        if (replyTo != null) {
+            all.add(replyTo);
+        }
+        return all.stream().anyMatch(a -> a.getAddress().chars().anyMatch(c -> c >= 0x80));
+    }
 }

@@ -162,6 +162,10 @@ public final class Delivery {
             }
             case REJECTED -> {
                 decisive = o;
+                if (o.lackedExtension()) {
+                    finish(Status.INVALID, new ErrorInfo(JobRejection.INVALID_ADDRESS, o.detail()));
+                    break;
+                }
                 recipients.rejectAllPending(o);
                 boolean noneAccepted = recipients.accepted().isEmpty();
                 finish(noneAccepted ? Status.REJECTED : Status.SENT, noneAccepted

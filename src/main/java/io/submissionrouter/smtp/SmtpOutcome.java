@@ -21,6 +21,20 @@ public record SmtpOutcome(
         long durationMillis,
         String detail) {
 
+    /**
+     * The server does not offer an extension the message needs (SMTPUTF8): the session ended after EHLO,
+     * nothing was sent. The only REJECTED outcome at session setup; the job cannot be sent as it is.
+     */
+    public static SmtpOutcome lacksExtension(String detail, long durationMillis) {
+        return new SmtpOutcome(OutcomeClass.REJECTED, SmtpStep.EHLO, null, List.of(), List.of(), List.of(),
+                durationMillis, detail);
+    }
+
+    /** See {@link #lacksExtension}. */
+    public boolean lackedExtension() {
+        return outcome == OutcomeClass.REJECTED && step != null && step.isSessionSetup();
+    }
+
     public static SmtpOutcome skipped() {
         return new SmtpOutcome(OutcomeClass.SKIPPED_OPEN, null, null, List.of(), List.of(), List.of(), 0,
                 "circuit breaker open");

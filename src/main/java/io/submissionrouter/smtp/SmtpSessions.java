@@ -6,10 +6,24 @@ import java.util.Properties;
 /** Builds the Angus Mail {@link Session} of an endpoint: TLS policy, timeouts, timeouts. */
 public final class SmtpSessions {
 
+    /** Angus Mail's switch for raw UTF-8 in headers and SMTP commands, with SMTPUTF8 on MAIL FROM. */
+    public static final String ALLOW_UTF8 = "mail.mime.allowutf8";
+
     private SmtpSessions() {
     }
 
     public static Session create(EndpointSpec spec) {
+        return Session.getInstance(properties(spec));
+    }
+
+    /** The session for messages that need SMTPUTF8: UTF-8 addresses on MAIL FROM and RCPT TO. */
+    public static Session createUtf8(EndpointSpec spec) {
+        Properties p = properties(spec);
+        p.put(ALLOW_UTF8, "true");
+        return Session.getInstance(p);
+    }
+
+    private static Properties properties(EndpointSpec spec) {
         Properties p = new Properties();
         String protocol = "smtp";
         p.put("mail.transport.protocol", protocol);
@@ -40,7 +54,7 @@ public final class SmtpSessions {
             case NONE -> p.put("mail.smtp.starttls.enable", "false");
             default -> throw new IllegalStateException("unknown TLS mode " + spec.tls());
         }
-        return Session.getInstance(p);
+        return p;
     }
 
     private static String millis(long millis) {

@@ -19,10 +19,12 @@ public final class SmtpSubmitter {
 
     private final EndpointSpec spec;
     private final Session session;
+    private final Session utf8Session;
 
     public SmtpSubmitter(EndpointSpec spec) {
         this.spec = spec;
         this.session = SmtpSessions.create(spec);
+        this.utf8Session = SmtpSessions.createUtf8(spec);
     }
 
     public EndpointSpec spec() {
@@ -36,10 +38,15 @@ public final class SmtpSubmitter {
     /** Sends {@code message} to {@code recipients} (the envelope; Bcc included, never as a header). */
     public SmtpOutcome submit(MimeMessage message, List<InternetAddress> recipients) {
         long start = System.nanoTime();
-        TrackingSmtpTransport transport = newTransport();
+        boolean utf8 = message instanceof SubmissionMessage m && m.requiresSmtpUtf8();
+        TrackingSmtpTransport transport = newTransport(utf8 ? utf8Session : session);
         MessagingException failure = null;
         try {
             connect(transport);
+            if (utf8 && !transport.supportsExtension("SMTPUTF8")) {
+                return SmtpOutcome.lacksExtension("the message has a non-ASCII address and needs SMTPUTF8 (RFC 6531), "
+                        + "which " + spec.label() + " does not offer", (System.nanoTime() - start) / 1_000_000);
+            }
             transport.sendMessage(message, recipients.toArray(Address[]::new));
         } catch (MessagingException e) {
             failure = e;
@@ -53,7 +60,7 @@ public final class SmtpSubmitter {
     /** A session that carries no message: EHLO, STARTTLS, AUTH, NOOP, QUIT. Used to probe a half-open endpoint. */
     public SmtpOutcome probe() {
         long start = System.nanoTime();
-        TrackingSmtpTransport transport = newTransport();
+        TrackingSmtpTransport transport = newTransport(session);
         MessagingException failure = null;
         try {
             connect(transport);
@@ -77,7 +84,7 @@ public final class SmtpSubmitter {
                 step, reply, List.of(), List.of(), List.of(), millis, describe(failure));
     }
 
-    private TrackingSmtpTransport newTransport() {
+    private TrackingSmtpTransport newTransport(Session session) {
         return new TrackingSmtpTransport(session, new URLName("smtp", spec.host(), spec.port(), null, null, null));
     }
 

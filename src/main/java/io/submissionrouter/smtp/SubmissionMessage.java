@@ -28,6 +28,14 @@ public final class SubmissionMessage extends MimeMessage {
         setHeader("Message-ID", messageId);
     }
 
+    /**
+     * True for a message whose session lets headers out in raw UTF-8 ({@code mail.mime.allowutf8}, RFC 6532),
+     * as a job with a non-ASCII local part needs: it may only go to a server that offers SMTPUTF8.
+     */
+    public boolean requiresSmtpUtf8() {
+        return Boolean.parseBoolean(session.getProperty(SmtpSessions.ALLOW_UTF8));
+    }
+
     public String messageId() {
         return messageId;
     }

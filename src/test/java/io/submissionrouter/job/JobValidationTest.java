@@ -115,7 +115,15 @@ class JobValidationTest {
                 .containsExactly("grace@example.org", "\"a b\"@example.org", "j@xn--bcher-kva.example");
         assertThat(v.cc().get(0).getPersonal()).isEqualTo("Grace, Admiral");
         assertThat(v.cc().get(2).getPersonal()).isEqualTo("Jürgen");
-        rejects(job(",\"cc\":[\"jürgen@example.org\"]"), JobRejection.INVALID_ADDRESS, "SMTPUTF8");
+        assertThat(v.needsSmtpUtf8()).isFalse();
+        ValidJob utf8 = valid(job(",\"cc\":[\"Jürgen <jürgen@bücher.example>\"]"));
+        assertThat(utf8.cc().get(0).getAddress()).isEqualTo("jürgen@xn--bcher-kva.example");
+        assertThat(utf8.needsSmtpUtf8()).isTrue();
+        assertThat(valid(job("").replace("noreply@shop", "büro@shop")).needsSmtpUtf8()).isTrue();
+        rejects(job(",\"cc\":[\"jür gen@example.org\"]"), JobRejection.INVALID_ADDRESS, "cc[0]");
+        rejects(job(",\"cc\":[\"jür\u00a0gen@example.org\"]"), JobRejection.INVALID_ADDRESS, "space");
+        rejects(job(",\"cc\":[\"jür\u200egen@example.org\"]"), JobRejection.INVALID_ADDRESS, "formatting");
+        rejects(job(",\"cc\":[\"jür\u0085gen@example.org\"]"), JobRejection.INVALID_ADDRESS, "control");
         rejects(job(",\"cc\":[\"a@-bad-.example\"]"), JobRejection.INVALID_ADDRESS, "cc[0]");
     }
 

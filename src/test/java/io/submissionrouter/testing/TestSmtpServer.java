@@ -82,6 +82,7 @@ public final class TestSmtpServer implements AutoCloseable {
         return t;
     });
     private volatile boolean authFails;
+    private volatile boolean offerSmtpUtf8 = true;
     private volatile Mode mode = Mode.UP;
     private volatile Chaos chaos = new Chaos(0, 0, 0, 0);
     private final java.util.Random random = new java.util.Random(42);
@@ -136,6 +137,11 @@ public final class TestSmtpServer implements AutoCloseable {
         this.authFails = fails;
     }
 
+    /** Whether EHLO lists SMTPUTF8 (RFC 6531); it does by default. */
+    public void offerSmtpUtf8(boolean offer) {
+        this.offerSmtpUtf8 = offer;
+    }
+
     /** Switches what the front does with new connections; existing silent connections are closed. */
     public synchronized void mode(Mode newMode) {
         if (newMode == mode && newMode == Mode.UP && front != null) {
@@ -159,6 +165,7 @@ public final class TestSmtpServer implements AutoCloseable {
     public void reset() {
         mode(Mode.UP);
         authFails = false;
+        offerSmtpUtf8 = true;
         received.clear();
         receivedInPlaintext.clear();
     }
@@ -283,7 +290,9 @@ public final class TestSmtpServer implements AutoCloseable {
         if (tls) {
             b.enableTLS().requireTLS().startTlsSocketFactory(sslContext(keystore));
         }
-        return b.build();
+        SMTPServer server = b.build();
+        server.getCommandHandler().addCommand(new SwitchableEhlo(() -> offerSmtpUtf8));
+        return server;
     }
 
     private void login(String user, String password, MessageContext ctx) throws LoginFailedException {
