@@ -24,11 +24,34 @@ public final class EndpointSpecs {
 
     /** Primary first, then fallback: the order in which the router asks their breakers. */
     public static List<EndpointSpec> defaultGroup(SubmissionConfig config) {
+        return defaultGroup(config, EndpointDiscovery.NONE);
+    }
+
+    /**
+     * As {@link #defaultGroup(SubmissionConfig)}; with {@code submission.smtp.discover-domain} set, the hosts
+     * and ports not set explicitly come from {@code discovery}: its first target is the primary, its second
+     * (if any) the fallback. Setting both the domain and {@code primary.host} is refused as contradictory.
+     */
+    public static List<EndpointSpec> defaultGroup(SubmissionConfig config, EndpointDiscovery discovery) {
         checkGeneral(config);
         SubmissionConfig.Smtp smtp = config.smtp();
         Group g = new Group(DEFAULT_RELAY, "submission.smtp", smtp.tls(), SMTP_TLS, smtp.username(), smtp.password(),
                 smtp.usernameFile(), smtp.passwordFile(), smtp.trustPem(), SMTP_TRUST_PEM);
-        return endpoints(config, g, smtp.primary(), smtp.fallback());
+        Optional<String> domain = smtp.discoverDomain().map(String::strip).filter(d -> !d.isEmpty());
+        if (domain.isEmpty()) {
+            return endpoints(config, g, smtp.primary(), smtp.fallback());
+        }
+        if (smtp.primary().host().filter(h -> !h.isBlank()).isPresent()) {
+            throw new InvalidSettingException("submission.smtp.discover-domain",
+                    "cannot be used with submission.smtp.primary.host; set one of them");
+        }
+        List<EndpointDiscovery.Target> found = discovery.find(domain.get());
+        EndpointDiscovery.Target first = found.get(0);
+        EndpointDiscovery.Target second = found.size() > 1 ? found.get(1) : null;
+        EndpointSpec primary = resolve(config, g, "primary", smtp.primary(), first.host(), first.port());
+        EndpointSpec fallback = resolve(config, g, "fallback", smtp.fallback(),
+                second == null ? first.host() : second.host(), second == null ? FALLBACK_PORT : second.port());
+        return List.of(primary, fallback);
     }
 
     /**

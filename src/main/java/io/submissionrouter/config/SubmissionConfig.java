@@ -206,6 +206,12 @@ public interface SubmissionConfig {
 
         /** Name sent with EHLO; the local host name when unset. Addition. */
         Optional<String> ehloName();
+
+        /**
+         * A mail domain whose {@code _submission._tcp} SRV records (RFC 6186) name the default group's primary
+         * and fallback endpoints, instead of {@code primary.host}. Looked up once at startup. Addition.
+         */
+        Optional<String> discoverDomain();
     }
 
     /** Settings of one endpoint; unset values fall back to the group's. */

@@ -40,6 +40,15 @@ public final class CamelDnsLookup implements MailDomains.Lookup {
 
     /** Points dnsjava (and so camel-dns) at {@code servers} ({@code host:port}; empty: the system's). */
     public static void configure(List<String> servers, Duration timeout) throws UnknownHostException {
+        Lookup.setDefaultResolver(resolver(servers, timeout));
+        Lookup.setDefaultSearchPath(List.of());
+        Cache cache = new Cache(DClass.IN);
+        cache.setMaxEntries(CACHE_ENTRIES);
+        Lookup.setDefaultCache(cache, DClass.IN);
+    }
+
+    /** A resolver asking {@code servers} ({@code host:port}; empty: the system's), each query bounded by {@code timeout}. */
+    static Resolver resolver(List<String> servers, Duration timeout) throws UnknownHostException {
         Resolver resolver;
         if (servers.isEmpty()) {
             resolver = new ExtendedResolver();
@@ -55,11 +64,7 @@ public final class CamelDnsLookup implements MailDomains.Lookup {
             resolver = new ExtendedResolver(each);
         }
         resolver.setTimeout(timeout);
-        Lookup.setDefaultResolver(resolver);
-        Lookup.setDefaultSearchPath(List.of());
-        Cache cache = new Cache(DClass.IN);
-        cache.setMaxEntries(CACHE_ENTRIES);
-        Lookup.setDefaultCache(cache, DClass.IN);
+        return resolver;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.submissionrouter.routing;
 
 import io.submissionrouter.config.EndpointSpecs;
 import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.dns.SubmissionSrv;
 import io.submissionrouter.smtp.EndpointSpec;
 import io.submissionrouter.smtp.SmtpSubmitter;
 import io.submissionrouter.smtp.SubmissionMailSender;
@@ -26,7 +27,11 @@ public class RelayGroups {
 
     public RelayGroups(SubmissionConfig config) {
         Map<String, List<SubmissionEndpoint>> all = new TreeMap<>();
-        all.put(EndpointSpecs.DEFAULT_RELAY, endpoints(config, EndpointSpecs.defaultGroup(config)));
+        SubmissionSrv discovery = new SubmissionSrv(config.dns().servers().orElse(List.of()), config.dns().timeout());
+        List<EndpointSpec> defaults = EndpointSpecs.defaultGroup(config, discovery);
+        config.smtp().discoverDomain().ifPresent(domain -> LOG.infof("discovered from _submission._tcp.%s: %s",
+                domain, defaults.stream().map(e -> e.name() + " " + e.host() + ":" + e.port()).toList()));
+        all.put(EndpointSpecs.DEFAULT_RELAY, endpoints(config, defaults));
         config.relays().forEach((name, relay) -> all.put(name, endpoints(config, EndpointSpecs.relayGroup(config,
                 name, relay))));
         this.groups = Collections.unmodifiableMap(all);

@@ -40,6 +40,30 @@ class EndpointSpecsTest {
     }
 
     @Test
+    void takesTheHostsAndPortsASubmissionDomainPublishes() {
+        EndpointDiscovery two = domain -> {
+            assertThat(domain).isEqualTo("shop.example");
+            return List.of(new EndpointDiscovery.Target("smtp1.shop.example", 587),
+                    new EndpointDiscovery.Target("smtp2.shop.example", 26));
+        };
+        List<EndpointSpec> specs = EndpointSpecs.defaultGroup(
+                config(Map.of("submission.smtp.discover-domain", "shop.example")), two);
+        assertThat(specs).extracting(EndpointSpec::host).containsExactly("smtp1.shop.example", "smtp2.shop.example");
+        assertThat(specs).extracting(EndpointSpec::port).containsExactly(587, 26);
+
+        EndpointDiscovery one = domain -> List.of(new EndpointDiscovery.Target("smtp.shop.example", 1587));
+        specs = EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.discover-domain", "shop.example",
+                "submission.smtp.fallback.port", "2526")), one);
+        assertThat(specs).extracting(EndpointSpec::host).containsExactly("smtp.shop.example", "smtp.shop.example");
+        assertThat(specs).extracting(EndpointSpec::port).containsExactly(1587, 2526);
+
+        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.discover-domain",
+                "shop.example", "submission.smtp.primary.host", "a.example")), one))
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessageContaining("submission.smtp.discover-domain").hasMessageContaining("primary.host");
+    }
+
+    @Test
     void appliesPerEndpointOverrides() {
         List<EndpointSpec> specs = EndpointSpecs.defaultGroup(config(Map.of(
                 "submission.smtp.primary.host", "a.example", "submission.smtp.fallback.host", "b.example",

@@ -42,6 +42,18 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
         return bulk;
     }
 
+    /** RFC 6186 records naming the primary and fallback test servers, for submission.smtp.discover-domain=localhost. */
+    public static final String SUBMISSION_SRV = "_submission._tcp.localhost";
+
+    private static org.xbill.DNS.SRVRecord srv(int priority, int port) {
+        try {
+            return new org.xbill.DNS.SRVRecord(org.xbill.DNS.Name.fromString(SUBMISSION_SRV + "."),
+                    org.xbill.DNS.DClass.IN, 300, priority, 0, port, org.xbill.DNS.Name.fromString("localhost."));
+        } catch (org.xbill.DNS.TextParseException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public Map<String, String> start() {
         kafka = EmbeddedKafka.start();
@@ -54,7 +66,8 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
                 .answer("no-mail.example", TestDnsServer.Answer.NULL_MX)
                 .answer("nothing.example", TestDnsServer.Answer.NODATA)
                 .answer("web-only.example", TestDnsServer.Answer.A_ONLY)
-                .answer("silent.example", TestDnsServer.Answer.SILENT);
+                .answer("silent.example", TestDnsServer.Answer.SILENT)
+                .records(SUBMISSION_SRV, srv(10, primary.port()), srv(20, fallback.port()));
         Map<String, String> config = new HashMap<>();
         config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
         config.put("camel.component.kafka.brokers", kafka.bootstrapServers());

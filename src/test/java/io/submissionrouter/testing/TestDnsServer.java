@@ -5,6 +5,7 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.SocketException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,7 +24,8 @@ import org.xbill.DNS.Type;
 
 /**
  * A real DNS server for tests, on a UDP port of 127.0.0.1, answering from what a test declares per domain:
- * MX records, a null MX (RFC 7505), only an A or AAAA record, NXDOMAIN, NODATA, SERVFAIL, or no answer at all.
+ * MX records, a null MX (RFC 7505), only an A or AAAA record, NXDOMAIN, NODATA, SERVFAIL, no answer at all,
+ * or records a test gives (SRV, for instance).
  * Names nobody declared get {@link #otherwise}. Counts the queries per name and type, to see caching.
  */
 public final class TestDnsServer implements AutoCloseable {
@@ -35,6 +37,7 @@ public final class TestDnsServer implements AutoCloseable {
 
     private final DatagramSocket socket;
     private final Map<String, Answer> answers = new ConcurrentHashMap<>();
+    private final Map<String, List<Record>> records = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> queries = new ConcurrentHashMap<>();
     private volatile Answer otherwise = Answer.MX;
     private final Thread thread;
@@ -61,6 +64,12 @@ public final class TestDnsServer implements AutoCloseable {
 
     public TestDnsServer answer(String domain, Answer answer) {
         answers.put(key(domain), answer);
+        return this;
+    }
+
+    /** Answers queries for {@code name} with exactly these records (those of the type asked; none: NODATA). */
+    public TestDnsServer records(String name, Record... answer) {
+        records.put(key(name), List.of(answer));
         return this;
     }
 
@@ -102,7 +111,8 @@ public final class TestDnsServer implements AutoCloseable {
         Name name = question.getName();
         int type = question.getType();
         queries.computeIfAbsent(key(name.toString()) + "/" + Type.string(type), k -> new AtomicInteger()).incrementAndGet();
-        Answer answer = answers.getOrDefault(key(name.toString()), otherwise);
+        List<Record> declared = records.get(key(name.toString()));
+        Answer answer = declared != null ? Answer.NODATA : answers.getOrDefault(key(name.toString()), otherwise);
         if (answer == Answer.SILENT) {
             return null;
         }
@@ -114,6 +124,9 @@ public final class TestDnsServer implements AutoCloseable {
             response.getHeader().setFlag(Flags.RD);
         }
         response.addRecord(question, Section.QUESTION);
+        if (declared != null) {
+            declared.stream().filter(r -> r.getType() == type).forEach(r -> response.addRecord(r, Section.ANSWER));
+        }
         switch (answer) {
             case NXDOMAIN -> response.getHeader().setRcode(Rcode.NXDOMAIN);
             case SERVFAIL -> response.getHeader().setRcode(Rcode.SERVFAIL);
