@@ -41,6 +41,9 @@ public interface SubmissionConfig {
     /** Kafka consumer settings (addition to the contract). */
     Consumer consumer();
 
+    /** Jobs in flight per pod. Addition. */
+    Concurrency concurrency();
+
     /** Duplicate suppression by jobId (CONTRACT 5.4); accepted, acting with the reliability work. */
     Idempotency idempotency();
 
@@ -207,6 +210,9 @@ public interface SubmissionConfig {
         /** Name sent with EHLO; the local host name when unset. Addition. */
         Optional<String> ehloName();
 
+        /** Sessions kept open per endpoint and reused. Addition. */
+        Pool pool();
+
         /**
          * A mail domain whose {@code _submission._tcp} SRV records (RFC 6186) name the default group's primary
          * and fallback endpoints, instead of {@code primary.host}. Looked up once at startup. Addition.
@@ -358,5 +364,41 @@ public interface SubmissionConfig {
          */
         @WithDefault("10000")
         int sessionTimeoutMs();
+    }
+
+    /** How many jobs a pod works on at once ({@code submission.concurrency.*}). Addition. */
+    interface Concurrency {
+        /**
+         * Intake consumers per pod, each a Kafka consumer of the group with its own thread and partitions: the
+         * jobs in flight at once. More than the jobs topic's partitions leaves the extra ones idle.
+         */
+        @WithDefault("4")
+        int consumers();
+
+        /**
+         * Kafka's {@code fetch.max.bytes} of each intake consumer: times {@code consumers}, the bound of job
+         * bytes fetched and held in memory at once (a record larger than it is still fetched, alone).
+         */
+        @WithDefault("16777216")
+        int fetchMaxBytes();
+    }
+
+    /** Sessions kept open per endpoint and reused ({@code submission.smtp.pool.*}). Addition. */
+    interface Pool {
+        /** Sessions open at most per endpoint; 0 opens a new session for every message. */
+        @WithDefault("4")
+        int maxConnections();
+
+        /** Messages one session carries before it is closed. */
+        @WithDefault("100")
+        int maxMessages();
+
+        /** Age after which a session is not reused. */
+        @WithDefault("5m")
+        Duration maxAge();
+
+        /** An idle session is closed after this (servers close idle sessions too, RFC 5321 allows 5 minutes). */
+        @WithDefault("30s")
+        Duration idleTimeout();
     }
 }

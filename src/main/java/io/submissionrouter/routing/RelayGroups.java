@@ -6,6 +6,7 @@ import io.submissionrouter.dns.SubmissionSrv;
 import io.submissionrouter.smtp.EndpointSpec;
 import io.submissionrouter.smtp.SmtpSubmitter;
 import io.submissionrouter.smtp.SubmissionMailSender;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Named;
@@ -50,9 +51,20 @@ public class RelayGroups {
                     o.failureRatio().orElse(b.failureRatio()), o.openDuration().orElse(b.openDuration()),
                     o.halfOpenProbes().orElse(b.halfOpenProbes()));
             breaker.onStateTransition(t -> LOG.infof("breaker %s %s:%d %s", spec.label(), spec.host(), spec.port(), t));
-            endpoints.add(new SubmissionEndpoint(spec, new SmtpSubmitter(spec), breaker));
+            endpoints.add(new SubmissionEndpoint(spec, new SmtpSubmitter(spec, poolLimits(config)), breaker));
         }
         return List.copyOf(endpoints);
+    }
+
+    private static SmtpSubmitter.PoolLimits poolLimits(SubmissionConfig config) {
+        SubmissionConfig.Pool p = config.smtp().pool();
+        return new SmtpSubmitter.PoolLimits(p.maxConnections(), p.maxMessages(), p.maxAge(), p.idleTimeout());
+    }
+
+    /** Closes the sessions kept open with every endpoint. */
+    @PreDestroy
+    void close() {
+        groups.values().forEach(list -> list.forEach(e -> e.submitter().close()));
     }
 
     public Set<String> names() {

@@ -13,18 +13,38 @@ import java.util.Optional;
 
 /**
  * Runs SMTP sessions with one endpoint: connect, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA, and tells how
- * each ended as an {@link SmtpOutcome}. Never throws for anything the server or the network does.
+ * each ended as an {@link SmtpOutcome}. Never throws for anything the server or the network does. With a
+ * pool, an authenticated session carries message after message ({@link SmtpConnectionPool}).
  */
-public final class SmtpSubmitter {
+public final class SmtpSubmitter implements AutoCloseable {
 
     private final EndpointSpec spec;
     private final Session session;
     private final Session utf8Session;
+    /** Reused sessions; null: a new session per message. */
+    private final SmtpConnectionPool pool;
 
+    /** A submitter that opens a new session for every message. */
     public SmtpSubmitter(EndpointSpec spec) {
+        this(spec, null);
+    }
+
+    /**
+     * A submitter that keeps sessions open within {@code pool} ({@code submission.smtp.pool.*}); null for a
+     * new session per message. Messages that need SMTPUTF8 always get a session of their own.
+     */
+    public SmtpSubmitter(EndpointSpec spec, PoolLimits pool) {
         this.spec = spec;
         this.session = SmtpSessions.create(spec);
         this.utf8Session = SmtpSessions.createUtf8(spec);
+        this.pool = pool == null || pool.maxConnections() < 1 ? null : new SmtpConnectionPool(
+                () -> newTransport(session), this::connect, new SmtpConnectionPool.Limits(pool.maxConnections(),
+                        pool.maxMessages(), pool.maxAge(), pool.idleTimeout(), spec.connectTimeout()));
+    }
+
+    /** Bounds of the sessions kept open per endpoint. */
+    public record PoolLimits(int maxConnections, int maxMessages, java.time.Duration maxAge,
+            java.time.Duration idleTimeout) {
     }
 
     public EndpointSpec spec() {
@@ -37,8 +57,49 @@ public final class SmtpSubmitter {
 
     /** Sends {@code message} to {@code recipients} (the envelope; Bcc included, never as a header). */
     public SmtpOutcome submit(MimeMessage message, List<InternetAddress> recipients) {
-        long start = System.nanoTime();
         boolean utf8 = message instanceof SubmissionMessage m && m.requiresSmtpUtf8();
+        return pool == null || utf8 ? submitInNewSession(message, recipients, utf8) : submitPooled(message, recipients);
+    }
+
+    private SmtpOutcome submitPooled(MimeMessage message, List<InternetAddress> recipients) {
+        long start = System.nanoTime();
+        SmtpConnectionPool.Pooled session;
+        try {
+            session = pool.borrow();
+        } catch (SmtpConnectionPool.ConnectFailed e) {
+            return outcomeOf(e.transport(), recipients, e.failure(), (System.nanoTime() - start) / 1_000_000);
+        }
+        TrackingSmtpTransport transport = session.transport();
+        MessagingException failure = null;
+        try {
+            transport.sendMessage(message, recipients.toArray(Address[]::new));
+        } catch (MessagingException e) {
+            failure = e;
+        }
+        SmtpOutcome outcome = outcomeOf(transport, recipients, failure, (System.nanoTime() - start) / 1_000_000);
+        if (failure == null) {
+            pool.release(session);
+        } else {
+            pool.discard(session);
+        }
+        return outcome;
+    }
+
+    /** Sessions open with this endpoint now (0 without a pool). */
+    public int openSessions() {
+        return pool == null ? 0 : pool.open();
+    }
+
+    /** Closes the sessions kept open (QUIT). */
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.close();
+        }
+    }
+
+    private SmtpOutcome submitInNewSession(MimeMessage message, List<InternetAddress> recipients, boolean utf8) {
+        long start = System.nanoTime();
         TrackingSmtpTransport transport = newTransport(utf8 ? utf8Session : session);
         MessagingException failure = null;
         try {
@@ -162,7 +223,7 @@ public final class SmtpSubmitter {
         return sb.length() > 500 ? sb.substring(0, 500) : sb.toString();
     }
 
-    private static void closeQuietly(TrackingSmtpTransport transport) {
+    static void closeQuietly(TrackingSmtpTransport transport) {
         try {
             if (transport != null) {
                 transport.close();

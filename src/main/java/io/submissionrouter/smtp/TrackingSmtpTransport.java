@@ -16,7 +16,7 @@ import org.eclipse.angus.mail.smtp.SMTPTransport;
  * Angus Mail's SMTP transport, recording which step of the session is under way and what the server
  * answered to each, so that a session's end can be classified by step and code in one place
  * ({@link SmtpReplyClassifier}) instead of by exception types and message texts.
- * Created by {@link SmtpSubmitter} for every session.
+ * Created by {@link SmtpSubmitter} for every session; a pooled session carries several messages.
  */
 public class TrackingSmtpTransport extends SMTPTransport {
 
@@ -32,6 +32,8 @@ public class TrackingSmtpTransport extends SMTPTransport {
     private SmtpReply lastReply;
     private String pendingRecipient;
     private boolean housekeeping;
+    /** The plain socket under this session (under TLS too), kept for the data timeout of a pooled session. */
+    private Socket socket;
     private final Map<String, SmtpReply> recipientReplies = new LinkedHashMap<>();
 
     public TrackingSmtpTransport(Session session, URLName urlname) {
@@ -59,9 +61,11 @@ public class TrackingSmtpTransport extends SMTPTransport {
             throws MessagingException {
         step = SmtpStep.CONNECT;
         try {
-            return super.protocolConnect(host, port, user, password);
+            boolean connected = super.protocolConnect(host, port, user, password);
+            socket = SessionSocketFactory.current();
+            return connected;
         } catch (MessagingException e) {
-            Socket socket = SessionSocketFactory.current();
+            socket = SessionSocketFactory.current();
             if (step == SmtpStep.CONNECT && socket != null && socket.isConnected()) {
                 step = SmtpStep.GREETING;
             }
@@ -111,7 +115,6 @@ public class TrackingSmtpTransport extends SMTPTransport {
     @Override
     protected void finishData() throws IOException, MessagingException {
         step = SmtpStep.DOT;
-        Socket socket = SessionSocketFactory.current();
         int readTimeout = socket == null ? 0 : socket.getSoTimeout();
         setTimeout(socket, dataTimeoutMillis);
         super.finishData();
@@ -147,6 +150,44 @@ public class TrackingSmtpTransport extends SMTPTransport {
     /** Marks the session as past AUTH (connect returned) and ready for MAIL. */
     void connected() {
         step = SmtpStep.MAIL;
+    }
+
+    /** How a kept session answered RSET. */
+    enum Liveness { ALIVE, CLOSED, SILENT }
+
+    /**
+     * Sends RSET on a kept session and waits at most {@code timeoutMillis} for 250. A session cut by the server
+     * is {@code CLOSED} (open a new one); one that stays silent is {@code SILENT}: the endpoint is not answering.
+     */
+    Liveness rset(int timeoutMillis) {
+        if (socket == null || socket.isClosed()) {
+            return Liveness.CLOSED;
+        }
+        try {
+            int readTimeout = socket.getSoTimeout();
+            setTimeout(socket, timeoutMillis);
+            try {
+                return simpleCommand("RSET") == 250 ? Liveness.ALIVE : Liveness.CLOSED;
+            } finally {
+                setTimeout(socket, readTimeout);
+            }
+        } catch (MessagingException | IOException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof java.net.SocketTimeoutException) {
+                    return Liveness.SILENT;
+                }
+            }
+            return Liveness.CLOSED;
+        }
+    }
+
+    /** A pooled session starts its next message: what the last one recorded is forgotten. */
+    void beginMessage() {
+        step = SmtpStep.MAIL;
+        replyStep = null;
+        lastReply = null;
+        pendingRecipient = null;
+        recipientReplies.clear();
     }
 
     private static String mailbox(String path) {

@@ -52,6 +52,17 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /** Creates {@code topic} with {@code partitions} partitions (topics created on first use have one). */
+    public void createTopic(String topic, int partitions) {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                java.util.Map.of("bootstrap.servers", bootstrapServers()))) {
+            admin.createTopics(java.util.List.of(new org.apache.kafka.clients.admin.NewTopic(topic, partitions,
+                    (short) 1))).all().get();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not create " + topic, e);
+        }
+    }
+
     public String bootstrapServers() {
         return cluster.bootstrapServers();
     }

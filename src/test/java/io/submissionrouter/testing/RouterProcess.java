@@ -108,6 +108,11 @@ public final class RouterProcess {
         return process.exitValue();
     }
 
+    /** The router's process id (for jcmd and /proc). */
+    public long pid() {
+        return process.pid();
+    }
+
     public boolean isAlive() {
         return process != null && process.isAlive();
     }

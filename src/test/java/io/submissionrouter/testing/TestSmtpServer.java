@@ -76,6 +76,7 @@ public final class TestSmtpServer implements AutoCloseable {
     /** Proxied connections by the local port of the front's connection to the backend. */
     private final Map<Integer, List<Socket>> proxied = new ConcurrentHashMap<>();
     private final List<Socket> held = new CopyOnWriteArrayList<>();
+    private final Set<Socket> frozen = ConcurrentHashMap.newKeySet();
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "test-smtp-front");
         t.setDaemon(true);
@@ -83,6 +84,10 @@ public final class TestSmtpServer implements AutoCloseable {
     });
     private volatile boolean authFails;
     private volatile boolean offerSmtpUtf8 = true;
+    private volatile boolean keepMessages = true;
+    private final java.util.concurrent.atomic.AtomicLong delivered = new java.util.concurrent.atomic.AtomicLong();
+    private volatile java.time.Instant firstDelivery;
+    private final java.util.concurrent.atomic.AtomicInteger logins = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Mode mode = Mode.UP;
     private volatile Chaos chaos = new Chaos(0, 0, 0, 0);
     private final java.util.Random random = new java.util.Random(42);
@@ -132,9 +137,43 @@ public final class TestSmtpServer implements AutoCloseable {
         return receivedInPlaintext;
     }
 
-    /** Makes AUTH answer 535 for every login. */
+    /** Makes AUTH answer 535 for every login; the sessions open now are cut (the credentials were revoked). */
     public void authFails(boolean fails) {
         this.authFails = fails;
+        if (fails) {
+            cutAll();
+        }
+    }
+
+    /** Keeps every message received ({@link #received()}); off, a benchmark's sink only counts them. */
+    public void keepMessages(boolean keep) {
+        this.keepMessages = keep;
+    }
+
+    /** Messages accepted since start or {@link #reset()}, kept or not. */
+    public long delivered() {
+        return delivered.get();
+    }
+
+    /** When the first message since start or {@link #reset()} was accepted; null before. */
+    public java.time.Instant firstDelivery() {
+        return firstDelivery;
+    }
+
+    /** Successful AUTH commands since start or {@link #reset()}: one per session. */
+    public int logins() {
+        return logins.get();
+    }
+
+    /** Cuts every open session without a reply, as a server that closes idle connections or restarts does. */
+    public void cutAll() {
+        proxied.values().forEach(sockets -> sockets.forEach(TestSmtpServer::closeQuietly));
+        proxied.clear();
+    }
+
+    /** Open sessions stop passing bytes either way, without closing: what dropped packets look like. */
+    public void freezeAll() {
+        proxied.values().forEach(frozen::addAll);
     }
 
     /** Whether EHLO lists SMTPUTF8 (RFC 6531); it does by default. */
@@ -142,12 +181,21 @@ public final class TestSmtpServer implements AutoCloseable {
         this.offerSmtpUtf8 = offer;
     }
 
-    /** Switches what the front does with new connections; existing silent connections are closed. */
+    /**
+     * Switches what the front does with new connections. Switching to a fault also cuts the sessions open
+     * now (a server that goes down takes them with it), or with {@link Mode#DROP} freezes them (nothing goes
+     * through either way, as when packets are dropped); existing silent connections are closed.
+     */
     public synchronized void mode(Mode newMode) {
         if (newMode == mode && newMode == Mode.UP && front != null) {
             return;
         }
         closeFront();
+        if (newMode == Mode.DROP) {
+            freezeAll(); // packets dropped: open sessions hang, as with iptables DROP
+        } else if (newMode != Mode.UP && newMode != Mode.CHAOS) {
+            cutAll(); // a server that goes down takes its open sessions with it, pooled ones included
+        }
         this.mode = newMode;
         switch (newMode) {
             case REFUSE -> { }
@@ -166,6 +214,9 @@ public final class TestSmtpServer implements AutoCloseable {
         mode(Mode.UP);
         authFails = false;
         offerSmtpUtf8 = true;
+        logins.set(0);
+        delivered.set(0);
+        firstDelivery = null;
         received.clear();
         receivedInPlaintext.clear();
     }
@@ -233,11 +284,14 @@ public final class TestSmtpServer implements AutoCloseable {
         pool.execute(() -> pump(backend, client));
     }
 
-    private static void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to) {
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             byte[] buffer = new byte[8192];
             int n;
             while ((n = in.read(buffer)) >= 0) {
+                if (frozen.contains(from) || frozen.contains(to)) {
+                    continue; // dropped
+                }
                 out.write(buffer, 0, n);
                 out.flush();
             }
@@ -278,6 +332,8 @@ public final class TestSmtpServer implements AutoCloseable {
         }
         held.forEach(TestSmtpServer::closeQuietly);
         held.clear();
+        frozen.forEach(TestSmtpServer::closeQuietly);
+        frozen.clear();
     }
 
     private SMTPServer backend(boolean tls, List<Received> sink, String keystore) {
@@ -299,6 +355,7 @@ public final class TestSmtpServer implements AutoCloseable {
         if (authFails || !USER.equals(user) || !PASSWORD.equals(password)) {
             throw new LoginFailedException();
         }
+        logins.incrementAndGet();
     }
 
     /** Cuts the client's connection of the session {@code ctx} belongs to, without a reply. */
@@ -355,7 +412,12 @@ public final class TestSmtpServer implements AutoCloseable {
             if (fault.startsWith("slow-dot-")) {
                 sleep(Long.parseLong(fault.substring("slow-dot-".length())));
             }
-            sink.add(new Received(from, List.copyOf(recipients), bytes, java.time.Instant.now()));
+            if (delivered.getAndIncrement() == 0) {
+                firstDelivery = java.time.Instant.now();
+            }
+            if (keepMessages) {
+                sink.add(new Received(from, List.copyOf(recipients), bytes, java.time.Instant.now()));
+            }
             if (fault.equals("drop-after-dot")
                     || (fault.equals("drop-after-dot-once") && droppedMessageIds.add(messageId(text)))
                     || (mode == Mode.CHAOS && random.nextDouble() < chaos.dropAfterDot())) {

@@ -1,0 +1,211 @@
+package io.submissionrouter.smtp;
+
+import jakarta.mail.MessagingException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.apache.commons.pool2.BasePooledObjectFactory;
+import org.apache.commons.pool2.PooledObject;
+import org.apache.commons.pool2.impl.DefaultPooledObject;
+import org.apache.commons.pool2.impl.GenericObjectPool;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+
+/**
+ * Authenticated sessions with one endpoint (connected, EHLO, STARTTLS, AUTH done), kept open and reused for
+ * the next message, on Apache Commons Pool 2. A session is handed out again only after the server answered
+ * {@code RSET} with 250 within {@code rsetTimeout}, and while it has carried fewer than {@code maxMessages}
+ * messages and is younger than {@code maxAge}; one idle longer than {@code idleTimeout} is closed
+ * ({@code QUIT}). A session the server cut is replaced by a new one; one that stays silent (packets dropped)
+ * is reported as the endpoint down, so the job fails over at once. A session that met any failure is never
+ * reused. Each endpoint has its own pool, so a failover never takes a connection of the
+ * endpoint that failed.
+ */
+final class SmtpConnectionPool implements AutoCloseable {
+
+    /** The bounds of a pool ({@code submission.smtp.pool.*}). */
+    record Limits(int maxConnections, int maxMessages, Duration maxAge, Duration idleTimeout, Duration rsetTimeout) {
+    }
+
+    /** Opens a session: connect, EHLO, STARTTLS, AUTH. */
+    @FunctionalInterface
+    interface Connector {
+        void connect(TrackingSmtpTransport transport) throws MessagingException;
+    }
+
+    /** A session that could not be opened, with the transport that tells at which step and with which reply. */
+    static final class ConnectFailed extends Exception {
+        private final transient TrackingSmtpTransport transport;
+
+        ConnectFailed(TrackingSmtpTransport transport, MessagingException cause) {
+            super(cause);
+            this.transport = transport;
+        }
+
+        TrackingSmtpTransport transport() {
+            return transport;
+        }
+
+        MessagingException failure() {
+            return (MessagingException) getCause();
+        }
+    }
+
+    /** One open session and what it has carried. */
+    static final class Pooled {
+        private final TrackingSmtpTransport transport;
+        private long openedAt;
+        private int messages;
+        private volatile boolean connected;
+
+        Pooled(TrackingSmtpTransport transport) {
+            this.transport = transport;
+        }
+
+        TrackingSmtpTransport transport() {
+            return transport;
+        }
+    }
+
+    private final Limits limits;
+    private final Connector connector;
+    private final GenericObjectPool<Pooled> pool;
+    private final AtomicInteger open = new AtomicInteger();
+
+    SmtpConnectionPool(Supplier<TrackingSmtpTransport> transports, Connector connector, Limits limits) {
+        this.limits = limits;
+        this.connector = connector;
+        GenericObjectPoolConfig<Pooled> config = new GenericObjectPoolConfig<>();
+        config.setMaxTotal(limits.maxConnections());
+        config.setMaxIdle(limits.maxConnections());
+        config.setMinIdle(0);
+        config.setLifo(true); // the most recently used session first: the others may idle out
+        config.setBlockWhenExhausted(true); // every session is bounded by its timeouts, so a wait is too
+        config.setTestOnBorrow(false); // checked in borrow(), so that a new session is not sent RSET at once
+        config.setMinEvictableIdleDuration(limits.idleTimeout());
+        config.setTimeBetweenEvictionRuns(evictionInterval(limits.idleTimeout()));
+        config.setNumTestsPerEvictionRun(limits.maxConnections());
+        config.setJmxEnabled(false);
+        config.setEvictorShutdownTimeout(Duration.ofSeconds(1));
+        this.pool = new GenericObjectPool<>(new Factory(transports), config);
+        pool.setSwallowedExceptionListener(e -> { }); // a failing QUIT on close changes nothing
+    }
+
+    /**
+     * A session ready for MAIL: an idle one that still answers RSET and is within its limits, or a new one.
+     *
+     * @throws ConnectFailed when a new session could not be opened
+     */
+    Pooled borrow() throws ConnectFailed {
+        while (true) {
+            Pooled p;
+            try {
+                p = pool.borrowObject();
+            } catch (Exception e) {
+                throw new IllegalStateException("the SMTP connection pool failed", e);
+            }
+            if (!p.connected) {
+                connect(p);
+                p.transport().beginMessage();
+                return p;
+            }
+            if (withinLimits(p)) {
+                TrackingSmtpTransport.Liveness alive = p.transport().rset((int) limits.rsetTimeout().toMillis());
+                if (alive == TrackingSmtpTransport.Liveness.ALIVE) {
+                    p.transport().beginMessage();
+                    return p;
+                }
+                if (alive == TrackingSmtpTransport.Liveness.SILENT) {
+                    // packets dropped, server hung: waiting for a new session's connect-timeout would only
+                    // double the wait; the endpoint is down now, and its breaker must hear of it
+                    discard(p);
+                    p.transport().beginMessage();
+                    throw new ConnectFailed(p.transport(), new MessagingException("a kept session did not answer "
+                            + "RSET within " + limits.rsetTimeout().toMillis() + " ms"));
+                }
+            }
+            discard(p);
+        }
+    }
+
+    /** The message went through: the session may carry the next one. */
+    void release(Pooled p) {
+        p.messages++;
+        pool.returnObject(p);
+    }
+
+    /** The session met a failure (or its limits): closed, never reused. */
+    void discard(Pooled p) {
+        try {
+            pool.invalidateObject(p);
+        } catch (Exception e) {
+            // closing a broken session may fail; it is out of the pool either way
+        }
+    }
+
+    /** Sessions open now, idle or in use. */
+    int open() {
+        return open.get();
+    }
+
+    /** Opens the session of a new pool entry; one that cannot be opened leaves the pool. */
+    private void connect(Pooled p) throws ConnectFailed {
+        try {
+            connector.connect(p.transport());
+            p.connected = true;
+            p.openedAt = System.nanoTime();
+            open.incrementAndGet();
+        } catch (MessagingException e) {
+            discard(p);
+            throw new ConnectFailed(p.transport(), e);
+        } finally {
+            SessionSocketFactory.forget();
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    private boolean withinLimits(Pooled p) {
+        return p.messages < limits.maxMessages() && System.nanoTime() - p.openedAt < limits.maxAge().toNanos();
+    }
+
+    private static Duration evictionInterval(Duration idleTimeout) {
+        Duration half = idleTimeout.dividedBy(2);
+        return half.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : half.isZero() ? Duration.ofMillis(100) : half;
+    }
+
+    /**
+     * Pool entries are sessions not yet opened: the session is opened by the borrower ({@link #borrow}), so a
+     * failure to connect is the borrower's to classify, and an entry the pool adds on its own (Commons Pool
+     * replaces an invalidated one) costs no connection.
+     */
+    private final class Factory extends BasePooledObjectFactory<Pooled> {
+        private final Supplier<TrackingSmtpTransport> transports;
+
+        Factory(Supplier<TrackingSmtpTransport> transports) {
+            this.transports = transports;
+        }
+
+        @Override
+        public Pooled create() {
+            return new Pooled(transports.get());
+        }
+
+        @Override
+        public PooledObject<Pooled> wrap(Pooled p) {
+            return new DefaultPooledObject<>(p);
+        }
+
+        @Override
+        public void destroyObject(PooledObject<Pooled> p) {
+            Pooled pooled = p.getObject();
+            if (pooled.connected) {
+                pooled.connected = false;
+                open.decrementAndGet();
+                SmtpSubmitter.closeQuietly(pooled.transport());
+            }
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package io.submissionrouter.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.submissionrouter.config.CredentialSource;
+import io.submissionrouter.config.TlsMode;
+import io.submissionrouter.config.TrustStores;
+import io.submissionrouter.testing.TestSmtpServer;
+import jakarta.mail.Session;
+import jakarta.mail.internet.InternetAddress;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Pooled sessions against a real STARTTLS + AUTH server: reused (one AUTH for many messages), checked with RSET
+ * before reuse, replaced when broken, bounded in count, messages and idle time, and never reused after a failure.
+ */
+class SmtpConnectionPoolIT {
+
+    private static TestSmtpServer server;
+
+    @BeforeAll
+    static void start() {
+        server = TestSmtpServer.start("pooled");
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        server.reset();
+    }
+
+    private static SmtpSubmitter pooled(int maxConnections, int maxMessages, Duration idleTimeout) {
+        String ca;
+        try {
+            ca = Path.of(SmtpConnectionPoolIT.class.getResource("/tls/smtp-ca.pem").toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        EndpointSpec spec = new EndpointSpec("default", "primary", "127.0.0.1", server.port(), TlsMode.STARTTLS,
+                new CredentialSource(Optional.of(TestSmtpServer.USER), Optional.of(TestSmtpServer.PASSWORD),
+                        Optional.empty(), Optional.empty()),
+                TrustStores.socketFactory(Optional.of(ca), "submission.smtp.trust-pem"), true, Duration.ofSeconds(2),
+                Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(2), Optional.empty());
+        return new SmtpSubmitter(spec, new SmtpSubmitter.PoolLimits(maxConnections, maxMessages,
+                Duration.ofMinutes(5), idleTimeout));
+    }
+
+    private static SmtpOutcome send(SmtpSubmitter submitter, String to) throws Exception {
+        SubmissionMessage m = new SubmissionMessage(Session.getInstance(new Properties()), "<" + to + "@test>");
+        m.setFrom(new InternetAddress("noreply@shop.example"));
+        m.setSubject("hello");
+        m.setText("hello");
+        m.saveChanges();
+        return submitter.submit(m, List.of(new InternetAddress(to)));
+    }
+
+    @Test
+    void oneAuthenticatedSessionCarriesMessageAfterMessage() throws Exception {
+        try (SmtpSubmitter submitter = pooled(2, 100, Duration.ofSeconds(30))) {
+            for (int i = 0; i < 10; i++) {
+                SmtpOutcome o = send(submitter, "ada" + i + "@example.org");
+                assertThat(o.outcome()).isEqualTo(OutcomeClass.SENT);
+                assertThat(o.accepted()).containsExactly("ada" + i + "@example.org");
+            }
+            assertThat(server.logins()).isEqualTo(1);
+            assertThat(server.received()).hasSize(10);
+            assertThat(server.received()).extracting(r -> r.recipients().get(0))
+                    .containsExactly("ada0@example.org", "ada1@example.org", "ada2@example.org", "ada3@example.org",
+                            "ada4@example.org", "ada5@example.org", "ada6@example.org", "ada7@example.org",
+                            "ada8@example.org", "ada9@example.org");
+            assertThat(server.receivedInPlaintext()).isEmpty();
+        }
+    }
+
+    @Test
+    void aSessionCarriesAtMostMaxMessages() throws Exception {
+        try (SmtpSubmitter submitter = pooled(2, 3, Duration.ofSeconds(30))) {
+            for (int i = 0; i < 7; i++) {
+                assertThat(send(submitter, "ada@example.org").outcome()).isEqualTo(OutcomeClass.SENT);
+            }
+            assertThat(server.logins()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aSessionTheServerClosedIsReplacedWithoutLosingTheMessage() throws Exception {
+        try (SmtpSubmitter submitter = pooled(2, 100, Duration.ofSeconds(30))) {
+            assertThat(send(submitter, "ada@example.org").outcome()).isEqualTo(OutcomeClass.SENT);
+            server.cutAll();
+            SmtpOutcome after = send(submitter, "grace@example.org");
+            assertThat(after.outcome()).isEqualTo(OutcomeClass.SENT);
+            assertThat(server.logins()).isEqualTo(2);
+            assertThat(server.received()).extracting(r -> r.recipients().get(0))
+                    .containsExactly("ada@example.org", "grace@example.org");
+        }
+    }
+
+    @Test
+    void aSessionThatMetAFailureIsNeverReused() throws Exception {
+        try (SmtpSubmitter submitter = pooled(2, 100, Duration.ofSeconds(30))) {
+            assertThat(send(submitter, "ada@example.org").outcome()).isEqualTo(OutcomeClass.SENT);
+            SmtpOutcome refused = send(submitter, "reject-me@example.org");
+            assertThat(refused.outcome()).isEqualTo(OutcomeClass.REJECTED);
+            assertThat(refused.step()).isEqualTo(SmtpStep.RCPT);
+            assertThat(refused.reply().code()).isEqualTo(550);
+            SmtpOutcome next = send(submitter, "grace@example.org");
+            assertThat(next.outcome()).isEqualTo(OutcomeClass.SENT);
+            assertThat(next.step()).isEqualTo(SmtpStep.DOT);
+            assertThat(server.logins()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void idleSessionsAreClosed() throws Exception {
+        try (SmtpSubmitter submitter = pooled(2, 100, Duration.ofMillis(300))) {
+            assertThat(send(submitter, "ada@example.org").outcome()).isEqualTo(OutcomeClass.SENT);
+            assertThat(submitter.openSessions()).isEqualTo(1);
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> submitter.openSessions() == 0);
+        }
+    }
+
+    @Test
+    void concurrentSendersShareAtMostMaxConnectionsSessions() throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(6);
+        try (SmtpSubmitter submitter = pooled(3, 1000, Duration.ofSeconds(30))) {
+            List<Future<SmtpOutcome>> sent = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                String to = "ada" + i + "@example.org";
+                sent.add(threads.submit((Callable<SmtpOutcome>) () -> send(submitter, to)));
+            }
+            for (Future<SmtpOutcome> f : sent) {
+                assertThat(f.get().outcome()).isEqualTo(OutcomeClass.SENT);
+            }
+            assertThat(server.received()).hasSize(60);
+            assertThat(server.logins()).isBetween(1, 3);
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void aKeptSessionThatStopsAnsweringMeansTheEndpointIsDown() throws Exception {
+        try (SmtpSubmitter submitter = pooled(2, 100, Duration.ofSeconds(30))) {
+            assertThat(send(submitter, "ada@example.org").outcome()).isEqualTo(OutcomeClass.SENT);
+            server.freezeAll(); // packets dropped: the kept session hangs instead of closing
+            SmtpOutcome silent = send(submitter, "grace@example.org");
+            assertThat(silent.outcome()).isEqualTo(OutcomeClass.ENDPOINT_DOWN);
+            assertThat(silent.step()).isEqualTo(SmtpStep.MAIL);
+            assertThat(silent.detail()).contains("RSET");
+            assertThat(submitter.openSessions()).isZero();
+            server.reset();
+            assertThat(send(submitter, "grace@example.org").outcome()).isEqualTo(OutcomeClass.SENT);
+            assertThat(server.received()).extracting(r -> r.recipients().get(0)).containsExactly("grace@example.org");
+        }
+    }
+
+    @Test
+    void anEndpointThatRefusesConnectionsIsDownAtConnect() throws Exception {
+        try (SmtpSubmitter submitter = pooled(2, 100, Duration.ofSeconds(30))) {
+            assertThat(send(submitter, "ada@example.org").outcome()).isEqualTo(OutcomeClass.SENT);
+            server.mode(TestSmtpServer.Mode.REFUSE);
+            server.cutAll();
+            SmtpOutcome down = send(submitter, "grace@example.org");
+            assertThat(down.outcome()).isEqualTo(OutcomeClass.ENDPOINT_DOWN);
+            assertThat(down.step()).isEqualTo(SmtpStep.CONNECT);
+            server.mode(TestSmtpServer.Mode.UP);
+            assertThat(send(submitter, "grace@example.org").outcome()).isEqualTo(OutcomeClass.SENT);
+        }
+    }
+}
