@@ -98,6 +98,9 @@ public final class Throughput {
                     "SUBMISSION_BREAKER_WINDOW", "4",
                     "SUBMISSION_BREAKER_OPEN_DURATION", "5s",
                     "QUARKUS_LOG_CATEGORY__IO_SUBMISSIONROUTER__LEVEL", "WARN"));
+            if (System.getenv("ROUTER_JAVA_OPTS") != null) {
+                env.put("JAVA_TOOL_OPTIONS", System.getenv("ROUTER_JAVA_OPTS")); // a profiler, a heap bound
+            }
             RouterProcess router = new RouterProcess(kafka, sink, fallback, Path.of("target/bench-router.log"), env);
             router.start();
             try (ResultReader results = new ResultReader(kafka)) {
