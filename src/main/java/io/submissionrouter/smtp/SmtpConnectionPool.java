@@ -22,10 +22,6 @@ import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
  */
 final class SmtpConnectionPool implements AutoCloseable {
 
-    /** The bounds of a pool ({@code submission.smtp.pool.*}). */
-    record Limits(int maxConnections, int maxMessages, Duration maxAge, Duration idleTimeout, Duration rsetTimeout) {
-    }
-
     /** Opens a session: connect, EHLO, STARTTLS, AUTH. */
     @FunctionalInterface
     interface Connector {
@@ -66,13 +62,20 @@ final class SmtpConnectionPool implements AutoCloseable {
         }
     }
 
-    private final Limits limits;
+    private final SmtpSubmitter.PoolLimits limits;
+    private final Duration rsetTimeout;
     private final Connector connector;
     private final GenericObjectPool<Pooled> pool;
     private final AtomicInteger open = new AtomicInteger();
 
-    SmtpConnectionPool(Supplier<TrackingSmtpTransport> transports, Connector connector, Limits limits) {
+    /**
+     * @param limits      {@code submission.smtp.pool.*}
+     * @param rsetTimeout how long a kept session may take to answer RSET (the endpoint's connect-timeout)
+     */
+    SmtpConnectionPool(Supplier<TrackingSmtpTransport> transports, Connector connector,
+            SmtpSubmitter.PoolLimits limits, Duration rsetTimeout) {
         this.limits = limits;
+        this.rsetTimeout = rsetTimeout;
         this.connector = connector;
         GenericObjectPoolConfig<Pooled> config = new GenericObjectPoolConfig<>();
         config.setMaxTotal(limits.maxConnections());
@@ -109,7 +112,7 @@ final class SmtpConnectionPool implements AutoCloseable {
                 return p;
             }
             if (withinLimits(p)) {
-                TrackingSmtpTransport.Liveness alive = p.transport().rset((int) limits.rsetTimeout().toMillis());
+                TrackingSmtpTransport.Liveness alive = p.transport().rset((int) rsetTimeout.toMillis());
                 if (alive == TrackingSmtpTransport.Liveness.ALIVE) {
                     p.transport().beginMessage();
                     return p;
@@ -120,7 +123,7 @@ final class SmtpConnectionPool implements AutoCloseable {
                     discard(p);
                     p.transport().beginMessage();
                     throw new ConnectFailed(p.transport(), new MessagingException("a kept session did not answer "
-                            + "RSET within " + limits.rsetTimeout().toMillis() + " ms"));
+                            + "RSET within " + rsetTimeout.toMillis() + " ms"));
                 }
             }
             discard(p);

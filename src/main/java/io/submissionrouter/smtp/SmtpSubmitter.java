@@ -38,8 +38,7 @@ public final class SmtpSubmitter implements AutoCloseable {
         this.session = SmtpSessions.create(spec);
         this.utf8Session = SmtpSessions.createUtf8(spec);
         this.pool = pool == null || pool.maxConnections() < 1 ? null : new SmtpConnectionPool(
-                () -> newTransport(session), this::connect, new SmtpConnectionPool.Limits(pool.maxConnections(),
-                        pool.maxMessages(), pool.maxAge(), pool.idleTimeout(), spec.connectTimeout()));
+                () -> newTransport(session), this::connect, pool, spec.connectTimeout());
     }
 
     /** Bounds of the sessions kept open per endpoint. */
