@@ -30,23 +30,12 @@ import java.util.Properties;
 public final class MimeMessageFactory {
 
     private static final String UTF_8 = StandardCharsets.UTF_8.name();
-    /**
-     * Jakarta Mail asks its FactoryFinder for the StreamProvider every time a part is written, and without
-     * this system property the finder runs a ServiceLoader scan of the class path each time: 15% of the
-     * router's CPU in a profile. Naming Angus Mail's provider (the one the scan finds) skips the scan.
-     */
-    private static final String STREAM_PROVIDER = "jakarta.mail.util.StreamProvider";
-
-    static {
-        if (System.getProperty(STREAM_PROVIDER) == null) {
-            System.setProperty(STREAM_PROVIDER, "org.eclipse.angus.mail.util.MailStreamProvider");
-        }
-    }
     private final Session session;
     /** For jobs with a non-ASCII local part: addresses in raw UTF-8 headers (RFC 6532), sent with SMTPUTF8. */
     private final Session utf8Session;
 
     public MimeMessageFactory() {
+        SmtpSessions.nameStreamProvider();
         Properties props = new Properties();
         props.put("mail.mime.encodeparameters", "true");
         props.put("mail.mime.splitlongparameters", "true");

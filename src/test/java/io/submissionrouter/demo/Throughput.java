@@ -3,6 +3,7 @@ package io.submissionrouter.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.submissionrouter.config.TrustStores;
+import io.submissionrouter.smtp.SmtpSessions;
 import io.submissionrouter.testing.EmbeddedKafka;
 import io.submissionrouter.testing.Jobs;
 import io.submissionrouter.testing.RouterProcess;
@@ -65,8 +66,7 @@ public final class Throughput {
     }
 
     public static void main(String[] args) throws Exception {
-        // the raw client gets the router's Jakarta Mail setting too (MimeMessageFactory): a fair ceiling
-        System.setProperty("jakarta.mail.util.StreamProvider", "org.eclipse.angus.mail.util.MailStreamProvider");
+        SmtpSessions.nameStreamProvider(); // the raw client gets the router's Jakarta Mail setting: a fair ceiling
         int jobs = Integer.getInteger("bench.jobs", 100_000);
         int naiveJobs = Integer.getInteger("bench.naive.jobs", 3_000);
         int concurrency = Integer.getInteger("bench.concurrency", 4);
