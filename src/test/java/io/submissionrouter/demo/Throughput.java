@@ -13,11 +13,9 @@ import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -281,20 +279,10 @@ public final class Throughput {
         p.put("mail.smtp.starttls.enable", "true");
         p.put("mail.smtp.starttls.required", "true");
         p.put("mail.smtp.ssl.checkserveridentity", "true");
-        p.put("mail.smtp.ssl.socketFactory", TrustStores.socketFactory(Optional.of(caPem().toString()), "bench"));
+        p.put("mail.smtp.ssl.socketFactory", TrustStores.socketFactory(Optional.of(RouterProcess.trustPem().toString()), "bench"));
         p.put("mail.smtp.connectiontimeout", "5000");
         p.put("mail.smtp.timeout", "30000");
         return p;
-    }
-
-    private static Path caPem() {
-        try (InputStream in = Throughput.class.getResourceAsStream("/tls/smtp-ca.pem")) {
-            Path pem = Files.createTempFile("bench-ca", ".pem");
-            Files.copy(in, pem, StandardCopyOption.REPLACE_EXISTING);
-            return pem;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {

@@ -2,19 +2,10 @@ package io.submissionrouter.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.submissionrouter.config.CredentialSource;
-import io.submissionrouter.config.TlsMode;
-import io.submissionrouter.config.TrustStores;
 import io.submissionrouter.testing.TestSmtpServer;
-import jakarta.mail.Session;
-import jakarta.mail.internet.InternetAddress;
-import java.net.URISyntaxException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -49,28 +40,13 @@ class SmtpConnectionPoolIT {
     }
 
     private static SmtpSubmitter pooled(int maxConnections, int maxMessages, Duration idleTimeout) {
-        String ca;
-        try {
-            ca = Path.of(SmtpConnectionPoolIT.class.getResource("/tls/smtp-ca.pem").toURI()).toString();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-        EndpointSpec spec = new EndpointSpec("default", "primary", "127.0.0.1", server.port(), TlsMode.STARTTLS,
-                new CredentialSource(Optional.of(TestSmtpServer.USER), Optional.of(TestSmtpServer.PASSWORD),
-                        Optional.empty(), Optional.empty()),
-                TrustStores.socketFactory(Optional.of(ca), "submission.smtp.trust-pem"), true, Duration.ofSeconds(2),
-                Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(2), Optional.empty());
-        return new SmtpSubmitter(spec, new SmtpSubmitter.PoolLimits(maxConnections, maxMessages,
-                Duration.ofMinutes(5), idleTimeout));
+        return new SmtpSubmitter(TestEndpoints.spec(server, "/tls/smtp-ca.pem",
+                TestEndpoints.password(TestSmtpServer.PASSWORD)),
+                new SmtpSubmitter.PoolLimits(maxConnections, maxMessages, Duration.ofMinutes(5), idleTimeout));
     }
 
     private static SmtpOutcome send(SmtpSubmitter submitter, String to) throws Exception {
-        SubmissionMessage m = new SubmissionMessage(Session.getInstance(new Properties()), "<" + to + "@test>");
-        m.setFrom(new InternetAddress("noreply@shop.example"));
-        m.setSubject("hello");
-        m.setText("hello");
-        m.saveChanges();
-        return submitter.submit(m, List.of(new InternetAddress(to)));
+        return TestEndpoints.send(submitter, to);
     }
 
     @Test

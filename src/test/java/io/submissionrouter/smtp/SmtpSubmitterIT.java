@@ -3,17 +3,9 @@ package io.submissionrouter.smtp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.submissionrouter.config.CredentialSource;
-import io.submissionrouter.config.TlsMode;
-import io.submissionrouter.config.TrustStores;
 import io.submissionrouter.testing.TestSmtpServer;
-import jakarta.mail.Session;
-import jakarta.mail.internet.InternetAddress;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
-import java.util.Properties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,34 +31,16 @@ class SmtpSubmitterIT {
         wrongName.close();
     }
 
-    private static String resource(String name) {
-        try {
-            return Path.of(SmtpSubmitterIT.class.getResource(name).toURI()).toString();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static SmtpSubmitter submitter(TestSmtpServer server, String trustPem, CredentialSource credentials) {
-        EndpointSpec spec = new EndpointSpec("default", "primary", "127.0.0.1", server.port(), TlsMode.STARTTLS,
-                credentials, TrustStores.socketFactory(Optional.of(resource(trustPem)), "submission.smtp.trust-pem"),
-                true, Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(2),
-                Optional.empty());
-        return new SmtpSubmitter(spec);
+        return new SmtpSubmitter(TestEndpoints.spec(server, trustPem, credentials));
     }
 
     private static CredentialSource password(String password) {
-        return new CredentialSource(Optional.of(TestSmtpServer.USER), Optional.of(password), Optional.empty(),
-                Optional.empty());
+        return TestEndpoints.password(password);
     }
 
     private static SmtpOutcome send(SmtpSubmitter submitter) throws Exception {
-        SubmissionMessage m = new SubmissionMessage(Session.getInstance(new Properties()), "<t@test>");
-        m.setFrom(new InternetAddress("noreply@shop.example"));
-        m.setSubject("hello");
-        m.setText("hello");
-        m.saveChanges();
-        return submitter.submit(m, List.of(new InternetAddress("ada@example.org")));
+        return TestEndpoints.send(submitter, "ada@example.org");
     }
 
     @Test

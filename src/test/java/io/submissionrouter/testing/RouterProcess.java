@@ -139,7 +139,8 @@ public final class RouterProcess {
         throw new IllegalStateException("the router did not get ready; see " + log);
     }
 
-    private static Path trustPem() {
+    /** The test servers' CA certificate as a file (it is a class-path resource), for trust-pem settings. */
+    public static Path trustPem() {
         try (InputStream in = RouterProcess.class.getResourceAsStream("/tls/smtp-ca.pem")) {
             Path pem = Files.createTempFile("router-ca", ".pem");
             Files.copy(in, pem, StandardCopyOption.REPLACE_EXISTING);

@@ -1,0 +1,52 @@
+package io.submissionrouter.smtp;
+
+import io.submissionrouter.config.CredentialSource;
+import io.submissionrouter.config.TlsMode;
+import io.submissionrouter.config.TrustStores;
+import io.submissionrouter.testing.TestSmtpServer;
+import jakarta.mail.Session;
+import jakarta.mail.internet.InternetAddress;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+
+/** The endpoint of a test server and a one-line message, for the tests that run SMTP sessions without Quarkus. */
+final class TestEndpoints {
+
+    private TestEndpoints() {
+    }
+
+    /** The primary endpoint on {@code server}: STARTTLS trusting {@code trustPem} (a resource), short timeouts. */
+    static EndpointSpec spec(TestSmtpServer server, String trustPem, CredentialSource credentials) {
+        return new EndpointSpec("default", "primary", "127.0.0.1", server.port(), TlsMode.STARTTLS, credentials,
+                TrustStores.socketFactory(Optional.of(resource(trustPem)), "submission.smtp.trust-pem"), true,
+                Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(2),
+                Optional.empty());
+    }
+
+    static CredentialSource password(String password) {
+        return new CredentialSource(Optional.of(TestSmtpServer.USER), Optional.of(password), Optional.empty(),
+                Optional.empty());
+    }
+
+    /** Sends a short message to {@code to} through {@code submitter}. */
+    static SmtpOutcome send(SmtpSubmitter submitter, String to) throws Exception {
+        SubmissionMessage m = new SubmissionMessage(Session.getInstance(new Properties()), "<" + to + "@test>");
+        m.setFrom(new InternetAddress("noreply@shop.example"));
+        m.setSubject("hello");
+        m.setText("hello");
+        m.saveChanges();
+        return submitter.submit(m, List.of(new InternetAddress(to)));
+    }
+
+    static String resource(String name) {
+        try {
+            return Path.of(TestEndpoints.class.getResource(name).toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
