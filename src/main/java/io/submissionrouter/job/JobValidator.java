@@ -127,14 +127,16 @@ public final class JobValidator {
         noLongWord(JobRejection.INVALID_FIELD, "subject", job.subject());
         noLongWord(JobRejection.INVALID_ADDRESS, "from", job.from());
         noLongWord(JobRejection.INVALID_ADDRESS, "replyTo", job.replyTo());
-        for (String field : List.of("to", "cc")) {
-            List<String> values = field.equals("to") ? job.to() : job.cc();
-            for (int i = 0; i < values.size(); i++) {
-                noLongWord(JobRejection.INVALID_ADDRESS, field + "[" + i + "]", values.get(i));
-            }
-        }
+        noLongWords("to", job.to());
+        noLongWords("cc", job.cc());
         for (Map.Entry<String, String> h : job.headers().entrySet()) {
             noLongWord(JobRejection.INVALID_HEADER, "headers." + h.getKey(), h.getValue());
+        }
+    }
+
+    private static void noLongWords(String field, List<String> addresses) throws JobRejection {
+        for (int i = 0; i < addresses.size(); i++) {
+            noLongWord(JobRejection.INVALID_ADDRESS, field + "[" + i + "]", addresses.get(i));
         }
     }
 
