@@ -28,6 +28,7 @@ public class CompletionRecords {
         Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
         Completion c = exchange.getProperty(DeliveryResults.COMPLETION, Completion.class);
         exchange.getIn().setHeader(KafkaConstants.KEY, d.jobId().getBytes(StandardCharsets.UTF_8));
+        exchange.getIn().setHeader(CompletedJobs.ORIGIN_HEADER, completedJobs.origin());
         exchange.getIn().setBody(mapper.writeValueAsBytes(c));
     }
 

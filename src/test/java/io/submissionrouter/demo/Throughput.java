@@ -64,6 +64,10 @@ public final class Throughput {
     }
 
     public static void main(String[] args) throws Exception {
+        // No Quarkus application configures logging in this JVM: left alone, JBoss LogManager keeps Quarkus's
+        // start-up level (everything), and the embedded broker and clients format every debug line (18% of
+        // this JVM's CPU, taken from the router on the same 2 cores).
+        org.jboss.logmanager.LogContext.getLogContext().getLogger("").setLevel(java.util.logging.Level.INFO);
         SmtpSessions.nameStreamProvider(); // the raw client gets the router's Jakarta Mail setting: a fair ceiling
         int jobs = Integer.getInteger("bench.jobs", 100_000);
         int naiveJobs = Integer.getInteger("bench.naive.jobs", 3_000);
@@ -79,9 +83,12 @@ public final class Throughput {
             kafka.createTopic(JOBS, concurrency * 2);
             kafka.createTopic("naive.jobs", 1);
 
+            Duration benchCpu = cpu(ProcessHandle.current());
             double raw = rawCeiling(sink, jobs, concurrency);
             report.add(String.format("(a) raw SMTP ceiling     %8.0f jobs/s  (%d messages, %d threads, one session each)",
                     raw, jobs, concurrency));
+            report.add(String.format("    CPU per message: client and sink %.2f ms",
+                    perJob(cpu(ProcessHandle.current()).minus(benchCpu), jobs)));
 
             sink.reset();
             sink.keepMessages(false);
@@ -108,13 +115,19 @@ public final class Throughput {
                 produce(producer, "warm-" + run, 1000, JOBS);
                 results.await(1000, Duration.ofMinutes(2));
 
+                Duration routerCpu = cpu(ProcessHandle.of(router.pid()).orElseThrow());
+                benchCpu = cpu(ProcessHandle.current());
                 Instant start = Instant.now();
                 produce(producer, run, jobs, JOBS);
                 results.await(1000 + jobs, Duration.ofMinutes(60));
+                double routerMs = perJob(cpu(ProcessHandle.of(router.pid()).orElseThrow()).minus(routerCpu), jobs);
+                double restMs = perJob(cpu(ProcessHandle.current()).minus(benchCpu), jobs);
                 double seconds = Duration.between(start, results.last).toMillis() / 1000.0;
                 double rate = jobs / seconds;
                 report.add(String.format("(b) router end to end    %8.0f jobs/s  (%d jobs, %d consumers, %d sessions per endpoint)",
                         rate, jobs, concurrency, concurrency));
+                report.add(String.format("    CPU per job: router %.2f ms; broker, sink, producer and result reader %.2f ms",
+                        routerMs, restMs));
                 report.add(String.format("    router / ceiling     %8.2f", rate / raw));
                 report.add(String.format("    router / naive       %8.1f", rate / naive));
                 report.add("    router after the jobs: " + memory(router));
@@ -259,6 +272,15 @@ public final class Throughput {
         String rss = Files.readAllLines(Path.of("/proc/" + router.pid() + "/status")).stream()
                 .filter(l -> l.startsWith("VmRSS:")).findFirst().map(l -> l.replaceAll("\\s+", " ")).orElse("?");
         return "heap used after a full GC " + used + ", " + rss;
+    }
+
+    /** CPU time (user and system) a process has used so far. */
+    private static Duration cpu(ProcessHandle process) {
+        return process.info().totalCpuDuration().orElseThrow();
+    }
+
+    private static double perJob(Duration cpu, int jobs) {
+        return cpu.toNanos() / 1e6 / jobs;
     }
 
     private static String run(String... command) throws IOException, InterruptedException {

@@ -54,10 +54,32 @@ class CompletedJobsIT {
     }
 
     private static void write(String topic, String jobId, Completion c) throws Exception {
+        write(topic, jobId, c, null);
+    }
+
+    private static void write(String topic, String jobId, Completion c, byte[] origin) throws Exception {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(client(), new StringSerializer(),
                 new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(topic, jobId, c == null ? null : JSON.writeValueAsBytes(c))).get();
+            // one partition: a record read means every record written before it was read too
+            ProducerRecord<String, byte[]> r = new ProducerRecord<>(topic, 0, jobId, c == null ? null : JSON.writeValueAsBytes(c));
+            if (origin != null) {
+                r.headers().add(CompletedJobs.ORIGIN_HEADER, origin);
+            }
+            producer.send(r).get();
         }
+    }
+
+    @Test
+    void aReplicaSkipsItsOwnRecordsWhichARestartReads() throws Exception {
+        String topic = "completed-origin";
+        CompletedJobs store = store(topic);
+        write(topic, "own", new Completion(Status.SENT, "<own@x>", NOW), store.origin());
+        write(topic, "other", new Completion(Status.SENT, "<other@x>", NOW), "another-replica".getBytes());
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.find("other").isPresent());
+        assertThat(store.find("own")).as("remembered when written, not read back").isEmpty();
+
+        CompletedJobs restarted = store(topic);
+        assertThat(restarted.find("own")).hasValueSatisfying(c -> assertThat(c.messageId()).isEqualTo("<own@x>"));
     }
 
     @Test
