@@ -1,0 +1,304 @@
+package io.submissionrouter.k8s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
+import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The {@code k8s/} overlays as {@code kubectl kustomize} renders them, parsed into fabric8's typed models.
+ * fabric8 keeps a field it does not know (a misspelling, a field at the wrong level) in
+ * {@code additionalProperties} instead of failing, and the API server would prune it silently, so every object
+ * graph is walked and must have none. KEDA's ScaledObject has no fabric8 model: it is checked against its
+ * schema kept in {@code src/test/resources/k8s-schemas}. Then the objects must fit together: selectors,
+ * probes, ports, the security context, and the names the alerts and the dashboard use.
+ */
+class KubernetesManifestsTest {
+
+    private static final ObjectMapper YAML = YAMLMapper.builder(new YAMLFactory()).build();
+    private static final ObjectMapper MODELS = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+    private static final Map<String, Class<? extends HasMetadata>> TYPED = Map.of(
+            "ServiceAccount", ServiceAccount.class, "ConfigMap", ConfigMap.class, "Secret", Secret.class,
+            "Service", Service.class, "Deployment", Deployment.class,
+            "PodDisruptionBudget", PodDisruptionBudget.class, "NetworkPolicy", NetworkPolicy.class,
+            "ServiceMonitor", ServiceMonitor.class, "PrometheusRule", PrometheusRule.class);
+    /** The metrics the router registers (CONTRACT 7, and submission_deferred_total, README "Metrics"). */
+    private static final Set<String> EXPORTED = Set.of("submission_jobs_total", "submission_smtp_attempts_total",
+            "submission_smtp_send_seconds_bucket", "submission_breaker_state", "submission_deferred_total");
+    private static final Pattern METRIC = Pattern.compile("\\bsubmission_[a-z_]+");
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void everyRenderedObjectIsKnownToItsModelWithNoUnknownField(String overlay) throws Exception {
+        List<JsonNode> rendered = render(overlay);
+        assertThat(rendered).isNotEmpty();
+        for (JsonNode node : rendered) {
+            String kind = node.path("kind").asText();
+            if (kind.equals("ScaledObject")) {
+                assertThat(kedaSchema().validate(node)).as("ScaledObject against its schema").isEmpty();
+                continue;
+            }
+            assertThat(TYPED).as("a typed model for %s", kind).containsKey(kind);
+            HasMetadata object = MODELS.treeToValue(node, TYPED.get(kind));
+            assertThat(unknownFields(object, kind)).as("fields the %s model does not know", kind).isEmpty();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void theDeploymentRunsLockedDownWithProbesOnHealthAndCredentialsFromTheSecret(String overlay) throws Exception {
+        Deployment d = one(overlay, Deployment.class);
+        var pod = d.getSpec().getTemplate().getSpec();
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        Container c = pod.getContainers().get(0);
+        assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+        assertThat(c.getSecurityContext().getCapabilities().getDrop()).contains("ALL");
+        assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
+        // CONTRACT 7: readiness follows Kafka, never SMTP (that is /q/health/group/smtp)
+        assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
+        assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
+        assertThat(c.getResources().getLimits()).containsKey("memory");
+        // Camel's shutdown timeout (application.properties) plus time to commit and close
+        assertThat(pod.getTerminationGracePeriodSeconds()).isGreaterThanOrEqualTo(shutdownTimeoutSeconds() + 10);
+        assertThat(c.getEnvFrom()).anySatisfy(e -> assertThat(e.getConfigMapRef().getName()).isEqualTo("smtp-submission-router"));
+        assertThat(c.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/var/run/secrets/smtp"));
+        ConfigMap config = named(overlay, ConfigMap.class, "smtp-submission-router");
+        assertThat(config.getData()).containsEntry("SUBMISSION_SMTP_PASSWORD_FILE", "/var/run/secrets/smtp/password")
+                .doesNotContainKey("SUBMISSION_SMTP_PASSWORD");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void selectorsFindThePods(String overlay) throws Exception {
+        Map<String, String> podLabels = one(overlay, Deployment.class).getSpec().getTemplate().getMetadata().getLabels();
+        assertThat(podLabels).containsAllEntriesOf(one(overlay, Deployment.class).getSpec().getSelector().getMatchLabels());
+        assertThat(podLabels).containsAllEntriesOf(one(overlay, Service.class).getSpec().getSelector()).isNotEmpty();
+        PodDisruptionBudget pdb = one(overlay, PodDisruptionBudget.class);
+        assertThat(pdb.getSpec().getSelector().getMatchLabels()).isNotEmpty();
+        assertThat(podLabels).containsAllEntriesOf(pdb.getSpec().getSelector().getMatchLabels());
+        assertThat(pdb.getSpec().getUnhealthyPodEvictionPolicy()).isEqualTo("AlwaysAllow");
+        NetworkPolicy np = one(overlay, NetworkPolicy.class);
+        assertThat(np.getSpec().getPodSelector().getMatchLabels()).isNotEmpty();
+        assertThat(podLabels).containsAllEntriesOf(np.getSpec().getPodSelector().getMatchLabels());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void egressIsKafkaSmtpSubmissionAndDnsOnly(String overlay) throws Exception {
+        NetworkPolicy np = one(overlay, NetworkPolicy.class);
+        assertThat(np.getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
+        Set<String> ports = np.getSpec().getEgress().stream().flatMap(rule -> rule.getPorts().stream())
+                .map(p -> p.getProtocol() + "/" + p.getPort().getIntVal()).collect(Collectors.toCollection(TreeSet::new));
+        assertThat(ports).containsExactlyInAnyOrder("TCP/9092", "TCP/9093", "TCP/587", "TCP/2525", "UDP/53", "TCP/53");
+        assertThat(np.getSpec().getEgress()).allSatisfy(rule -> assertThat(rule.getPorts()).isNotEmpty());
+    }
+
+    @org.junit.jupiter.api.Test
+    void prodScalesOnTheJobsTopicsLagAndIsWatched() throws Exception {
+        JsonNode scaled = render("prod").stream().filter(n -> n.path("kind").asText().equals("ScaledObject"))
+                .findFirst().orElseThrow();
+        assertThat(scaled.at("/spec/scaleTargetRef/name").asText()).isEqualTo(one("prod", Deployment.class).getMetadata().getName());
+        JsonNode trigger = scaled.at("/spec/triggers/0");
+        assertThat(trigger.path("type").asText()).isEqualTo("kafka");
+        // the defaults of submission.topics.jobs and submission.consumer.group-id (CONTRACT 2 and 5)
+        assertThat(trigger.at("/metadata/topic").asText()).isEqualTo("email.jobs");
+        assertThat(trigger.at("/metadata/consumerGroup").asText()).isEqualTo("smtp-submission-router");
+        // never more replicas than partitions can feed
+        assertThat(trigger.at("/metadata/allowIdleConsumers").asText()).isEqualTo("false");
+        assertThat(one("prod", Deployment.class).getSpec().getReplicas()).as("KEDA owns the replica count").isNull();
+
+        ServiceMonitor monitor = one("prod", ServiceMonitor.class);
+        Service service = one("prod", Service.class);
+        assertThat(service.getMetadata().getLabels()).containsAllEntriesOf(monitor.getSpec().getSelector().getMatchLabels());
+        assertThat(monitor.getSpec().getSelector().getMatchLabels()).isNotEmpty();
+        assertThat(monitor.getSpec().getEndpoints()).singleElement().satisfies(e -> {
+            assertThat(e.getPath()).isEqualTo("/q/metrics");
+            assertThat(service.getSpec().getPorts()).anySatisfy(p -> assertThat(p.getName()).isEqualTo(e.getPort()));
+        });
+
+        Set<String> alerts = one("prod", PrometheusRule.class).getSpec().getGroups().stream()
+                .flatMap(g -> g.getRules().stream()).map(r -> r.getAlert()).collect(Collectors.toSet());
+        assertThat(alerts).contains("SubmissionBreakerOpenTooLong", "SubmissionDeadLetterRate", "SubmissionRetryBacklog",
+                "SubmissionNoSuccessfulSend");
+    }
+
+    @org.junit.jupiter.api.Test
+    void alertsAndDashboardUseOnlyMetricsTheRouterExports() throws Exception {
+        String rules = MODELS.writeValueAsString(one("prod", PrometheusRule.class).getSpec());
+        ConfigMap dashboard = named("prod", ConfigMap.class, "smtp-submission-router-dashboard");
+        assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+        String json = dashboard.getData().get("smtp-submission-router.json");
+        JsonNode panels = MODELS.readTree(json).path("panels");
+        List<String> titles = new ArrayList<>();
+        panels.forEach(p -> titles.add(p.path("title").asText()));
+        assertThat(titles).anyMatch(t -> t.startsWith("Jobs by status")).anyMatch(t -> t.startsWith("Breaker state"))
+                .anyMatch(t -> t.contains("percentiles")).anyMatch(t -> t.startsWith("Retries"))
+                .anyMatch(t -> t.startsWith("Dead letters")).anyMatch(t -> t.contains("by endpoint"));
+        for (String text : List.of(rules, json)) {
+            Matcher m = METRIC.matcher(text);
+            Set<String> used = new TreeSet<>();
+            while (m.find()) {
+                used.add(m.group());
+            }
+            assertThat(used).isNotEmpty();
+            assertThat(EXPORTED).containsAll(used);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aMisspeltFieldIsCaughtInATypedModelAndInTheScaledObject() throws Exception {
+        JsonNode deployment = render("prod").stream().filter(n -> n.path("kind").asText().equals("Deployment"))
+                .findFirst().orElseThrow();
+        var container = (com.fasterxml.jackson.databind.node.ObjectNode) deployment.at("/spec/template/spec/containers/0");
+        container.set("readinesProbe", container.remove("readinessProbe"));
+        assertThat(unknownFields(MODELS.treeToValue(deployment, Deployment.class), "Deployment"))
+                .singleElement().asString().contains("readinesProbe");
+
+        JsonNode scaled = render("prod").stream().filter(n -> n.path("kind").asText().equals("ScaledObject"))
+                .findFirst().orElseThrow();
+        var metadata = (com.fasterxml.jackson.databind.node.ObjectNode) scaled.at("/spec/triggers/0/metadata");
+        metadata.set("lagTreshold", metadata.remove("lagThreshold"));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) scaled.path("spec")).put("maxReplicas", 3);
+        assertThat(kedaSchema().validate(scaled)).hasSize(2);
+    }
+
+    // --- rendering and walking
+
+    private static final Map<String, List<JsonNode>> RENDERED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The overlay's objects (rendered once; each call gets its own copies). */
+    private static List<JsonNode> render(String overlay) throws IOException, InterruptedException {
+        if (!RENDERED.containsKey(overlay)) {
+            RENDERED.put(overlay, kustomize(overlay));
+        }
+        return RENDERED.get(overlay).stream().<JsonNode>map(JsonNode::deepCopy).toList();
+    }
+
+    private static List<JsonNode> kustomize(String overlay) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("kubectl", "kustomize", "k8s/overlays/" + overlay).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(new String(out, StandardCharsets.UTF_8)).isZero();
+        List<JsonNode> docs = new ArrayList<>();
+        try (var parser = YAML.getFactory().createParser(out)) {
+            YAML.readValues(parser, JsonNode.class).forEachRemaining(docs::add);
+        }
+        return docs;
+    }
+
+    private static <T extends HasMetadata> T one(String overlay, Class<T> type) throws Exception {
+        List<T> all = all(overlay, type);
+        assertThat(all).as(type.getSimpleName() + " in " + overlay).hasSize(1);
+        return all.get(0);
+    }
+
+    private static <T extends HasMetadata> T named(String overlay, Class<T> type, String name) throws Exception {
+        return all(overlay, type).stream().filter(o -> o.getMetadata().getName().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static <T extends HasMetadata> List<T> all(String overlay, Class<T> type) throws Exception {
+        List<T> found = new ArrayList<>();
+        for (JsonNode node : render(overlay)) {
+            if (TYPED.get(node.path("kind").asText()) == type) {
+                found.add(MODELS.treeToValue(node, type));
+            }
+        }
+        return found;
+    }
+
+    /** Paths to every non-empty {@code additionalProperties} in the object graph of a fabric8 model. */
+    static List<String> unknownFields(Object model, String path) throws ReflectiveOperationException {
+        List<String> found = new ArrayList<>();
+        walk(model, path, found, new IdentityHashMap<>());
+        return found;
+    }
+
+    private static void walk(Object o, String path, List<String> found, Map<Object, Boolean> seen)
+            throws ReflectiveOperationException {
+        if (o == null || seen.put(o, Boolean.TRUE) != null) {
+            return;
+        }
+        if (o instanceof Collection<?> items) {
+            int i = 0;
+            for (Object item : items) {
+                walk(item, path + "[" + i++ + "]", found, seen);
+            }
+            return;
+        }
+        if (o instanceof Map<?, ?> map) {
+            for (var e : map.entrySet()) {
+                walk(e.getValue(), path + "." + e.getKey(), found, seen);
+            }
+            return;
+        }
+        if (!o.getClass().getName().startsWith("io.fabric8.")) {
+            return;
+        }
+        for (Method m : o.getClass().getMethods()) {
+            if (m.getParameterCount() != 0 || !m.getName().startsWith("get") || Modifier.isStatic(m.getModifiers())
+                    || m.getDeclaringClass() == Object.class) {
+                continue;
+            }
+            Object value = m.invoke(o);
+            if (m.getName().equals("getAdditionalProperties")) {
+                if (value instanceof Map<?, ?> extra && !extra.isEmpty()) {
+                    found.add(path + ": " + extra.keySet());
+                }
+                continue;
+            }
+            walk(value, path + "." + m.getName().substring(3), found, seen);
+        }
+    }
+
+    private static JsonSchema kedaSchema() throws IOException {
+        try (InputStream in = KubernetesManifestsTest.class.getResourceAsStream("/k8s-schemas/keda-scaledobject-v1alpha1.schema.json")) {
+            return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in);
+        }
+    }
+
+    private static int shutdownTimeoutSeconds() throws IOException {
+        return Files.readAllLines(Path.of("src/main/resources/application.properties")).stream()
+                .filter(l -> l.startsWith("camel.main.shutdown-timeout=")).map(l -> Integer.parseInt(l.split("=")[1].trim()))
+                .findFirst().orElseThrow();
+    }
+}
