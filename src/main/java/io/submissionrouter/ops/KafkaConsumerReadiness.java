@@ -12,8 +12,8 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Readiness (CONTRACT 7): the router is started and its Kafka consumer is connected and polling.
- * SMTP plays no part: a provider outage must not take every replica out of service.
+ * Readiness (CONTRACT 7): the router is started, its Kafka consumer is polling and the cluster answers
+ * ({@link KafkaReachability}). SMTP plays no part: a provider outage must not take every replica out of service.
  */
 @Readiness
 @ApplicationScoped
@@ -22,9 +22,11 @@ public class KafkaConsumerReadiness implements HealthCheck {
     static final String INTAKE_ROUTE = "intake";
 
     private final CamelContext camel;
+    private final KafkaReachability kafka;
 
-    public KafkaConsumerReadiness(CamelContext camel) {
+    public KafkaConsumerReadiness(CamelContext camel, KafkaReachability kafka) {
         this.camel = camel;
+        this.kafka = kafka;
     }
 
     @Override
@@ -35,7 +37,8 @@ public class KafkaConsumerReadiness implements HealthCheck {
         if (route == null || status != ServiceStatus.Started || !(route.getConsumer() instanceof KafkaConsumer consumer)) {
             return builder.down().withData("route", String.valueOf(status)).build();
         }
-        boolean ready = !consumer.healthStates().isEmpty();
+        boolean ready = !consumer.healthStates().isEmpty() && kafka.reachable();
+        builder.withData("kafka", kafka.reachable() ? "answers" : "unreachable: " + kafka.lastError());
         for (TaskHealthState state : consumer.healthStates()) {
             ready &= state.isReady();
             builder.withData(state.getClientId() == null ? "consumer" : state.getClientId(), state.buildStateMessage());

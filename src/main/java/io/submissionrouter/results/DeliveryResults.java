@@ -9,10 +9,14 @@ import jakarta.inject.Named;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 
 /**
  * Turns a finished {@link Delivery} into its {@link DeliveryResult}, counts it and logs one line per job.
@@ -29,6 +33,8 @@ public class DeliveryResults {
     public static final String COMPLETION = "completion";
     private static final Set<Status> COMPLETING = EnumSet.of(Status.SENT, Status.REJECTED, Status.UNCERTAIN);
     private static final Logger LOG = Logger.getLogger(DeliveryResults.class);
+    /** W3C trace context, version 00: the trace id is characters 3 to 35. */
+    private static final Pattern TRACEPARENT = Pattern.compile("00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
 
     private final SubmissionMetrics metrics;
 
@@ -55,10 +61,36 @@ public class DeliveryResults {
             exchange.removeProperty(COMPLETION);
         }
         metrics.job(d.relay(), d.status());
-        LOG.infof("job=%s status=%s endpoint=%s attempts=%d durationMs=%d%s", d.jobId(), d.status(),
-                d.lastEndpoint() == null ? "-" : d.lastEndpoint().name(), d.sessions(),
-                Duration.between(d.receivedAt(), now).toMillis(),
-                d.error() == null ? "" : " error=" + d.error().code());
+        logOutcome(d, Duration.between(d.receivedAt(), now).toMillis());
+    }
+
+    /**
+     * One line per job outcome, its fields also as MDC entries (the "mdc" object of a JSON log line). Never a
+     * credential, an address list or a body.
+     */
+    private static void logOutcome(Delivery d, long durationMs) {
+        String endpoint = d.lastEndpoint() == null ? "-" : d.lastEndpoint().name();
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("jobId", String.valueOf(d.jobId()));
+        fields.put("status", d.status().name());
+        fields.put("relay", String.valueOf(d.relay()));
+        fields.put("endpoint", endpoint);
+        fields.put("attempt", String.valueOf(d.sessions()));
+        fields.put("durationMs", String.valueOf(durationMs));
+        if (d.error() != null) {
+            fields.put("errorCode", d.error().code());
+        }
+        String traceparent = d.source() == null ? null : d.source().traceparent();
+        if (traceparent != null && TRACEPARENT.matcher(traceparent).matches()) {
+            fields.put("traceId", traceparent.substring(3, 35));
+        }
+        fields.forEach(MDC::put);
+        try {
+            LOG.infof("job=%s status=%s endpoint=%s attempts=%d durationMs=%d%s", d.jobId(), d.status(), endpoint,
+                    d.sessions(), durationMs, d.error() == null ? "" : " error=" + d.error().code());
+        } finally {
+            fields.keySet().forEach(MDC::remove);
+        }
     }
 
     /** An unexpected failure while the job was processed: it ends FAILED and goes to the dead-letter topic. */

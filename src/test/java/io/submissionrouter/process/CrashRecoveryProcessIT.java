@@ -13,7 +13,12 @@ import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.UUID;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -156,21 +161,62 @@ class CrashRecoveryProcessIT {
     }
 
     @Test
-    void waitsOutABrokerRestartWithoutLosingAJob() throws Exception {
+    void waitsOutABrokerRestartNotReadyMeanwhileWithoutLosingAJob() throws Exception {
         List<String> jobIds = jobIds("broker");
         router.start();
         jobIds.forEach(id -> client.sendJob(id, Jobs.json(Jobs.job(id))));
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> resultsFor(jobIds) >= JOBS / 4);
         kafka.stopBroker();
-        Thread.sleep(10_000);
+        Instant stopped = Instant.now();
+        // CONTRACT 7: not ready while Kafka is unreachable, and still live (restarting would not help)
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> router.status("/q/health/ready") == 503);
+        assertThat(router.status("/q/health/live")).isEqualTo(200);
+        Thread.sleep(Math.max(0, 10_000 - Duration.between(stopped, Instant.now()).toMillis()));
         assertThat(router.isAlive()).isTrue();
         kafka.startBroker();
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> router.status("/q/health/ready") == 200);
 
         Awaitility.await().atMost(Duration.ofSeconds(180)).until(() -> everyJobHasAResult(jobIds));
         int duplicates = sentTwice(jobIds);
         System.out.printf("broker restart: %d jobs, %d messages sent twice%n", JOBS, duplicates);
         assertThat(duplicates).isLessThanOrEqualTo(IN_FLIGHT);
         router.terminate(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void logsOneJsonLinePerJobOutcomeWithItsFieldsAndNoSecret() throws Exception {
+        String jobId = "log-" + UUID.randomUUID();
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        router.start();
+        client.send("email.jobs", jobId.getBytes(StandardCharsets.UTF_8),
+                Jobs.json(Jobs.job(jobId)).getBytes(StandardCharsets.UTF_8),
+                Map.of("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01"));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !client.on("email.results", jobId).isEmpty());
+        router.terminate(Duration.ofSeconds(60));
+
+        // the packaged router runs in the prod profile: its log lines are JSON objects (the JVM's own
+        // warnings on stderr, and this test's start markers, are not)
+        List<String> lines = Files.readAllLines(LOG);
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> jobLines = new ArrayList<>();
+        for (String line : lines.stream().filter(l -> l.startsWith("{")).toList()) {
+            JsonNode entry = json.readTree(line);
+            assertThat(entry.path("level").asText()).isNotEmpty();
+            if (entry.at("/mdc/jobId").asText().equals(jobId)) {
+                jobLines.add(entry);
+            }
+        }
+        assertThat(jobLines).singleElement().satisfies(entry -> {
+            JsonNode mdc = entry.path("mdc");
+            assertThat(mdc.path("status").asText()).isEqualTo("SENT");
+            assertThat(mdc.path("relay").asText()).isEqualTo("default");
+            assertThat(mdc.path("endpoint").asText()).isEqualTo("primary");
+            assertThat(mdc.path("attempt").asText()).isEqualTo("1");
+            assertThat(mdc.path("durationMs").asLong()).isPositive();
+            assertThat(mdc.path("traceId").asText()).isEqualTo(traceId);
+        });
+        String all = String.join("\n", lines);
+        assertThat(all).doesNotContain(TestSmtpServer.PASSWORD).doesNotContain(Jobs.job(jobId).path("text").asText());
     }
 
     private static List<String> jobIds(String run) {

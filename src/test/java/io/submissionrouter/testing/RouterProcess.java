@@ -113,6 +113,12 @@ public final class RouterProcess {
         return process.pid();
     }
 
+    /** The HTTP status of a GET on the router's port, such as 200 or 503 for {@code /q/health/ready}. */
+    public int status(String path) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
     public boolean isAlive() {
         return process != null && process.isAlive();
     }
