@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.test.junit.QuarkusTest;
 import io.submissionrouter.job.MessageIds;
+import io.submissionrouter.testing.AsyncApi;
 import io.submissionrouter.testing.Jobs;
 import io.submissionrouter.testing.KafkaTestClient;
 import io.submissionrouter.testing.RouterTestBase;
@@ -115,5 +116,23 @@ class HappyPathIT extends RouterTestBase {
         assertThat(attempt.path("attempt").asInt()).isEqualTo(1);
         assertThat(KafkaTestClient.header(kafka.on("email.attempts", jobId).get(0), "ce_type"))
                 .isEqualTo("email.submission.attempt");
+    }
+
+    /** The records the router writes conform to docs/asyncapi.yaml, payload and headers. */
+    @Test
+    void resultAndAttemptRecordsConformToTheAsyncApiDocument() {
+        String jobId = Jobs.newJobId("asyncapi");
+        ObjectNode job = Jobs.job(jobId);
+        job.putObject("metadata").put("tenant", "shop-eu");
+        kafka.send("email.jobs", jobId.getBytes(StandardCharsets.UTF_8), Jobs.json(job).getBytes(StandardCharsets.UTF_8),
+                Map.of("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+        kafka.awaitResult(jobId, Duration.ofSeconds(20));
+
+        ConsumerRecord<byte[], byte[]> result = kafka.on("email.results", jobId).get(0);
+        assertThat(AsyncApi.validate("DeliveryResult", KafkaTestClient.json(result))).isEmpty();
+        assertThat(AsyncApi.validate("CloudEventHeaders", AsyncApi.headers(result))).isEmpty();
+        ConsumerRecord<byte[], byte[]> attempt = kafka.on("email.attempts", jobId).get(0);
+        assertThat(AsyncApi.validate("AttemptEvent", KafkaTestClient.json(attempt))).isEmpty();
+        assertThat(AsyncApi.validate("CloudEventHeaders", AsyncApi.headers(attempt))).isEmpty();
     }
 }

@@ -30,6 +30,7 @@ class IdempotencyIT extends RouterTestBase {
 
         assertThat(second.path("status").asText()).isEqualTo("DUPLICATE");
         assertThat(second.path("originalStatus").asText()).isEqualTo("SENT");
+        assertThat(io.submissionrouter.testing.AsyncApi.validate("DeliveryResult", second)).isEmpty();
         assertThat(second.path("messageId").asText()).isEqualTo(first.path("messageId").asText());
         assertThat(second.path("completedAt").asText()).isEqualTo(first.path("completedAt").asText());
         assertThat(second.path("attempts").asInt()).isZero();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.test.junit.QuarkusTest;
+import io.submissionrouter.testing.AsyncApi;
 import io.submissionrouter.testing.Jobs;
 import io.submissionrouter.testing.KafkaTestClient;
 import io.submissionrouter.testing.RouterTestBase;
@@ -44,6 +45,10 @@ class InvalidInputIT extends RouterTestBase {
         assertThat(KafkaTestClient.header(dead, "source.partition")).isEqualTo("0");
         assertThat(Long.parseLong(KafkaTestClient.header(dead, "source.offset"))).isNotNegative();
         assertThat(KafkaTestClient.header(dead, "jobId")).isEqualTo(jobId);
+        // docs/asyncapi.yaml describes what was written
+        assertThat(AsyncApi.validate("DeliveryResult", result)).isEmpty();
+        assertThat(AsyncApi.validate("CloudEventHeaders", AsyncApi.headers(resultRecord))).isEmpty();
+        assertThat(AsyncApi.validate("DeadLetterHeaders", AsyncApi.headers(dead))).isEmpty();
     }
 
     @Test
