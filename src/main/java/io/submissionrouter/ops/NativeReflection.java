@@ -1,0 +1,40 @@
+package io.submissionrouter.ops;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.submissionrouter.dns.RecipientDomains;
+import io.submissionrouter.idempotency.Completion;
+import io.submissionrouter.idempotency.CompletionRecords;
+import io.submissionrouter.results.AttemptEvent;
+import io.submissionrouter.results.DeliveryResult;
+import io.submissionrouter.results.DeliveryResults;
+import io.submissionrouter.results.EndpointRef;
+import io.submissionrouter.results.ErrorInfo;
+import io.submissionrouter.results.FailureTriage;
+import io.submissionrouter.results.KafkaRecords;
+import io.submissionrouter.results.OffsetCommitter;
+import io.submissionrouter.retry.DeferredRecords;
+import io.submissionrouter.retry.RetryTiers;
+import io.submissionrouter.routing.DeferredState;
+import io.submissionrouter.routing.EndpointSelector;
+import io.submissionrouter.routing.JobIntake;
+import io.submissionrouter.routing.SessionRecorder;
+import io.submissionrouter.smtp.RecipientReply;
+
+/**
+ * What a native image must keep for reflection: the beans the routes call by name (Camel's bean component
+ * finds their methods reflectively) and the records Jackson writes and reads on Kafka. On the JVM this
+ * changes nothing. {@code NativeReadinessTest} fails when a route names a bean that is missing here.
+ */
+@RegisterForReflection(targets = {
+        // beans named in routes/*.yaml
+        CompletionRecords.class, DeferredRecords.class, DeliveryResults.class, EndpointSelector.class,
+        FailureTriage.class, JobIntake.class, KafkaRecords.class, OffsetCommitter.class, RecipientDomains.class,
+        RetryTiers.class, SessionRecorder.class,
+        // records written to and read from Kafka as JSON
+        DeliveryResult.class, AttemptEvent.class, EndpointRef.class, ErrorInfo.class, RecipientReply.class,
+        Completion.class, DeferredState.class, DeferredState.LastSession.class })
+public final class NativeReflection {
+
+    private NativeReflection() {
+    }
+}
