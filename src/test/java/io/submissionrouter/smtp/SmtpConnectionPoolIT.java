@@ -2,10 +2,14 @@ package io.submissionrouter.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.submissionrouter.config.CredentialSource;
 import io.submissionrouter.testing.TestSmtpServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,6 +51,44 @@ class SmtpConnectionPoolIT {
 
     private static SmtpOutcome send(SmtpSubmitter submitter, String to) throws Exception {
         return TestEndpoints.send(submitter, to);
+    }
+
+    /**
+     * CONTRACT 5.1 and k8s/: credentials from a mounted Secret, laid out as the kubelet does (the files are links
+     * through {@code ..data}, and an update swaps that link at once). A new session reads the files again, so a
+     * rotated password works without a restart.
+     */
+    @Test
+    void aRotatedSecretIsReadByTheNextSession(@org.junit.jupiter.api.io.TempDir Path mount) throws Exception {
+        secretVersion(mount, "v1", TestSmtpServer.USER, "an-old-password");
+        CredentialSource fromFiles = new CredentialSource(Optional.empty(), Optional.empty(),
+                Optional.of(mount.resolve("username").toString()), Optional.of(mount.resolve("password").toString()));
+        try (SmtpSubmitter submitter = new SmtpSubmitter(TestEndpoints.spec(server, "/tls/smtp-ca.pem", fromFiles),
+                new SmtpSubmitter.PoolLimits(1, 100, Duration.ofMinutes(5), Duration.ofSeconds(30)))) {
+            SmtpOutcome refused = send(submitter, "ada@example.org");
+            assertThat(refused.outcome()).isEqualTo(OutcomeClass.CONFIG_ERROR);
+            assertThat(refused.step()).isEqualTo(SmtpStep.AUTH);
+
+            secretVersion(mount, "v2", TestSmtpServer.USER, TestSmtpServer.PASSWORD);
+            assertThat(send(submitter, "ada@example.org").outcome()).isEqualTo(OutcomeClass.SENT);
+            assertThat(server.received()).hasSize(1);
+        }
+    }
+
+    /** Writes a Secret version and points {@code ..data} at it, as the kubelet does on every update. */
+    private static void secretVersion(Path mount, String version, String username, String password) throws Exception {
+        Path dir = Files.createDirectory(mount.resolve(".." + version));
+        Files.writeString(dir.resolve("username"), username);
+        Files.writeString(dir.resolve("password"), password + "\n");
+        Path next = mount.resolve("..data_tmp");
+        Files.createSymbolicLink(next, dir.getFileName());
+        Files.move(next, mount.resolve("..data"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        for (String key : List.of("username", "password")) {
+            if (!Files.exists(mount.resolve(key), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.createSymbolicLink(mount.resolve(key), Path.of("..data", key));
+            }
+        }
     }
 
     @Test
