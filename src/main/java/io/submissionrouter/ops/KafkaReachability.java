@@ -35,6 +35,7 @@ public class KafkaReachability {
     private volatile long lastAnswerNanos;
     private volatile boolean answered;
     private volatile String lastError = "not asked yet";
+    private boolean reportedUnreachable;
 
     public KafkaReachability(CamelContext camel) {
         this.camel = camel;
@@ -75,8 +76,9 @@ public class KafkaReachability {
             }
             int nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) INTERVAL.toMillis()))
                     .nodes().get(INTERVAL.toMillis() * 2, TimeUnit.MILLISECONDS).size();
-            if (!reachable() && answered) {
-                LOG.infof("Kafka answers again (%d brokers)", nodes);
+            if (reportedUnreachable) {
+                LOG.infof("Kafka answers again (%d brokers); ready", nodes);
+                reportedUnreachable = false;
             }
             lastAnswerNanos = System.nanoTime();
             answered = true;
@@ -84,6 +86,10 @@ public class KafkaReachability {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             lastError = e.getCause() != null ? e.getCause().toString() : e.toString();
+            if (answered && !reachable() && !reportedUnreachable) {
+                LOG.warnf("Kafka has not answered for %s (%s); not ready until it does", STALE, lastError);
+                reportedUnreachable = true;
+            }
         }
     }
 

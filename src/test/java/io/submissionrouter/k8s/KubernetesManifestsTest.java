@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.networknt.schema.JsonSchema;
@@ -36,10 +37,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -133,7 +136,7 @@ class KubernetesManifestsTest {
         assertThat(np.getSpec().getEgress()).allSatisfy(rule -> assertThat(rule.getPorts()).isNotEmpty());
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void prodScalesOnTheJobsTopicsLagAndIsWatched() throws Exception {
         JsonNode scaled = render("prod").stream().filter(n -> n.path("kind").asText().equals("ScaledObject"))
                 .findFirst().orElseThrow();
@@ -162,7 +165,7 @@ class KubernetesManifestsTest {
                 "SubmissionNoSuccessfulSend");
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void alertsAndDashboardUseOnlyMetricsTheRouterExports() throws Exception {
         String rules = MODELS.writeValueAsString(one("prod", PrometheusRule.class).getSpec());
         ConfigMap dashboard = named("prod", ConfigMap.class, "smtp-submission-router-dashboard");
@@ -185,26 +188,26 @@ class KubernetesManifestsTest {
         }
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void aMisspeltFieldIsCaughtInATypedModelAndInTheScaledObject() throws Exception {
         JsonNode deployment = render("prod").stream().filter(n -> n.path("kind").asText().equals("Deployment"))
                 .findFirst().orElseThrow();
-        var container = (com.fasterxml.jackson.databind.node.ObjectNode) deployment.at("/spec/template/spec/containers/0");
+        var container = (ObjectNode) deployment.at("/spec/template/spec/containers/0");
         container.set("readinesProbe", container.remove("readinessProbe"));
         assertThat(unknownFields(MODELS.treeToValue(deployment, Deployment.class), "Deployment"))
                 .singleElement().asString().contains("readinesProbe");
 
         JsonNode scaled = render("prod").stream().filter(n -> n.path("kind").asText().equals("ScaledObject"))
                 .findFirst().orElseThrow();
-        var metadata = (com.fasterxml.jackson.databind.node.ObjectNode) scaled.at("/spec/triggers/0/metadata");
+        var metadata = (ObjectNode) scaled.at("/spec/triggers/0/metadata");
         metadata.set("lagTreshold", metadata.remove("lagThreshold"));
-        ((com.fasterxml.jackson.databind.node.ObjectNode) scaled.path("spec")).put("maxReplicas", 3);
+        ((ObjectNode) scaled.path("spec")).put("maxReplicas", 3);
         assertThat(kedaSchema().validate(scaled)).hasSize(2);
     }
 
     // --- rendering and walking
 
-    private static final Map<String, List<JsonNode>> RENDERED = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, List<JsonNode>> RENDERED = new ConcurrentHashMap<>();
 
     /** The overlay's objects (rendered once; each call gets its own copies). */
     private static List<JsonNode> render(String overlay) throws IOException, InterruptedException {
