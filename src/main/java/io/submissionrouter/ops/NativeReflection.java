@@ -29,7 +29,7 @@ import io.submissionrouter.smtp.RecipientReply;
         // beans named in routes/*.yaml
         CompletionRecords.class, DeferredRecords.class, DeliveryResults.class, EndpointSelector.class,
         FailureTriage.class, JobIntake.class, KafkaRecords.class, OffsetCommitter.class, RecipientDomains.class,
-        RetryTiers.class, SessionRecorder.class,
+        RetryTiers.class, SessionRecorder.class, JobTraces.class,
         // records written to and read from Kafka as JSON
         DeliveryResult.class, AttemptEvent.class, EndpointRef.class, ErrorInfo.class, RecipientReply.class,
         Completion.class, DeferredState.class, DeferredState.LastSession.class })

@@ -1,6 +1,7 @@
 package io.submissionrouter.results;
 
 import io.submissionrouter.idempotency.Completion;
+import io.submissionrouter.ops.JobTraces;
 import io.submissionrouter.ops.SubmissionMetrics;
 import io.submissionrouter.routing.Delivery;
 import io.submissionrouter.smtp.SmtpOutcome;
@@ -37,9 +38,11 @@ public class DeliveryResults {
     private static final Pattern TRACEPARENT = Pattern.compile("00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
 
     private final SubmissionMetrics metrics;
+    private final JobTraces traces;
 
-    public DeliveryResults(SubmissionMetrics metrics) {
+    public DeliveryResults(SubmissionMetrics metrics, JobTraces traces) {
         this.metrics = metrics;
+        this.traces = traces;
     }
 
     public void complete(Exchange exchange) {
@@ -61,14 +64,14 @@ public class DeliveryResults {
             exchange.removeProperty(COMPLETION);
         }
         metrics.job(d.relay(), d.status());
-        logOutcome(d, Duration.between(d.receivedAt(), now).toMillis());
+        logOutcome(d, Duration.between(d.receivedAt(), now).toMillis(), traces.traceparent(exchange));
     }
 
     /**
      * One line per job outcome, its fields also as MDC entries (the "mdc" object of a JSON log line). Never a
      * credential, an address list or a body.
      */
-    private static void logOutcome(Delivery d, long durationMs) {
+    private static void logOutcome(Delivery d, long durationMs, String traceparent) {
         String endpoint = d.lastEndpoint() == null ? "-" : d.lastEndpoint().name();
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put("jobId", String.valueOf(d.jobId()));
@@ -80,7 +83,6 @@ public class DeliveryResults {
         if (d.error() != null) {
             fields.put("errorCode", d.error().code());
         }
-        String traceparent = d.source() == null ? null : d.source().traceparent();
         if (traceparent != null && TRACEPARENT.matcher(traceparent).matches()) {
             fields.put("traceId", traceparent.substring(3, 35));
         }

@@ -1,0 +1,121 @@
+package io.submissionrouter.ops;
+
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.submissionrouter.results.AttemptEvent;
+import io.submissionrouter.routing.Delivery;
+import io.submissionrouter.routing.SourceRecord;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.camel.Exchange;
+import org.apache.camel.support.SynchronizationAdapter;
+
+/**
+ * OpenTelemetry spans of a job (README, "Tracing"). Each pass of a job through the router is a span
+ * {@code email.job}, a child of the job record's W3C {@code traceparent} (a new trace when it has none), and each
+ * SMTP session is a span {@code smtp <endpoint>} inside it. The job's records carry the context of the span they
+ * come from: the result the job span's, an attempt event its session's. With the SDK off (the default until a
+ * collector is configured) there are no spans, and the records carry the job record's traceparent unchanged.
+ */
+@ApplicationScoped
+@Named("jobTraces")
+public class JobTraces {
+
+    /** Exchange property: the span of the job's current pass. */
+    public static final String SPAN = "jobSpan";
+    private static final AttributeKey<String> JOB_ID = AttributeKey.stringKey("email.job.id");
+    private static final AttributeKey<String> RELAY = AttributeKey.stringKey("email.relay");
+    private static final AttributeKey<String> STATUS = AttributeKey.stringKey("email.status");
+    private static final TextMapGetter<String> TRACEPARENT = new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(String carrier) {
+            return List.of("traceparent");
+        }
+
+        @Override
+        public String get(String carrier, String key) {
+            return "traceparent".equals(key) ? carrier : null;
+        }
+    };
+
+    private final Tracer tracer;
+
+    public JobTraces(OpenTelemetry openTelemetry) {
+        this.tracer = openTelemetry.getTracer("smtp-submission-router");
+    }
+
+    /** Starts the span of this pass of the job; it ends when the exchange does, however it ends. */
+    public void start(Exchange exchange) {
+        Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+        SourceRecord source = d.source();
+        Context parent = source.traceparent() == null ? Context.root()
+                : W3CTraceContextPropagator.getInstance().extract(Context.root(), source.traceparent(), TRACEPARENT);
+        Span span = tracer.spanBuilder("email.job").setParent(parent).setSpanKind(SpanKind.CONSUMER)
+                .setAttribute("messaging.system", "kafka")
+                .setAttribute("messaging.destination.name", source.topic())
+                .setAttribute("messaging.kafka.offset", source.offset())
+                .setAttribute(JOB_ID, String.valueOf(d.jobId()))
+                .setAttribute(RELAY, String.valueOf(d.relay()))
+                .startSpan();
+        exchange.setProperty(SPAN, span);
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onDone(Exchange done) {
+                span.setAttribute(STATUS, d.status() == null ? "DEFERRED" : d.status().name());
+                if (done.isFailed()) {
+                    span.setStatus(StatusCode.ERROR, String.valueOf(done.getException()));
+                }
+                span.end();
+            }
+        });
+    }
+
+    /** The traceparent of the job's result: its span's, or the job record's when there is no span. */
+    public String traceparent(Exchange exchange) {
+        Span span = exchange.getProperty(SPAN, Span.class);
+        return span != null && span.getSpanContext().isValid() ? format(span.getSpanContext())
+                : exchange.getProperty(Delivery.PROPERTY, Delivery.class).source().traceparent();
+    }
+
+    /** Records the SMTP session of {@code event} as a span inside the job's; returns the traceparent of its event. */
+    public String attempt(Exchange exchange, AttemptEvent event) {
+        Span job = exchange.getProperty(SPAN, Span.class);
+        if (job == null || !job.getSpanContext().isValid()) {
+            return traceparent(exchange);
+        }
+        Instant end = event.at();
+        Instant start = end.minusMillis(event.durationMs());
+        Span session = tracer.spanBuilder("smtp " + event.endpoint().name()).setParent(Context.root().with(job))
+                .setSpanKind(SpanKind.CLIENT)
+                .setStartTimestamp(start.toEpochMilli(), TimeUnit.MILLISECONDS)
+                .setAttribute("server.address", event.endpoint().host())
+                .setAttribute("server.port", event.endpoint().port())
+                .setAttribute("email.attempt", event.attempt())
+                .setAttribute("email.smtp.step", event.step().wireName())
+                .setAttribute("email.smtp.outcome", event.outcome().wireName())
+                .startSpan();
+        if (event.smtpCode() != null) {
+            session.setAttribute("email.smtp.code", event.smtpCode());
+        }
+        if (event.outcome().endpointFailed()) {
+            session.setStatus(StatusCode.ERROR, event.outcome().wireName());
+        }
+        session.end(end.toEpochMilli(), TimeUnit.MILLISECONDS);
+        return format(session.getSpanContext());
+    }
+
+    private static String format(SpanContext c) {
+        return "00-" + c.getTraceId() + "-" + c.getSpanId() + "-" + c.getTraceFlags().asHex();
+    }
+}
