@@ -50,8 +50,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The {@code k8s/} overlays as {@code kubectl kustomize} renders them, parsed into fabric8's typed models.
  * fabric8 keeps a field it does not know (a misspelling, a field at the wrong level) in
  * {@code additionalProperties} instead of failing, and the API server would prune it silently, so every object
- * graph is walked and must have none. KEDA's ScaledObject has no fabric8 model: it is checked against its
- * schema kept in {@code src/test/resources/k8s-schemas}. Then the objects must fit together: selectors,
+ * graph is walked and must have none. The custom resources (KEDA's ScaledObject, which has no fabric8 model,
+ * and the Prometheus Operator's ServiceMonitor and PrometheusRule) are also checked against their published
+ * schemas, kept in {@code src/test/resources/k8s-schemas}. Then the objects must fit together: selectors,
  * probes, ports, the security context, and the names the alerts and the dashboard use.
  */
 class KubernetesManifestsTest {
@@ -67,6 +68,11 @@ class KubernetesManifestsTest {
     /** The metrics the router registers (CONTRACT 7, and submission_deferred_total, README "Metrics"). */
     private static final Set<String> EXPORTED = Set.of("submission_jobs_total", "submission_smtp_attempts_total",
             "submission_smtp_send_seconds_bucket", "submission_breaker_state", "submission_deferred_total");
+    /** Custom resources and their schemas in src/test/resources/k8s-schemas (where each comes from is in its $comment). */
+    private static final Map<String, String> SCHEMAS = Map.of(
+            "ScaledObject", "keda-scaledobject-v1alpha1.schema.json",
+            "ServiceMonitor", "monitoring-servicemonitor-v1.schema.json",
+            "PrometheusRule", "monitoring-prometheusrule-v1.schema.json");
     private static final Pattern METRIC = Pattern.compile("\\bsubmission_[a-z_]+");
 
     @ParameterizedTest
@@ -76,9 +82,11 @@ class KubernetesManifestsTest {
         assertThat(rendered).isNotEmpty();
         for (JsonNode node : rendered) {
             String kind = node.path("kind").asText();
+            if (SCHEMAS.containsKey(kind)) {
+                assertThat(schema(kind).validate(node)).as("%s against its published schema", kind).isEmpty();
+            }
             if (kind.equals("ScaledObject")) {
-                assertThat(kedaSchema().validate(node)).as("ScaledObject against its schema").isEmpty();
-                continue;
+                continue; // no fabric8 model
             }
             assertThat(TYPED).as("a typed model for %s", kind).containsKey(kind);
             HasMetadata object = MODELS.treeToValue(node, TYPED.get(kind));
@@ -189,7 +197,7 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    void aMisspeltFieldIsCaughtInATypedModelAndInTheScaledObject() throws Exception {
+    void aMisspeltFieldIsCaughtInATypedModelAndInTheCustomResources() throws Exception {
         JsonNode deployment = render("prod").stream().filter(n -> n.path("kind").asText().equals("Deployment"))
                 .findFirst().orElseThrow();
         var container = (ObjectNode) deployment.at("/spec/template/spec/containers/0");
@@ -202,7 +210,13 @@ class KubernetesManifestsTest {
         var metadata = (ObjectNode) scaled.at("/spec/triggers/0/metadata");
         metadata.set("lagTreshold", metadata.remove("lagThreshold"));
         ((ObjectNode) scaled.path("spec")).put("maxReplicas", 3);
-        assertThat(kedaSchema().validate(scaled)).hasSize(2);
+        assertThat(schema("ScaledObject").validate(scaled)).hasSize(2);
+
+        JsonNode monitor = render("prod").stream().filter(n -> n.path("kind").asText().equals("ServiceMonitor"))
+                .findFirst().orElseThrow();
+        var endpoint = (ObjectNode) monitor.at("/spec/endpoints/0");
+        endpoint.set("scrapeTimout", endpoint.remove("scrapeTimeout"));
+        assertThat(schema("ServiceMonitor").validate(monitor)).isNotEmpty();
     }
 
     // --- rendering and walking
@@ -293,8 +307,8 @@ class KubernetesManifestsTest {
         }
     }
 
-    private static JsonSchema kedaSchema() throws IOException {
-        try (InputStream in = KubernetesManifestsTest.class.getResourceAsStream("/k8s-schemas/keda-scaledobject-v1alpha1.schema.json")) {
+    private static JsonSchema schema(String kind) throws IOException {
+        try (InputStream in = KubernetesManifestsTest.class.getResourceAsStream("/k8s-schemas/" + SCHEMAS.get(kind))) {
             return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in);
         }
     }
