@@ -4,6 +4,7 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.SynchronizationAdapter;
+import org.jboss.logging.Logger;
 
 /**
  * OpenTelemetry spans of a job (README, "Tracing"). Each pass of a job through the router is a span
@@ -34,6 +36,7 @@ public class JobTraces {
 
     /** Exchange property: the span of the job's current pass. */
     public static final String SPAN = "jobSpan";
+    private static final Logger LOG = Logger.getLogger(JobTraces.class);
     private static final AttributeKey<String> JOB_ID = AttributeKey.stringKey("email.job.id");
     private static final AttributeKey<String> RELAY = AttributeKey.stringKey("email.relay");
     private static final AttributeKey<String> STATUS = AttributeKey.stringKey("email.status");
@@ -55,8 +58,19 @@ public class JobTraces {
         this.tracer = openTelemetry.getTracer("smtp-submission-router");
     }
 
-    /** Starts the span of this pass of the job; it ends when the exchange does, however it ends. */
+    /**
+     * Starts the span of this pass of the job; it ends when the exchange does, however it ends. Tracing never
+     * fails a job: without a span the job's records carry its record's traceparent.
+     */
     public void start(Exchange exchange) {
+        try {
+            startSpan(exchange);
+        } catch (RuntimeException e) {
+            LOG.debugf(e, "no span for exchange %s", exchange.getExchangeId());
+        }
+    }
+
+    private void startSpan(Exchange exchange) {
         Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
         SourceRecord source = d.source();
         Context parent = source.traceparent() == null ? Context.root()
@@ -88,31 +102,44 @@ public class JobTraces {
                 : exchange.getProperty(Delivery.PROPERTY, Delivery.class).source().traceparent();
     }
 
-    /** Records the SMTP session of {@code event} as a span inside the job's; returns the traceparent of its event. */
+    /**
+     * Records the SMTP session of {@code event} as a span inside the job's; returns the traceparent its event
+     * carries. Tracing never fails a job: a span that cannot be made leaves the job's traceparent.
+     */
     public String attempt(Exchange exchange, AttemptEvent event) {
         Span job = exchange.getProperty(SPAN, Span.class);
         if (job == null || !job.getSpanContext().isValid()) {
             return traceparent(exchange);
         }
+        try {
+            return format(sessionSpan(job, event).getSpanContext());
+        } catch (RuntimeException e) {
+            LOG.debugf(e, "no span for attempt %d of %s", event.attempt(), event.jobId());
+            return traceparent(exchange);
+        }
+    }
+
+    private Span sessionSpan(Span job, AttemptEvent event) {
         Instant end = event.at();
-        Instant start = end.minusMillis(event.durationMs());
-        Span session = tracer.spanBuilder("smtp " + event.endpoint().name()).setParent(Context.root().with(job))
+        SpanBuilder builder = tracer.spanBuilder("smtp " + event.endpoint().name()).setParent(Context.root().with(job))
                 .setSpanKind(SpanKind.CLIENT)
-                .setStartTimestamp(start.toEpochMilli(), TimeUnit.MILLISECONDS)
+                .setStartTimestamp(end.minusMillis(event.durationMs()).toEpochMilli(), TimeUnit.MILLISECONDS)
                 .setAttribute("server.address", event.endpoint().host())
                 .setAttribute("server.port", event.endpoint().port())
                 .setAttribute("email.attempt", event.attempt())
-                .setAttribute("email.smtp.step", event.step().wireName())
-                .setAttribute("email.smtp.outcome", event.outcome().wireName())
-                .startSpan();
-        if (event.smtpCode() != null) {
-            session.setAttribute("email.smtp.code", event.smtpCode());
+                .setAttribute("email.smtp.outcome", event.outcome().wireName());
+        if (event.step() != null) { // a session skipped because the breaker was open never reached a step
+            builder.setAttribute("email.smtp.step", event.step().wireName());
         }
+        if (event.smtpCode() != null) {
+            builder.setAttribute("email.smtp.code", event.smtpCode());
+        }
+        Span session = builder.startSpan();
         if (event.outcome().endpointFailed()) {
             session.setStatus(StatusCode.ERROR, event.outcome().wireName());
         }
         session.end(end.toEpochMilli(), TimeUnit.MILLISECONDS);
-        return format(session.getSpanContext());
+        return session;
     }
 
     private static String format(SpanContext c) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.submissionrouter.routing.EndpointBreaker;
+import io.submissionrouter.testing.AsyncApi;
 import io.submissionrouter.testing.Jobs;
 import io.submissionrouter.testing.KafkaTestClient;
 import io.submissionrouter.testing.RouterTestBase;
@@ -109,6 +110,7 @@ class FailoverIT extends RouterTestBase {
         List<JsonNode> attempts = kafka.attempts(skipped.path("jobId").asText());
         assertThat(attempts).extracting(a -> a.path("outcome").asText()).containsExactly("skipped_open", "sent");
         assertThat(attempts.get(0).path("endpoint").path("name").asText()).isEqualTo("primary");
+        assertThat(attempts).allSatisfy(a -> assertThat(AsyncApi.validate("AttemptEvent", a)).isEmpty());
         assertThat(skipped.path("attempts").asInt()).isEqualTo(1);
         assertThat(skipped.path("endpoint").path("name").asText()).isEqualTo("fallback");
 
