@@ -73,9 +73,7 @@ public class JobTraces {
     private void startSpan(Exchange exchange) {
         Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
         SourceRecord source = d.source();
-        Context parent = source.traceparent() == null ? Context.root()
-                : W3CTraceContextPropagator.getInstance().extract(Context.root(), source.traceparent(), TRACEPARENT);
-        Span span = tracer.spanBuilder("email.job").setParent(parent).setSpanKind(SpanKind.CONSUMER)
+        Span span = tracer.spanBuilder("email.job").setParent(incoming(source)).setSpanKind(SpanKind.CONSUMER)
                 .setAttribute("messaging.system", "kafka")
                 .setAttribute("messaging.destination.name", source.topic())
                 .setAttribute("messaging.kafka.offset", source.offset())
@@ -93,6 +91,17 @@ public class JobTraces {
                 span.end();
             }
         });
+    }
+
+    /** The job's trace id (its span's, or the job record's traceparent's when there is no span), or null. */
+    public String traceId(Exchange exchange) {
+        Span span = exchange.getProperty(SPAN, Span.class);
+        if (span != null && span.getSpanContext().isValid()) {
+            return span.getSpanContext().getTraceId();
+        }
+        SpanContext record = Span.fromContext(incoming(exchange.getProperty(Delivery.PROPERTY, Delivery.class).source()))
+                .getSpanContext();
+        return record.isValid() ? record.getTraceId() : null;
     }
 
     /** The traceparent of the job's result: its span's, or the job record's when there is no span. */
@@ -140,6 +149,12 @@ public class JobTraces {
         }
         session.end(end.toEpochMilli(), TimeUnit.MILLISECONDS);
         return session;
+    }
+
+    /** The context of the job record's traceparent (the root context when it has none or it is malformed). */
+    private static Context incoming(SourceRecord source) {
+        return source.traceparent() == null ? Context.root()
+                : W3CTraceContextPropagator.getInstance().extract(Context.root(), source.traceparent(), TRACEPARENT);
     }
 
     private static String format(SpanContext c) {

@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
@@ -34,8 +33,6 @@ public class DeliveryResults {
     public static final String COMPLETION = "completion";
     private static final Set<Status> COMPLETING = EnumSet.of(Status.SENT, Status.REJECTED, Status.UNCERTAIN);
     private static final Logger LOG = Logger.getLogger(DeliveryResults.class);
-    /** W3C trace context, version 00: the trace id is characters 3 to 35. */
-    private static final Pattern TRACEPARENT = Pattern.compile("00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
 
     private final SubmissionMetrics metrics;
     private final JobTraces traces;
@@ -64,14 +61,14 @@ public class DeliveryResults {
             exchange.removeProperty(COMPLETION);
         }
         metrics.job(d.relay(), d.status());
-        logOutcome(d, Duration.between(d.receivedAt(), now).toMillis(), traces.traceparent(exchange));
+        logOutcome(d, Duration.between(d.receivedAt(), now).toMillis(), traces.traceId(exchange));
     }
 
     /**
      * One line per job outcome, its fields also as MDC entries (the "mdc" object of a JSON log line). Never a
      * credential, an address list or a body.
      */
-    private static void logOutcome(Delivery d, long durationMs, String traceparent) {
+    private static void logOutcome(Delivery d, long durationMs, String traceId) {
         String endpoint = d.lastEndpoint() == null ? "-" : d.lastEndpoint().name();
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put("jobId", String.valueOf(d.jobId()));
@@ -83,8 +80,8 @@ public class DeliveryResults {
         if (d.error() != null) {
             fields.put("errorCode", d.error().code());
         }
-        if (traceparent != null && TRACEPARENT.matcher(traceparent).matches()) {
-            fields.put("traceId", traceparent.substring(3, 35));
+        if (traceId != null) {
+            fields.put("traceId", traceId);
         }
         fields.forEach(MDC::put);
         try {

@@ -34,7 +34,6 @@ public class KafkaRecords {
     private final ObjectMapper mapper;
     private final String source;
     private final boolean attemptsEnabled;
-
     private final JobTraces traces;
 
     public KafkaRecords(ObjectMapper mapper, SubmissionConfig config, JobTraces traces) {
