@@ -37,8 +37,9 @@ public class KafkaConsumerReadiness implements HealthCheck {
         if (route == null || status != ServiceStatus.Started || !(route.getConsumer() instanceof KafkaConsumer consumer)) {
             return builder.down().withData("route", String.valueOf(status)).build();
         }
-        boolean ready = !consumer.healthStates().isEmpty() && kafka.reachable();
-        builder.withData("kafka", kafka.reachable() ? "answers" : "unreachable: " + kafka.lastError());
+        boolean reachable = kafka.reachable();
+        boolean ready = !consumer.healthStates().isEmpty() && reachable;
+        builder.withData("kafka", reachable ? "answers" : "unreachable: " + kafka.lastError());
         for (TaskHealthState state : consumer.healthStates()) {
             ready &= state.isReady();
             builder.withData(state.getClientId() == null ? "consumer" : state.getClientId(), state.buildStateMessage());
