@@ -1,9 +1,14 @@
 package io.submissionrouter.admin;
 
+import io.quarkus.runtime.configuration.DurationConverter;
 import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.control.ControlCommand;
+import io.submissionrouter.control.EndpointControl;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
@@ -11,11 +16,14 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
+import org.apache.camel.ProducerTemplate;
 
 /**
  * The operator endpoints (CONTRACT 7): bearer-token protected ({@code submission.admin.token}), and absent
@@ -27,10 +35,86 @@ public class AdminResource {
 
     private final Optional<String> token;
     private final DlqReplay replay;
+    private final EndpointControl control;
+    private final ProducerTemplate producer;
 
-    public AdminResource(SubmissionConfig config, DlqReplay replay) {
+    public AdminResource(SubmissionConfig config, DlqReplay replay, EndpointControl control,
+            ProducerTemplate producer) {
         this.token = config.admin().token().filter(t -> !t.isBlank());
         this.replay = replay;
+        this.control = control;
+        this.producer = producer;
+    }
+
+    /** Every relay group's endpoints with breaker state (or suspension) and counters, as this replica has them. */
+    @GET
+    @Path("/endpoints")
+    public Response endpoints(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        Response refused = authorize(authorization);
+        return refused != null ? refused : Response.ok(control.view()).build();
+    }
+
+    /**
+     * Takes an endpoint out of rotation for {@code for} (such as {@code 30m}, {@code 2h} or {@code PT90M}), as an
+     * open breaker would; every replica applies it through the control topic.
+     */
+    @POST
+    @Path("/endpoints/{relay}/{endpoint}/suspend")
+    public Response suspend(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("relay") String relay, @PathParam("endpoint") String endpoint,
+            @QueryParam("for") String duration) {
+        Response refused = authorize(authorization);
+        if (refused != null) {
+            return refused;
+        }
+        Duration d = positiveDuration(duration);
+        if (d == null) {
+            return badRequest("for must be a positive duration such as 30m, 2h or PT90M");
+        }
+        return command(relay, endpoint, () -> control.suspension(relay, endpoint, d));
+    }
+
+    /** Puts a suspended endpoint back into rotation, in every replica. */
+    @POST
+    @Path("/endpoints/{relay}/{endpoint}/resume")
+    public Response resume(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("relay") String relay, @PathParam("endpoint") String endpoint) {
+        Response refused = authorize(authorization);
+        return refused != null ? refused : command(relay, endpoint, () -> control.resumption(relay, endpoint));
+    }
+
+    /**
+     * Writes the command to the control topic (routes/control.yaml) and applies it here at once; the other
+     * replicas apply it as they read it. Answers with the endpoint as this replica now has it.
+     */
+    private Response command(String relay, String endpoint, Supplier<ControlCommand> command) {
+        ControlCommand c;
+        try {
+            c = command.get();
+        } catch (IllegalArgumentException e) {
+            return Response.status(Response.Status.NOT_FOUND)
+                    .entity(Map.of("error", "no endpoint " + relay + "/" + endpoint
+                            + "; relay groups have a primary and a fallback")).build();
+        }
+        producer.requestBody("direct:endpoint-command", c);
+        control.apply(c, Instant.now());
+        EndpointControl.EndpointView view = control.view().stream()
+                .filter(v -> v.relay().equals(relay) && v.endpoint().equals(endpoint)).findFirst().orElseThrow();
+        return Response.ok(Map.of("command", c, "endpoint", view)).build();
+    }
+
+    /** {@code 30m}, {@code 2h}, {@code PT90M} as in Quarkus settings; null when not a positive duration. */
+    private static Duration positiveDuration(String text) {
+        try {
+            Duration d = text == null || text.isBlank() ? null : DurationConverter.parseDuration(text.strip());
+            return d == null || d.isNegative() || d.isZero() ? null : d;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static Response badRequest(String message) {
+        return Response.status(Response.Status.BAD_REQUEST).entity(Map.of("error", message)).build();
     }
 
     /**
@@ -51,8 +135,7 @@ public class AdminResource {
         try {
             from = since == null || since.isBlank() ? null : Instant.parse(since);
         } catch (DateTimeParseException e) {
-            return Response.status(Response.Status.BAD_REQUEST)
-                    .entity(Map.of("error", "since must be an ISO-8601 time such as 2026-11-27T10:00:00Z")).build();
+            return badRequest("since must be an ISO-8601 time such as 2026-11-27T10:00:00Z");
         }
         return Response.ok(replay.replay(new DlqReplay.Request(errorCodes, jobIds, from, dryRun))).build();
     }

@@ -50,10 +50,10 @@ public interface SubmissionConfig {
     /** Recipient domain checks in DNS (CONTRACT 6); accepted, acting with the input-validation work. */
     Dns dns();
 
-    /** Operator endpoints (CONTRACT 7); accepted, acting with the traffic-control work. */
+    /** Operator endpoints (CONTRACT 7). */
     Admin admin();
 
-    /** Relay groups beyond {@code default} (CONTRACT 5.1); accepted, acting with the traffic-control work. */
+    /** Relay groups beyond {@code default} (CONTRACT 5.1). */
     Map<String, Relay> relays();
 
     /** Sender used for jobs without {@code from}; without it such jobs are {@code INVALID}. */
@@ -364,6 +364,13 @@ public interface SubmissionConfig {
          */
         @WithDefault("10000")
         int sessionTimeoutMs();
+
+        /**
+         * Consumer group of this replica's control-topic consumer: one of its own per run (every replica reads
+         * every operator command), reading from the beginning and committing nothing. Addition.
+         */
+        @WithDefault("${submission.consumer.group-id}-control-${quarkus.uuid}")
+        String controlGroupId();
     }
 
     /** How many jobs a pod works on at once ({@code submission.concurrency.*}). Addition. */

@@ -2,6 +2,7 @@ package io.submissionrouter.idempotency;
 
 import io.quarkus.runtime.StartupEvent;
 import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.control.EndpointControl;
 import io.submissionrouter.kafka.KafkaClients;
 import io.submissionrouter.kafka.Topics;
 import io.submissionrouter.retry.RetryConsumer;
@@ -23,6 +24,7 @@ import org.jboss.logging.Logger;
 public class IntakeStarter {
 
     static final String INTAKE_ROUTE = "intake";
+    static final String CONTROL_ROUTE = "endpoint-control";
     private static final Logger LOG = Logger.getLogger(IntakeStarter.class);
     private static final Duration LOAD_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration RETRY = Duration.ofSeconds(5);
@@ -32,9 +34,13 @@ public class IntakeStarter {
     private final String jobsTopic;
     private final RetryTopics retryTopics;
     private final RetryConsumer retryConsumer;
+    private final EndpointControl endpointControl;
+    private final String controlTopic;
 
     public IntakeStarter(CamelContext camel, CompletedJobs completedJobs, SubmissionConfig config,
-            RetryTopics retryTopics, RetryConsumer retryConsumer) {
+            RetryTopics retryTopics, RetryConsumer retryConsumer, EndpointControl endpointControl) {
+        this.endpointControl = endpointControl;
+        this.controlTopic = config.topics().control();
         this.camel = camel;
         this.completedJobs = completedJobs;
         this.retryTopics = retryTopics;
@@ -56,6 +62,11 @@ public class IntakeStarter {
                 Topics.JobsTopic jobs = Topics.describeJobs(client, jobsTopic);
                 retryTopics.create(client, jobs);
                 completedJobs.start(client, jobs.partitions(), LOAD_TIMEOUT);
+                // operator suspensions in force hold before the first job (routes/control.yaml)
+                endpointControl.catchUp(client, controlTopic, LOAD_TIMEOUT);
+                if (!camel.getRouteController().getRouteStatus(CONTROL_ROUTE).isStarted()) {
+                    camel.getRouteController().startRoute(CONTROL_ROUTE);
+                }
                 camel.getRouteController().startRoute(INTAKE_ROUTE);
                 retryConsumer.start(client);
                 LOG.infof("intake started on %s", jobsTopic);

@@ -59,6 +59,15 @@ public class SubmissionMetrics {
                 .tags("relay", relay, "topic", topic).register(registry).increment();
     }
 
+    /**
+     * {@code submission_endpoint_control_total{relay,endpoint,action}} (addition): operator suspensions and
+     * resumptions applied by this replica. The state itself is {@code submission_breaker_state} 3.
+     */
+    public void control(String relay, String endpoint, String action) {
+        Counter.builder("submission.endpoint.control").description("Operator commands applied, by endpoint and action")
+                .tags("relay", relay, "endpoint", endpoint, "action", action).register(registry).increment();
+    }
+
     /** {@code submission_dns_checks_total{result}} (addition): recipient domains checked, by verdict. */
     public void dnsCheck(io.submissionrouter.dns.MailDomainVerdict.Kind kind) {
         Counter.builder("submission.dns.checks").description("Recipient domains checked in DNS, by verdict")

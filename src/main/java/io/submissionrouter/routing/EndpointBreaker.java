@@ -5,6 +5,8 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.submissionrouter.smtp.OutcomeClass;
 import io.submissionrouter.smtp.SmtpOutcome;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,6 +27,8 @@ public final class EndpointBreaker {
 
     private final CircuitBreaker breaker;
     private volatile boolean lastFailureWasConfigError;
+    /** End of an operator's suspension (CONTRACT 7); null while not suspended. */
+    private volatile Instant suspendedUntil;
 
     public EndpointBreaker(String name, int window, double failureRatio, Duration openDuration, int halfOpenProbes) {
         long openMillis = openDuration.toMillis();
@@ -45,7 +49,58 @@ public final class EndpointBreaker {
 
     /** Asks for permission to call the endpoint; an open breaker past its wait moves to half-open here. */
     public boolean tryAcquirePermission() {
+        endSuspensionIfDue(Instant.now());
         return breaker.tryAcquirePermission();
+    }
+
+    /**
+     * Takes the endpoint out of rotation until {@code until}, as an open breaker would, but without probes
+     * (an operator's suspension, CONTRACT 7). A later suspension replaces an earlier one.
+     *
+     * @return false when nothing changed: {@code until} has passed already, or is the suspension in force
+     */
+    public synchronized boolean suspend(Instant until, Instant now) {
+        if (!until.isAfter(now) || until.equals(suspendedUntil)) {
+            return false;
+        }
+        suspendedUntil = until;
+        if (breaker.getState() != CircuitBreaker.State.FORCED_OPEN) {
+            breaker.transitionToForcedOpenState();
+        }
+        return true;
+    }
+
+    /**
+     * Ends a suspension: the endpoint is back in rotation with a closed breaker (a fresh window, so the
+     * failures before the suspension do not count).
+     *
+     * @return false when the endpoint was not suspended
+     */
+    public synchronized boolean resume() {
+        if (suspendedUntil == null) {
+            return false;
+        }
+        suspendedUntil = null;
+        breaker.transitionToClosedState();
+        return true;
+    }
+
+    /** When the suspension ends; empty while not suspended. */
+    public Optional<Instant> suspendedUntil() {
+        endSuspensionIfDue(Instant.now());
+        return Optional.ofNullable(suspendedUntil);
+    }
+
+    /** Ends a suspension whose time is up; checked whenever the state is read or permission asked. */
+    private void endSuspensionIfDue(Instant now) {
+        Instant until = suspendedUntil;
+        if (until != null && !now.isBefore(until)) {
+            synchronized (this) {
+                if (suspendedUntil != null && !now.isBefore(suspendedUntil)) {
+                    resume();
+                }
+            }
+        }
     }
 
     /** Records how a session that was granted permission ended. */
@@ -63,11 +118,13 @@ public final class EndpointBreaker {
     }
 
     public CircuitBreaker.State state() {
+        endSuspensionIfDue(Instant.now());
         return breaker.getState();
     }
 
     /** 0 closed, 1 half-open, 2 open, 3 suspended. */
     public int stateCode() {
+        endSuspensionIfDue(Instant.now());
         return switch (breaker.getState()) {
             case CLOSED -> CLOSED;
             case HALF_OPEN -> HALF_OPEN;
@@ -87,6 +144,17 @@ public final class EndpointBreaker {
 
     CircuitBreaker.Metrics metrics() {
         return breaker.getMetrics();
+    }
+
+    /** The breaker's window as an operator reads it; the failure rate is -1 until the window has enough calls. */
+    public Counters counters() {
+        CircuitBreaker.Metrics m = breaker.getMetrics();
+        return new Counters(m.getFailureRate(), m.getNumberOfBufferedCalls(), m.getNumberOfFailedCalls(),
+                m.getNumberOfNotPermittedCalls());
+    }
+
+    /** Counters of the breaker's sliding window. */
+    public record Counters(float failureRate, int bufferedCalls, int failedCalls, long notPermittedCalls) {
     }
 
     void onStateTransition(java.util.function.Consumer<String> listener) {

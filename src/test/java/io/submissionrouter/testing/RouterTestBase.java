@@ -23,6 +23,8 @@ public abstract class RouterTestBase {
     protected static final String RETRY_200MS = "email.jobs.retry-200ms";
     protected static final String RETRY_400MS = "email.jobs.retry-400ms";
     protected static final String WAIT_DEFAULT = "email.jobs.retry-wait-default";
+    /** Operators' endpoint commands. */
+    protected static final String CONTROL = "email.control";
 
     protected static KafkaTestClient kafka;
 
@@ -33,7 +35,7 @@ public abstract class RouterTestBase {
     static void connect() {
         kafka = new KafkaTestClient(RouterTestResources.kafka().bootstrapServers(),
                 List.of("email.results", "email.attempts", "email.dlq",
-                RETRY_200MS, RETRY_400MS, WAIT_DEFAULT));
+                RETRY_200MS, RETRY_400MS, WAIT_DEFAULT, CONTROL));
     }
 
     @AfterAll
@@ -48,6 +50,8 @@ public abstract class RouterTestBase {
         primary().reset();
         fallback().reset();
         bulk().reset();
+        // a test that failed half-way must not leave an operator's suspension behind
+        groups.all().forEach(e -> e.breaker().resume());
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> groups.all().stream()
                 .allMatch(e -> e.breaker().stateCode() == EndpointBreaker.CLOSED));
     }
