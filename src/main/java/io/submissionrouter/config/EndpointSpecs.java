@@ -71,9 +71,7 @@ public final class EndpointSpecs {
                 relay.tls().isPresent() ? prefix + ".tls" : SMTP_TLS, relay.username(), relay.password(),
                 Optional.empty(), Optional.empty(), relay.trustPem().or(config.smtp()::trustPem),
                 relay.trustPem().isPresent() ? prefix + ".trust-pem" : SMTP_TRUST_PEM);
-        if (relay.rateLimit().isPresent() && !(relay.rateLimit().get() > 0)) {
-            throw new InvalidSettingException(prefix + ".rate-limit", "must be a positive number of messages per second");
-        }
+        positiveRate(prefix + ".rate-limit", relay.rateLimit());
         return endpoints(config, g, relay.primary(), relay.fallback());
     }
 
@@ -141,6 +139,11 @@ public final class EndpointSpecs {
             throw new InvalidSettingException("submission.breaker.half-open-probes", "must be at least 1");
         }
         positive("submission.breaker.open-duration", b.openDuration());
+        positiveRate("submission.smtp.rate-limit", smtp.rateLimit());
+        if (!(config.throttle().minRate() > 0)) {
+            throw new InvalidSettingException("submission.throttle.min-rate", "must be a positive number of messages per second");
+        }
+        positive("submission.throttle.recovery-interval", config.throttle().recoveryInterval());
         if (config.retry().delays().isEmpty()) {
             throw new InvalidSettingException("submission.retry.delays", "needs at least one delay");
         }
@@ -149,6 +152,12 @@ public final class EndpointSpecs {
         }
         if (config.limits().maxRecipients() < 1) {
             throw new InvalidSettingException("submission.limits.max-recipients", "must be at least 1");
+        }
+    }
+
+    private static void positiveRate(String setting, Optional<Double> rate) {
+        if (rate.isPresent() && !(rate.get() > 0 && rate.get() < Double.POSITIVE_INFINITY)) {
+            throw new InvalidSettingException(setting, "must be a positive number of messages per second");
         }
     }
 

@@ -53,6 +53,19 @@ public interface SubmissionConfig {
     /** Operator endpoints (CONTRACT 7). */
     Admin admin();
 
+    /** How a relay group slows down when its provider throttles it (CONTRACT 5.2 {@code throttled}). Addition. */
+    Throttle throttle();
+
+    interface Throttle {
+        /** Time without a throttled answer after which a slowed-down group's rate doubles again. */
+        @WithDefault("30s")
+        Duration recoveryInterval();
+
+        /** The floor, in messages per second per replica, that throttling slows a group down to. */
+        @WithDefault("0.5")
+        double minRate();
+    }
+
     /** Relay groups beyond {@code default} (CONTRACT 5.1). */
     Map<String, Relay> relays();
 
@@ -206,6 +219,12 @@ public interface SubmissionConfig {
         /** Timeout of writes to the server. Addition. */
         @WithDefault("30s")
         Duration writeTimeout();
+
+        /**
+         * Messages per second of the {@code default} group for the whole consumer group (as
+         * {@code submission.relays.<name>.rate-limit}); none when unset. Addition.
+         */
+        Optional<Double> rateLimit();
 
         /** Name sent with EHLO; the local host name when unset. Addition. */
         Optional<String> ehloName();

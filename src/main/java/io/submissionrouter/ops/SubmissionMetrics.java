@@ -68,6 +68,15 @@ public class SubmissionMetrics {
                 .tags("relay", relay, "endpoint", endpoint, "action", action).register(registry).increment();
     }
 
+    /**
+     * {@code submission_rate_limited_total{relay}} (addition): jobs that got no permit from their group's rate
+     * in time and went to the first retry tier instead.
+     */
+    public void rateLimited(String relay) {
+        Counter.builder("submission.rate.limited").description("Jobs sent to a retry tier by their group's rate limit")
+                .tags("relay", relay).register(registry).increment();
+    }
+
     /** {@code submission_dns_checks_total{result}} (addition): recipient domains checked, by verdict. */
     public void dnsCheck(io.submissionrouter.dns.MailDomainVerdict.Kind kind) {
         Counter.builder("submission.dns.checks").description("Recipient domains checked in DNS, by verdict")

@@ -219,6 +219,14 @@ public final class Delivery {
         waits++;
     }
 
+    /**
+     * The group's rate allowed no message within the wait a consumer can afford: the job goes to the first
+     * retry tier. Not an attempt: it counts toward neither {@code max-attempts} nor the sessions.
+     */
+    public void rateLimited() {
+        next = Next.RETRY;
+    }
+
     /** A check after validation (the recipient domains in DNS) found the job cannot be sent: {@code INVALID}. */
     public void rejectInput(JobRejection rejection) {
         finish(Status.INVALID, new ErrorInfo(rejection.code(), rejection.getMessage()));

@@ -1,6 +1,7 @@
 package io.submissionrouter.routing;
 
 import io.submissionrouter.ops.SubmissionMetrics;
+import io.submissionrouter.rate.GroupRates;
 import io.submissionrouter.smtp.OutcomeClass;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
@@ -24,15 +25,27 @@ public class EndpointSelector {
 
     private final RelayGroups groups;
     private final SubmissionMetrics metrics;
+    private final GroupRates rates;
 
-    public EndpointSelector(RelayGroups groups, SubmissionMetrics metrics) {
+    public EndpointSelector(RelayGroups groups, SubmissionMetrics metrics, GroupRates rates) {
         this.groups = groups;
         this.metrics = metrics;
+        this.rates = rates;
     }
 
+    /**
+     * Waits for the group's rate to allow one more message (CONTRACT 5.3 step 5), then chooses. A job that
+     * gets no permit in time goes to the first retry tier, without counting as an attempt.
+     */
     public void choose(Exchange exchange) {
         Delivery delivery = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
-        exchange.setProperty(ENDPOINT, choose(delivery, Instant.now()));
+        if (rates.acquire(delivery.relay())) {
+            exchange.setProperty(ENDPOINT, choose(delivery, Instant.now()));
+        } else {
+            delivery.rateLimited();
+            metrics.rateLimited(delivery.relay());
+            exchange.setProperty(ENDPOINT, NONE);
+        }
         exchange.setProperty(NEXT, delivery.next().wireName());
     }
 

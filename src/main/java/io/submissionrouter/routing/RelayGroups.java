@@ -37,8 +37,6 @@ public class RelayGroups {
                 name, relay))));
         this.groups = Collections.unmodifiableMap(all);
         LOG.infof("relay groups: %s", all.keySet());
-        config.relays().forEach((name, relay) -> relay.rateLimit().ifPresent(limit -> LOG.warnf(
-                "submission.relays.%s.rate-limit=%s is accepted but not applied in this version", name, limit)));
     }
 
     private static List<SubmissionEndpoint> endpoints(SubmissionConfig config, List<EndpointSpec> specs) {

@@ -2,6 +2,7 @@ package io.submissionrouter.routing;
 
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.ops.SubmissionMetrics;
+import io.submissionrouter.rate.GroupRates;
 import io.submissionrouter.smtp.OutcomeClass;
 import io.submissionrouter.smtp.SmtpOutcome;
 import io.submissionrouter.smtp.SubmissionMessage;
@@ -24,9 +25,11 @@ public class SessionRecorder {
     private final RelayGroups groups;
     private final SubmissionMetrics metrics;
     private final SubmissionConfig.Retry retry;
+    private final GroupRates rates;
 
-    public SessionRecorder(RelayGroups groups, SubmissionMetrics metrics, SubmissionConfig config) {
+    public SessionRecorder(RelayGroups groups, SubmissionMetrics metrics, SubmissionConfig config, GroupRates rates) {
         this.groups = groups;
+        this.rates = rates;
         this.metrics = metrics;
         this.retry = config.retry();
     }
@@ -54,6 +57,9 @@ public class SessionRecorder {
         }
         message.outcome(null);
         endpoint.breaker().record(outcome);
+        if (outcome.outcome() == OutcomeClass.THROTTLED) {
+            rates.throttled(endpoint.relay()); // the group slows down; the breaker is not touched
+        }
         metrics.attempt(endpoint.relay(), endpoint.name(), outcome.outcome(), outcome.durationMillis());
         if (outcome.outcome() == OutcomeClass.CONFIG_ERROR) {
             LOG.errorf("AUTH refused by %s (%s:%d): %s. Check submission.smtp.username and submission.smtp.password "

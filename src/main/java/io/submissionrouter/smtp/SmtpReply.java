@@ -12,6 +12,8 @@ public record SmtpReply(int code, String enhancedCode, String text) {
     private static final Pattern REPLY = Pattern.compile("^\\s*([2-5]\\d\\d)[ -]?(?:([245]\\.\\d{1,3}\\.\\d{1,3})\\s)?(.*)$",
             Pattern.DOTALL);
 
+    private static final Pattern RATE_EXCEEDED = Pattern.compile("(?i)throttl|rate exceeded");
+
     /** Parses a reply line such as {@code 250 2.0.0 Ok: queued}; null when the text carries no reply code. */
     public static SmtpReply parse(String line) {
         if (line == null) {
@@ -32,8 +34,12 @@ public record SmtpReply(int code, String enhancedCode, String text) {
         return code >= 400 && code < 500;
     }
 
-    /** 421 (service closing) or a 4.7.x enhanced code: the server asks the client to slow down. */
+    /**
+     * 421 (service closing) or a 4.7.x enhanced code: the server asks the client to slow down. Also Amazon SES's
+     * 454 without an enhanced code, {@code 454 Throttling failure: Maximum sending rate exceeded.}
+     */
     public boolean throttling() {
-        return code == 421 || (transientFailure() && enhancedCode != null && enhancedCode.startsWith("4.7."));
+        return code == 421 || (transientFailure() && enhancedCode != null && enhancedCode.startsWith("4.7."))
+                || (code == 454 && text != null && RATE_EXCEEDED.matcher(text).find());
     }
 }

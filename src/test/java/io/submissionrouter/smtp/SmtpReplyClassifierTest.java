@@ -52,6 +52,10 @@ class SmtpReplyClassifierTest {
             assertThat(classifyFailure(step, reply("454 4.7.0 Throttling failure: rate exceeded")))
                     .isEqualTo(OutcomeClass.THROTTLED);
             assertThat(classifyFailure(step, reply("451 4.7.1 slow down"))).isEqualTo(OutcomeClass.THROTTLED);
+            // Amazon SES, without an enhanced code
+            assertThat(classifyFailure(step, reply("454 Throttling failure: Maximum sending rate exceeded.")))
+                    .isEqualTo(OutcomeClass.THROTTLED);
+            assertThat(classifyFailure(step, reply("454 Temporary service failure"))).isEqualTo(OutcomeClass.TRANSIENT);
         }
     }
 

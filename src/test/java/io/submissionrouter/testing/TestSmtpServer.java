@@ -83,6 +83,8 @@ public final class TestSmtpServer implements AutoCloseable {
         return t;
     });
     private volatile boolean authFails;
+    private final java.util.concurrent.atomic.AtomicInteger throttleNext = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile String throttleReply = "";
     private volatile boolean offerSmtpUtf8 = true;
     private volatile boolean keepMessages = true;
     private final java.util.concurrent.atomic.AtomicLong delivered = new java.util.concurrent.atomic.AtomicLong();
@@ -135,6 +137,15 @@ public final class TestSmtpServer implements AutoCloseable {
     /** Messages that reached the server without TLS (must stay empty). */
     public List<Received> receivedInPlaintext() {
         return receivedInPlaintext;
+    }
+
+    /**
+     * Answers the next {@code messages} MAIL commands (after AUTH) with {@code reply}, such as
+     * {@code 454 4.7.0 Throttling failure: Maximum sending rate exceeded}: a provider throttling the client.
+     */
+    public void throttleNext(int messages, String reply) {
+        throttleReply = reply;
+        throttleNext.set(messages);
     }
 
     /** Makes AUTH answer 535 for every login; the sessions open now are cut (the credentials were revoked). */
@@ -213,6 +224,7 @@ public final class TestSmtpServer implements AutoCloseable {
     public void reset() {
         mode(Mode.UP);
         authFails = false;
+        throttleNext.set(0);
         offerSmtpUtf8 = true;
         logins.set(0);
         delivered.set(0);
@@ -378,7 +390,12 @@ public final class TestSmtpServer implements AutoCloseable {
         }
 
         @Override
-        public void from(String from) {
+        public void from(String from) throws RejectException {
+            if (throttleNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                int space = throttleReply.indexOf(' ');
+                throw new RejectException(Integer.parseInt(throttleReply.substring(0, space)),
+                        throttleReply.substring(space + 1));
+            }
             this.from = from;
         }
 
