@@ -24,7 +24,7 @@ public final class EndpointSpecs {
 
     /** Primary first, then fallback: the order in which the router asks their breakers. */
     public static List<EndpointSpec> defaultGroup(SubmissionConfig config) {
-        return defaultGroup(config, EndpointDiscovery.NONE);
+        return defaultGroup(config, EndpointDiscovery.NONE, TokenSource.Factory.NONE);
     }
 
     /**
@@ -32,11 +32,13 @@ public final class EndpointSpecs {
      * and ports not set explicitly come from {@code discovery}: its first target is the primary, its second
      * (if any) the fallback. Setting both the domain and {@code primary.host} is refused as contradictory.
      */
-    public static List<EndpointSpec> defaultGroup(SubmissionConfig config, EndpointDiscovery discovery) {
+    public static List<EndpointSpec> defaultGroup(SubmissionConfig config, EndpointDiscovery discovery,
+            TokenSource.Factory tokens) {
         checkGeneral(config);
         SubmissionConfig.Smtp smtp = config.smtp();
         Group g = new Group(DEFAULT_RELAY, "submission.smtp", smtp.tls(), SMTP_TLS, smtp.username(), smtp.password(),
-                smtp.usernameFile(), smtp.passwordFile(), smtp.trustPem(), SMTP_TRUST_PEM);
+                smtp.usernameFile(), smtp.passwordFile(), smtp.trustPem(), SMTP_TRUST_PEM, smtp.authMechanisms(),
+                oauth2("submission.smtp", smtp.oauth2(), smtp.username(), smtp.password(), smtp.passwordFile(), tokens));
         Optional<String> domain = smtp.discoverDomain().map(String::strip).filter(d -> !d.isEmpty());
         if (domain.isEmpty()) {
             return endpoints(config, g, smtp.primary(), smtp.fallback());
@@ -60,6 +62,12 @@ public final class EndpointSpecs {
      * taken from the default group, so one provider's password never goes to another.
      */
     public static List<EndpointSpec> relayGroup(SubmissionConfig config, String name, SubmissionConfig.Relay relay) {
+        return relayGroup(config, name, relay, TokenSource.Factory.NONE);
+    }
+
+    /** As above, with XOAUTH2 tokens from {@code tokens} when the group has {@code oauth2} settings. */
+    public static List<EndpointSpec> relayGroup(SubmissionConfig config, String name, SubmissionConfig.Relay relay,
+            TokenSource.Factory tokens) {
         String prefix = "submission.relays." + name;
         if (!RELAY_NAME.matcher(name).matches()) {
             throw new InvalidSettingException(prefix, "relay group names match [a-z0-9]+");
@@ -70,7 +78,8 @@ public final class EndpointSpecs {
         Group g = new Group(name, prefix, relay.tls().orElse(config.smtp().tls()),
                 relay.tls().isPresent() ? prefix + ".tls" : SMTP_TLS, relay.username(), relay.password(),
                 Optional.empty(), Optional.empty(), relay.trustPem().or(config.smtp()::trustPem),
-                relay.trustPem().isPresent() ? prefix + ".trust-pem" : SMTP_TRUST_PEM);
+                relay.trustPem().isPresent() ? prefix + ".trust-pem" : SMTP_TRUST_PEM, relay.authMechanisms(),
+                oauth2(prefix, relay.oauth2(), relay.username(), relay.password(), Optional.empty(), tokens));
         positiveRate(prefix + ".rate-limit", relay.rateLimit());
         return endpoints(config, g, relay.primary(), relay.fallback());
     }
@@ -78,7 +87,44 @@ public final class EndpointSpecs {
     /** What a group's endpoints inherit unless they override it, and the setting each value came from. */
     private record Group(String relay, String prefix, TlsMode tls, String tlsSetting, Optional<String> username,
             Optional<String> password, Optional<String> usernameFile, Optional<String> passwordFile,
-            Optional<String> trustPem, String trustPemSetting) {
+            Optional<String> trustPem, String trustPemSetting, Optional<List<String>> authMechanisms,
+            Optional<TokenSource> oauth2) {
+    }
+
+    /**
+     * The group's token source when {@code <prefix>.oauth2.token-url} is set: then {@code client-id},
+     * {@code client-secret} and {@code username} (the mailbox) are required and a password is refused.
+     */
+    private static Optional<TokenSource> oauth2(String prefix, SubmissionConfig.OAuth2 o, Optional<String> username,
+            Optional<String> password, Optional<String> passwordFile, TokenSource.Factory tokens) {
+        String setting = prefix + ".oauth2";
+        if (o.tokenUrl().filter(u -> !u.isBlank()).isEmpty()) {
+            if (o.clientId().isPresent() || o.clientSecret().isPresent()) {
+                throw new InvalidSettingException(setting + ".token-url", "is required when " + setting
+                        + ".client-id or .client-secret is set");
+            }
+            return Optional.empty();
+        }
+        String url = o.tokenUrl().get().strip();
+        if (!url.startsWith("https://") && !url.startsWith("http://")) {
+            throw new InvalidSettingException(setting + ".token-url", "must be an http(s) URL of a token endpoint");
+        }
+        if (o.clientId().filter(c -> !c.isBlank()).isEmpty()) {
+            throw new InvalidSettingException(setting + ".client-id", "is required with " + setting + ".token-url");
+        }
+        if (o.clientSecret().filter(c -> !c.isBlank()).isEmpty()) {
+            throw new InvalidSettingException(setting + ".client-secret", "is required with " + setting + ".token-url");
+        }
+        if (username.filter(u -> !u.isBlank()).isEmpty()) {
+            throw new InvalidSettingException(prefix + ".username",
+                    "is required with " + setting + ".token-url: the mailbox XOAUTH2 authenticates as");
+        }
+        if (password.isPresent() || passwordFile.isPresent()) {
+            throw new InvalidSettingException(prefix + ".password",
+                    "cannot be used with " + setting + ".token-url: XOAUTH2 presents a token instead; set one of them");
+        }
+        positive(setting + ".refresh-before", o.refreshBefore());
+        return Optional.of(tokens.create(setting, o));
     }
 
     private static List<EndpointSpec> endpoints(SubmissionConfig config, Group g, SubmissionConfig.EndpointSettings p,
@@ -106,7 +152,7 @@ public final class EndpointSpecs {
         }
         Optional<String> username = ep.username().or(g::username);
         Optional<String> password = ep.password().or(g::password);
-        if (username.isPresent() != password.isPresent() && g.usernameFile().isEmpty()
+        if (username.isPresent() != password.isPresent() && g.oauth2().isEmpty() && g.usernameFile().isEmpty()
                 && g.passwordFile().isEmpty()) {
             String missing = username.isPresent() ? "password" : "username";
             throw new InvalidSettingException(g.prefix() + "." + missing,
@@ -114,12 +160,40 @@ public final class EndpointSpecs {
                             + " is set");
         }
         Optional<String> trustPem = ep.trustPem().or(g::trustPem);
+        List<String> mechanisms = mechanisms(ep.authMechanisms().isPresent() ? prefix + ".auth-mechanisms"
+                : g.prefix() + ".auth-mechanisms", ep.authMechanisms().or(g::authMechanisms), g.oauth2().isPresent());
+        java.util.function.Supplier<Optional<EndpointSpec.Credentials>> credentials = g.oauth2().isPresent()
+                ? new OAuth2Credentials(username.orElseThrow(), g.oauth2().get())
+                : new CredentialSource(username, password, g.usernameFile(), g.passwordFile());
         return new EndpointSpec(g.relay(), name, ep.host().filter(h -> !h.isBlank()).orElse(defaultHost), port, tls,
-                new CredentialSource(username, password, g.usernameFile(), g.passwordFile()),
+                credentials, mechanisms,
                 TrustStores.socketFactory(trustPem,
                         ep.trustPem().isPresent() ? prefix + ".trust-pem" : g.trustPemSetting()),
                 smtp.verifyIdentity(), smtp.connectTimeout(), smtp.readTimeout(), smtp.dataTimeout(),
                 smtp.writeTimeout(), smtp.ehloName());
+    }
+
+    /** SASL mechanisms Angus Mail knows, in upper case. */
+    private static final List<String> MECHANISMS = List.of("LOGIN", "PLAIN", "DIGEST-MD5", "NTLM", "XOAUTH2");
+
+    private static List<String> mechanisms(String setting, Optional<List<String>> configured, boolean oauth2) {
+        List<String> list = configured.orElse(oauth2 ? List.of("XOAUTH2") : List.of()).stream()
+                .flatMap(m -> java.util.Arrays.stream(m.split("[\\s,]+"))).filter(m -> !m.isEmpty())
+                .map(m -> m.toUpperCase(java.util.Locale.ROOT)).distinct().toList();
+        for (String m : list) {
+            if (!MECHANISMS.contains(m)) {
+                throw new InvalidSettingException(setting, m + " is not a mechanism the router speaks; use "
+                        + String.join(", ", MECHANISMS));
+            }
+        }
+        if (oauth2 && !list.equals(List.of("XOAUTH2"))) {
+            throw new InvalidSettingException(setting, "must be XOAUTH2 (or unset) when oauth2 is set");
+        }
+        if (!oauth2 && list.contains("XOAUTH2")) {
+            throw new InvalidSettingException(setting, "XOAUTH2 needs the group's oauth2.token-url, client-id and "
+                    + "client-secret, which provide its tokens");
+        }
+        return list;
     }
 
     private static void checkGeneral(SubmissionConfig config) {

@@ -132,6 +132,35 @@ public interface SubmissionConfig {
 
         /** Messages per second for the whole consumer group. */
         Optional<Double> rateLimit();
+
+        /** SASL mechanisms AUTH may use (as {@code submission.smtp.auth-mechanisms}). Addition. */
+        Optional<List<String>> authMechanisms();
+
+        /** OAuth2 client credentials for XOAUTH2 (as {@code submission.smtp.oauth2}). Addition. */
+        OAuth2 oauth2();
+    }
+
+    /**
+     * An OAuth2 client-credentials grant (RFC 6749 4.4) whose access token AUTH XOAUTH2 presents as the
+     * {@code username}'s password, as Microsoft 365 requires now that it retires password AUTH for SMTP.
+     * Tokens are kept and fetched again {@code refresh-before} their expiry. Addition.
+     */
+    interface OAuth2 {
+        /** The token endpoint, such as {@code https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token}. */
+        Optional<String> tokenUrl();
+
+        /** The application's client id. */
+        Optional<String> clientId();
+
+        /** The application's client secret (sent in the request body, {@code client_secret_post}). */
+        Optional<String> clientSecret();
+
+        /** Scopes to ask for, such as {@code https://outlook.office365.com/.default}. */
+        Optional<List<String>> scope();
+
+        /** A token is fetched again this long before it expires. */
+        @WithDefault("60s")
+        Duration refreshBefore();
     }
 
     interface Topics {
@@ -182,6 +211,15 @@ public interface SubmissionConfig {
 
         /** AUTH password. */
         Optional<String> password();
+
+        /**
+         * SASL mechanisms AUTH may use, in order of preference (such as {@code PLAIN LOGIN}, or {@code XOAUTH2});
+         * unset: the best the server offers of LOGIN, PLAIN, DIGEST-MD5 and NTLM, or XOAUTH2 with {@code oauth2}. Addition.
+         */
+        Optional<List<String>> authMechanisms();
+
+        /** OAuth2 client credentials for XOAUTH2 instead of a password. Addition. */
+        OAuth2 oauth2();
 
         /** File holding the user name (Kubernetes Secret mount); re-read when it changes. Addition. */
         Optional<String> usernameFile();
@@ -258,6 +296,9 @@ public interface SubmissionConfig {
 
         /** Trusted CA override. */
         Optional<String> trustPem();
+
+        /** SASL mechanisms override. Addition. */
+        Optional<List<String>> authMechanisms();
     }
 
     interface Breaker {

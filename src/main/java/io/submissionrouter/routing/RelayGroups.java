@@ -2,6 +2,7 @@ package io.submissionrouter.routing;
 
 import io.submissionrouter.config.EndpointSpecs;
 import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.config.TokenSource;
 import io.submissionrouter.dns.SubmissionSrv;
 import io.submissionrouter.smtp.EndpointSpec;
 import io.submissionrouter.smtp.SmtpSubmitter;
@@ -26,15 +27,15 @@ public class RelayGroups {
 
     private final Map<String, List<SubmissionEndpoint>> groups;
 
-    public RelayGroups(SubmissionConfig config) {
+    public RelayGroups(SubmissionConfig config, TokenSource.Factory tokens) {
         Map<String, List<SubmissionEndpoint>> all = new TreeMap<>();
         SubmissionSrv discovery = new SubmissionSrv(config.dns().servers().orElse(List.of()), config.dns().timeout());
-        List<EndpointSpec> defaults = EndpointSpecs.defaultGroup(config, discovery);
+        List<EndpointSpec> defaults = EndpointSpecs.defaultGroup(config, discovery, tokens);
         config.smtp().discoverDomain().ifPresent(domain -> LOG.infof("discovered from _submission._tcp.%s: %s",
                 domain, defaults.stream().map(e -> e.name() + " " + e.host() + ":" + e.port()).toList()));
         all.put(EndpointSpecs.DEFAULT_RELAY, endpoints(config, defaults));
         config.relays().forEach((name, relay) -> all.put(name, endpoints(config, EndpointSpecs.relayGroup(config,
-                name, relay))));
+                name, relay, tokens))));
         this.groups = Collections.unmodifiableMap(all);
         LOG.infof("relay groups: %s", all.keySet());
     }

@@ -62,10 +62,11 @@ public class SessionRecorder {
         }
         metrics.attempt(endpoint.relay(), endpoint.name(), outcome.outcome(), outcome.durationMillis());
         if (outcome.outcome() == OutcomeClass.CONFIG_ERROR) {
-            LOG.errorf("AUTH refused by %s (%s:%d): %s. Check submission.smtp.username and submission.smtp.password "
-                    + "(or their files); the endpoint's breaker stays open for growing periods until this is fixed",
+            String prefix = endpoint.relay().equals("default") ? "submission.smtp" : "submission.relays." + endpoint.relay();
+            LOG.errorf("AUTH refused by %s (%s:%d): %s. Check %s.username and %s.password (or their files), or "
+                    + "%s.oauth2.*; the endpoint's breaker stays open for growing periods until this is fixed",
                     endpoint.spec().label(), endpoint.spec().host(), endpoint.spec().port(),
-                    outcome.reply() == null ? outcome.detail() : outcome.reply().text());
+                    outcome.reply() == null ? outcome.detail() : outcome.reply().text(), prefix, prefix, prefix);
         } else if (outcome.outcome().endpointFailed()) {
             LOG.warnf("endpoint %s (%s:%d) failed at %s for job %s: %s; trying the next endpoint",
                     endpoint.spec().label(), endpoint.spec().host(), endpoint.spec().port(),

@@ -2,6 +2,7 @@ package io.submissionrouter.smtp;
 
 import io.submissionrouter.config.TlsMode;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLSocketFactory;
@@ -11,7 +12,9 @@ import javax.net.ssl.SSLSocketFactory;
  *
  * @param relay        relay group name
  * @param name         {@code primary} or {@code fallback}
- * @param credentials  read at every session, so rotated Secret files take effect without a restart
+ * @param credentials  read at every session, so rotated Secret files take effect without a restart; with XOAUTH2,
+ *                     the password is a current access token
+ * @param authMechanisms SASL mechanisms AUTH may use, in order; empty for Angus Mail's choice
  */
 public record EndpointSpec(
         String relay,
@@ -20,6 +23,7 @@ public record EndpointSpec(
         int port,
         TlsMode tls,
         Supplier<Optional<Credentials>> credentials,
+        List<String> authMechanisms,
         SSLSocketFactory sslSocketFactory,
         boolean verifyIdentity,
         Duration connectTimeout,

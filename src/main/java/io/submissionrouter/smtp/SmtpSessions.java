@@ -53,6 +53,11 @@ public final class SmtpSessions {
         p.put("mail.smtp.sendpartial", "true");
         p.put("mail.smtp.quitwait", "false");
         spec.ehloName().ifPresent(name -> p.put("mail.smtp.localhost", name));
+        if (!spec.authMechanisms().isEmpty()) {
+            p.put("mail.smtp.auth.mechanisms", String.join(" ", spec.authMechanisms()));
+            // Angus Mail leaves XOAUTH2 off unless asked; the password is then the access token
+            p.put("mail.smtp.auth.xoauth2.disable", String.valueOf(!spec.authMechanisms().contains("XOAUTH2")));
+        }
         switch (spec.tls()) {
             case STARTTLS -> {
                 p.put("mail.smtp.starttls.enable", "true");

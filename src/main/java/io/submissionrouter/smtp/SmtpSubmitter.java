@@ -1,5 +1,6 @@
 package io.submissionrouter.smtp;
 
+import io.submissionrouter.config.TokenSource;
 import jakarta.mail.Address;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
@@ -138,6 +139,9 @@ public final class SmtpSubmitter implements AutoCloseable {
             return new SmtpOutcome(OutcomeClass.SENT, SmtpStep.AUTH, null, List.of(), List.of(), List.of(), millis,
                     "probe succeeded");
         }
+        if (failure instanceof NoToken noToken) {
+            return noToken.outcome(millis);
+        }
         SmtpStep step = transport.step();
         SmtpReply reply = transport.replyToCurrentStep();
         return new SmtpOutcome(SmtpReplyClassifier.classifyFailure(step.isSessionSetup() ? step : SmtpStep.EHLO, reply),
@@ -149,7 +153,12 @@ public final class SmtpSubmitter implements AutoCloseable {
     }
 
     private void connect(TrackingSmtpTransport transport) throws MessagingException {
-        Optional<EndpointSpec.Credentials> credentials = spec.credentials().get();
+        Optional<EndpointSpec.Credentials> credentials;
+        try {
+            credentials = spec.credentials().get();
+        } catch (TokenSource.TokenUnavailable e) {
+            throw new NoToken(e);
+        }
         transport.connect(spec.host(), spec.port(),
                 credentials.map(EndpointSpec.Credentials::username).orElse(null),
                 credentials.map(EndpointSpec.Credentials::password).orElse(null));
@@ -187,8 +196,29 @@ public final class SmtpSubmitter implements AutoCloseable {
             OutcomeClass cls = everyRecipientFailed(deferred);
             return new SmtpOutcome(cls, step, reply, accepted, rejected, deferred, millis, "every recipient was refused");
         }
+        if (failure instanceof NoToken noToken) {
+            return noToken.outcome(millis);
+        }
         OutcomeClass cls = SmtpReplyClassifier.classifyFailure(step, reply);
         return new SmtpOutcome(cls, step, reply, List.of(), List.of(), List.of(), millis, describe(failure));
+    }
+
+    /**
+     * No XOAUTH2 token, so no session: a token endpoint that refused the client is a {@code config_error} (its
+     * settings are wrong), one that failed or could not be reached leaves the endpoint down for now.
+     */
+    static final class NoToken extends MessagingException {
+        private final boolean refused;
+
+        NoToken(TokenSource.TokenUnavailable cause) {
+            super("no OAuth2 access token for XOAUTH2: " + cause.getMessage());
+            this.refused = cause.refused();
+        }
+
+        SmtpOutcome outcome(long millis) {
+            return new SmtpOutcome(refused ? OutcomeClass.CONFIG_ERROR : OutcomeClass.ENDPOINT_DOWN, SmtpStep.AUTH, null,
+                    List.of(), List.of(), List.of(), millis, getMessage());
+        }
     }
 
     private static OutcomeClass everyRecipientFailed(List<RecipientReply> deferred) {

@@ -47,18 +47,18 @@ class EndpointSpecsTest {
                     new EndpointDiscovery.Target("smtp2.shop.example", 26));
         };
         List<EndpointSpec> specs = EndpointSpecs.defaultGroup(
-                config(Map.of("submission.smtp.discover-domain", "shop.example")), two);
+                config(Map.of("submission.smtp.discover-domain", "shop.example")), two, TokenSource.Factory.NONE);
         assertThat(specs).extracting(EndpointSpec::host).containsExactly("smtp1.shop.example", "smtp2.shop.example");
         assertThat(specs).extracting(EndpointSpec::port).containsExactly(587, 26);
 
         EndpointDiscovery one = domain -> List.of(new EndpointDiscovery.Target("smtp.shop.example", 1587));
         specs = EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.discover-domain", "shop.example",
-                "submission.smtp.fallback.port", "2526")), one);
+                "submission.smtp.fallback.port", "2526")), one, TokenSource.Factory.NONE);
         assertThat(specs).extracting(EndpointSpec::host).containsExactly("smtp.shop.example", "smtp.shop.example");
         assertThat(specs).extracting(EndpointSpec::port).containsExactly(1587, 2526);
 
         assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.discover-domain",
-                "shop.example", "submission.smtp.primary.host", "a.example")), one))
+                "shop.example", "submission.smtp.primary.host", "a.example")), one, TokenSource.Factory.NONE))
                 .isInstanceOf(InvalidSettingException.class)
                 .hasMessageContaining("submission.smtp.discover-domain").hasMessageContaining("primary.host");
     }
@@ -145,5 +145,67 @@ class EndpointSpecsTest {
         assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
                 "submission.breaker.failure-ratio", "1.5"))))
                 .hasMessageStartingWith("Invalid setting submission.breaker.failure-ratio");
+    }
+
+    @Test
+    void xoauth2TakesTokensFromTheGroupsTokenEndpointForItsMailbox() {
+        Map<String, String> props = new java.util.HashMap<>(Map.of("submission.smtp.primary.host", "a",
+                "submission.relays.m365.primary.host", "smtp.office365.com",
+                "submission.relays.m365.username", "noreply@shop.example",
+                "submission.relays.m365.oauth2.token-url", "https://login.example/tenant/oauth2/v2.0/token",
+                "submission.relays.m365.oauth2.client-id", "app",
+                "submission.relays.m365.oauth2.client-secret", "secret",
+                "submission.relays.m365.oauth2.scope", "https://outlook.office365.com/.default"));
+        SubmissionConfig c = config(props);
+        List<String> asked = new java.util.ArrayList<>();
+        TokenSource.Factory tokens = (setting, o) -> {
+            asked.add(setting + " " + o.clientId().orElseThrow() + " " + o.scope().orElseThrow());
+            return () -> "token-1";
+        };
+        List<EndpointSpec> specs = EndpointSpecs.relayGroup(c, "m365", c.relays().get("m365"), tokens);
+        assertThat(asked).containsExactly("submission.relays.m365.oauth2 app [https://outlook.office365.com/.default]");
+        assertThat(specs).allSatisfy(s -> {
+            assertThat(s.authMechanisms()).containsExactly("XOAUTH2");
+            assertThat(s.credentials().get()).contains(new EndpointSpec.Credentials("noreply@shop.example", "token-1"));
+        });
+    }
+
+    @Test
+    void refusesIncompleteOrContradictoryOAuth2Settings() {
+        Map<String, String> base = Map.of("submission.smtp.primary.host", "a",
+                "submission.smtp.oauth2.token-url", "https://login.example/token",
+                "submission.smtp.oauth2.client-id", "app", "submission.smtp.oauth2.client-secret", "s",
+                "submission.smtp.username", "me@shop.example");
+        assertThat(EndpointSpecs.defaultGroup(config(base), EndpointDiscovery.NONE, (s, o) -> () -> "t"))
+                .hasSize(2);
+        refused(base, Map.of("submission.smtp.password", "p"), "submission.smtp.password");
+        refused(base, Map.of("submission.smtp.username", ""), "submission.smtp.username");
+        refused(base, Map.of("submission.smtp.oauth2.client-secret", ""), "submission.smtp.oauth2.client-secret");
+        refused(base, Map.of("submission.smtp.oauth2.token-url", "login.example/token"), "submission.smtp.oauth2.token-url");
+        refused(base, Map.of("submission.smtp.auth-mechanisms", "PLAIN"), "submission.smtp.auth-mechanisms");
+        refused(Map.of("submission.smtp.primary.host", "a", "submission.smtp.oauth2.client-id", "app"), Map.of(),
+                "submission.smtp.oauth2.token-url");
+        refused(Map.of("submission.smtp.primary.host", "a", "submission.smtp.auth-mechanisms", "XOAUTH2"), Map.of(),
+                "submission.smtp.auth-mechanisms");
+        refused(Map.of("submission.smtp.primary.host", "a", "submission.smtp.auth-mechanisms", "CRAM-MD5"), Map.of(),
+                "submission.smtp.auth-mechanisms");
+    }
+
+    @Test
+    void authMechanismsAreSetPerGroupAndPerEndpoint() {
+        List<EndpointSpec> specs = EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+                "submission.smtp.auth-mechanisms", "plain,login", "submission.smtp.fallback.auth-mechanisms", "LOGIN")));
+        assertThat(specs.get(0).authMechanisms()).containsExactly("PLAIN", "LOGIN");
+        assertThat(specs.get(1).authMechanisms()).containsExactly("LOGIN");
+        assertThat(EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a"))).get(0)
+                .authMechanisms()).isEmpty();
+    }
+
+    private static void refused(Map<String, String> base, Map<String, String> change, String setting) {
+        Map<String, String> props = new java.util.HashMap<>(base);
+        props.putAll(change);
+        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(props), EndpointDiscovery.NONE,
+                (s, o) -> () -> "t")).isInstanceOf(InvalidSettingException.class)
+                .hasMessageStartingWith("Invalid setting " + setting);
     }
 }

@@ -31,7 +31,7 @@ class DeliveryTest {
     private static final Instant NOW = Instant.parse("2026-11-27T10:00:00Z");
 
     private static SubmissionEndpoint endpoint(String name) {
-        EndpointSpec spec = new EndpointSpec("default", name, "smtp.example.net", 587, TlsMode.STARTTLS, Optional::empty,
+        EndpointSpec spec = new EndpointSpec("default", name, "smtp.example.net", 587, TlsMode.STARTTLS, Optional::empty, java.util.List.of(),
                 null, true, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1),
                 Optional.empty());
         return new SubmissionEndpoint(spec, null, new EndpointBreaker(name, 4, 0.5, Duration.ofSeconds(1), 1));

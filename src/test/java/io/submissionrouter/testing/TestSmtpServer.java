@@ -27,6 +27,7 @@ import org.subethamail.smtp.MessageHandler;
 import org.subethamail.smtp.RejectException;
 import org.subethamail.smtp.auth.EasyAuthenticationHandlerFactory;
 import org.subethamail.smtp.auth.LoginFailedException;
+import org.subethamail.smtp.auth.MultipleAuthenticationHandlerFactory;
 import org.subethamail.smtp.server.SMTPServer;
 
 /**
@@ -83,6 +84,10 @@ public final class TestSmtpServer implements AutoCloseable {
         return t;
     });
     private volatile boolean authFails;
+    /** Set for a server with TLS from the first byte (465-style); null for STARTTLS. */
+    private final SSLContext implicitTls;
+    private volatile java.util.function.Predicate<String> bearerValid = token -> false;
+    private final List<String> bearerLogins = new CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicInteger throttleNext = new java.util.concurrent.atomic.AtomicInteger();
     private volatile String throttleReply = "";
     private volatile boolean offerSmtpUtf8 = true;
@@ -95,12 +100,36 @@ public final class TestSmtpServer implements AutoCloseable {
     private final java.util.Random random = new java.util.Random(42);
     private ServerSocket front;
 
-    private TestSmtpServer(String name, ServerSocket front, String keystore) {
+    private TestSmtpServer(String name, ServerSocket front, String keystore, boolean implicitTls) {
         this.name = name;
         this.port = front.getLocalPort();
         this.front = front;
+        this.implicitTls = implicitTls ? sslContext(keystore) : null;
         this.tlsBackend = backend(true, received, keystore);
-        this.plainBackend = backend(false, receivedInPlaintext, keystore);
+        // behind implicit TLS, the session inside the TLS tunnel is the one that counts
+        this.plainBackend = backend(false, implicitTls ? received : receivedInPlaintext, keystore);
+    }
+
+    /**
+     * Starts a server with TLS from the first byte, as on port 465 (RFC 8314): the front completes the TLS
+     * handshake, then the SMTP session (without STARTTLS, AUTH required) runs inside it.
+     */
+    public static TestSmtpServer startImplicitTls(String name) {
+        TestSmtpServer server = new TestSmtpServer(name, bind(0, 50), "/tls/smtp-server.p12", true);
+        server.tlsBackend.start();
+        server.plainBackend.start();
+        server.serveOn(server.front);
+        return server;
+    }
+
+    /** Makes AUTH XOAUTH2 accept the tokens {@code valid} accepts (none by default). */
+    public void acceptBearer(java.util.function.Predicate<String> valid) {
+        this.bearerValid = valid;
+    }
+
+    /** The XOAUTH2 logins accepted, as {@code <user> <token>}. */
+    public List<String> bearerLogins() {
+        return List.copyOf(bearerLogins);
     }
 
     /** Starts a server on a free loopback port. */
@@ -111,7 +140,7 @@ public final class TestSmtpServer implements AutoCloseable {
     /** Starts a server presenting the certificate in {@code keystore} (a PKCS12 test resource). */
     public static TestSmtpServer start(String name, String keystore) {
         // The front binds first and keeps its port across mode switches, so nothing else can take it.
-        TestSmtpServer server = new TestSmtpServer(name, bind(0, 50), keystore);
+        TestSmtpServer server = new TestSmtpServer(name, bind(0, 50), keystore, false);
         server.tlsBackend.start();
         server.plainBackend.start();
         server.serveOn(server.front);
@@ -225,6 +254,7 @@ public final class TestSmtpServer implements AutoCloseable {
         mode(Mode.UP);
         authFails = false;
         throttleNext.set(0);
+        bearerLogins.clear();
         offerSmtpUtf8 = true;
         logins.set(0);
         delivered.set(0);
@@ -282,7 +312,17 @@ public final class TestSmtpServer implements AutoCloseable {
                     client.close();
                 }
                 case NO_STARTTLS -> proxy(client, plainBackend.getPortAllocated());
-                default -> proxy(client, tlsBackend.getPortAllocated());
+                default -> {
+                    if (implicitTls != null) {
+                        javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) implicitTls.getSocketFactory()
+                                .createSocket(client, null, client.getPort(), true);
+                        tls.setUseClientMode(false);
+                        tls.startHandshake();
+                        proxy(tls, plainBackend.getPortAllocated());
+                    } else {
+                        proxy(client, tlsBackend.getPortAllocated());
+                    }
+                }
             }
         } catch (IOException e) {
             closeQuietly(client);
@@ -353,7 +393,8 @@ public final class TestSmtpServer implements AutoCloseable {
                 .bindAddress(InetAddress.getLoopbackAddress())
                 .hostName(name + ".test")
                 .messageHandlerFactory(ctx -> new Handler(ctx, sink))
-                .authenticationHandlerFactory(new EasyAuthenticationHandlerFactory(this::login))
+                .authenticationHandlerFactory(new MultipleAuthenticationHandlerFactory(List.of(
+                        new EasyAuthenticationHandlerFactory(this::login), new Xoauth2())))
                 .requireAuth();
         if (tls) {
             b.enableTLS().requireTLS().startTlsSocketFactory(sslContext(keystore));
@@ -368,6 +409,52 @@ public final class TestSmtpServer implements AutoCloseable {
             throw new LoginFailedException();
         }
         logins.incrementAndGet();
+    }
+
+    /**
+     * AUTH XOAUTH2 as Microsoft 365 and Gmail take it: {@code base64("user=" u ^A "auth=Bearer " token ^A ^A)}, with
+     * the initial response on the AUTH line or after an empty 334 challenge.
+     */
+    private final class Xoauth2 implements org.subethamail.smtp.AuthenticationHandlerFactory {
+        @Override
+        public List<String> getAuthenticationMechanisms() {
+            return List.of("XOAUTH2");
+        }
+
+        @Override
+        public org.subethamail.smtp.AuthenticationHandler create() {
+            return new org.subethamail.smtp.AuthenticationHandler() {
+                private String identity;
+
+                @Override
+                public java.util.Optional<String> auth(String clientInput, MessageContext context) throws RejectException {
+                    String[] words = clientInput.trim().split("\\s+");
+                    String response = words[0].equalsIgnoreCase("AUTH") ? (words.length > 2 ? words[2] : null) : words[0];
+                    if (response == null) {
+                        return java.util.Optional.of("334 ");
+                    }
+                    String decoded;
+                    try {
+                        decoded = new String(java.util.Base64.getDecoder().decode(response), StandardCharsets.UTF_8);
+                    } catch (IllegalArgumentException e) {
+                        throw new RejectException(501, "5.5.2 cannot decode the response");
+                    }
+                    Matcher m = Pattern.compile("^user=([^\\x01]*)\\x01auth=Bearer ([^\\x01]*)\\x01\\x01$").matcher(decoded);
+                    if (authFails || !m.matches() || !bearerValid.test(m.group(2))) {
+                        throw new RejectException(535, "5.7.3 Authentication unsuccessful");
+                    }
+                    identity = m.group(1);
+                    bearerLogins.add(m.group(1) + " " + m.group(2));
+                    logins.incrementAndGet();
+                    return java.util.Optional.empty();
+                }
+
+                @Override
+                public Object getIdentity() {
+                    return identity;
+                }
+            };
+        }
     }
 
     /** Cuts the client's connection of the session {@code ctx} belongs to, without a reply. */

@@ -1,0 +1,38 @@
+package io.submissionrouter.config;
+
+/** Where an endpoint's XOAUTH2 access tokens come from: a token endpoint, asked again before each expires. */
+@FunctionalInterface
+public interface TokenSource {
+
+    /** A valid access token; throws {@link TokenUnavailable} when none can be had. */
+    String token();
+
+    /** Creates the token source of a group's {@code oauth2} settings. */
+    @FunctionalInterface
+    interface Factory {
+        /** Refuses any {@code oauth2} settings: for code paths without a token client (unit tests). */
+        Factory NONE = (setting, settings) -> () -> {
+            throw new TokenUnavailable("no OAuth2 client in this context", false);
+        };
+
+        TokenSource create(String setting, SubmissionConfig.OAuth2 settings);
+    }
+
+    /** No token could be had. */
+    final class TokenUnavailable extends RuntimeException {
+        private final boolean refused;
+
+        /**
+         * @param refused the token endpoint refused the client (a wrong id, secret or scope), as opposed to being
+         *                unreachable or failing
+         */
+        public TokenUnavailable(String message, boolean refused) {
+            super(message, null, false, false);
+            this.refused = refused;
+        }
+
+        public boolean refused() {
+            return refused;
+        }
+    }
+}
