@@ -24,6 +24,8 @@ public class GroupRates {
     private static final Logger LOG = Logger.getLogger(GroupRates.class);
 
     private final Map<String, GroupRate> rates = new TreeMap<>();
+    private int lastAssigned = -1;
+    private int lastTotal = -1;
 
     public GroupRates(RelayGroups groups, SubmissionConfig config, MeterRegistry registry) {
         SubmissionConfig.Throttle throttle = config.throttle();
@@ -73,9 +75,12 @@ public class GroupRates {
     }
 
     /** This replica now holds {@code assigned} of the jobs topic's {@code total} partitions. */
-    public void share(int assigned, int total) {
+    public synchronized void share(int assigned, int total) {
         rates.values().forEach(r -> r.share(assigned, total));
-        LOG.logf(assigned > 0 ? Logger.Level.INFO : Logger.Level.DEBUG, "this replica holds %d of %d partitions of the jobs topic; rate limits here: %s", assigned, total,
+        boolean changed = assigned != lastAssigned || total != lastTotal;
+        lastAssigned = assigned;
+        lastTotal = total;
+        LOG.logf(changed ? Logger.Level.INFO : Logger.Level.DEBUG, "this replica holds %d of %d partitions of the jobs topic; rate limits here: %s", assigned, total,
                 rates.values().stream().filter(r -> !Double.isInfinite(r.rate()))
                         .map(r -> r.relay() + " " + String.format("%.2f/s", r.rate())).toList());
     }

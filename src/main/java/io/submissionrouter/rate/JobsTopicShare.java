@@ -58,14 +58,18 @@ public class JobsTopicShare implements SubscribeAdapter {
         }, topicInfo);
     }
 
-    /** Called on the consumer's own thread, so it may ask its consumer for the topic's partitions. */
+    /**
+     * Called on the consumer's own thread, so it may ask its consumer what it holds: its whole assignment, less
+     * what is being taken away, whichever rebalance protocol (eager or cooperative) the group uses.
+     */
     private void changed(Consumer<?, ?> consumer, Collection<TopicPartition> partitions, boolean added) {
-        Set<TopicPartition> mine = held.computeIfAbsent(consumer, c -> ConcurrentHashMap.newKeySet());
+        Set<TopicPartition> mine = new HashSet<>(consumer.assignment());
         if (added) {
             mine.addAll(partitions);
         } else {
             mine.removeAll(partitions);
         }
+        held.put(consumer, mine);
         Set<TopicPartition> all = new HashSet<>();
         held.values().forEach(all::addAll);
         int assigned = (int) all.stream().filter(tp -> tp.topic().equals(jobsTopic)).count();

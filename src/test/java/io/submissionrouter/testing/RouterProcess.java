@@ -119,6 +119,25 @@ public final class RouterProcess {
                 .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
+    /** The body of a GET on the router's port, with {@code Authorization: Bearer <token>} unless null. */
+    public String get(String path, String token) throws IOException, InterruptedException {
+        return call("GET", path, token).body();
+    }
+
+    /** A POST on the router's port, with {@code Authorization: Bearer <token>} unless null. */
+    public HttpResponse<String> post(String path, String token) throws IOException, InterruptedException {
+        return call("POST", path, token);
+    }
+
+    private HttpResponse<String> call(String method, String path, String token) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     public boolean isAlive() {
         return process != null && process.isAlive();
     }
