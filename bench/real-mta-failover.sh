@@ -10,7 +10,4 @@ cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib/local-mta.sh
 source bench/lib/local-mta.sh
 
-before=$(grep -c '^From ' /var/mail/demo 2>/dev/null || true)
-mvn -B -q -Pdemo package -Ddemo.main=io.submissionrouter.demo.RealMtaFailover
-after=$(grep -c '^From ' /var/mail/demo 2>/dev/null || true)
-echo "messages delivered to the mailbox: $(( ${after:-0} - ${before:-0} ))"
+run_against_mta io.submissionrouter.demo.RealMtaFailover

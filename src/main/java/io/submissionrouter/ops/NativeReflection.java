@@ -2,6 +2,8 @@ package io.submissionrouter.ops;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.submissionrouter.dns.RecipientDomains;
+import io.submissionrouter.control.ControlCommand;
+import io.submissionrouter.control.EndpointControl;
 import io.submissionrouter.idempotency.Completion;
 import io.submissionrouter.idempotency.CompletionRecords;
 import io.submissionrouter.results.AttemptEvent;
@@ -29,10 +31,12 @@ import io.submissionrouter.smtp.RecipientReply;
         // beans named in routes/*.yaml
         CompletionRecords.class, DeferredRecords.class, DeliveryResults.class, EndpointSelector.class,
         FailureTriage.class, JobIntake.class, KafkaRecords.class, OffsetCommitter.class, RecipientDomains.class,
-        RetryTiers.class, SessionRecorder.class, JobTraces.class,
+        RetryTiers.class, SessionRecorder.class, JobTraces.class, EndpointControl.class,
         // records written to and read from Kafka as JSON
         DeliveryResult.class, AttemptEvent.class, EndpointRef.class, ErrorInfo.class, RecipientReply.class,
-        Completion.class, DeferredState.class, DeferredState.LastSession.class })
+        Completion.class, DeferredState.class, DeferredState.LastSession.class, ControlCommand.class,
+        // the operator endpoints' answers (JSON through Jackson)
+        EndpointControl.EndpointView.class })
 public final class NativeReflection {
 
     private NativeReflection() {

@@ -7,6 +7,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
+import io.submissionrouter.testing.AsyncApi;
 import io.submissionrouter.testing.Jobs;
 import io.submissionrouter.testing.KafkaTestClient;
 import io.submissionrouter.testing.RouterTestBase;
@@ -80,6 +81,7 @@ class EndpointControlIT extends RouterTestBase {
         JsonNode command = KafkaTestClient.json(record);
         assertThat(command.path("action").asText()).isEqualTo("suspend");
         assertThat(Instant.parse(command.path("until").asText())).isEqualTo(until);
+        assertThat(AsyncApi.validate("ControlCommand", command)).isEmpty();
 
         String jobId = Jobs.newJobId("suspended-primary");
         kafka.sendJob(jobId, Jobs.json(Jobs.job(jobId)));
@@ -95,8 +97,9 @@ class EndpointControlIT extends RouterTestBase {
         assertThat(resumed.jsonPath().getString("endpoint.state")).isEqualTo("closed");
         assertThat(resumed.jsonPath().getString("endpoint.suspendedUntil")).isNull();
         assertThat(metrics()).containsPattern(breakerState("default", "primary", 0));
-        assertThat(KafkaTestClient.json(last(kafka.on(CONTROL, "default/primary"))).path("action").asText())
-                .isEqualTo("resume");
+        JsonNode resume = KafkaTestClient.json(last(kafka.on(CONTROL, "default/primary")));
+        assertThat(resume.path("action").asText()).isEqualTo("resume");
+        assertThat(AsyncApi.validate("ControlCommand", resume)).isEmpty();
 
         String after = Jobs.newJobId("resumed-primary");
         kafka.sendJob(after, Jobs.json(Jobs.job(after)));

@@ -37,7 +37,8 @@ class AsyncApiDocumentTest {
         List<String> addresses = new ArrayList<>();
         doc.path("channels").forEach(c -> addresses.add(c.path("address").asText()));
         assertThat(doc.path("asyncapi").asText()).isEqualTo("3.0.0");
-        assertThat(addresses).containsExactlyInAnyOrder("email.jobs", "email.results", "email.attempts", "email.dlq");
+        assertThat(addresses).containsExactlyInAnyOrder("email.jobs", "email.results", "email.attempts", "email.dlq",
+                "email.control");
         assertThat(doc.at("/operations/submitJob/action").asText()).isEqualTo("receive");
         assertThat(doc.at("/operations/publishResult/action").asText()).isEqualTo("send");
     }
@@ -59,6 +60,7 @@ class AsyncApiDocumentTest {
     void resultAndAttemptSchemasNameExactlyTheFieldsTheRouterWrites() {
         assertThat(fieldNames("DeliveryResult")).isEqualTo(componentNames(DeliveryResult.class));
         assertThat(fieldNames("AttemptEvent")).isEqualTo(componentNames(AttemptEvent.class));
+        assertThat(fieldNames("ControlCommand")).isEqualTo(componentNames(io.submissionrouter.control.ControlCommand.class));
     }
 
     @Test
@@ -72,11 +74,14 @@ class AsyncApiDocumentTest {
         Set<String> types = Stream.concat(Arrays.stream(Status.values()).map(Status::cloudEventType),
                 Stream.of("email.submission.attempt")).collect(Collectors.toCollection(TreeSet::new));
         assertThat(values("/components/schemas/CloudEventHeaders/properties/ce_type/enum")).isEqualTo(types);
+        assertThat(values("/components/schemas/ControlCommand/properties/action/enum")).isEqualTo(Arrays.stream(
+                io.submissionrouter.control.ControlCommand.Action.values()).map(a -> a.wireName())
+                .collect(Collectors.toCollection(TreeSet::new)));
     }
 
     @Test
     void everyExampleFitsItsSchema() {
-        for (String message : List.of("result", "attempt")) {
+        for (String message : List.of("result", "attempt", "controlCommand")) {
             String schema = doc.at("/components/messages/" + message + "/payload/$ref").asText().replace("#/components/schemas/", "");
             for (JsonNode example : doc.at("/components/messages/" + message + "/examples")) {
                 assertThat(AsyncApi.validate(schema, example.path("payload"))).as(message).isEmpty();

@@ -56,7 +56,8 @@ class NativeReadinessTest {
     @Test
     void everyRecordOnKafkaIsRegisteredWithTheRecordsInside() {
         Set<Class<?>> needed = new HashSet<>();
-        for (Class<?> root : List.of(DeliveryResult.class, AttemptEvent.class, Completion.class, DeferredState.class)) {
+        for (Class<?> root : List.of(DeliveryResult.class, AttemptEvent.class, Completion.class, DeferredState.class,
+                io.submissionrouter.control.ControlCommand.class)) {
             collect(root, needed);
         }
         assertThat(REGISTERED).containsAll(needed);

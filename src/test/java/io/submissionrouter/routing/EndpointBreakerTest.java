@@ -68,4 +68,31 @@ class EndpointBreakerTest {
         Thread.sleep(200);
         assertThat(b.tryAcquirePermission()).isTrue();
     }
+
+    @Test
+    void aSuspensionRefusesEveryCallUntilItEndsOrIsResumedAndThenStartsAfresh() {
+        EndpointBreaker b = new EndpointBreaker("t", 4, 0.5, Duration.ofSeconds(30), 1);
+        fail(b, OutcomeClass.ENDPOINT_DOWN);
+        java.time.Instant now = java.time.Instant.now();
+        assertThat(b.suspend(now.minusSeconds(1), now)).isFalse(); // already over
+        assertThat(b.stateCode()).isEqualTo(EndpointBreaker.CLOSED);
+
+        java.time.Instant until = now.plusMillis(300);
+        assertThat(b.suspend(until, now)).isTrue();
+        assertThat(b.suspend(until, now)).isFalse(); // the same command read again changes nothing
+        assertThat(b.stateCode()).isEqualTo(EndpointBreaker.SUSPENDED);
+        assertThat(b.stateName()).isEqualTo("suspended");
+        assertThat(b.suspendedUntil()).contains(until);
+        assertThat(b.tryAcquirePermission()).isFalse();
+
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.stateCode() == EndpointBreaker.CLOSED);
+        assertThat(b.suspendedUntil()).isEmpty();
+        assertThat(b.counters().bufferedCalls()).isZero(); // the failure before the suspension is forgotten
+        assertThat(b.tryAcquirePermission()).isTrue();
+
+        assertThat(b.suspend(java.time.Instant.now().plusSeconds(600), java.time.Instant.now())).isTrue();
+        assertThat(b.resume()).isTrue();
+        assertThat(b.resume()).isFalse();
+        assertThat(b.stateCode()).isEqualTo(EndpointBreaker.CLOSED);
+    }
 }
