@@ -218,6 +218,9 @@ public final class EndpointSpecs {
             throw new InvalidSettingException("submission.throttle.min-rate", "must be a positive number of messages per second");
         }
         positive("submission.throttle.recovery-interval", config.throttle().recoveryInterval());
+        if (config.throttle().intakeWait().isNegative()) {
+            throw new InvalidSettingException("submission.throttle.intake-wait", "must not be negative");
+        }
         if (config.retry().delays().isEmpty()) {
             throw new InvalidSettingException("submission.retry.delays", "needs at least one delay");
         }

@@ -53,7 +53,10 @@ public interface SubmissionConfig {
     /** Operator endpoints (CONTRACT 7). */
     Admin admin();
 
-    /** How a relay group slows down when its provider throttles it (CONTRACT 5.2 {@code throttled}). Addition. */
+    /**
+     * How a relay group keeps to its rate and slows down when its provider throttles it (CONTRACT 5.2
+     * {@code throttled}, 5.3 step 5). Addition.
+     */
     Throttle throttle();
 
     interface Throttle {
@@ -64,6 +67,14 @@ public interface SubmissionConfig {
         /** The floor, in messages per second per replica, that throttling slows a group down to. */
         @WithDefault("0.5")
         double minRate();
+
+        /**
+         * The longest a consumer waits for its relay group's rate to allow a message: the most a job of a group at
+         * its rate holds up the jobs behind it on its partition. A job whose permit would come later waits in its
+         * group's waiting topic instead, and comes back at the group's pace.
+         */
+        @WithDefault("20ms")
+        Duration intakeWait();
     }
 
     /** Relay groups beyond {@code default} (CONTRACT 5.1). */

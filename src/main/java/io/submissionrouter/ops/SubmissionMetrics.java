@@ -69,11 +69,11 @@ public class SubmissionMetrics {
     }
 
     /**
-     * {@code submission_rate_limited_total{relay}} (addition): jobs that got no permit from their group's rate
-     * in time and went to the first retry tier instead.
+     * {@code submission_rate_limited_total{relay}} (addition): jobs whose group's rate had no permit for them
+     * within {@code submission.throttle.intake-wait}, sent to wait in the group's waiting topic.
      */
     public void rateLimited(String relay) {
-        Counter.builder("submission.rate.limited").description("Jobs sent to a retry tier by their group's rate limit")
+        Counter.builder("submission.rate.limited").description("Jobs sent to their group's waiting topic by its rate limit")
                 .tags("relay", relay).register(registry).increment();
     }
 

@@ -2,6 +2,7 @@ package io.submissionrouter.rate;
 
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.OptionalDouble;
@@ -18,7 +19,9 @@ import java.util.OptionalDouble;
  *       without a limit loses the one it got.</li>
  * </ul>
  * Permits are paced one at a time (no bursts) by a Resilience4j {@link RateLimiter}, shared by every thread of
- * the replica that sends for the group, and replaced whenever the rate changes. Thread-safe.
+ * the replica that sends for the group, and replaced whenever the rate changes. A caller waits for a permit only
+ * as long as it can afford ({@link #acquire}); the limiter's own timeout, {@code maxWait}, bounds it anyway.
+ * Thread-safe.
  */
 public final class GroupRate {
 
@@ -41,7 +44,7 @@ public final class GroupRate {
     private Double throttledPace;
     private Instant lastThrottled = Instant.MIN;
     private Instant lastChange = Instant.MIN;
-    private volatile RateLimiter limiter;
+    private volatile AtomicRateLimiter limiter;
     private volatile double rate = Double.POSITIVE_INFINITY;
 
     /**
@@ -60,18 +63,28 @@ public final class GroupRate {
     }
 
     /**
-     * Waits for a permit to send one message, at most {@code maxWait}.
-     *
-     * @return false when none came in time: the job should be retried later rather than hold its consumer
+     * Takes a permit to send one message when one comes within {@code atMost}, waiting for it; otherwise takes
+     * none and returns false at once, so the job can wait elsewhere instead of holding its consumer.
      */
-    public boolean acquire(Instant now) {
+    public boolean acquire(Instant now, Duration atMost) {
         recoverIfDue(now);
-        RateLimiter l = limiter;
+        AtomicRateLimiter l = limiter;
+        if (l != null && l.getDetailedMetrics().getNanosToWait() > atMost.toNanos()) {
+            return false;
+        }
+        // the pace may have moved on since the look: the limiter's own timeout (maxWait) still bounds the wait
         boolean granted = l == null || l.acquirePermission();
         if (granted) {
             pace.record(now);
         }
         return granted;
+    }
+
+    /** How long until the next permit; zero without a limit. */
+    public Duration untilNextPermit() {
+        recoverIfDue(Instant.now());
+        AtomicRateLimiter l = limiter;
+        return l == null ? Duration.ZERO : Duration.ofNanos(Math.max(0, l.getDetailedMetrics().getNanosToWait()));
     }
 
     /** A throttled answer from one of the group's endpoints: slow down. */
@@ -138,7 +151,7 @@ public final class GroupRate {
             return;
         }
         rate = r;
-        limiter = Double.isInfinite(r) ? null : RateLimiter.of("relay-" + relay, RateLimiterConfig.custom()
+        limiter = Double.isInfinite(r) ? null : new AtomicRateLimiter("relay-" + relay, RateLimiterConfig.custom()
                 .limitForPeriod(1)
                 .limitRefreshPeriod(Duration.ofNanos(Math.max(1_000, (long) (1_000_000_000L / r))))
                 .timeoutDuration(maxWait)

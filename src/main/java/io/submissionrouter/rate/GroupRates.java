@@ -24,12 +24,14 @@ public class GroupRates {
     private static final Logger LOG = Logger.getLogger(GroupRates.class);
 
     private final Map<String, GroupRate> rates = new TreeMap<>();
+    private final Duration intakeWait;
     private int lastAssigned = -1;
     private int lastTotal = -1;
 
     public GroupRates(RelayGroups groups, SubmissionConfig config, MeterRegistry registry) {
         SubmissionConfig.Throttle throttle = config.throttle();
         Duration maxWait = maxWait(config.consumer());
+        this.intakeWait = throttle.intakeWait().compareTo(maxWait) < 0 ? throttle.intakeWait() : maxWait;
         for (String relay : groups.names()) {
             OptionalDouble limit = relay.equals("default") ? optional(config.smtp().rateLimit())
                     : optional(config.relays().get(relay).rateLimit());
@@ -44,7 +46,7 @@ public class GroupRates {
     }
 
     /**
-     * The longest a job waits for a permit: the consumer must poll again within {@code max-poll-interval-ms}
+     * The bound of any wait for a permit: the consumer must poll again within {@code max-poll-interval-ms}
      * with up to {@code max-poll-records} jobs, so each may wait half its part of it (9 s by default).
      */
     static Duration maxWait(SubmissionConfig.Consumer consumer) {
@@ -55,10 +57,24 @@ public class GroupRates {
         return value.map(OptionalDouble::of).orElse(OptionalDouble.empty());
     }
 
-    /** Waits for a permit to send one message of {@code relay}'s; false when none came in time. */
+    /**
+     * Takes a permit to send one message of {@code relay}'s, waiting for it at most {@code submission.throttle.intake-wait};
+     * false (no permit taken) when it would come later.
+     */
     public boolean acquire(String relay) {
         GroupRate rate = rates.get(relay);
-        return rate == null || rate.acquire(Instant.now());
+        return rate == null || rate.acquire(Instant.now(), intakeWait);
+    }
+
+    /** Whether {@code relay} would grant a permit within {@code intake-wait}: its waiting jobs may come now. */
+    public boolean admitsSoon(String relay) {
+        return untilNextPermit(relay).compareTo(intakeWait) <= 0;
+    }
+
+    /** How long until {@code relay}'s next permit here; zero without a limit. */
+    public Duration untilNextPermit(String relay) {
+        GroupRate rate = rates.get(relay);
+        return rate == null ? Duration.ZERO : rate.untilNextPermit();
     }
 
     /** A throttled answer from an endpoint of {@code relay}. */

@@ -2,6 +2,7 @@ package io.submissionrouter.retry;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.rate.GroupRates;
 import io.submissionrouter.routing.RelayGroups;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -33,7 +34,8 @@ import org.jboss.logging.Logger;
  * position kept on that record) until it is, while the other partitions and topics flow. A waiting
  * topic's partition stays paused while no endpoint of its relay group admits calls, and resumes when a
  * probe or the breaker's half-open state lets one in, or when its next job reaches
- * {@code submission.retry.max-age} (it then ends {@code EXPIRED}).
+ * {@code submission.retry.max-age} (it then ends {@code EXPIRED}). A waiting job of a group at its rate limit is held
+ * until the group's next permit, so a backlog drains at the group's pace.
  * <p>
  * At least once, like the intake: a record's offset is committed only after the route published the job's
  * outcome (result, dlq record, or its next tier) and Kafka acknowledged it. Consumer group:
@@ -53,6 +55,7 @@ public class RetryConsumer {
     private final RetryTopics topics;
     private final DeferredRecords records;
     private final RelayGroups groups;
+    private final GroupRates rates;
     private final SubmissionConfig config;
     private final Map<TopicPartition, Long> heldUntil = new HashMap<>();
     private final Map<TopicPartition, RelayHold> heldForRelay = new HashMap<>();
@@ -66,7 +69,8 @@ public class RetryConsumer {
     }
 
     public RetryConsumer(CamelContext camel, RetryTopics topics, DeferredRecords records, RelayGroups groups,
-            SubmissionConfig config) {
+            GroupRates rates, SubmissionConfig config) {
+        this.rates = rates;
         this.camel = camel;
         this.topics = topics;
         this.records = records;
@@ -182,6 +186,11 @@ public class RetryConsumer {
         if (relay != null && now < deadline && !groups.mayAdmit(relay)) {
             c.pause(List.of(tp));
             heldForRelay.put(tp, new RelayHold(relay, deadline));
+            return false;
+        }
+        if (relay != null && now < deadline && !rates.admitsSoon(relay)) {
+            // the group's rate: this job's turn comes with the next permit
+            hold(c, tp, now + Math.max(1, rates.untilNextPermit(relay).toMillis()));
             return false;
         }
         Exchange done = template.send(ROUTE, ex -> ex.setProperty(DeferredJob.PROPERTY, job));

@@ -220,11 +220,12 @@ public final class Delivery {
     }
 
     /**
-     * The group's rate allowed no message within the wait a consumer can afford: the job goes to the first
-     * retry tier. Not an attempt: it counts toward neither {@code max-attempts} nor the sessions.
+     * The group's rate allows no message within the wait a consumer can afford: the job goes to its group's
+     * waiting topic, and comes back at the group's pace. Not an attempt, nor a wait for an outage: it counts
+     * toward neither {@code max-attempts} nor the waits, only toward {@code max-age}.
      */
     public void rateLimited() {
-        next = Next.RETRY;
+        next = Next.WAIT;
     }
 
     /** A check after validation (the recipient domains in DNS) found the job cannot be sent: {@code INVALID}. */

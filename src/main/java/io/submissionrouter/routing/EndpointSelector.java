@@ -34,8 +34,9 @@ public class EndpointSelector {
     }
 
     /**
-     * Waits for the group's rate to allow one more message (CONTRACT 5.3 step 5), then chooses. A job that
-     * gets no permit in time goes to the first retry tier, without counting as an attempt.
+     * Waits for the group's rate to allow one more message (CONTRACT 5.3 step 5), then chooses. A job whose
+     * permit would come later than {@code submission.throttle.intake-wait} goes to its group's waiting topic, so
+     * the jobs behind it on the partition are not held up; it comes back at the group's pace.
      */
     public void choose(Exchange exchange) {
         Delivery delivery = exchange.getProperty(Delivery.PROPERTY, Delivery.class);

@@ -18,6 +18,9 @@ import org.junit.jupiter.api.Test;
 class GroupRateTest {
 
     private static final Duration RECOVERY = Duration.ofSeconds(30);
+    private static final Duration LONG = Duration.ofMinutes(1);
+    /** Takes a permit only when one is there: for steps in time that must not wait. */
+    private static final Duration NOW = Duration.ZERO;
 
     @Test
     void takesTheShareOfItsPartitionsOfTheLimit() {
@@ -37,7 +40,7 @@ class GroupRateTest {
         GroupRate rate = new GroupRate("default", OptionalDouble.empty(), 0.5, RECOVERY, Duration.ofSeconds(1));
         rate.share(1, 4);
         assertThat(rate.rate()).isInfinite();
-        assertThat(rate.acquire(Instant.now())).isTrue();
+        assertThat(rate.acquire(Instant.now(), LONG)).isTrue();
     }
 
     @Test
@@ -54,14 +57,14 @@ class GroupRateTest {
         assertThat(rate.rate()).isEqualTo(0.5); // submission.throttle.min-rate
 
         Instant later = t.plusSeconds(6);
-        rate.acquire(later.plus(RECOVERY));
+        rate.acquire(later.plus(RECOVERY), NOW);
         assertThat(rate.rate()).isEqualTo(1);
-        rate.acquire(later.plus(RECOVERY).plus(RECOVERY));
-        rate.acquire(later.plus(RECOVERY.multipliedBy(3)));
-        rate.acquire(later.plus(RECOVERY.multipliedBy(4)));
-        rate.acquire(later.plus(RECOVERY.multipliedBy(5)));
+        rate.acquire(later.plus(RECOVERY).plus(RECOVERY), NOW);
+        rate.acquire(later.plus(RECOVERY.multipliedBy(3)), NOW);
+        rate.acquire(later.plus(RECOVERY.multipliedBy(4)), NOW);
+        rate.acquire(later.plus(RECOVERY.multipliedBy(5)), NOW);
         assertThat(rate.rate()).isEqualTo(8);
-        rate.acquire(later.plus(RECOVERY.multipliedBy(6)));
+        rate.acquire(later.plus(RECOVERY.multipliedBy(6)), NOW);
         assertThat(rate.rate()).isEqualTo(8); // never above the limit
     }
 
@@ -77,13 +80,13 @@ class GroupRateTest {
         GroupRate rate = new GroupRate("default", OptionalDouble.empty(), 0.5, RECOVERY, Duration.ofSeconds(1));
         Instant t = Instant.now();
         for (int i = 0; i < 100; i++) {
-            rate.acquire(t); // 100 messages in the last 5 s: 20 per second
+            rate.acquire(t, LONG); // 100 messages in the last 5 s: 20 per second
         }
         rate.throttled(t);
         assertThat(rate.rate()).isCloseTo(10, within(1e-9));
-        rate.acquire(t.plus(RECOVERY));
+        rate.acquire(t.plus(RECOVERY), NOW);
         assertThat(rate.rate()).isCloseTo(20, within(1e-9));
-        rate.acquire(t.plus(RECOVERY.multipliedBy(2)));
+        rate.acquire(t.plus(RECOVERY.multipliedBy(2)), NOW);
         assertThat(rate.rate()).isInfinite();
     }
 
@@ -97,7 +100,7 @@ class GroupRateTest {
         List<Future<?>> done = new ArrayList<>();
         for (int i = 0; i < 41; i++) {
             done.add(threads.submit(() -> {
-                if (rate.acquire(Instant.now())) {
+                if (rate.acquire(Instant.now(), LONG)) {
                     granted.incrementAndGet();
                 }
             }));
@@ -111,10 +114,19 @@ class GroupRateTest {
     }
 
     @Test
-    void aJobThatWouldWaitTooLongGetsNoPermit() {
+    void aCallerThatCannotWaitForThePermitGetsNoneAndTakesNone() {
+        GroupRate rate = limited(1);
+        assertThat(rate.acquire(Instant.now(), Duration.ZERO)).isTrue();
+        assertThat(rate.untilNextPermit()).isGreaterThan(Duration.ofMillis(500));
+        assertThat(rate.acquire(Instant.now(), Duration.ofMillis(100))).isFalse();
+        assertThat(rate.untilNextPermit()).isLessThanOrEqualTo(Duration.ofSeconds(1)); // nothing was reserved
+    }
+
+    @Test
+    void theLimitersOwnTimeoutBoundsAnyWait() {
         GroupRate rate = new GroupRate("bulk", OptionalDouble.of(1), 0.5, RECOVERY, Duration.ofMillis(100));
-        assertThat(rate.acquire(Instant.now())).isTrue();
-        assertThat(rate.acquire(Instant.now())).isFalse();
+        assertThat(rate.acquire(Instant.now(), LONG)).isTrue();
+        assertThat(rate.acquire(Instant.now(), LONG)).isFalse();
     }
 
     private static GroupRate limited(double perSecond) {

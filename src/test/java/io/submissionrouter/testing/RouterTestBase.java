@@ -23,6 +23,7 @@ public abstract class RouterTestBase {
     protected static final String RETRY_200MS = "email.jobs.retry-200ms";
     protected static final String RETRY_400MS = "email.jobs.retry-400ms";
     protected static final String WAIT_DEFAULT = "email.jobs.retry-wait-default";
+    protected static final String WAIT_BULK = "email.jobs.retry-wait-bulk";
     /** Operators' endpoint commands. */
     protected static final String CONTROL = "email.control";
 
@@ -35,7 +36,7 @@ public abstract class RouterTestBase {
     static void connect() {
         kafka = new KafkaTestClient(RouterTestResources.kafka().bootstrapServers(),
                 List.of("email.results", "email.attempts", "email.dlq",
-                RETRY_200MS, RETRY_400MS, WAIT_DEFAULT, CONTROL));
+                RETRY_200MS, RETRY_400MS, WAIT_DEFAULT, WAIT_BULK, CONTROL));
     }
 
     @AfterAll
