@@ -1,33 +1,47 @@
 package io.submissionrouter.rate;
 
+import io.quarkus.runtime.ShutdownEvent;
 import io.submissionrouter.config.SubmissionConfig;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Named;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.camel.component.kafka.consumer.support.subcription.DefaultSubscribeAdapter;
 import org.apache.camel.component.kafka.consumer.support.subcription.SubscribeAdapter;
 import org.apache.camel.component.kafka.consumer.support.subcription.TopicInfo;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 
 /**
  * Camel Kafka's subscribe adapter (found in the registry by its name, {@code subscribeAdapter}): subscribes as
- * Camel would, and for the intake consumers also follows which partitions of the jobs topic this replica holds,
- * across all of them, so each relay group's rate limit is shared by the replicas (CONTRACT 5.3 step 5).
+ * Camel would, and keeps the intake consumers, so this replica's part of the jobs topic's partitions can be
+ * counted and each relay group's rate limit shared by the replicas (CONTRACT 5.3 step 5).
+ * <p>
+ * The count is each consumer's own {@code assigned-partitions} metric (thread-safe to read, and true whichever
+ * rebalance protocol the group uses), summed after every rebalance callback and every second; a consumer that
+ * Camel re-creates on its thread replaces the one before it.
  */
 @ApplicationScoped
 @Named("subscribeAdapter")
 public class JobsTopicShare implements SubscribeAdapter {
 
+    private static final String ASSIGNED = "assigned-partitions";
+
     private final SubscribeAdapter camel = new DefaultSubscribeAdapter();
     private final String jobsTopic;
     private final GroupRates rates;
-    private final Map<Consumer<?, ?>, Set<TopicPartition>> held = new ConcurrentHashMap<>();
+    /** The intake consumers, by the thread that polls each. */
+    private final Map<Thread, Consumer<?, ?>> consumers = new ConcurrentHashMap<>();
+    private volatile int partitions;
+    private ScheduledExecutorService refresher;
 
     public JobsTopicShare(SubmissionConfig config, GroupRates rates) {
         this.jobsTopic = config.topics().jobs();
@@ -37,42 +51,76 @@ public class JobsTopicShare implements SubscribeAdapter {
     @Override
     public void subscribe(Consumer<?, ?> consumer, ConsumerRebalanceListener camelListener, TopicInfo topicInfo) {
         boolean intake = !topicInfo.isPattern() && topicInfo.getTopics().contains(jobsTopic);
-        camel.subscribe(consumer, !intake ? camelListener : new ConsumerRebalanceListener() {
+        if (!intake) {
+            camel.subscribe(consumer, camelListener, topicInfo);
+            return;
+        }
+        consumers.put(Thread.currentThread(), consumer);
+        startRefreshing();
+        camel.subscribe(consumer, new ConsumerRebalanceListener() {
             @Override
-            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                camelListener.onPartitionsRevoked(partitions);
-                changed(consumer, partitions, false);
+            public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+                camelListener.onPartitionsRevoked(revoked);
             }
 
             @Override
-            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                camelListener.onPartitionsAssigned(partitions);
-                changed(consumer, partitions, true);
+            public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+                camelListener.onPartitionsAssigned(assigned);
+                // on the consumer's own thread, so it may ask for the topic's partitions
+                partitions = consumer.partitionsFor(jobsTopic).size();
+                refresh();
             }
 
             @Override
-            public void onPartitionsLost(Collection<TopicPartition> partitions) {
-                camelListener.onPartitionsLost(partitions);
-                changed(consumer, partitions, false);
+            public void onPartitionsLost(Collection<TopicPartition> lost) {
+                camelListener.onPartitionsLost(lost);
             }
         }, topicInfo);
     }
 
-    /**
-     * Called on the consumer's own thread, so it may ask its consumer what it holds: its whole assignment, less
-     * what is being taken away, whichever rebalance protocol (eager or cooperative) the group uses.
-     */
-    private void changed(Consumer<?, ?> consumer, Collection<TopicPartition> partitions, boolean added) {
-        Set<TopicPartition> mine = new HashSet<>(consumer.assignment());
-        if (added) {
-            mine.addAll(partitions);
-        } else {
-            mine.removeAll(partitions);
+    /** Sums the partitions the intake consumers hold now and hands the share to the rates. */
+    synchronized void refresh() {
+        if (partitions <= 0) {
+            return;
         }
-        held.put(consumer, mine);
-        Set<TopicPartition> all = new HashSet<>();
-        held.values().forEach(all::addAll);
-        int assigned = (int) all.stream().filter(tp -> tp.topic().equals(jobsTopic)).count();
-        rates.share(assigned, consumer.partitionsFor(jobsTopic).size());
+        int assigned = 0;
+        for (Consumer<?, ?> c : consumers.values()) {
+            assigned += assigned(c);
+        }
+        rates.share(assigned, partitions);
+    }
+
+    private static int assigned(Consumer<?, ?> consumer) {
+        for (Map.Entry<MetricName, ? extends Metric> e : consumer.metrics().entrySet()) {
+            if (e.getKey().name().equals(ASSIGNED) && e.getValue().metricValue() instanceof Number n) {
+                return n.intValue();
+            }
+        }
+        return 0; // closed, or not in the group yet
+    }
+
+    private synchronized void startRefreshing() {
+        if (refresher == null) {
+            refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "jobs-topic-share");
+                t.setDaemon(true);
+                return t;
+            });
+            refresher.scheduleWithFixedDelay(this::refreshQuietly, 1, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    private void refreshQuietly() {
+        try {
+            refresh();
+        } catch (RuntimeException e) {
+            // a consumer closing while its metrics are read; the next round counts again
+        }
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (refresher != null) {
+            refresher.shutdownNow();
+        }
     }
 }

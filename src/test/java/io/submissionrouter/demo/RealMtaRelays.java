@@ -28,6 +28,7 @@ public final class RealMtaRelays {
 
     public static void main(String[] args) throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            kafka.createTopic("email.jobs", 4); // as a jobs topic for 4 consumers would have
             Map<String, String> env = new TreeMap<>(Map.of(
                     "SUBMISSION_RELAYS_BULK_PRIMARY_HOST", "127.0.0.1",
                     "SUBMISSION_RELAYS_BULK_PRIMARY_PORT", "465",
