@@ -38,7 +38,8 @@ public final class EndpointSpecs {
         SubmissionConfig.Smtp smtp = config.smtp();
         Group g = new Group(DEFAULT_RELAY, "submission.smtp", smtp.tls(), SMTP_TLS, smtp.username(), smtp.password(),
                 smtp.usernameFile(), smtp.passwordFile(), smtp.trustPem(), SMTP_TRUST_PEM, smtp.authMechanisms(),
-                oauth2("submission.smtp", smtp.oauth2(), smtp.username(), smtp.password(), smtp.passwordFile(), tokens));
+                oauth2("submission.smtp", smtp.oauth2(), smtp.username(), smtp.password(), smtp.passwordFile(),
+                        smtp.allowPlaintext(), tokens));
         Optional<String> domain = smtp.discoverDomain().map(String::strip).filter(d -> !d.isEmpty());
         if (domain.isEmpty()) {
             return endpoints(config, g, smtp.primary(), smtp.fallback());
@@ -79,7 +80,8 @@ public final class EndpointSpecs {
                 relay.tls().isPresent() ? prefix + ".tls" : SMTP_TLS, relay.username(), relay.password(),
                 Optional.empty(), Optional.empty(), relay.trustPem().or(config.smtp()::trustPem),
                 relay.trustPem().isPresent() ? prefix + ".trust-pem" : SMTP_TRUST_PEM, relay.authMechanisms(),
-                oauth2(prefix, relay.oauth2(), relay.username(), relay.password(), Optional.empty(), tokens));
+                oauth2(prefix, relay.oauth2(), relay.username(), relay.password(), Optional.empty(),
+                        config.smtp().allowPlaintext(), tokens));
         positiveRate(prefix + ".rate-limit", relay.rateLimit());
         return endpoints(config, g, relay.primary(), relay.fallback());
     }
@@ -96,7 +98,7 @@ public final class EndpointSpecs {
      * {@code client-secret} and {@code username} (the mailbox) are required and a password is refused.
      */
     private static Optional<TokenSource> oauth2(String prefix, SubmissionConfig.OAuth2 o, Optional<String> username,
-            Optional<String> password, Optional<String> passwordFile, TokenSource.Factory tokens) {
+            Optional<String> password, Optional<String> passwordFile, boolean allowPlaintext, TokenSource.Factory tokens) {
         String setting = prefix + ".oauth2";
         if (o.tokenUrl().filter(u -> !u.isBlank()).isEmpty()) {
             if (o.clientId().isPresent() || o.clientSecret().isPresent()) {
@@ -107,7 +109,11 @@ public final class EndpointSpecs {
         }
         String url = o.tokenUrl().get().strip();
         if (!url.startsWith("https://") && !url.startsWith("http://")) {
-            throw new InvalidSettingException(setting + ".token-url", "must be an http(s) URL of a token endpoint");
+            throw new InvalidSettingException(setting + ".token-url", "must be an https URL of a token endpoint");
+        }
+        if (url.startsWith("http://") && !allowPlaintext) {
+            throw new InvalidSettingException(setting + ".token-url", "http:// sends the client secret in plaintext; "
+                    + "use https, or set submission.smtp.allow-plaintext=true (a developer's laptop only)");
         }
         if (o.clientId().filter(c -> !c.isBlank()).isEmpty()) {
             throw new InvalidSettingException(setting + ".client-id", "is required with " + setting + ".token-url");

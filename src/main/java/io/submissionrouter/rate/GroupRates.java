@@ -2,6 +2,7 @@ package io.submissionrouter.rate;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.submissionrouter.config.EndpointSpecs;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.routing.RelayGroups;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,7 +34,7 @@ public class GroupRates {
         Duration maxWait = maxWait(config.consumer());
         this.intakeWait = throttle.intakeWait().compareTo(maxWait) < 0 ? throttle.intakeWait() : maxWait;
         for (String relay : groups.names()) {
-            OptionalDouble limit = relay.equals("default") ? optional(config.smtp().rateLimit())
+            OptionalDouble limit = relay.equals(EndpointSpecs.DEFAULT_RELAY) ? optional(config.smtp().rateLimit())
                     : optional(config.relays().get(relay).rateLimit());
             GroupRate rate = new GroupRate(relay, limit, throttle.minRate(), throttle.recoveryInterval(), maxWait);
             rates.put(relay, rate);
@@ -92,11 +93,13 @@ public class GroupRates {
 
     /** This replica now holds {@code assigned} of the jobs topic's {@code total} partitions. */
     public synchronized void share(int assigned, int total) {
+        if (assigned == lastAssigned && total == lastTotal) {
+            return;
+        }
         rates.values().forEach(r -> r.share(assigned, total));
-        boolean changed = assigned != lastAssigned || total != lastTotal;
         lastAssigned = assigned;
         lastTotal = total;
-        LOG.logf(changed ? Logger.Level.INFO : Logger.Level.DEBUG, "this replica holds %d of %d partitions of the jobs topic; rate limits here: %s", assigned, total,
+        LOG.infof("this replica holds %d of %d partitions of the jobs topic; rate limits here: %s", assigned, total,
                 rates.values().stream().filter(r -> !Double.isInfinite(r.rate()))
                         .map(r -> r.relay() + " " + String.format("%.2f/s", r.rate())).toList());
     }

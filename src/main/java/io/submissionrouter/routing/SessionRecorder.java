@@ -1,5 +1,6 @@
 package io.submissionrouter.routing;
 
+import io.submissionrouter.config.EndpointSpecs;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.ops.SubmissionMetrics;
 import io.submissionrouter.rate.GroupRates;
@@ -62,7 +63,7 @@ public class SessionRecorder {
         }
         metrics.attempt(endpoint.relay(), endpoint.name(), outcome.outcome(), outcome.durationMillis());
         if (outcome.outcome() == OutcomeClass.CONFIG_ERROR) {
-            String prefix = endpoint.relay().equals("default") ? "submission.smtp" : "submission.relays." + endpoint.relay();
+            String prefix = endpoint.relay().equals(EndpointSpecs.DEFAULT_RELAY) ? "submission.smtp" : "submission.relays." + endpoint.relay();
             LOG.errorf("AUTH refused by %s (%s:%d): %s. Check %s.username and %s.password (or their files), or "
                     + "%s.oauth2.*; the endpoint's breaker stays open for growing periods until this is fixed",
                     endpoint.spec().label(), endpoint.spec().host(), endpoint.spec().port(),

@@ -182,6 +182,8 @@ class EndpointSpecsTest {
         refused(base, Map.of("submission.smtp.username", ""), "submission.smtp.username");
         refused(base, Map.of("submission.smtp.oauth2.client-secret", ""), "submission.smtp.oauth2.client-secret");
         refused(base, Map.of("submission.smtp.oauth2.token-url", "login.example/token"), "submission.smtp.oauth2.token-url");
+        refused(base, Map.of("submission.smtp.oauth2.token-url", "http://login.example/token"),
+                "submission.smtp.oauth2.token-url");
         refused(base, Map.of("submission.smtp.auth-mechanisms", "PLAIN"), "submission.smtp.auth-mechanisms");
         refused(Map.of("submission.smtp.primary.host", "a", "submission.smtp.oauth2.client-id", "app"), Map.of(),
                 "submission.smtp.oauth2.token-url");

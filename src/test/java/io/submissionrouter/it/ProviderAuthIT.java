@@ -48,7 +48,8 @@ class ProviderAuthIT extends RouterTestBase {
         @Override
         public Map<String, String> getConfigOverrides() {
             // a session per message, so every message authenticates and token refresh shows
-            return Map.of("submission.smtp.pool.max-connections", "0");
+            // the local token endpoint speaks plain http
+            return Map.of("submission.smtp.pool.max-connections", "0", "submission.smtp.allow-plaintext", "true");
         }
     }
 

@@ -135,12 +135,14 @@ class KubernetesManifestsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"dev", "prod"})
-    void egressIsKafkaSmtpSubmissionAndDnsOnly(String overlay) throws Exception {
+    void egressIsKafkaSmtpSubmissionTokenEndpointsAndDnsOnly(String overlay) throws Exception {
         NetworkPolicy np = one(overlay, NetworkPolicy.class);
         assertThat(np.getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
         Set<String> ports = np.getSpec().getEgress().stream().flatMap(rule -> rule.getPorts().stream())
                 .map(p -> p.getProtocol() + "/" + p.getPort().getIntVal()).collect(Collectors.toCollection(TreeSet::new));
-        assertThat(ports).containsExactlyInAnyOrder("TCP/9092", "TCP/9093", "TCP/587", "TCP/2525", "UDP/53", "TCP/53");
+        // 587 and 2525 (STARTTLS), 465 (implicit TLS), 443 (OAuth2 token endpoints for XOAUTH2)
+        assertThat(ports).containsExactlyInAnyOrder("TCP/9092", "TCP/9093", "TCP/587", "TCP/2525", "TCP/465",
+                "TCP/443", "UDP/53", "TCP/53");
         assertThat(np.getSpec().getEgress()).allSatisfy(rule -> assertThat(rule.getPorts()).isNotEmpty());
     }
 
