@@ -9,19 +9,29 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * AUTH credentials from settings or from files (Kubernetes Secret mounts). Files are read at every
- * session, so a rotated Secret takes effect without a restart; a file that cannot be read yields no
- * credentials for that session (the server will refuse and the endpoint's breaker will show it).
+ * AUTH credentials from settings or from files (Kubernetes Secret mounts). Files are read at every session, so a
+ * rotated Secret takes effect without a restart. A configured file that cannot be read, or holds nothing, never
+ * turns AUTH off: the session is not opened and the endpoint reports a {@code config_error} naming the setting
+ * ({@link CredentialsUnavailable}); startup refuses such a file ({@link #check()}).
  */
 public final class CredentialSource implements Supplier<Optional<Credentials>> {
 
+    private final String prefix;
     private final Optional<String> username;
     private final Optional<String> password;
     private final Optional<Path> usernameFile;
     private final Optional<Path> passwordFile;
 
+    /** Credentials of the default group, {@code submission.smtp.*}. */
     public CredentialSource(Optional<String> username, Optional<String> password,
             Optional<String> usernameFile, Optional<String> passwordFile) {
+        this("submission.smtp", username, password, usernameFile, passwordFile);
+    }
+
+    /** @param prefix the settings the credentials come from, as errors name them ({@code submission.smtp}) */
+    public CredentialSource(String prefix, Optional<String> username, Optional<String> password,
+            Optional<String> usernameFile, Optional<String> passwordFile) {
+        this.prefix = prefix;
         this.username = username;
         this.password = password;
         this.usernameFile = usernameFile.map(Path::of);
@@ -33,21 +43,52 @@ public final class CredentialSource implements Supplier<Optional<Credentials>> {
         return username.isPresent() || usernameFile.isPresent();
     }
 
+    /**
+     * Reads the configured files once, as startup does.
+     *
+     * @throws InvalidSettingException naming the file's setting when it cannot be read or is empty
+     */
+    public void check() {
+        try {
+            get();
+        } catch (CredentialsUnavailable e) {
+            String setting = usernameFile.isPresent() && unreadable(usernameFile.get())
+                    ? prefix + ".username-file" : prefix + ".password-file";
+            throw new InvalidSettingException(setting, e.getMessage());
+        }
+    }
+
     @Override
     public Optional<Credentials> get() {
-        Optional<String> user = usernameFile.map(CredentialSource::read).orElse(username);
-        Optional<String> pass = passwordFile.map(CredentialSource::read).orElse(password);
+        Optional<String> user = usernameFile.isPresent() ? Optional.of(read(usernameFile.get(), "username-file"))
+                : username;
+        Optional<String> pass = passwordFile.isPresent() ? Optional.of(read(passwordFile.get(), "password-file"))
+                : password;
         if (user.isEmpty() || user.get().isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new Credentials(user.get(), pass.orElse("")));
     }
 
-    private static Optional<String> read(Path file) {
+    private String read(Path file, String setting) {
+        String value;
         try {
-            return Optional.of(Files.readString(file, StandardCharsets.UTF_8).strip());
-        } catch (IOException e) {
-            return Optional.empty();
+            value = Files.readString(file, StandardCharsets.UTF_8).strip();
+        } catch (IOException | RuntimeException e) {
+            throw new CredentialsUnavailable(prefix + "." + setting + " (" + file + ") cannot be read: "
+                    + e.getClass().getSimpleName(), true);
+        }
+        if (value.isEmpty()) {
+            throw new CredentialsUnavailable(prefix + "." + setting + " (" + file + ") is empty", true);
+        }
+        return value;
+    }
+
+    private static boolean unreadable(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8).isBlank();
+        } catch (IOException | RuntimeException e) {
+            return true;
         }
     }
 }

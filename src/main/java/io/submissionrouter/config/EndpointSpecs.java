@@ -168,9 +168,15 @@ public final class EndpointSpecs {
         Optional<String> trustPem = ep.trustPem().or(g::trustPem);
         List<String> mechanisms = mechanisms(ep.authMechanisms().isPresent() ? prefix + ".auth-mechanisms"
                 : g.prefix() + ".auth-mechanisms", ep.authMechanisms().or(g::authMechanisms), g.oauth2().isPresent());
-        java.util.function.Supplier<Optional<EndpointSpec.Credentials>> credentials = g.oauth2().isPresent()
-                ? new OAuth2Credentials(username.orElseThrow(), g.oauth2().get())
-                : new CredentialSource(username, password, g.usernameFile(), g.passwordFile());
+        java.util.function.Supplier<Optional<EndpointSpec.Credentials>> credentials;
+        if (g.oauth2().isPresent()) {
+            credentials = new OAuth2Credentials(username.orElseThrow(), g.oauth2().get());
+        } else {
+            CredentialSource files = new CredentialSource(g.prefix(), username, password, g.usernameFile(),
+                    g.passwordFile());
+            files.check(); // a Secret file that cannot be read stops startup, naming its setting
+            credentials = files;
+        }
         return new EndpointSpec(g.relay(), name, ep.host().filter(h -> !h.isBlank()).orElse(defaultHost), port, tls,
                 credentials, mechanisms,
                 TrustStores.socketFactory(trustPem,
@@ -233,8 +239,34 @@ public final class EndpointSpecs {
         if (config.retry().maxAttempts() < 1) {
             throw new InvalidSettingException("submission.retry.max-attempts", "must be at least 1");
         }
+        checkConsumer(config);
         if (config.limits().maxRecipients() < 1) {
             throw new InvalidSettingException("submission.limits.max-recipients", "must be at least 1");
+        }
+    }
+
+    /**
+     * A pass of a job must be able to wait for a slow reply to the final dot, and a poll's jobs must be done within
+     * {@code max.poll.interval.ms}, or Kafka would take the consumer's partitions away mid-job.
+     */
+    private static void checkConsumer(SubmissionConfig config) {
+        SubmissionConfig.Smtp smtp = config.smtp();
+        SubmissionConfig.Consumer c = config.consumer();
+        Duration session = smtp.connectTimeout().plus(smtp.readTimeout()).plus(smtp.dataTimeout());
+        if (c.jobTimeout().compareTo(session) < 0) {
+            throw new InvalidSettingException("submission.consumer.job-timeout", "must be at least connect-timeout + "
+                    + "read-timeout + data-timeout (" + session + "), so a slow reply to the final dot is waited for");
+        }
+        positive("submission.kafka.write-retry-for", config.kafka().writeRetryFor());
+        if (c.maxPollRecords() < 1) {
+            throw new InvalidSettingException("submission.consumer.max-poll-records", "must be at least 1");
+        }
+        Duration poll = c.jobTimeout().plus(config.kafka().writeRetryFor()).multipliedBy(c.maxPollRecords());
+        if (poll.toMillis() > c.maxPollIntervalMs()) {
+            throw new InvalidSettingException("submission.consumer.max-poll-interval-ms", c.maxPollIntervalMs()
+                    + " ms is less than what a poll's jobs may take: max-poll-records (" + c.maxPollRecords()
+                    + ") x (submission.consumer.job-timeout + submission.kafka.write-retry-for) = " + poll.toMillis()
+                    + " ms; raise it, or lower max-poll-records or job-timeout");
         }
     }
 

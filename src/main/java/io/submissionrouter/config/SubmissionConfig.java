@@ -44,6 +44,20 @@ public interface SubmissionConfig {
     /** Jobs in flight per pod. Addition. */
     Concurrency concurrency();
 
+    /** How the router's writes to Kafka are retried when Kafka refuses them. Addition. */
+    Kafka kafka();
+
+    interface Kafka {
+        /**
+         * How long a pass retries a record Kafka refused (a topic's {@code max.message.bytes} too low, no right to
+         * write, the cluster unreachable) before its record is read again; it is then retried again, with only what
+         * the pass still owes, so a job is never sent again because a write failed. Refusals are logged, counted
+         * ({@code submission_kafka_write_failures_total}) and shown in the health group {@code kafka-writes}.
+         */
+        @WithDefault("60s")
+        Duration writeRetryFor();
+    }
+
     /** Duplicate suppression by jobId (CONTRACT 5.4); accepted, acting with the reliability work. */
     Idempotency idempotency();
 
@@ -416,14 +430,27 @@ public interface SubmissionConfig {
         @WithDefault("smtp-submission-router")
         String groupId();
 
-        /** Records per poll. */
-        @WithDefault("50")
+        /**
+         * Records per poll of the intake and retry consumers. The jobs of one poll must be done within
+         * {@code max-poll-interval-ms}, or Kafka takes the consumer's partitions away: {@code max-poll-records} x
+         * ({@code job-timeout} + {@code submission.kafka.write-retry-for}) must fit, which startup checks.
+         */
+        @WithDefault("1")
         int maxPollRecords();
 
         /**
+         * The longest one pass of a job may take, all its SMTP sessions together: every reply is waited for at most
+         * until then (a server that answers each command just before its read timeout cannot hold a consumer for
+         * longer). At least connect-timeout + read-timeout + data-timeout, so a slow reply to the final dot is
+         * waited for as RFC 5321 allows. Addition.
+         */
+        @WithDefault("11m")
+        Duration jobTimeout();
+
+        /**
          * Kafka's {@code max.poll.interval.ms}: the longest a poll's records may take. No job waits on the
-         * consumer thread (retries and waits go through Kafka topics), but one SMTP session may take up to
-         * connect + read + data timeouts per endpoint; the default (15 minutes) covers the default timeouts.
+         * consumer thread (retries and waits go through Kafka topics), but one pass of a job may take up to
+         * {@code job-timeout}, and its writes up to {@code submission.kafka.write-retry-for}.
          */
         @WithDefault("900000")
         int maxPollIntervalMs();

@@ -19,7 +19,7 @@ public interface TokenSource {
     }
 
     /** No token could be had. */
-    final class TokenUnavailable extends RuntimeException {
+    final class TokenUnavailable extends CredentialsUnavailable {
         private final boolean refused;
 
         /**
@@ -27,7 +27,7 @@ public interface TokenSource {
          *                unreachable or failing
          */
         public TokenUnavailable(String message, boolean refused) {
-            super(message, null, false, false);
+            super(message, refused);
             this.refused = refused;
         }
 

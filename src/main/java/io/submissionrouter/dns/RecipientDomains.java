@@ -55,7 +55,8 @@ public class RecipientDomains {
 
     public void check(Exchange exchange) {
         Delivery delivery = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
-        if (mode == SubmissionConfig.MxCheck.OFF || delivery.status() != null || delivery.message() == null) {
+        if (mode == SubmissionConfig.MxCheck.OFF || delivery.status() != null || delivery.message() == null
+                || delivery.concluded()) {
             return;
         }
         for (Map.Entry<String, String> e : byDomain(delivery.message().envelope()).entrySet()) {

@@ -21,6 +21,9 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import io.submissionrouter.routing.RecordRef;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -39,12 +42,14 @@ import org.jboss.logging.Logger;
  * by one replica is known to all. Entries older than the window are ignored and swept; the topic itself
  * is created with {@code cleanup.policy=compact,delete} and {@code retention.ms} = the window.
  * <p>
- * A replica remembers its own completions when Kafka acknowledges them; its records carry an
- * {@value #ORIGIN_HEADER} header naming this run of the replica, so the tail skips them instead of parsing
- * every one a second time (about a tenth of the router's CPU per job). After a restart the run is a new one,
- * and they are read like any other.
+ * A replica remembers its own completions before it writes them (so it never sends a job again, whatever the
+ * write's fate); its records carry an {@value #ORIGIN_HEADER} header naming this run of the replica, so the tail
+ * skips those it knows instead of parsing every one a second time (about a tenth of the router's CPU per job).
+ * After a restart the run is a new one, and they are read like any other. A replica given partitions of the jobs
+ * topic first reads this topic to its end ({@link #awaitCaughtUp}), so it knows what their last owner completed.
  * <p>
- * Memory: one entry (jobId, status, time) per job completed within the window.
+ * Memory: one entry (jobId, status, time, the job's record, where its completion is) per job completed within the
+ * window; the result or state a completion record holds is read from the topic when it is needed ({@link #fetch}).
  */
 @ApplicationScoped
 public class CompletedJobs {
@@ -56,7 +61,11 @@ public class CompletedJobs {
 
     private final byte[] origin = UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII);
 
-    private final Map<String, Completion> completed = new ConcurrentHashMap<>();
+    private final Map<String, CompletedJob> completed = new ConcurrentHashMap<>();
+    /** The tail's position in each partition of the topic, for {@link #awaitCaughtUp}. */
+    private final Map<Integer, Long> positions = new ConcurrentHashMap<>();
+    private volatile Properties clientProperties;
+    private KafkaConsumer<String, byte[]> fetcher;
     private final ObjectMapper mapper;
     private final String topic;
     private final Duration window;
@@ -78,17 +87,20 @@ public class CompletedJobs {
     }
 
     /** The completion of {@code jobId} within the window, if any. */
-    public Optional<Completion> find(String jobId) {
-        Completion c = completed.get(jobId);
+    public Optional<CompletedJob> find(String jobId) {
+        CompletedJob c = completed.get(jobId);
         if (c == null || c.completedAt().isBefore(clock.instant().minus(window))) {
             return Optional.empty();
         }
         return Optional.of(c);
     }
 
-    /** Remembers a completion this replica has just written to the topic (before the tail reads it back). */
+    /**
+     * Remembers a completion this replica is about to write to the topic: remembered before it is written, so this
+     * replica never sends the job again, whatever the write's fate (the tail skips the record when it reads it back).
+     */
     public void remember(String jobId, Completion completion) {
-        completed.merge(jobId, completion, CompletedJobs::newer);
+        completed.merge(jobId, CompletedJob.of(completion, null), CompletedJobs::newer);
     }
 
     public String topic() {
@@ -113,6 +125,7 @@ public class CompletedJobs {
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        this.clientProperties = p;
         consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
         tailer = new Thread(this::tail, "completed-jobs-tail");
         tailer.setDaemon(true);
@@ -132,6 +145,12 @@ public class CompletedJobs {
         KafkaConsumer<String, byte[]> c = consumer;
         if (c != null) {
             c.wakeup();
+        }
+        synchronized (this) {
+            if (fetcher != null) {
+                fetcher.close(Duration.ofSeconds(1));
+                fetcher = null;
+            }
         }
     }
 
@@ -183,9 +202,17 @@ public class CompletedJobs {
     private void pollOnce(KafkaConsumer<String, byte[]> c) {
         try {
             for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                if (!writtenHere(r)) {
-                    apply(r.key(), r.value());
+                RecordRef location = new RecordRef(r.topic(), r.partition(), r.offset());
+                if (writtenHereAndKnown(r)) {
+                    // not parsed again, but where the newest one is is noted: its result may have to be written again
+                    completed.computeIfPresent(r.key(), (k, known) -> new CompletedJob(known.status(),
+                            known.messageId(), known.completedAt(), known.source(), known.done(), location));
+                } else {
+                    apply(r.key(), r.value(), location);
                 }
+            }
+            for (TopicPartition tp : c.assignment()) {
+                positions.put(tp.partition(), c.position(tp));
             }
         } catch (WakeupException e) {
             throw e;
@@ -200,13 +227,18 @@ public class CompletedJobs {
         }
     }
 
-    /** A completion this run wrote (and remembered when it was acknowledged); tombstones are never skipped. */
-    private boolean writtenHere(ConsumerRecord<String, byte[]> r) {
+    /**
+     * A completion this run wrote and remembered before writing it: read back, it only costs parsing (about a tenth
+     * of the router's CPU per job). One this run wrote but does not know (it cannot happen, as each is remembered
+     * first, but memory is what keeps a job from being sent twice) is read like any other; tombstones always are.
+     */
+    private boolean writtenHereAndKnown(ConsumerRecord<String, byte[]> r) {
         Header h = r.headers().lastHeader(ORIGIN_HEADER);
-        return r.value() != null && h != null && Arrays.equals(h.value(), origin);
+        return r.value() != null && h != null && Arrays.equals(h.value(), origin) && r.key() != null
+                && completed.containsKey(r.key());
     }
 
-    void apply(String jobId, byte[] value) {
+    void apply(String jobId, byte[] value, RecordRef location) {
         if (jobId == null) {
             return;
         }
@@ -215,11 +247,81 @@ public class CompletedJobs {
             return;
         }
         try {
-            remember(jobId, mapper.readValue(value, Completion.class));
+            completed.merge(jobId, CompletedJob.of(mapper.readValue(value, Completion.class), location),
+                    CompletedJobs::newer);
         } catch (IOException e) {
-            LOG.warnf("ignoring an unreadable record for %s on %s: %s", jobId, topic,
-                    new String(value, StandardCharsets.UTF_8));
+            LOG.warnf("ignoring an unreadable record for %s on %s at %s", jobId, topic, location);
         }
+    }
+
+    /**
+     * Waits until the tail has read every completion record written before this call: what a replica does before it
+     * works on partitions of the jobs topic it was just given, so that it knows every job their last owner
+     * completed (CONTRACT 5.4).
+     *
+     * @throws IllegalStateException when the tail does not get there within {@code timeout}
+     */
+    public void awaitCaughtUp(Duration timeout) {
+        Properties p = clientProperties;
+        if (p == null) {
+            return; // not started: the intake does not run before the tail has caught up (IntakeStarter)
+        }
+        Map<Integer, Long> ends;
+        try (Admin admin = Admin.create(p)) {
+            Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+            positions.keySet().forEach(partition -> latest.put(new TopicPartition(topic, partition), OffsetSpec.latest()));
+            ends = new java.util.HashMap<>();
+            admin.listOffsets(latest).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .forEach((tp, info) -> ends.put(tp.partition(), info.offset()));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the end of the idempotency topic " + topic + ": " + e, e);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!ends.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), -1L) >= e.getValue())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the idempotency topic " + topic + " was not read to its end within "
+                        + timeout);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while reading the idempotency topic", e);
+            }
+        }
+    }
+
+    /**
+     * The whole completion record of {@code job} (its result or state), read from where the tail found it; empty
+     * when its place is not known (this replica wrote it) or the record is gone.
+     */
+    public synchronized Optional<Completion> fetch(CompletedJob job) {
+        RecordRef at = job.location();
+        if (at == null || clientProperties == null) {
+            return Optional.empty();
+        }
+        if (fetcher == null) {
+            fetcher = new KafkaConsumer<>(clientProperties, new StringDeserializer(), new ByteArrayDeserializer());
+        }
+        TopicPartition tp = new TopicPartition(at.topic(), at.partition());
+        fetcher.assign(List.of(tp));
+        fetcher.seek(tp, at.offset());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            for (ConsumerRecord<String, byte[]> r : fetcher.poll(Duration.ofMillis(200))) {
+                if (r.offset() == at.offset() && r.value() != null) {
+                    try {
+                        return Optional.of(mapper.readValue(r.value(), Completion.class));
+                    } catch (IOException e) {
+                        return Optional.empty();
+                    }
+                }
+                if (r.offset() > at.offset()) {
+                    return Optional.empty(); // compacted away: a newer record of the job holds its state
+                }
+            }
+        }
+        throw new IllegalStateException("cannot read the completion record at " + at + " within 10 s");
     }
 
     void sweep() {
@@ -227,8 +329,18 @@ public class CompletedJobs {
         completed.values().removeIf(c -> c.completedAt().isBefore(horizon));
     }
 
-    private static Completion newer(Completion a, Completion b) {
-        return b.completedAt().isAfter(a.completedAt()) ? b : a;
+    /** The later of two completions of a job; of two at the same time, the one that ended it. */
+    private static CompletedJob newer(CompletedJob a, CompletedJob b) {
+        if (b.completedAt().equals(a.completedAt())) {
+            return b.done() || !a.done() ? withLocation(b, a) : a;
+        }
+        return b.completedAt().isAfter(a.completedAt()) ? withLocation(b, a) : a;
+    }
+
+    /** {@code b}, knowing where its record is if only {@code a} (the same record read back) knew. */
+    private static CompletedJob withLocation(CompletedJob b, CompletedJob a) {
+        return b.location() == null && a.location() != null && a.completedAt().equals(b.completedAt())
+                ? new CompletedJob(b.status(), b.messageId(), b.completedAt(), b.source(), b.done(), a.location()) : b;
     }
 
     private void createTopic(Properties clientProperties, int partitions) {

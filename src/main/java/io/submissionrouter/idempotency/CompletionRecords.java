@@ -2,7 +2,7 @@ package io.submissionrouter.idempotency;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.submissionrouter.results.DeliveryResults;
+import io.submissionrouter.ops.KafkaWrites;
 import io.submissionrouter.routing.Delivery;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
@@ -17,24 +17,30 @@ public class CompletionRecords {
 
     private final ObjectMapper mapper;
     private final CompletedJobs completedJobs;
+    private final KafkaWrites writes;
 
-    public CompletionRecords(ObjectMapper mapper, CompletedJobs completedJobs) {
+    public CompletionRecords(ObjectMapper mapper, CompletedJobs completedJobs, KafkaWrites writes) {
         this.mapper = mapper;
         this.completedJobs = completedJobs;
+        this.writes = writes;
     }
 
-    /** Shapes the record (the route has cleared every header). */
+    /**
+     * Shapes the record (the route has cleared every header). This replica remembers the completion first: from
+     * here on it never sends the job again, whether or not Kafka takes the record.
+     */
     public void record(Exchange exchange) throws JsonProcessingException {
         Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
-        Completion c = exchange.getProperty(DeliveryResults.COMPLETION, Completion.class);
+        Completion c = d.outputs().completion();
+        completedJobs.remember(d.jobId(), c);
         exchange.getIn().setHeader(KafkaConstants.KEY, d.jobId().getBytes(StandardCharsets.UTF_8));
         exchange.getIn().setHeader(CompletedJobs.ORIGIN_HEADER, completedJobs.origin());
         exchange.getIn().setBody(mapper.writeValueAsBytes(c));
     }
 
-    /** Once Kafka acknowledged the record, this replica knows it at once (the tail will read it back too). */
-    public void remember(Exchange exchange) {
-        Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
-        completedJobs.remember(d.jobId(), exchange.getProperty(DeliveryResults.COMPLETION, Completion.class));
+    /** Kafka acknowledged the record: every replica will know the job is completed. */
+    public void written(Exchange exchange) {
+        exchange.getProperty(Delivery.PROPERTY, Delivery.class).outputs().completionWritten();
+        writes.ok(completedJobs.topic());
     }
 }

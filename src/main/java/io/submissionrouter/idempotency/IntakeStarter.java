@@ -5,7 +5,7 @@ import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.control.EndpointControl;
 import io.submissionrouter.kafka.KafkaClients;
 import io.submissionrouter.kafka.Topics;
-import io.submissionrouter.retry.RetryConsumer;
+import io.submissionrouter.retry.RetryConsumers;
 import io.submissionrouter.retry.RetryTopics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -33,18 +33,18 @@ public class IntakeStarter {
     private final CompletedJobs completedJobs;
     private final String jobsTopic;
     private final RetryTopics retryTopics;
-    private final RetryConsumer retryConsumer;
+    private final RetryConsumers retryConsumers;
     private final EndpointControl endpointControl;
     private final String controlTopic;
 
     public IntakeStarter(CamelContext camel, CompletedJobs completedJobs, SubmissionConfig config,
-            RetryTopics retryTopics, RetryConsumer retryConsumer, EndpointControl endpointControl) {
+            RetryTopics retryTopics, RetryConsumers retryConsumers, EndpointControl endpointControl) {
         this.endpointControl = endpointControl;
         this.controlTopic = config.topics().control();
         this.camel = camel;
         this.completedJobs = completedJobs;
         this.retryTopics = retryTopics;
-        this.retryConsumer = retryConsumer;
+        this.retryConsumers = retryConsumers;
         this.jobsTopic = config.topics().jobs();
     }
 
@@ -68,7 +68,7 @@ public class IntakeStarter {
                     camel.getRouteController().startRoute(CONTROL_ROUTE);
                 }
                 camel.getRouteController().startRoute(INTAKE_ROUTE);
-                retryConsumer.start(client);
+                retryConsumers.start(client);
                 LOG.infof("intake started on %s", jobsTopic);
                 return;
             } catch (InterruptedException e) {

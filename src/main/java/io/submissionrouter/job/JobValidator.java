@@ -115,6 +115,8 @@ public final class JobValidator {
             if (a != null) {
                 noLineBreak("attachments[" + i + "].filename", a.filename());
                 noLineBreak("attachments[" + i + "].contentType", a.contentType());
+                // the schema's pattern ends in $, which lets a trailing line break through
+                noLineBreak("attachments[" + i + "].contentId", a.contentId());
             }
         }
     }

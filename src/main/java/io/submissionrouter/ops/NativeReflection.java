@@ -19,7 +19,9 @@ import io.submissionrouter.retry.RetryTiers;
 import io.submissionrouter.routing.DeferredState;
 import io.submissionrouter.routing.EndpointSelector;
 import io.submissionrouter.routing.JobIntake;
+import io.submissionrouter.routing.RecordRef;
 import io.submissionrouter.routing.SessionRecorder;
+import io.submissionrouter.routing.UnsettledPasses;
 import io.submissionrouter.smtp.RecipientReply;
 
 /**
@@ -31,10 +33,12 @@ import io.submissionrouter.smtp.RecipientReply;
         // beans named in routes/*.yaml
         CompletionRecords.class, DeferredRecords.class, DeliveryResults.class, EndpointSelector.class,
         FailureTriage.class, JobIntake.class, KafkaRecords.class, OffsetCommitter.class, RecipientDomains.class,
-        RetryTiers.class, SessionRecorder.class, JobTraces.class, EndpointControl.class,
+        RetryTiers.class, SessionRecorder.class, JobTraces.class, EndpointControl.class, UnsettledPasses.class,
+        KafkaWrites.class, KafkaWritesRefused.class,
         // records written to and read from Kafka as JSON
         DeliveryResult.class, AttemptEvent.class, EndpointRef.class, ErrorInfo.class, RecipientReply.class,
         Completion.class, DeferredState.class, DeferredState.LastSession.class, ControlCommand.class,
+        RecordRef.class,
         // the operator endpoints' answers (JSON through Jackson)
         EndpointControl.EndpointView.class })
 public final class NativeReflection {

@@ -4,38 +4,27 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.submissionrouter.config.SubmissionConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.inject.Named;
-import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.camel.component.kafka.consumer.support.subcription.DefaultSubscribeAdapter;
-import org.apache.camel.component.kafka.consumer.support.subcription.SubscribeAdapter;
-import org.apache.camel.component.kafka.consumer.support.subcription.TopicInfo;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
-import org.apache.kafka.common.TopicPartition;
 
 /**
- * Camel Kafka's subscribe adapter (found in the registry by its name, {@code subscribeAdapter}): subscribes as
- * Camel would, and keeps the intake consumers, so this replica's part of the jobs topic's partitions can be
- * counted and each relay group's rate limit shared by the replicas (CONTRACT 5.3 step 5).
- * <p>
- * The count is each consumer's own {@code assigned-partitions} metric (thread-safe to read, and true whichever
- * rebalance protocol the group uses), summed after every rebalance callback and every second; a consumer that
- * Camel re-creates on its thread replaces the one before it.
+ * This replica's part of the jobs topic's partitions, so each relay group's rate limit is shared by the replicas
+ * (CONTRACT 5.3 step 5). The intake consumers are handed over by {@link io.submissionrouter.kafka.IntakeRebalances}
+ * when they subscribe; the count is each consumer's own {@code assigned-partitions} metric (thread-safe to read,
+ * and true whichever rebalance protocol the group uses), summed after every assignment and every second; a consumer
+ * that Camel re-creates on its thread replaces the one before it.
  */
 @ApplicationScoped
-@Named("subscribeAdapter")
-public class JobsTopicShare implements SubscribeAdapter {
+public class JobsTopicShare {
 
     private static final String ASSIGNED = "assigned-partitions";
 
-    private final SubscribeAdapter camel = new DefaultSubscribeAdapter();
     private final String jobsTopic;
     private final GroupRates rates;
     /** The intake consumers, by the thread that polls each. */
@@ -48,36 +37,17 @@ public class JobsTopicShare implements SubscribeAdapter {
         this.rates = rates;
     }
 
-    @Override
-    public void subscribe(Consumer<?, ?> consumer, ConsumerRebalanceListener camelListener, TopicInfo topicInfo) {
-        boolean intake = !topicInfo.isPattern() && topicInfo.getTopics().contains(jobsTopic);
-        if (!intake) {
-            camel.subscribe(consumer, camelListener, topicInfo);
-            return;
-        }
+    /** An intake consumer subscribes, on its own thread. */
+    public void subscribed(Consumer<?, ?> consumer) {
         consumers.put(Thread.currentThread(), consumer);
         startRefreshing();
-        camel.subscribe(consumer, new ConsumerRebalanceListener() {
-            @Override
-            public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
-                camelListener.onPartitionsRevoked(revoked);
-            }
-
-            @Override
-            public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
-                camelListener.onPartitionsAssigned(assigned);
-                // on the consumer's own thread, so it may ask for the topic's partitions
-                partitions = consumer.partitionsFor(jobsTopic).size();
-                refresh();
-            }
-
-            @Override
-            public void onPartitionsLost(Collection<TopicPartition> lost) {
-                camelListener.onPartitionsLost(lost);
-            }
-        }, topicInfo);
     }
 
+    /** An intake consumer was given partitions (on its own thread, so it may ask for the topic's partitions). */
+    public void partitionsAssigned(Consumer<?, ?> consumer) {
+        partitions = consumer.partitionsFor(jobsTopic).size();
+        refresh();
+    }
     /** Sums the partitions the intake consumers hold now and hands the share to the rates. */
     synchronized void refresh() {
         if (partitions <= 0) {

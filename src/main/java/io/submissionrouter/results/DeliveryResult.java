@@ -8,7 +8,9 @@ import java.util.Map;
 
 /**
  * The one terminal result of a job on the results topic (CONTRACT 3). A {@code DUPLICATE} carries the
- * original job's {@code originalStatus}, {@code messageId} and {@code completedAt}.
+ * original job's {@code originalStatus}, {@code messageId} and {@code completedAt}. Every recipient of the job is
+ * in exactly one of {@code acceptedRecipients}, {@code rejectedRecipients} and {@code failedRecipients} (CONTRACT
+ * 8.1: those neither accepted nor refused for good when the job ended, with the last answer each got).
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record DeliveryResult(
@@ -24,6 +26,7 @@ public record DeliveryResult(
         boolean possibleDuplicate,
         List<String> acceptedRecipients,
         List<RecipientReply> rejectedRecipients,
+        List<RecipientReply> failedRecipients,
         ErrorInfo error,
         Map<String, String> metadata,
         Instant receivedAt,

@@ -1,9 +1,12 @@
 package io.submissionrouter.results;
 
+import io.submissionrouter.idempotency.CompletedJob;
 import io.submissionrouter.idempotency.Completion;
 import io.submissionrouter.ops.JobTraces;
 import io.submissionrouter.ops.SubmissionMetrics;
 import io.submissionrouter.routing.Delivery;
+import io.submissionrouter.routing.PassOutputs;
+import io.submissionrouter.routing.RecordRef;
 import io.submissionrouter.smtp.SmtpOutcome;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
@@ -19,18 +22,15 @@ import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
 /**
- * Turns a finished {@link Delivery} into its {@link DeliveryResult}, counts it and logs one line per job.
- * Sets the exchange properties the results route branches on: {@value #RESULT} (absent when no jobId
- * could be read) and {@value #DEAD_LETTER} (INVALID and FAILED jobs go to the dead-letter topic).
+ * Concludes a pass of a job, once: what it owes Kafka ({@link PassOutputs}: the completion, its attempt events,
+ * the dead letter, the result), its count and its log line. A job is completed (CONTRACT 5.4, 8.1) when it ends
+ * {@code SENT}, {@code REJECTED} or {@code UNCERTAIN}, and as soon as a server accepted it for any recipient, even
+ * while others wait for a retry.
  */
 @ApplicationScoped
 @Named("deliveryResults")
 public class DeliveryResults {
 
-    public static final String RESULT = "result";
-    public static final String DEAD_LETTER = "deadLetter";
-    /** Exchange property: the {@link Completion} to remember, for SENT, REJECTED and UNCERTAIN jobs. */
-    public static final String COMPLETION = "completion";
     private static final Set<Status> COMPLETING = EnumSet.of(Status.SENT, Status.REJECTED, Status.UNCERTAIN);
     private static final Logger LOG = Logger.getLogger(DeliveryResults.class);
 
@@ -42,33 +42,60 @@ public class DeliveryResults {
         this.traces = traces;
     }
 
-    public void complete(Exchange exchange) {
+    /** Decides what the pass owes Kafka; nothing for a pass concluded before (read again to finish its writes). */
+    public void conclude(Exchange exchange) {
         Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+        if (!d.conclude()) {
+            return;
+        }
+        PassOutputs out = d.outputs();
+        d.drainAttempts().forEach(e -> out.attempt(e, traces.attempt(exchange, e)));
+        Instant now = Instant.now();
+        if (d.next() != Delivery.Next.DONE) {
+            if (d.acceptedInThisPass()) {
+                // accepted for some recipients, others wait: the job is completed, so no copy of it is sent again
+                out.completion(new Completion(Status.SENT, d.message().messageId(), now, RecordRef.of(d.source()),
+                        false, null, d.deferredState()));
+            }
+            return;
+        }
         if (d.status() == null) {
             throw new IllegalStateException("job " + d.jobId() + " left the router without a status");
         }
-        Instant now = Instant.now();
         DeliveryResult result = d.jobId() == null ? null : resultOf(d, now);
         if (result != null) {
-            exchange.setProperty(RESULT, result);
-        } else {
-            exchange.removeProperty(RESULT);
+            out.result(result, traces.traceparent(exchange));
+            if (COMPLETING.contains(d.status()) && d.original() == null) {
+                out.completion(new Completion(d.status(), result.messageId(), result.completedAt(),
+                        RecordRef.of(d.source()), true, result, null));
+            }
         }
-        exchange.setProperty(DEAD_LETTER, d.status() == Status.INVALID || d.status() == Status.FAILED);
-        if (result != null && COMPLETING.contains(d.status())) {
-            exchange.setProperty(COMPLETION, new Completion(d.status(), result.messageId(), result.completedAt()));
-        } else {
-            exchange.removeProperty(COMPLETION);
-        }
+        out.deadLetter(d.status() == Status.INVALID || d.status() == Status.FAILED);
         metrics.job(d.relay(), d.status());
-        logOutcome(d, Duration.between(d.receivedAt(), now).toMillis(), traces.traceId(exchange));
+        logOutcome(d, Duration.between(d.receivedAt(), now).toMillis(), traces.traceId(exchange), "");
+    }
+
+    /**
+     * The same job's record read again after the pass that ended it (on this replica or another) may not have
+     * written its result: it is written again, as it was ({@code ce_id} too), and nothing is sent.
+     */
+    public static Delivery replay(Delivery d, DeliveryResult result) {
+        d.conclude();
+        d.outputs().result(result, d.source().traceparent());
+        return d;
+    }
+
+    /** Logs the replay of a result (the job was concluded and counted by the pass that ended it). */
+    public void logReplay(Delivery d, CompletedJob original) {
+        LOG.infof("job=%s status=%s: its record was read again after the job ended (%s); its result is written "
+                + "again and nothing is sent", d.jobId(), original.status(), original.completedAt());
     }
 
     /**
      * One line per job outcome, its fields also as MDC entries (the "mdc" object of a JSON log line). Never a
      * credential, an address list or a body.
      */
-    private static void logOutcome(Delivery d, long durationMs, String traceId) {
+    private static void logOutcome(Delivery d, long durationMs, String traceId, String note) {
         String endpoint = d.lastEndpoint() == null ? "-" : d.lastEndpoint().name();
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put("jobId", String.valueOf(d.jobId()));
@@ -85,33 +112,35 @@ public class DeliveryResults {
         }
         fields.forEach(MDC::put);
         try {
-            LOG.infof("job=%s status=%s endpoint=%s attempts=%d durationMs=%d%s", d.jobId(), d.status(), endpoint,
-                    d.sessions(), durationMs, d.error() == null ? "" : " error=" + d.error().code());
+            LOG.infof("job=%s status=%s endpoint=%s attempts=%d durationMs=%d%s%s", d.jobId(), d.status(), endpoint,
+                    d.sessions(), durationMs, d.error() == null ? "" : " error=" + d.error().code(),
+                    d.failed().isEmpty() ? note : " failedRecipients=" + d.failed().size() + note);
         } finally {
             fields.keySet().forEach(MDC::remove);
         }
     }
 
-    /** An unexpected failure while the job was processed: it ends FAILED and goes to the dead-letter topic. */
+    /** An unexpected failure while the job was processed: it ends as far as it got (FAILED, in the dead-letter topic, if no server accepted it). */
     public void failInternally(Exchange exchange) {
         Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         LOG.errorf(cause, "job %s failed inside the router", d.jobId());
         d.failInternally(cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage());
+        exchange.setProperty(io.submissionrouter.routing.EndpointSelector.NEXT, d.next().wireName());
     }
 
     static DeliveryResult resultOf(Delivery d, Instant now) {
         SmtpOutcome o = d.decisive();
         boolean replied = o != null && o.reply() != null;
-        Completion original = d.original();
+        CompletedJob original = d.original();
         String messageId = original != null ? original.messageId()
                 : d.message() == null || d.status() == Status.INVALID ? null : d.message().messageId();
         return new DeliveryResult(d.jobId(), d.status(), d.relay(), d.lastEndpoint(),
                 replied ? o.reply().code() : null, replied ? o.reply().enhancedCode() : null,
                 replied ? o.reply().text() : null, messageId,
                 d.sessions(), d.possibleDuplicate(),
-                List.copyOf(d.accepted()), List.copyOf(d.rejected()), d.error(), d.metadata(),
-                d.receivedAt(), original != null ? original.completedAt() : now,
+                List.copyOf(d.accepted()), List.copyOf(d.rejected()), List.copyOf(d.failed()), d.error(),
+                d.metadata(), d.receivedAt(), original != null ? original.completedAt() : now,
                 original != null ? original.status() : null);
     }
 }

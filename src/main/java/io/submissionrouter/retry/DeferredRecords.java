@@ -3,7 +3,9 @@ package io.submissionrouter.retry;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.submissionrouter.routing.DeferredState;
+import io.submissionrouter.ops.KafkaWrites;
 import io.submissionrouter.routing.Delivery;
+import io.submissionrouter.routing.PassOutputs;
 import io.submissionrouter.routing.SourceRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
@@ -34,13 +36,17 @@ public class DeferredRecords {
     public static final String SOURCE_TIMESTAMP = "source.timestamp";
     public static final String TRACEPARENT = "traceparent";
     public static final String STATE = "router.state";
+    /** The job's relay group, so each group's retry consumer reads only the jobs of its own group. Addition. */
+    public static final String RELAY = "router.relay";
 
     private static final Logger LOG = Logger.getLogger(DeferredRecords.class);
 
     private final ObjectMapper mapper;
+    private final KafkaWrites writes;
 
-    public DeferredRecords(ObjectMapper mapper) {
+    public DeferredRecords(ObjectMapper mapper, KafkaWrites writes) {
         this.mapper = mapper;
+        this.writes = writes;
     }
 
     /** Shapes the record of a deferred job, addressed to the topic {@link RetryTiers#place} chose. */
@@ -49,12 +55,20 @@ public class DeferredRecords {
         SourceRecord s = d.source();
         Message m = exchange.getIn();
         writeOriginal(m, s);
-        m.setHeader(KafkaConstants.OVERRIDE_TOPIC, exchange.getProperty(RetryTiers.DEFER_TO, String.class));
+        m.setHeader(KafkaConstants.OVERRIDE_TOPIC, d.outputs().deferTo());
         m.setHeader(SOURCE_TIMESTAMP, String.valueOf(s.timestamp().toEpochMilli()));
+        m.setHeader(RELAY, d.relay());
         if (s.traceparent() != null) {
             m.setHeader(TRACEPARENT, s.traceparent());
         }
         m.setHeader(STATE, mapper.writeValueAsString(d.deferredState()));
+    }
+
+    /** Kafka acknowledged the job's record on its retry tier or waiting topic. */
+    public void written(Exchange exchange) {
+        PassOutputs out = exchange.getProperty(Delivery.PROPERTY, Delivery.class).outputs();
+        writes.ok(out.deferTo());
+        out.deferredWritten();
     }
 
     /**
@@ -93,6 +107,24 @@ public class DeferredRecords {
                     r.key(), r.value(), header(r, TRACEPARENT));
         }
         return new DeferredJob(source, state(r));
+    }
+
+    /**
+     * The relay group of the job a tier or waiting record carries: its {@value #RELAY} header, or (a record written
+     * by hand, or by an earlier version) the job's {@code relay}; a group not among {@code groups} is {@code default}
+     * (whose consumer makes such a job INVALID).
+     */
+    public String relay(ConsumerRecord<byte[], byte[]> r, java.util.Set<String> groups) {
+        String relay = header(r, RELAY);
+        if (relay == null) {
+            try {
+                com.fasterxml.jackson.databind.JsonNode value = r.value() == null ? null : mapper.readTree(r.value());
+                relay = value == null ? null : value.path("relay").asText(null);
+            } catch (IOException | RuntimeException e) {
+                relay = null; // unreadable: the default group's consumer makes it INVALID
+            }
+        }
+        return relay != null && groups.contains(relay) ? relay : io.submissionrouter.config.EndpointSpecs.DEFAULT_RELAY;
     }
 
     private DeferredState state(ConsumerRecord<byte[], byte[]> r) {

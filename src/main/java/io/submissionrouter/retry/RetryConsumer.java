@@ -1,12 +1,15 @@
 package io.submissionrouter.retry;
 
-import io.quarkus.runtime.ShutdownEvent;
+import io.submissionrouter.config.EndpointSpecs;
 import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.idempotency.CompletedJobs;
 import io.submissionrouter.rate.GroupRates;
+import io.submissionrouter.routing.JobIntake;
+import io.submissionrouter.routing.RecordRef;
 import io.submissionrouter.routing.RelayGroups;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
+import io.submissionrouter.routing.UnsettledPasses;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -16,6 +19,7 @@ import java.util.Properties;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -29,20 +33,23 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.jboss.logging.Logger;
 
 /**
- * Reads the retry tiers and waiting topics and hands each job to the route {@code direct:redeliver} when it
- * is due. Nothing waits on a thread: a partition whose next record is not due yet is paused (and its
- * position kept on that record) until it is, while the other partitions and topics flow. A waiting
- * topic's partition stays paused while no endpoint of its relay group admits calls, and resumes when a
+ * The retry consumer of one relay group: reads every retry tier and the group's waiting topic, and hands each of
+ * the group's jobs to the route {@code direct:redeliver} when it is due; the other groups' jobs are passed over
+ * (each group has a consumer, a thread and a consumer group of its own, so one group's slow job never holds up
+ * another's retries, CONTRACT 5.3 step 3). Nothing waits on a thread: a partition whose next record is not due yet
+ * is paused (and its position kept on that record) until it is, while the other partitions and topics flow. A
+ * waiting topic's partition stays paused while no endpoint of its relay group admits calls, and resumes when a
  * probe or the breaker's half-open state lets one in, or when its next job reaches
  * {@code submission.retry.max-age} (it then ends {@code EXPIRED}). A waiting job of a group at its rate limit is held
  * until the group's next permit, so a backlog drains at the group's pace.
  * <p>
- * At least once, like the intake: a record's offset is committed only after the route published the job's
- * outcome (result, dlq record, or its next tier) and Kafka acknowledged it. Consumer group:
- * {@code <submission.consumer.group-id>-retry}.
+ * At least once, like the intake: a record's offset is committed only after the route published what its pass owed
+ * (result, dlq record, or its next tier) and Kafka acknowledged it; a pass whose writes failed is not run again when
+ * its record is read again ({@link UnsettledPasses}). Consumer group: {@code <submission.consumer.group-id>-retry}
+ * for {@code default}, {@code <group-id>-retry-<relay>} for the others (which start, the first time, where the
+ * single retry consumer of earlier versions stopped). Created by {@link RetryConsumers}.
  */
-@ApplicationScoped
-public class RetryConsumer {
+public final class RetryConsumer {
 
     static final String ROUTE = "direct:redeliver";
     private static final Logger LOG = Logger.getLogger(RetryConsumer.class);
@@ -51,64 +58,86 @@ public class RetryConsumer {
     private static final Duration FIRST_WAIT = Duration.ofMillis(500);
     private static final Duration MAX_WAIT = Duration.ofSeconds(5);
 
-    private final CamelContext camel;
+    private final String relay;
+    private final ProducerTemplate template;
     private final RetryTopics topics;
     private final DeferredRecords records;
     private final RelayGroups groups;
     private final GroupRates rates;
     private final SubmissionConfig config;
+    private final CompletedJobs completedJobs;
+    private final UnsettledPasses unsettled;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final String legacyGroup;
+    private final Properties client;
     private final Map<TopicPartition, Long> heldUntil = new HashMap<>();
     private final Map<TopicPartition, RelayHold> heldForRelay = new HashMap<>();
+    /** Partitions whose last records were another group's and are not committed yet. */
+    private final Map<TopicPartition, Long> passedOver = new HashMap<>();
     private volatile boolean running;
-    private volatile KafkaConsumer<byte[], byte[]> consumer;
-    private ProducerTemplate template;
     private Thread thread;
 
     /** A waiting-topic partition paused until its group admits calls or its next job expires. */
     private record RelayHold(String relay, long deadline) {
     }
 
-    public RetryConsumer(CamelContext camel, RetryTopics topics, DeferredRecords records, RelayGroups groups,
-            GroupRates rates, SubmissionConfig config) {
-        this.rates = rates;
-        this.camel = camel;
-        this.topics = topics;
-        this.records = records;
-        this.groups = groups;
-        this.config = config;
+    /** What a retry consumer works with; one set for all groups. */
+    record Context(CamelContext camel, RetryTopics topics, DeferredRecords records, RelayGroups groups,
+            GroupRates rates, SubmissionConfig config, CompletedJobs completedJobs, UnsettledPasses unsettled) {
     }
 
-    /** Starts reading the tier and waiting topics; {@code client} holds the brokers and security settings. */
-    public synchronized void start(Properties client) {
+    RetryConsumer(String relay, Context ctx, Properties client) {
+        this.relay = relay;
+        this.topics = ctx.topics();
+        this.records = ctx.records();
+        this.groups = ctx.groups();
+        this.rates = ctx.rates();
+        this.config = ctx.config();
+        this.completedJobs = ctx.completedJobs();
+        this.unsettled = ctx.unsettled();
+        this.client = client;
+        this.legacyGroup = config.consumer().groupId() + "-retry";
         Properties p = new Properties();
         p.putAll(client);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumer().groupId() + "-retry");
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId(config, relay));
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(config.consumer().maxPollRecords()));
         p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, String.valueOf(config.consumer().maxPollIntervalMs()));
         p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, String.valueOf(config.consumer().sessionTimeoutMs()));
-        template = camel.createProducerTemplate();
-        consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.template = ctx.camel().createProducerTemplate();
+        this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** The consumer group of {@code relay}'s retry consumer. */
+    static String groupId(SubmissionConfig config, String relay) {
+        String legacy = config.consumer().groupId() + "-retry";
+        return EndpointSpecs.DEFAULT_RELAY.equals(relay) ? legacy : legacy + "-" + relay;
+    }
+
+    /** The topics this consumer reads: every tier and its group's waiting topic. */
+    List<String> subscription() {
+        List<String> all = new ArrayList<>(topics.tiers());
+        all.add(topics.waitTopic(relay));
+        return all;
+    }
+
+    /** Starts reading on a thread of its own. */
+    synchronized void start() {
         running = true;
-        thread = new Thread(this::run, "retry-consumer");
-        // shutdown waits for it (onShutdown); a daemon never keeps a stopped JVM alive
+        thread = new Thread(this::run, "retry-consumer-" + relay);
+        // shutdown waits for it (stop); a daemon never keeps a stopped JVM alive
         thread.setDaemon(true);
         thread.start();
-        LOG.infof("retry consumer reading %s", topics.all());
+        LOG.infof("retry consumer of relay group %s reading %s", relay, subscription());
     }
 
-    void onShutdown(@Observes ShutdownEvent event) throws InterruptedException {
-        stop(Duration.ofSeconds(30));
-    }
-
-    /** Stops after the job in hand is published and committed, waiting at most {@code bound}. */
-    public void stop(Duration bound) throws InterruptedException {
+    /**
+     * Stops after the job in hand is published and committed, waiting at most {@code bound}. The consumer is not
+     * woken up: a wakeup would break the commit of the record in hand, and the record would run again.
+     */
+    void stop(Duration bound) throws InterruptedException {
         running = false;
-        KafkaConsumer<byte[], byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
         Thread t = thread;
         if (t != null) {
             t.join(bound.toMillis());
@@ -117,7 +146,7 @@ public class RetryConsumer {
 
     private void run() {
         try (KafkaConsumer<byte[], byte[]> c = consumer) {
-            c.subscribe(topics.all(), new Forget());
+            c.subscribe(subscription(), new Rebalance(c));
             while (running) {
                 try {
                     releaseDue(c, System.currentTimeMillis());
@@ -125,6 +154,7 @@ public class RetryConsumer {
                     for (TopicPartition tp : batch.partitions()) {
                         handleAll(c, tp, batch.records(tp));
                     }
+                    commitPassedOver(c);
                 } catch (WakeupException e) {
                     // stopping, or woken for nothing: the loop condition decides
                 } catch (KafkaException e) {
@@ -139,9 +169,7 @@ public class RetryConsumer {
         } catch (RuntimeException e) {
             LOG.errorf(e, "the retry consumer could not close cleanly");
         } finally {
-            if (template != null) {
-                template.stop();
-            }
+            template.stop();
         }
     }
 
@@ -171,8 +199,15 @@ public class RetryConsumer {
         }
     }
 
-    /** Processes one record when it is due; otherwise pauses its partition and returns false. */
+    /**
+     * Processes one record of this group when it is due, passes over another group's; otherwise pauses its
+     * partition and returns false.
+     */
     private boolean handle(KafkaConsumer<byte[], byte[]> c, TopicPartition tp, ConsumerRecord<byte[], byte[]> r) {
+        if (!relay.equals(records.relay(r, groups.names()))) {
+            passedOver.put(tp, r.offset() + 1);
+            return true;
+        }
         long now = System.currentTimeMillis();
         DeferredJob job = records.read(r);
         long due = r.timestamp() + topics.tierDelay(r.topic())
@@ -193,7 +228,11 @@ public class RetryConsumer {
             hold(c, tp, now + Math.max(1, rates.untilNextPermit(relay).toMillis()));
             return false;
         }
-        Exchange done = template.send(ROUTE, ex -> ex.setProperty(DeferredJob.PROPERTY, job));
+        RecordRef record = new RecordRef(r.topic(), r.partition(), r.offset());
+        Exchange done = template.send(ROUTE, ex -> {
+            ex.setProperty(DeferredJob.PROPERTY, job);
+            ex.setProperty(JobIntake.RECORD, record);
+        });
         if (done.getException() != null) {
             LOG.warnf("job %s from %s-%d@%d could not be processed (%s); it stays there and is tried again",
                     job.source().topic() + "@" + job.source().offset(), r.topic(), r.partition(), r.offset(),
@@ -202,7 +241,20 @@ public class RetryConsumer {
             return false;
         }
         c.commitSync(Map.of(tp, new OffsetAndMetadata(r.offset() + 1)));
+        passedOver.remove(tp);
+        unsettled.settle(record);
         return true;
+    }
+
+    /** Commits past the other groups' records, without waiting (reading them again would only pass them over). */
+    private void commitPassedOver(KafkaConsumer<byte[], byte[]> c) {
+        if (passedOver.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        passedOver.forEach((tp, next) -> offsets.put(tp, new OffsetAndMetadata(next)));
+        passedOver.clear();
+        c.commitAsync(offsets, null);
     }
 
     private void hold(KafkaConsumer<byte[], byte[]> c, TopicPartition tp, long until) {
@@ -245,19 +297,56 @@ public class RetryConsumer {
         }
     }
 
-    /** Partitions taken away in a rebalance lose their holds; their new owner starts from the committed offset. */
-    private final class Forget implements ConsumerRebalanceListener {
+    /**
+     * Partitions taken away lose their holds; partitions given first wait for the idempotency
+     * topic to be read to its end (so jobs completed by their last owner are known), and a group that has never
+     * committed on a partition starts where the single retry consumer of earlier versions stopped.
+     */
+    private final class Rebalance implements ConsumerRebalanceListener {
+        private final KafkaConsumer<byte[], byte[]> c;
+
+        Rebalance(KafkaConsumer<byte[], byte[]> c) {
+            this.c = c;
+        }
+
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             partitions.forEach(tp -> {
                 heldUntil.remove(tp);
                 heldForRelay.remove(tp);
+                passedOver.remove(tp);
             });
         }
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            // new partitions start unpaused, at their committed offset
+            if (partitions.isEmpty()) {
+                return;
+            }
+            completedJobs.awaitCaughtUp(Duration.ofSeconds(60));
+            if (!EndpointSpecs.DEFAULT_RELAY.equals(relay)) {
+                startWhereTheSingleConsumerStopped(partitions);
+            }
+        }
+
+        private void startWhereTheSingleConsumerStopped(Collection<TopicPartition> partitions) {
+            Map<TopicPartition, OffsetAndMetadata> own = c.committed(new java.util.HashSet<>(partitions));
+            List<TopicPartition> fresh = partitions.stream().filter(tp -> own.get(tp) == null).toList();
+            if (fresh.isEmpty()) {
+                return;
+            }
+            try (Admin admin = Admin.create(client)) {
+                Map<TopicPartition, OffsetAndMetadata> legacy = admin.listConsumerGroupOffsets(legacyGroup)
+                        .partitionsToOffsetAndMetadata().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                for (TopicPartition tp : fresh) {
+                    OffsetAndMetadata at = legacy.get(tp);
+                    if (at != null) {
+                        c.seek(tp, at.offset());
+                    }
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot read the offsets of " + legacyGroup + ": " + e, e);
+            }
         }
     }
 }

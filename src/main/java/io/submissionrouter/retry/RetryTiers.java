@@ -14,13 +14,11 @@ import org.apache.camel.Exchange;
  * Decides where a job that cannot be finished now goes (CONTRACT 5.3): after a transient, throttled or
  * uncertain outcome, to the tier of its retry count; while no endpoint of its group admits calls, to the
  * group's waiting topic. A job that would outlive {@code submission.retry.max-age} ends {@code FAILED}
- * with {@code EXPIRED} instead. Sets the exchange property {@value #DEFER_TO} (the topic) or finishes the job.
+ * with {@code EXPIRED} instead.
  */
 @ApplicationScoped
 @Named("retryTiers")
 public class RetryTiers {
-
-    public static final String DEFER_TO = "deferTo";
 
     private final RetryTopics topics;
     private final Duration maxAge;
@@ -32,11 +30,15 @@ public class RetryTiers {
         this.metrics = metrics;
     }
 
+    /** Chooses the topic of a job that cannot be finished now ({@link Delivery#outputs()}), or ends it. */
     public void place(Exchange exchange) {
         Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+        if (d.next() == Delivery.Next.DONE) {
+            return;
+        }
         String topic = place(d, Instant.now());
         if (topic != null) {
-            exchange.setProperty(DEFER_TO, topic);
+            d.outputs().deferTo(topic);
             metrics.deferred(d.relay(), topic);
         }
         exchange.setProperty(EndpointSelector.NEXT, d.next().wireName());

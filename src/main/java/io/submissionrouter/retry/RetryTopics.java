@@ -84,7 +84,12 @@ public class RetryTopics {
         return Optional.ofNullable(waiting.get(topic));
     }
 
-    /** Every tier and waiting topic, the ones the retry consumer reads. */
+    /** The tier topics, shortest delay first. */
+    public List<String> tiers() {
+        return List.copyOf(tiers.keySet());
+    }
+
+    /** Every tier and waiting topic. */
     public List<String> all() {
         List<String> all = new ArrayList<>(tiers.keySet());
         all.addAll(waiting.keySet().stream().sorted().toList());

@@ -14,9 +14,10 @@ import java.util.List;
  * the last session's answer.
  *
  * @param attempts          SMTP sessions tried so far (the result's {@code attempts})
- * @param retryableOutcomes transient and throttled outcomes so far (counted by {@code max-attempts})
+ * @param retryableOutcomes transient, throttled and uncertain outcomes so far (counted by {@code max-attempts})
  * @param waits             times the job went to its group's waiting topic
  * @param pending           recipients still to be sent to; null means every recipient of the job
+ * @param pendingReplies    the last answer each pending recipient got (null in records of older versions)
  */
 public record DeferredState(
         Instant receivedAt,
@@ -27,7 +28,8 @@ public record DeferredState(
         List<String> pending,
         List<String> accepted,
         List<RecipientReply> rejected,
-        LastSession last) {
+        LastSession last,
+        List<RecipientReply> pendingReplies) {
 
     /** The session that decided the job's last pass, as the result reports it if the job ends without another. */
     public record LastSession(EndpointRef endpoint, OutcomeClass outcome, SmtpStep step, Integer smtpCode,

@@ -1,12 +1,13 @@
 package io.submissionrouter.routing;
 
-import io.submissionrouter.idempotency.Completion;
+import io.submissionrouter.idempotency.CompletedJob;
 import io.submissionrouter.job.JobRejection;
 import io.submissionrouter.job.ValidJob;
 import io.submissionrouter.results.AttemptEvent;
 import io.submissionrouter.results.EndpointRef;
 import io.submissionrouter.results.ErrorInfo;
 import io.submissionrouter.results.Status;
+import io.submissionrouter.smtp.OutcomeClass;
 import io.submissionrouter.smtp.RecipientReply;
 import io.submissionrouter.smtp.SmtpOutcome;
 import io.submissionrouter.smtp.SmtpReply;
@@ -20,8 +21,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The state of one job on its way through the router: which endpoints this pass has tried, which
- * recipients are still pending, what each session answered, and what comes next. Lives in the
+ * The state of one job on its way through the router: which endpoints this pass has tried, where each
+ * recipient stands, what each session answered, what comes next, and what the pass owes Kafka. Lives in the
  * exchange property {@value #PROPERTY}; the routes branch on {@link #next()}.
  */
 public final class Delivery {
@@ -58,13 +59,17 @@ public final class Delivery {
     private final Set<String> triedThisPass = new HashSet<>();
     private final Set<String> skipsNoted = new HashSet<>();
     private final Recipients recipients;
+    private int acceptedBeforePass;
+    private List<RecipientReply> failed = List.of();
     private EndpointRef lastEndpoint;
     private SmtpOutcome decisive;
     private final List<AttemptEvent> unpublished = new ArrayList<>();
     private Next next = Next.ROUTE;
     private Status status;
     private ErrorInfo error;
-    private Completion original;
+    private CompletedJob original;
+    private final PassOutputs outputs = new PassOutputs();
+    private boolean concluded;
 
     private Delivery(SourceRecord source, Instant receivedAt, String jobId, String relay, Map<String, String> metadata,
             SubmissionMessage message) {
@@ -90,12 +95,14 @@ public final class Delivery {
         d.retryableOutcomes = state.retryableOutcomes();
         d.waits = state.waits();
         d.possibleDuplicate = state.possibleDuplicate();
-        d.recipients.accept(state.accepted() == null ? List.of() : state.accepted());
-        d.recipients.reject(state.rejected() == null ? List.of() : state.rejected());
+        d.recipients.restore(state.accepted() == null ? List.of() : state.accepted(),
+                state.rejected() == null ? List.of() : state.rejected(),
+                state.pendingReplies() == null ? List.of() : state.pendingReplies());
         if (state.pending() != null) {
             d.recipients.keepPending(state.pending());
             message.envelope(d.recipients.pending());
         }
+        d.acceptedBeforePass = d.recipients.accepted().size();
         DeferredState.LastSession last = state.last();
         if (last != null) {
             d.lastEndpoint = last.endpoint();
@@ -115,7 +122,7 @@ public final class Delivery {
                 decisive.reply() == null ? null : decisive.reply().text(), decisive.detail());
         return new DeferredState(receivedAt, sessions, retryableOutcomes, waits, possibleDuplicate,
                 recipients.pendingAddresses(), List.copyOf(recipients.accepted()), List.copyOf(recipients.rejected()),
-                last);
+                last, recipients.pendingReplies());
     }
 
     /** A record that failed validation; {@code jobId} is null when none could be read. */
@@ -128,10 +135,21 @@ public final class Delivery {
 
     /** A job whose jobId was completed within the idempotency window: nothing is sent again. */
     public static Delivery duplicate(SourceRecord source, Instant receivedAt, String jobId, String relay,
-            Map<String, String> metadata, Completion original) {
+            Map<String, String> metadata, CompletedJob original) {
         Delivery d = new Delivery(source, receivedAt, jobId, relay, metadata, null);
         d.original = original;
         d.finish(Status.DUPLICATE, null);
+        return d;
+    }
+
+    /**
+     * The job's own record read again after the job ended (its result is written again, nothing is sent):
+     * {@code status} is how it ended.
+     */
+    public static Delivery ended(SourceRecord source, Instant receivedAt, String jobId, String relay,
+            Map<String, String> metadata, Status status) {
+        Delivery d = new Delivery(source, receivedAt, jobId, relay, metadata, null);
+        d.finish(status, null);
         return d;
     }
 
@@ -141,62 +159,38 @@ public final class Delivery {
         lastEndpoint = ref(endpoint);
         skipsNoted.clear();
         unpublished.add(event(endpoint, o, sessions, now));
-        switch (o.outcome()) {
-            case ENDPOINT_DOWN, CONFIG_ERROR -> {
-                triedThisPass.add(endpoint.name());
-                if (decisive == null || decisive.outcome().endpointFailed()) {
-                    decisive = o;
-                }
-                next = Next.ROUTE;
-            }
-            case SENT -> {
+        if (o.lackedExtension()) {
+            decisive = o;
+            finish(Status.INVALID, new ErrorInfo(JobRejection.INVALID_ADDRESS, o.detail()));
+            return;
+        }
+        recipients.apply(o);
+        if (o.outcome().endpointFailed()) {
+            triedThisPass.add(endpoint.name());
+            if (decisive == null || decisive.outcome().endpointFailed()) {
                 decisive = o;
-                recipients.accept(o.accepted());
-                recipients.reject(o.rejected());
-                recipients.keepDeferred(o.deferred());
-                if (recipients.pending().isEmpty()) {
-                    finish(Status.SENT, null);
-                } else {
-                    retryable(maxAttempts);
-                }
             }
-            case REJECTED -> {
-                decisive = o;
-                if (o.lackedExtension()) {
-                    finish(Status.INVALID, new ErrorInfo(JobRejection.INVALID_ADDRESS, o.detail()));
-                    break;
-                }
-                recipients.rejectAllPending(o);
-                boolean noneAccepted = recipients.accepted().isEmpty();
-                finish(noneAccepted ? Status.REJECTED : Status.SENT, noneAccepted
-                        ? new ErrorInfo("SMTP_REJECTED", "the server refused the message permanently at "
-                                + o.step().wireName() + ": " + (o.reply() == null ? o.detail() : o.reply().text()))
-                        : null);
+            next = Next.ROUTE;
+        } else {
+            decisive = o;
+            if (o.outcome() == OutcomeClass.UNCERTAIN) {
+                possibleDuplicate = true;
             }
-            case TRANSIENT, THROTTLED -> {
-                decisive = o;
-                recipients.reject(o.rejected());
-                if (!o.deferred().isEmpty()) {
-                    recipients.keepDeferred(o.deferred());
-                }
-                retryable(maxAttempts);
-            }
-            case UNCERTAIN -> {
-                decisive = o;
-                if (resendUncertain) {
-                    possibleDuplicate = true;
-                    next = Next.RETRY;
-                } else {
-                    finish(Status.UNCERTAIN, new ErrorInfo("UNCERTAIN",
-                            "the connection was lost after the whole message was sent, before the server's reply"));
-                }
-            }
-            default -> throw new IllegalArgumentException("not a session outcome: " + o.outcome());
+        }
+        if (recipients.pending().isEmpty()) {
+            finishDelivered();
+        } else if (o.outcome() == OutcomeClass.UNCERTAIN && !resendUncertain) {
+            endWithPending(new ErrorInfo("UNCERTAIN", UNCERTAIN_WHY));
+        } else if (!o.outcome().endpointFailed()) {
+            retryable(maxAttempts);
         }
         if (message != null) {
             message.envelope(recipients.pending());
         }
     }
+
+    private static final String UNCERTAIN_WHY =
+            "the connection was lost after the whole message was sent, before the server's reply";
 
     /**
      * Records that the breaker of {@code endpoint} did not admit the job. An attempt event is written once
@@ -235,20 +229,48 @@ public final class Delivery {
 
     /** The job outlived {@code submission.retry.max-age}. */
     public void expire(String why) {
-        finish(Status.FAILED, new ErrorInfo("EXPIRED", why));
+        endWithPending(new ErrorInfo("EXPIRED", why));
     }
 
-    /** An unexpected failure inside the router: the job goes to the dead-letter topic as FAILED. */
+    /** An unexpected failure inside the router: the job ends, as far as it got. */
     public void failInternally(String why) {
-        finish(Status.FAILED, new ErrorInfo("INTERNAL_ERROR", why));
+        endWithPending(new ErrorInfo("INTERNAL_ERROR", why));
+    }
+
+    /**
+     * The job ends with recipients still pending, which become its failed recipients (CONTRACT 8.1). It is
+     * {@code UNCERTAIN} when its last session was (the message may have arrived), {@code SENT} when a server
+     * accepted it for some recipients (the job is completed), else {@code FAILED}.
+     */
+    private void endWithPending(ErrorInfo why) {
+        failed = recipients.failPending();
+        boolean uncertain = decisive != null && decisive.outcome() == OutcomeClass.UNCERTAIN;
+        if (uncertain) {
+            finish(Status.UNCERTAIN, why.code().equals("UNCERTAIN") ? why : new ErrorInfo("UNCERTAIN",
+                    UNCERTAIN_WHY + "; " + why.code() + ": " + why.message()));
+        } else {
+            finish(recipients.accepted().isEmpty() ? Status.FAILED : Status.SENT, why);
+        }
+    }
+
+    /** No recipient is pending: every one was accepted or refused for good. */
+    private void finishDelivered() {
+        if (!recipients.accepted().isEmpty()) {
+            finish(Status.SENT, null);
+            return;
+        }
+        SmtpOutcome o = decisive;
+        finish(Status.REJECTED, new ErrorInfo("SMTP_REJECTED", "the server refused the message permanently"
+                + (o == null || o.step() == null ? "" : " at " + o.step().wireName()) + ": "
+                + (o == null ? "" : o.reply() == null ? o.detail() : o.reply().text())));
     }
 
     private void retryable(int maxAttempts) {
         retryableOutcomes++;
         if (retryableOutcomes >= maxAttempts) {
-            finish(Status.FAILED, new ErrorInfo("RETRIES_EXHAUSTED", retryableOutcomes
-                    + " transient or throttled outcomes (submission.retry.max-attempts=" + maxAttempts + "); last: "
-                    + (decisive.reply() == null ? decisive.detail() : decisive.reply().text())));
+            endWithPending(new ErrorInfo("RETRIES_EXHAUSTED", retryableOutcomes
+                    + " transient, throttled or uncertain outcomes (submission.retry.max-attempts=" + maxAttempts
+                    + "); last: " + (decisive.reply() == null ? decisive.detail() : decisive.reply().text())));
         } else {
             next = Next.RETRY;
         }
@@ -274,7 +296,7 @@ public final class Delivery {
         return new EndpointRef(e.name(), e.spec().host(), e.spec().port());
     }
 
-    /** Attempt events not yet published; the caller publishes and the list is emptied. */
+    /** Attempt events of this pass not yet handed to {@link #outputs()}; the list is emptied. */
     public List<AttemptEvent> drainAttempts() {
         List<AttemptEvent> out = List.copyOf(unpublished);
         unpublished.clear();
@@ -283,6 +305,33 @@ public final class Delivery {
 
     public boolean wasTried(String endpointName) {
         return triedThisPass.contains(endpointName);
+    }
+
+    /**
+     * Whether this pass ends with a server having accepted the job for recipients no completion record holds yet:
+     * the job is completed (CONTRACT 8.1) and its completion must be written before anything else.
+     */
+    public boolean acceptedInThisPass() {
+        return recipients.accepted().size() > acceptedBeforePass;
+    }
+
+    /** What this pass owes Kafka. */
+    public PassOutputs outputs() {
+        return outputs;
+    }
+
+    /** Whether the pass is concluded: what it owes Kafka is decided ({@link #outputs()}). */
+    public boolean concluded() {
+        return concluded;
+    }
+
+    /** Marks the pass as concluded (its result, counters and log line are done); false if it already was. */
+    public boolean conclude() {
+        if (concluded) {
+            return false;
+        }
+        concluded = true;
+        return true;
     }
 
     public Next next() {
@@ -337,6 +386,11 @@ public final class Delivery {
         return recipients.rejected();
     }
 
+    /** Recipients that were neither accepted nor refused for good when the job ended (CONTRACT 8.1). */
+    public List<RecipientReply> failed() {
+        return failed;
+    }
+
     public EndpointRef lastEndpoint() {
         return lastEndpoint;
     }
@@ -354,7 +408,7 @@ public final class Delivery {
     }
 
     /** For a {@code DUPLICATE}: the completion of the first job with this jobId. */
-    public Completion original() {
+    public CompletedJob original() {
         return original;
     }
 }

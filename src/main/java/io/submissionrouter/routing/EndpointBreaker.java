@@ -27,6 +27,8 @@ public final class EndpointBreaker {
 
     private final CircuitBreaker breaker;
     private volatile boolean lastFailureWasConfigError;
+    /** Uncertain sessions in a row: the second one in a row counts as a failure. */
+    private final java.util.concurrent.atomic.AtomicInteger uncertainInARow = new java.util.concurrent.atomic.AtomicInteger();
     /** End of an operator's suspension (CONTRACT 7); null while not suspended. */
     private volatile Instant suspendedUntil;
 
@@ -103,10 +105,20 @@ public final class EndpointBreaker {
         }
     }
 
-    /** Records how a session that was granted permission ended. */
+    /**
+     * Records how a session that was granted permission ended: {@code endpoint_down} and {@code config_error} are
+     * failures, a delivered message a success; an {@code uncertain} session (no reply after the final dot) is a
+     * failure when the one before it on this endpoint was uncertain too (a server that keeps losing replies is not
+     * healthy); every other answer leaves the breaker as it is.
+     */
     public void record(SmtpOutcome outcome) {
         long nanos = TimeUnit.MILLISECONDS.toNanos(outcome.durationMillis());
-        if (outcome.outcome().endpointFailed()) {
+        boolean uncertain = outcome.outcome() == OutcomeClass.UNCERTAIN;
+        int inARow = uncertain ? uncertainInARow.incrementAndGet() : 0;
+        if (!uncertain) {
+            uncertainInARow.set(0);
+        }
+        if (outcome.outcome().endpointFailed() || inARow >= 2) {
             lastFailureWasConfigError = outcome.outcome() == OutcomeClass.CONFIG_ERROR;
             breaker.onError(nanos, TimeUnit.NANOSECONDS, new EndpointFailure(outcome));
         } else if (outcome.outcome() == OutcomeClass.SENT) {
@@ -115,6 +127,11 @@ public final class EndpointBreaker {
         } else {
             breaker.releasePermission();
         }
+    }
+
+    /** Gives back a permission that no session used (the job failed before its session ran). */
+    public void release() {
+        breaker.releasePermission();
     }
 
     public CircuitBreaker.State state() {

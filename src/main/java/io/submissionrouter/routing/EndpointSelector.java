@@ -22,6 +22,8 @@ public class EndpointSelector {
     public static final String NONE = "none";
     /** Exchange property mirroring {@link Delivery#next()} for the routes. */
     public static final String NEXT = "next";
+    /** Exchange property: the endpoint whose breaker granted a permission no session has used yet. */
+    public static final String PERMIT = "breakerPermit";
 
     private final RelayGroups groups;
     private final SubmissionMetrics metrics;
@@ -41,13 +43,30 @@ public class EndpointSelector {
     public void choose(Exchange exchange) {
         Delivery delivery = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
         if (rates.acquire(delivery.relay())) {
-            exchange.setProperty(ENDPOINT, choose(delivery, Instant.now()));
+            String chosen = choose(delivery, Instant.now());
+            exchange.setProperty(ENDPOINT, chosen);
+            if (!NONE.equals(chosen)) {
+                exchange.setProperty(PERMIT, groups.endpoint(delivery.relay(), chosen));
+            }
         } else {
             delivery.rateLimited();
             metrics.rateLimited(delivery.relay());
             exchange.setProperty(ENDPOINT, NONE);
         }
         exchange.setProperty(NEXT, delivery.next().wireName());
+    }
+
+    /**
+     * Gives back a breaker's permission that no session used: the job met a failure between the choice and the
+     * session's end (the deliver route calls this however it ends), so a half-open breaker is never left
+     * without permissions to grant.
+     */
+    public void releaseUnused(Exchange exchange) {
+        SubmissionEndpoint granted = exchange.getProperty(PERMIT, SubmissionEndpoint.class);
+        if (granted != null) {
+            exchange.removeProperty(PERMIT);
+            granted.breaker().release();
+        }
     }
 
     String choose(Delivery delivery, Instant now) {

@@ -2,6 +2,7 @@ package io.submissionrouter.routing;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.idempotency.CompletedJob;
 import io.submissionrouter.idempotency.CompletedJobs;
 import io.submissionrouter.idempotency.Completion;
 import io.submissionrouter.job.EmailJob;
@@ -11,6 +12,7 @@ import io.submissionrouter.job.JobValidator;
 import io.submissionrouter.job.MessageIds;
 import io.submissionrouter.job.MimeMessageFactory;
 import io.submissionrouter.job.ValidJob;
+import io.submissionrouter.results.DeliveryResults;
 import io.submissionrouter.retry.DeferredJob;
 import io.submissionrouter.retry.RetryTiers;
 import io.submissionrouter.smtp.SubmissionMessage;
@@ -28,7 +30,13 @@ import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 
 /**
  * Intake: reads a jobs-topic record, validates it and builds its MIME message. Every record leaves as a
- * {@link Delivery}, valid or {@code INVALID}; nothing a producer sends can make this step throw.
+ * {@link Delivery}, valid or {@code INVALID}; nothing a producer sends can make this step throw. Only the record's
+ * key and value are input (CONTRACT 8.2): of its headers, only {@code traceparent} is read, and the route removes
+ * them all right after this step.
+ * <p>
+ * A record read again is not always a new job: a pass of this replica whose writes failed is found in
+ * {@link UnsettledPasses} and only writes what it still owes; a job whose completion names this very record (the
+ * pass that completed it did not get to commit) is not sent again.
  */
 @ApplicationScoped
 @Named("jobIntake")
@@ -36,39 +44,59 @@ public class JobIntake {
 
     /** Exchange property holding the record's offset commit, saved before headers are cleared. */
     public static final String COMMIT = "kafkaCommit";
+    /** Exchange property: the {@link RecordRef} of the record this pass came from (jobs, tier or waiting topic). */
+    public static final String RECORD = "kafkaRecord";
+    /** Exchange property: {@code valid} (to be routed), {@code done} (a status is known) or {@code owed}. */
+    public static final String VERDICT = "verdict";
 
     private final JobReader reader;
     private final JobValidator validator;
     private final MimeMessageFactory mime = new MimeMessageFactory();
     private final SubmissionConfig config;
+    private final long jobTimeoutNanos;
 
     private final CompletedJobs completedJobs;
     private final RetryTiers retryTiers;
+    private final UnsettledPasses unsettled;
+    private final DeliveryResults results;
 
     public JobIntake(ObjectMapper mapper, SubmissionConfig config, RelayGroups groups, CompletedJobs completedJobs,
-            RetryTiers retryTiers) {
+            RetryTiers retryTiers, UnsettledPasses unsettled, DeliveryResults results) {
         this.completedJobs = completedJobs;
         this.retryTiers = retryTiers;
+        this.unsettled = unsettled;
+        this.results = results;
         this.reader = new JobReader(mapper);
         this.validator = new JobValidator(new JobValidator.Limits(config.limits().maxRecipients(),
                 config.limits().maxAttachments(), config.limits().allowedFromDomains().orElse(Set.of())),
                 config.defaultFrom(), groups.names());
         this.config = config;
+        this.jobTimeoutNanos = config.consumer().jobTimeout().toNanos();
     }
 
     /** A record of the jobs topic. */
     public void read(Exchange exchange) {
         Message in = exchange.getIn();
         exchange.setProperty(COMMIT, in.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class));
-        start(exchange, deliveryOf(source(in), Instant.now(), null));
+        SourceRecord source = source(in);
+        RecordRef record = RecordRef.of(source);
+        exchange.setProperty(RECORD, record);
+        Delivery unsettledPass = unsettled.find(record);
+        start(exchange, unsettledPass != null ? unsettledPass : deliveryOf(source, Instant.now(), null));
     }
 
     /**
-     * A job back from a retry tier or waiting topic ({@link DeferredJob}, set by the retry consumer): read and
-     * checked again like a new record (a jobId completed meanwhile is a {@code DUPLICATE}), then it goes on
-     * from the state its last pass left, unless it outlived {@code submission.retry.max-age}.
+     * A job back from a retry tier or waiting topic ({@link DeferredJob}, set by the retry consumer with the tier
+     * record's {@link #RECORD}): read and checked again like a new record (a jobId completed meanwhile by another
+     * record is a {@code DUPLICATE}), then it goes on from the state its last pass left, unless it outlived
+     * {@code submission.retry.max-age}.
      */
     public void resume(Exchange exchange) {
+        Delivery unsettledPass = unsettled.find(exchange.getProperty(RECORD, RecordRef.class));
+        if (unsettledPass != null) {
+            start(exchange, unsettledPass);
+            return;
+        }
         DeferredJob job = exchange.getProperty(DeferredJob.PROPERTY, DeferredJob.class);
         Instant now = Instant.now();
         Delivery delivery = deliveryOf(job.source(), now, job.state());
@@ -76,30 +104,60 @@ public class JobIntake {
         start(exchange, delivery);
     }
 
-    private static void start(Exchange exchange, Delivery delivery) {
+    private void start(Exchange exchange, Delivery delivery) {
         exchange.setProperty(Delivery.PROPERTY, delivery);
-        exchange.setProperty("verdict", delivery.status() == null ? "valid" : "done");
+        exchange.setProperty(VERDICT, delivery.concluded() ? "owed" : delivery.status() == null ? "valid" : "done");
         exchange.setProperty(EndpointSelector.NEXT, delivery.next().wireName());
+        if (delivery.message() != null) {
+            // the sessions of this pass end by then, so a poll's jobs never outlast max.poll.interval
+            delivery.message().deadline(System.nanoTime() + jobTimeoutNanos);
+        }
     }
 
     /**
-     * Reads, validates and builds the message; any failure becomes an INVALID delivery. {@code state} is
-     * what an earlier pass left, or null for a new job.
+     * Reads, validates and builds the message; any failure of the input becomes an INVALID delivery. {@code state}
+     * is what an earlier pass left, or null for a new job. Reading a completion record fails the exchange (the
+     * record is read again), never the job.
      */
     Delivery deliveryOf(SourceRecord source, Instant now, DeferredState state) {
-        EmailJob job = null;
+        EmailJob job;
         try {
             job = reader.read(source.value());
-            Optional<Completion> completed = JobValidator.isValidJobId(job.jobId())
-                    ? completedJobs.find(job.jobId()) : Optional.empty();
-            if (completed.isPresent()) {
-                return Delivery.duplicate(source, now, job.jobId(), job.relay(), job.metadata(), completed.get());
+        } catch (JobRejection rejection) {
+            return invalid(source, now, null, rejection);
+        } catch (RuntimeException e) {
+            return invalid(source, now, null, new JobRejection(JobRejection.MALFORMED_JSON, e.getMessage()));
+        }
+        Optional<CompletedJob> completed = JobValidator.isValidJobId(job.jobId())
+                ? completedJobs.find(job.jobId()) : Optional.empty();
+        DeferredState from = state;
+        if (completed.isPresent()) {
+            CompletedJob c = completed.get();
+            Optional<Completion> full = c.sameJobRecord(RecordRef.of(source)) && (c.done() || state == null)
+                    ? completedJobs.fetch(c) : Optional.empty();
+            if (!c.sameJobRecord(RecordRef.of(source)) || c.done() && (full.isEmpty() || full.get().result() == null)) {
+                return Delivery.duplicate(source, now, job.jobId(), job.relay(), job.metadata(), c);
             }
+            if (c.done()) {
+                Delivery ended = Delivery.ended(source, now, job.jobId(), job.relay(), job.metadata(), c.status());
+                results.logReplay(ended, c);
+                return DeliveryResults.replay(ended, full.get().result());
+            }
+            if (from == null) {
+                // the job's own record read again after a server accepted it for some recipients: it goes on
+                // from its completion, or (if that cannot be read) is sent to nobody again
+                from = full.map(Completion::state).orElse(null);
+                if (from == null) {
+                    return Delivery.duplicate(source, now, job.jobId(), job.relay(), job.metadata(), c);
+                }
+            }
+        }
+        try {
             ValidJob valid = validator.validate(job);
             SubmissionMessage message = mime.create(valid,
                     MessageIds.of(job.jobId(), config.messageIdDomain()), config.limits().maxMessageBytes());
-            return state == null ? Delivery.of(source, now, valid, message)
-                    : Delivery.resumed(source, valid, message, state);
+            return from == null ? Delivery.of(source, now, valid, message)
+                    : Delivery.resumed(source, valid, message, from);
         } catch (JobRejection rejection) {
             return invalid(source, now, job, rejection);
         } catch (MessagingException | RuntimeException e) {

@@ -57,6 +57,7 @@ public class SessionRecorder {
             throw new IllegalStateException("camel-mail returned without running a session");
         }
         message.outcome(null);
+        exchange.removeProperty(EndpointSelector.PERMIT); // the session used it: its outcome settles it
         endpoint.breaker().record(outcome);
         if (outcome.outcome() == OutcomeClass.THROTTLED) {
             rates.throttled(endpoint.relay()); // the group slows down; the breaker is not touched

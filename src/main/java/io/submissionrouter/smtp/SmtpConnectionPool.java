@@ -82,7 +82,7 @@ final class SmtpConnectionPool implements AutoCloseable {
         config.setMaxIdle(limits.maxConnections());
         config.setMinIdle(0);
         config.setLifo(true); // the most recently used session first: the others may idle out
-        config.setBlockWhenExhausted(true); // every session is bounded by its timeouts, so a wait is too
+        config.setBlockWhenExhausted(true); // each borrower waits at most its maxWait (borrow)
         config.setTestOnBorrow(false); // checked in borrow(), so that a new session is not sent RSET at once
         config.setMinEvictableIdleDuration(limits.idleTimeout());
         config.setTimeBetweenEvictionRuns(evictionInterval(limits.idleTimeout()));
@@ -93,41 +93,68 @@ final class SmtpConnectionPool implements AutoCloseable {
         pool.setSwallowedExceptionListener(e -> { }); // a failing QUIT on close changes nothing
     }
 
+    /** No session became free within the time the borrower could wait. */
+    static final class Exhausted extends Exception {
+        Exhausted(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     /**
-     * A session ready for MAIL: an idle one that still answers RSET and is within its limits, or a new one.
+     * A session ready for MAIL: an idle one that still answers RSET and is within its limits, or a new one. Waits
+     * at most {@code maxWait} for a session to be free; every read of the session ends by {@code deadlineNanos}.
      *
      * @throws ConnectFailed when a new session could not be opened
+     * @throws Exhausted     when every session stayed in use for {@code maxWait}
      */
-    Pooled borrow() throws ConnectFailed {
+    Pooled borrow(Duration maxWait, long deadlineNanos) throws ConnectFailed, Exhausted {
         while (true) {
             Pooled p;
             try {
-                p = pool.borrowObject();
+                p = pool.borrowObject(maxWait);
+            } catch (java.util.NoSuchElementException e) {
+                throw new Exhausted("all " + limits.maxConnections() + " sessions (submission.smtp.pool.max-connections) "
+                        + "stayed in use for " + maxWait.toMillis() + " ms");
             } catch (Exception e) {
                 throw new IllegalStateException("the SMTP connection pool failed", e);
             }
-            if (!p.connected) {
-                connect(p);
-                p.transport().beginMessage();
-                return p;
-            }
-            if (withinLimits(p)) {
-                TrackingSmtpTransport.Liveness alive = p.transport().rset((int) rsetTimeout.toMillis());
-                if (alive == TrackingSmtpTransport.Liveness.ALIVE) {
-                    p.transport().beginMessage();
+            try {
+                if (ready(p, deadlineNanos)) {
                     return p;
                 }
-                if (alive == TrackingSmtpTransport.Liveness.SILENT) {
-                    // packets dropped, server hung: waiting for a new session's connect-timeout would only
-                    // double the wait; the endpoint is down now, and its breaker must hear of it
-                    discard(p);
-                    p.transport().beginMessage();
-                    throw new ConnectFailed(p.transport(), new MessagingException("a kept session did not answer "
-                            + "RSET within " + rsetTimeout.toMillis() + " ms"));
-                }
+            } catch (RuntimeException e) {
+                discard(p); // never lost to the pool, whatever happened
+                throw e;
             }
             discard(p);
         }
+    }
+
+    /** Opens a new entry's session, or checks a kept one with RSET; false when it must be replaced. */
+    private boolean ready(Pooled p, long deadlineNanos) throws ConnectFailed {
+        p.transport().deadline(deadlineNanos);
+        if (!p.connected) {
+            connect(p);
+            p.transport().beginMessage();
+            return true;
+        }
+        if (!withinLimits(p)) {
+            return false;
+        }
+        TrackingSmtpTransport.Liveness alive = p.transport().rset((int) rsetTimeout.toMillis());
+        if (alive == TrackingSmtpTransport.Liveness.SILENT) {
+            // packets dropped, server hung: waiting for a new session's connect-timeout would only
+            // double the wait; the endpoint is down now, and its breaker must hear of it
+            discard(p);
+            p.transport().beginMessage();
+            throw new ConnectFailed(p.transport(), new MessagingException("a kept session did not answer "
+                    + "RSET within " + rsetTimeout.toMillis() + " ms"));
+        }
+        if (alive == TrackingSmtpTransport.Liveness.ALIVE) {
+            p.transport().beginMessage();
+            return true;
+        }
+        return false;
     }
 
     /** The message went through: the session may carry the next one. */

@@ -62,12 +62,14 @@ public final class SmtpSessions {
             case STARTTLS -> {
                 p.put("mail.smtp.starttls.enable", "true");
                 p.put("mail.smtp.starttls.required", "true");
-                p.put("mail.smtp.ssl.socketFactory", spec.sslSocketFactory());
+                p.put("mail.smtp.ssl.socketFactory", SessionSocketFactory.tls(spec.sslSocketFactory()));
                 p.put("mail.smtp.ssl.checkserveridentity", String.valueOf(spec.verifyIdentity()));
             }
             case IMPLICIT -> {
+                // Angus opens the socket itself and layers TLS through this factory, which remembers the socket
+                // for the data timeout and the check of a kept session
                 p.put("mail.smtp.ssl.enable", "true");
-                p.put("mail.smtp.ssl.socketFactory", spec.sslSocketFactory());
+                p.put("mail.smtp.ssl.socketFactory", SessionSocketFactory.tls(spec.sslSocketFactory()));
                 p.put("mail.smtp.ssl.checkserveridentity", String.valueOf(spec.verifyIdentity()));
             }
             case NONE -> p.put("mail.smtp.starttls.enable", "false");

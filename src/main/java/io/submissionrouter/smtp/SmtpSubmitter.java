@@ -1,5 +1,6 @@
 package io.submissionrouter.smtp;
 
+import io.submissionrouter.config.CredentialsUnavailable;
 import io.submissionrouter.config.TokenSource;
 import jakarta.mail.Address;
 import jakarta.mail.MessagingException;
@@ -55,32 +56,54 @@ public final class SmtpSubmitter implements AutoCloseable {
         return session;
     }
 
-    /** Sends {@code message} to {@code recipients} (the envelope; Bcc included, never as a header). */
-    public SmtpOutcome submit(MimeMessage message, List<InternetAddress> recipients) {
+    /**
+     * Sends {@code message} to {@code recipients} (the envelope; Bcc included, never as a header). Every read of
+     * the session ends by {@code deadlineNanos} ({@link System#nanoTime()}, the job's time); a pooled session is
+     * waited for at most the connect timeout.
+     */
+    public SmtpOutcome submit(MimeMessage message, List<InternetAddress> recipients, long deadlineNanos) {
         boolean utf8 = message instanceof SubmissionMessage m && m.requiresSmtpUtf8();
-        return pool == null || utf8 ? submitInNewSession(message, recipients, utf8) : submitPooled(message, recipients);
+        return pool == null || utf8 ? submitInNewSession(message, recipients, utf8, deadlineNanos)
+                : submitPooled(message, recipients, deadlineNanos);
     }
 
-    private SmtpOutcome submitPooled(MimeMessage message, List<InternetAddress> recipients) {
+    /** As {@link #submit(MimeMessage, List, long)}, without a deadline beyond the session's own timeouts. */
+    public SmtpOutcome submit(MimeMessage message, List<InternetAddress> recipients) {
+        return submit(message, recipients, Long.MAX_VALUE);
+    }
+
+    private SmtpOutcome submitPooled(MimeMessage message, List<InternetAddress> recipients, long deadlineNanos) {
         long start = System.nanoTime();
         SmtpConnectionPool.Pooled session;
         try {
-            session = pool.borrow();
+            session = pool.borrow(spec.connectTimeout(), deadlineNanos);
         } catch (SmtpConnectionPool.ConnectFailed e) {
-            return outcomeOf(e.transport(), recipients, e.failure(), (System.nanoTime() - start) / 1_000_000);
+            return outcomeOf(e.transport(), recipients, e.failure(), millisSince(start));
+        } catch (SmtpConnectionPool.Exhausted e) {
+            return new SmtpOutcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.CONNECT, null, List.of(), List.of(),
+                    pendingAll(recipients, null), millisSince(start), e.getMessage());
         }
         TrackingSmtpTransport transport = session.transport();
         MessagingException failure = null;
+        SmtpOutcome outcome = null;
         try {
             transport.sendMessage(message, recipients.toArray(Address[]::new));
         } catch (MessagingException e) {
             failure = e;
-        }
-        SmtpOutcome outcome = outcomeOf(transport, recipients, failure, (System.nanoTime() - start) / 1_000_000);
-        if (failure == null) {
-            pool.release(session);
-        } else {
-            pool.discard(session);
+        } catch (RuntimeException e) {
+            // whatever Angus or the message throws: the session ends here, classified by how far it got
+            failure = new MessagingException("the session failed: " + e, e);
+        } finally {
+            try {
+                // read before the session goes back: the next borrower starts a new message on it at once
+                outcome = outcomeOf(transport, recipients, failure, millisSince(start));
+            } finally {
+                if (failure == null && outcome != null) {
+                    pool.release(session);
+                } else {
+                    pool.discard(session); // a session that met any failure is never reused, nor lost to the pool
+                }
+            }
         }
         return outcome;
     }
@@ -98,30 +121,34 @@ public final class SmtpSubmitter implements AutoCloseable {
         }
     }
 
-    private SmtpOutcome submitInNewSession(MimeMessage message, List<InternetAddress> recipients, boolean utf8) {
+    private SmtpOutcome submitInNewSession(MimeMessage message, List<InternetAddress> recipients, boolean utf8,
+            long deadlineNanos) {
         long start = System.nanoTime();
         TrackingSmtpTransport transport = newTransport(utf8 ? utf8Session : session);
+        transport.deadline(deadlineNanos);
         MessagingException failure = null;
         try {
             connect(transport);
             if (utf8 && !transport.supportsExtension("SMTPUTF8")) {
                 return SmtpOutcome.lacksExtension("the message has a non-ASCII address and needs SMTPUTF8 (RFC 6531), "
-                        + "which " + spec.label() + " does not offer", (System.nanoTime() - start) / 1_000_000);
+                        + "which " + spec.label() + " does not offer", millisSince(start));
             }
             transport.sendMessage(message, recipients.toArray(Address[]::new));
         } catch (MessagingException e) {
             failure = e;
+        } catch (RuntimeException e) {
+            failure = new MessagingException("the session failed: " + e, e);
         } finally {
             closeQuietly(transport);
         }
-        long millis = (System.nanoTime() - start) / 1_000_000;
-        return outcomeOf(transport, recipients, failure, millis);
+        return outcomeOf(transport, recipients, failure, millisSince(start));
     }
 
     /** A session that carries no message: EHLO, STARTTLS, AUTH, NOOP, QUIT. Used to probe a half-open endpoint. */
     public SmtpOutcome probe() {
         long start = System.nanoTime();
         TrackingSmtpTransport transport = newTransport(session);
+        transport.deadline(System.nanoTime() + spec.connectTimeout().plus(spec.readTimeout()).multipliedBy(4).toNanos());
         MessagingException failure = null;
         try {
             connect(transport);
@@ -131,21 +158,23 @@ public final class SmtpSubmitter implements AutoCloseable {
             }
         } catch (MessagingException e) {
             failure = e;
+        } catch (RuntimeException e) {
+            failure = new MessagingException("the probe failed: " + e, e);
         } finally {
             closeQuietly(transport);
         }
-        long millis = (System.nanoTime() - start) / 1_000_000;
+        long millis = millisSince(start);
         if (failure == null) {
             return new SmtpOutcome(OutcomeClass.SENT, SmtpStep.AUTH, null, List.of(), List.of(), List.of(), millis,
                     "probe succeeded");
         }
-        if (failure instanceof NoToken noToken) {
-            return noToken.outcome(millis);
+        if (failure instanceof NoCredentials none) {
+            return none.outcome(List.of(), millis);
         }
-        SmtpStep step = transport.step();
+        SmtpStep step = transport.step().isSessionSetup() ? transport.step() : SmtpStep.EHLO;
         SmtpReply reply = transport.replyToCurrentStep();
-        return new SmtpOutcome(SmtpReplyClassifier.classifyFailure(step.isSessionSetup() ? step : SmtpStep.EHLO, reply),
-                step, reply, List.of(), List.of(), List.of(), millis, describe(failure));
+        return new SmtpOutcome(SmtpReplyClassifier.classify(step, reply, false), step, reply, List.of(), List.of(),
+                List.of(), millis, describe(failure));
     }
 
     private TrackingSmtpTransport newTransport(Session session) {
@@ -156,8 +185,8 @@ public final class SmtpSubmitter implements AutoCloseable {
         Optional<EndpointSpec.Credentials> credentials;
         try {
             credentials = spec.credentials().get();
-        } catch (TokenSource.TokenUnavailable e) {
-            throw new NoToken(e);
+        } catch (CredentialsUnavailable e) {
+            throw new NoCredentials(e);
         }
         transport.connect(spec.host(), spec.port(),
                 credentials.map(EndpointSpec.Credentials::username).orElse(null),
@@ -169,65 +198,91 @@ public final class SmtpSubmitter implements AutoCloseable {
         transport.connected();
     }
 
-    private static SmtpOutcome outcomeOf(TrackingSmtpTransport t, List<InternetAddress> recipients,
+    /**
+     * How the session ended, and where each recipient of its envelope stands (CONTRACT 8.1): accepted only when the
+     * final dot got a 2xx reply and its RCPT one too; refused for good when its RCPT got a 5xx, or every recipient
+     * when the message got one; every other recipient is still pending, with the last reply it got, if any.
+     */
+    static SmtpOutcome outcomeOf(TrackingSmtpTransport t, List<InternetAddress> recipients,
             MessagingException failure, long millis) {
+        if (failure instanceof NoCredentials none) {
+            return none.outcome(recipients, millis);
+        }
         SmtpStep step = t.step();
+        SmtpReply reply = t.replyToCurrentStep();
         Map<String, SmtpReply> rcpt = t.recipientReplies();
+        // (Angus reports a 250 to the dot with some recipients refused as a failure too: the dot's reply decides)
+        OutcomeClass cls = everyRecipientAnswered(step, recipients, rcpt)
+                        ? everyRecipientRefused(rcpt.values())
+                        : SmtpReplyClassifier.classify(step, reply, t.dotWritten());
         List<String> accepted = new ArrayList<>();
         List<RecipientReply> rejected = new ArrayList<>();
-        List<RecipientReply> deferred = new ArrayList<>();
+        List<RecipientReply> pending = new ArrayList<>();
+        boolean messageRefused = cls == OutcomeClass.REJECTED && step != SmtpStep.RCPT;
         for (InternetAddress address : recipients) {
-            SmtpReply reply = rcpt.get(address.getAddress());
-            if (reply == null || reply.positive()) {
-                accepted.add(address.getAddress());
+            String a = address.getAddress();
+            SmtpReply r = rcpt.get(a);
+            if (r != null && r.code() >= 500) {
+                rejected.add(recipient(a, r));
+            } else if (cls == OutcomeClass.SENT && r != null && r.code() < 300) {
+                accepted.add(a);
+            } else if (messageRefused) {
+                rejected.add(recipient(a, reply));
             } else {
-                RecipientReply r = new RecipientReply(address.getAddress(), reply.code(), reply.enhancedCode(),
-                        reply.text());
-                (reply.transientFailure() ? deferred : rejected).add(r);
+                pending.add(recipient(a, r != null && r.code() >= 400 ? r : reply));
             }
         }
-        SmtpReply reply = t.replyToCurrentStep();
-        if (step == SmtpStep.DOT && reply != null) {
-            OutcomeClass cls = SmtpReplyClassifier.classifyMessageReply(reply);
-            return new SmtpOutcome(cls, step, reply, accepted, rejected, deferred, millis,
-                    cls == OutcomeClass.SENT ? null : describe(failure));
+        String detail = cls == OutcomeClass.SENT ? null
+                : failure == null && cls == OutcomeClass.REJECTED ? "every recipient was refused" : describe(failure);
+        return new SmtpOutcome(cls, step, reply, accepted, rejected, pending, millis, detail);
+    }
+
+    private static boolean everyRecipientAnswered(SmtpStep step, List<InternetAddress> recipients,
+            Map<String, SmtpReply> rcpt) {
+        return step == SmtpStep.RCPT && !recipients.isEmpty()
+                && recipients.stream().allMatch(a -> rcpt.containsKey(a.getAddress()))
+                && rcpt.values().stream().allMatch(r -> r.code() >= 400);
+    }
+
+    /** Every recipient was refused at RCPT: permanently if all got a 5xx, else for now. */
+    private static OutcomeClass everyRecipientRefused(java.util.Collection<SmtpReply> replies) {
+        if (replies.stream().allMatch(r -> r.code() >= 500)) {
+            return OutcomeClass.REJECTED;
         }
-        if (step == SmtpStep.RCPT && rcpt.size() == recipients.size() && accepted.isEmpty()) {
-            OutcomeClass cls = everyRecipientFailed(deferred);
-            return new SmtpOutcome(cls, step, reply, accepted, rejected, deferred, millis, "every recipient was refused");
-        }
-        if (failure instanceof NoToken noToken) {
-            return noToken.outcome(millis);
-        }
-        OutcomeClass cls = SmtpReplyClassifier.classifyFailure(step, reply);
-        return new SmtpOutcome(cls, step, reply, List.of(), List.of(), List.of(), millis, describe(failure));
+        return replies.stream().anyMatch(SmtpReply::throttling) ? OutcomeClass.THROTTLED : OutcomeClass.TRANSIENT;
+    }
+
+    private static RecipientReply recipient(String address, SmtpReply reply) {
+        return reply == null ? new RecipientReply(address, null, null, null)
+                : new RecipientReply(address, reply.code(), reply.enhancedCode(), reply.text());
+    }
+
+    private static List<RecipientReply> pendingAll(List<InternetAddress> recipients, SmtpReply reply) {
+        return recipients.stream().map(a -> recipient(a.getAddress(), reply)).toList();
+    }
+
+    private static long millisSince(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
     }
 
     /**
-     * No XOAUTH2 token, so no session: a token endpoint that refused the client is a {@code config_error} (its
-     * settings are wrong), one that failed or could not be reached leaves the endpoint down for now.
+     * No credentials, so no session: a setting that is wrong (an unreadable or empty Secret file, a token endpoint
+     * that refused the client) is a {@code config_error}; a token endpoint that failed or could not be reached
+     * leaves the endpoint down for now.
      */
-    static final class NoToken extends MessagingException {
-        private final boolean refused;
+    static final class NoCredentials extends MessagingException {
+        private final boolean configError;
 
-        NoToken(TokenSource.TokenUnavailable cause) {
-            super("no OAuth2 access token for XOAUTH2: " + cause.getMessage());
-            this.refused = cause.refused();
+        NoCredentials(CredentialsUnavailable cause) {
+            super(cause instanceof TokenSource.TokenUnavailable
+                    ? "no OAuth2 access token for XOAUTH2: " + cause.getMessage() : cause.getMessage());
+            this.configError = cause.configError();
         }
 
-        SmtpOutcome outcome(long millis) {
-            return new SmtpOutcome(refused ? OutcomeClass.CONFIG_ERROR : OutcomeClass.ENDPOINT_DOWN, SmtpStep.AUTH, null,
-                    List.of(), List.of(), List.of(), millis, getMessage());
+        SmtpOutcome outcome(List<InternetAddress> recipients, long millis) {
+            return new SmtpOutcome(configError ? OutcomeClass.CONFIG_ERROR : OutcomeClass.ENDPOINT_DOWN, SmtpStep.AUTH,
+                    null, List.of(), List.of(), pendingAll(recipients, null), millis, getMessage());
         }
-    }
-
-    private static OutcomeClass everyRecipientFailed(List<RecipientReply> deferred) {
-        if (deferred.isEmpty()) {
-            return OutcomeClass.REJECTED;
-        }
-        boolean throttled = deferred.stream()
-                .anyMatch(r -> new SmtpReply(r.smtpCode(), r.smtpEnhancedCode(), r.smtpReply()).throttling());
-        return throttled ? OutcomeClass.THROTTLED : OutcomeClass.TRANSIENT;
     }
 
     /** A short description of a failure: exception types and messages down the cause chain, no content. */

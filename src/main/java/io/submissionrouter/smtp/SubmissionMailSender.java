@@ -32,7 +32,7 @@ public final class SubmissionMailSender implements JavaMailSender {
             throw new IllegalStateException("the " + role + " sender was given a message for "
                     + submitter.spec().label());
         }
-        submission.outcome(submitter.submit(submission, submission.envelope()));
+        submission.outcome(submitter.submit(submission, submission.envelope(), submission.deadline()));
     }
 
     @Override

@@ -17,6 +17,7 @@ public final class SubmissionMessage extends MimeMessage {
     private List<InternetAddress> envelope;
     private SmtpOutcome outcome;
     private SmtpSubmitter target;
+    private long deadlineNanos = Long.MAX_VALUE;
 
     public SubmissionMessage(Session session, String messageId) {
         super(session);
@@ -56,6 +57,15 @@ public final class SubmissionMessage extends MimeMessage {
 
     public void target(SmtpSubmitter submitter) {
         this.target = submitter;
+    }
+
+    /** {@link System#nanoTime()} by which the sessions of this pass must be over (the job's time). */
+    public long deadline() {
+        return deadlineNanos;
+    }
+
+    public void deadline(long nanoTime) {
+        this.deadlineNanos = nanoTime;
     }
 
     /** How the last session ended; null until one ran. */

@@ -141,6 +141,55 @@ class EndpointSpecsTest {
     }
 
     @Test
+    void refusesACredentialsFileThatCannotBeReadOrIsEmpty(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path empty = java.nio.file.Files.writeString(dir.resolve("password"), "  \n");
+        java.nio.file.Path user = java.nio.file.Files.writeString(dir.resolve("username"), "router");
+        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+                "submission.smtp.username-file", user.toString(),
+                "submission.smtp.password-file", dir.resolve("missing").toString()))))
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessageStartingWith("Invalid setting submission.smtp.password-file (env SUBMISSION_SMTP_PASSWORD_FILE)")
+                .hasMessageContaining("cannot be read");
+        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+                "submission.smtp.username-file", user.toString(), "submission.smtp.password-file", empty.toString()))))
+                .hasMessageStartingWith("Invalid setting submission.smtp.password-file").hasMessageContaining("is empty");
+        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+                "submission.smtp.username-file", dir.resolve("nouser").toString(),
+                "submission.smtp.password", "p"))))
+                .hasMessageStartingWith("Invalid setting submission.smtp.username-file");
+    }
+
+    @Test
+    void aSecretFileThatBecomesUnreadableAfterStartupIsAConfigErrorNotASessionWithoutAuth(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path password = java.nio.file.Files.writeString(dir.resolve("password"), "s3cret");
+        List<EndpointSpec> specs = EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+                "submission.smtp.username", "router", "submission.smtp.password-file", password.toString())));
+        assertThat(specs.get(0).credentials().get().orElseThrow().password()).isEqualTo("s3cret");
+        java.nio.file.Files.writeString(password, "");
+        assertThatThrownBy(() -> specs.get(0).credentials().get()).isInstanceOf(CredentialsUnavailable.class)
+                .hasMessageContaining("submission.smtp.password-file").hasMessageContaining("is empty")
+                .satisfies(e -> assertThat(((CredentialsUnavailable) e).configError()).isTrue());
+        java.nio.file.Files.delete(password);
+        assertThatThrownBy(() -> specs.get(0).credentials().get()).isInstanceOf(CredentialsUnavailable.class)
+                .hasMessageContaining("cannot be read").hasMessageNotContaining("s3cret");
+    }
+
+    @Test
+    void aPollsJobsMustFitInMaxPollIntervalAndAJobMustBeAbleToWaitForTheDot() {
+        Map<String, String> base = Map.of("submission.smtp.primary.host", "a");
+        assertThat(EndpointSpecs.defaultGroup(config(base))).hasSize(2); // the defaults fit
+        refused(base, Map.of("submission.consumer.max-poll-records", "50"), "submission.consumer.max-poll-interval-ms");
+        refused(base, Map.of("submission.consumer.job-timeout", "5m"), "submission.consumer.job-timeout");
+        refused(base, Map.of("submission.consumer.max-poll-records", "0"), "submission.consumer.max-poll-records");
+        assertThat(EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+                "submission.consumer.max-poll-records", "10", "submission.consumer.job-timeout", "30s",
+                "submission.smtp.data-timeout", "20s", "submission.smtp.read-timeout", "5s",
+                "submission.kafka.write-retry-for", "30s")))).hasSize(2);
+    }
+
+    @Test
     void refusesContradictoryBreakerSettings() {
         assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
                 "submission.breaker.failure-ratio", "1.5"))))

@@ -70,16 +70,56 @@ class CompletedJobsIT {
     }
 
     @Test
-    void aReplicaSkipsItsOwnRecordsWhichARestartReads() throws Exception {
+    void aReplicaSkipsOnlyTheOwnRecordsItKnowsAndReadsTheOthersItWrote() throws Exception {
         String topic = "completed-origin";
         CompletedJobs store = store(topic);
-        write(topic, "own", new Completion(Status.SENT, "<own@x>", NOW), store.origin());
+        // remembered before it was written (as the routes do): read back, it is skipped, not parsed again
+        store.remember("known", new Completion(Status.SENT, "<remembered@x>", NOW));
+        write(topic, "known", new Completion(Status.SENT, "<as-written@x>", NOW), store.origin());
+        // written by this run but never remembered (a write whose acknowledgement was lost): read like any other
+        write(topic, "unknown", new Completion(Status.SENT, "<unknown@x>", NOW), store.origin());
         write(topic, "other", new Completion(Status.SENT, "<other@x>", NOW), "another-replica".getBytes());
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.find("other").isPresent());
-        assertThat(store.find("own")).as("remembered when written, not read back").isEmpty();
+        assertThat(store.find("unknown")).as("an own record the replica did not know is read")
+                .hasValueSatisfying(c -> assertThat(c.location()).isNotNull());
+        assertThat(store.find("known")).as("an own record the replica knew is not parsed again, only located")
+                .hasValueSatisfying(c -> {
+                    assertThat(c.messageId()).isEqualTo("<remembered@x>");
+                    assertThat(c.location()).isNotNull();
+                });
 
         CompletedJobs restarted = store(topic);
-        assertThat(restarted.find("own")).hasValueSatisfying(c -> assertThat(c.messageId()).isEqualTo("<own@x>"));
+        assertThat(restarted.find("known")).hasValueSatisfying(c -> assertThat(c.messageId()).isEqualTo("<as-written@x>"));
+    }
+
+    @Test
+    void aReplicaGivenPartitionsFirstReadsTheTopicToItsEnd() throws Exception {
+        String topic = "completed-catch-up";
+        CompletedJobs store = store(topic);
+        for (int i = 0; i < 200; i++) {
+            write(topic, "moved-" + i, new Completion(Status.SENT, "<m" + i + "@x>", NOW));
+        }
+        // what a replica does in its rebalance callback before it works on the partitions it was given
+        store.awaitCaughtUp(Duration.ofSeconds(10));
+        assertThat(store.find("moved-199")).as("every completion written before the call is known after it")
+                .isPresent();
+    }
+
+    @Test
+    void theWholeCompletionRecordCanBeReadBackFromWhereTheTailFoundIt() throws Exception {
+        String topic = "completed-fetch";
+        CompletedJobs store = store(topic);
+        io.submissionrouter.routing.RecordRef source = new io.submissionrouter.routing.RecordRef("email.jobs", 3, 77);
+        write(topic, "ended", new Completion(Status.REJECTED, "<e@x>", NOW, source, true, null, null));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.find("ended").isPresent());
+        CompletedJob job = store.find("ended").orElseThrow();
+        assertThat(job.sameJobRecord(source)).isTrue();
+        assertThat(job.sameJobRecord(new io.submissionrouter.routing.RecordRef("email.jobs", 3, 78))).isFalse();
+        assertThat(store.fetch(job)).hasValueSatisfying(c -> {
+            assertThat(c.status()).isEqualTo(Status.REJECTED);
+            assertThat(c.source()).isEqualTo(source);
+            assertThat(c.ended()).isTrue();
+        });
     }
 
     @Test

@@ -55,11 +55,12 @@ class EndpointControlIT extends RouterTestBase {
         assertThat(r.statusCode()).isEqualTo(200);
         List<Map<String, Object>> list = r.jsonPath().getList("$");
         assertThat(list).extracting(e -> e.get("relay") + "/" + e.get("endpoint"))
-                .containsExactlyInAnyOrder("default/primary", "default/fallback", "bulk/primary", "bulk/fallback");
+                .containsExactlyInAnyOrder("default/primary", "default/fallback", "bulk/primary", "bulk/fallback",
+                        "faults/primary", "faults/fallback", "implicit/primary", "implicit/fallback");
         assertThat(list).allSatisfy(e -> {
             assertThat(e.get("state")).isEqualTo("closed");
             assertThat(e.get("stateCode")).isEqualTo(0);
-            assertThat(e.get("tls")).isEqualTo("starttls");
+            assertThat(e.get("tls")).isEqualTo(e.get("relay").equals("implicit") ? "implicit" : "starttls");
             assertThat(e).containsKeys("host", "port", "failureRate", "bufferedCalls", "failedCalls",
                     "notPermittedCalls", "openSessions");
         });

@@ -179,6 +179,14 @@ class JobValidationTest {
     }
 
     @Test
+    void rejectsATrailingLineBreakInAContentIdThatTheSchemasPatternLetsThrough() {
+        rejects(job(",\"html\":\"<img src=cid:logo>\",\"attachments\":[{\"filename\":\"a.png\",\"contentId\":\"logo\\r\\n\","
+                + "\"contentBase64\":\"AA==\"}]"), JobRejection.HEADER_INJECTION, "attachments[0].contentId");
+        rejects(job(",\"html\":\"<img src=cid:logo>\",\"attachments\":[{\"filename\":\"a.png\",\"contentId\":\"logo\\n\","
+                + "\"contentBase64\":\"AA==\"}]"), JobRejection.HEADER_INJECTION, "attachments[0].contentId");
+    }
+
+    @Test
     void rejectsRouterOwnedAndMalformedHeaderNames() {
         rejects(job(",\"headers\":{\"Message-ID\":\"<x@y>\"}"), JobRejection.INVALID_HEADER, "Message-ID");
         rejects(job(",\"headers\":{\"content-type\":\"text/html\"}"), JobRejection.INVALID_HEADER, "content-type");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.submissionrouter.routing.DeferredState;
+import io.submissionrouter.smtp.RecipientReply;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class DeferredRecordsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
-    private final DeferredRecords records = new DeferredRecords(JSON);
+    private final DeferredRecords records = new DeferredRecords(JSON, null);
 
     private static ConsumerRecord<byte[], byte[]> record(RecordHeaders headers) {
         return new ConsumerRecord<>("email.jobs.retry-30s", 2, 41, 1_700_000_000_000L, TimestampType.CREATE_TIME, 3, 5,
@@ -35,7 +36,8 @@ class DeferredRecordsTest {
     @Test
     void carriesTheJobsRecordCoordinatesTraceAndState() throws Exception {
         DeferredState state = new DeferredState(Instant.parse("2026-11-27T10:00:00Z"), 2, 1, 0, true,
-                List.of("ada@example.org"), List.of("bob@example.org"), List.of(), null);
+                List.of("ada@example.org"), List.of("bob@example.org"), List.of(), null,
+                List.of(new RecipientReply("ada@example.org", 451, "4.2.0", "try later")));
         DeferredJob job = records.read(record(headers("source.topic", "email.jobs", "source.partition", "4",
                 "source.offset", "1234", "source.timestamp", "1699999999000", "traceparent", "00-abc-def-01",
                 "router.state", JSON.writeValueAsString(state))));
@@ -59,5 +61,22 @@ class DeferredRecordsTest {
                 "router.state", "{not json")));
         assertThat(broken.source().topic()).isEqualTo("email.jobs.retry-30s");
         assertThat(broken.state()).isNull();
+    }
+
+    @Test
+    void tellsTheRelayGroupOfARecordForItsGroupsRetryConsumer() {
+        java.util.Set<String> groups = java.util.Set.of("default", "bulk");
+        assertThat(records.relay(record(headers("router.relay", "bulk")), groups)).isEqualTo("bulk");
+        // written by hand or by an earlier version: the job's own relay
+        assertThat(records.relay(valued("{\"relay\":\"bulk\"}"), groups)).isEqualTo("bulk");
+        assertThat(records.relay(valued("{\"jobId\":\"j\"}"), groups)).isEqualTo("default");
+        // a group this router does not know, or no JSON at all: the default group's consumer makes it INVALID
+        assertThat(records.relay(valued("{\"relay\":\"nosuch\"}"), groups)).isEqualTo("default");
+        assertThat(records.relay(valued("not json"), groups)).isEqualTo("default");
+    }
+
+    private static ConsumerRecord<byte[], byte[]> valued(String value) {
+        return new ConsumerRecord<>("email.jobs.retry-30s", 0, 1, 1_700_000_000_000L, TimestampType.CREATE_TIME, 3, 5,
+                null, value.getBytes(StandardCharsets.UTF_8), new RecordHeaders(), java.util.Optional.empty());
     }
 }

@@ -76,29 +76,38 @@ class DeliveryTest {
     }
 
     private static SmtpOutcome outcome(OutcomeClass c, SmtpStep step, String reply, List<String> accepted,
-            List<RecipientReply> rejected, List<RecipientReply> deferred) {
-        return new SmtpOutcome(c, step, SmtpReply.parse(reply), accepted, rejected, deferred, 5, null);
+            List<RecipientReply> rejected, List<RecipientReply> pending) {
+        return new SmtpOutcome(c, step, SmtpReply.parse(reply), accepted, rejected, pending, 5, null);
+    }
+
+    /** Recipients still pending after a session, with the reply each got (null: none). */
+    private static List<RecipientReply> pending(String reply, String... addresses) {
+        SmtpReply r = SmtpReply.parse(reply);
+        return java.util.Arrays.stream(addresses).map(a -> r == null ? new RecipientReply(a, null, null, null)
+                : new RecipientReply(a, r.code(), r.enhancedCode(), r.text())).toList();
     }
 
     @Test
     void anEndpointFailureSendsTheSameJobToTheNextEndpointAtOnce() throws Exception {
         Delivery d = delivery("ada@example.org");
-        d.apply(PRIMARY, outcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.CONNECT, null, List.of(), List.of(), List.of()),
-                3, true, NOW);
+        d.apply(PRIMARY, outcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.CONNECT, null, List.of(), List.of(),
+                pending(null, "ada@example.org")), 3, true, NOW);
         assertThat(d.next()).isEqualTo(Delivery.Next.ROUTE);
         assertThat(d.wasTried("primary")).isTrue();
         assertThat(d.retryableOutcomes()).isZero();
+        assertThat(d.message().envelope()).extracting(InternetAddress::getAddress).containsExactly("ada@example.org");
         assertThat(d.drainAttempts()).extracting(a -> a.outcome()).containsExactly(OutcomeClass.ENDPOINT_DOWN);
     }
 
     @Test
     void partialDeferralKeepsOnlyTheDeferredRecipientsPending() throws Exception {
         Delivery d = delivery("ada@example.org", "bob@example.org", "eve@example.org");
-        RecipientReply bob = new RecipientReply("bob@example.org", 451, "4.2.0", "451 4.2.0 later");
-        RecipientReply eve = new RecipientReply("eve@example.org", 550, "5.1.1", "550 5.1.1 unknown");
+        RecipientReply bob = new RecipientReply("bob@example.org", 451, "4.2.0", "later");
+        RecipientReply eve = new RecipientReply("eve@example.org", 550, "5.1.1", "unknown");
         d.apply(PRIMARY, outcome(OutcomeClass.SENT, SmtpStep.DOT, "250 ok", List.of("ada@example.org"), List.of(eve),
                 List.of(bob)), 3, true, NOW);
         assertThat(d.next()).isEqualTo(Delivery.Next.RETRY);
+        assertThat(d.acceptedInThisPass()).as("the job is completed before it goes to a retry tier").isTrue();
         assertThat(d.message().envelope()).extracting(InternetAddress::getAddress).containsExactly("bob@example.org");
 
         Delivery again = nextPass(d, "ada@example.org", "bob@example.org", "eve@example.org");
@@ -109,46 +118,102 @@ class DeliveryTest {
         assertThat(again.status()).isEqualTo(Status.SENT);
         assertThat(again.accepted()).containsExactly("ada@example.org", "bob@example.org");
         assertThat(again.rejected()).containsExactly(eve);
+        assertThat(again.failed()).isEmpty();
         assertThat(again.sessions()).isEqualTo(2);
         assertThat(again.receivedAt()).isEqualTo(NOW);
     }
 
     @Test
+    void aRefusalOfTheDotAfterSomeRecipientsWereAcceptedKeepsEveryRecipientInOneList() throws Exception {
+        // pass 1: ada accepted at RCPT, bob deferred at RCPT, then 451 to the dot: nobody has the message
+        Delivery d = delivery("ada@example.org", "bob@example.org");
+        d.apply(PRIMARY, outcome(OutcomeClass.TRANSIENT, SmtpStep.DOT, "451 4.3.0 queue full", List.of(), List.of(),
+                List.of(new RecipientReply("ada@example.org", 451, "4.3.0", "queue full"),
+                        new RecipientReply("bob@example.org", 451, "4.2.0", "later"))), 3, true, NOW);
+        assertThat(d.next()).isEqualTo(Delivery.Next.RETRY);
+        assertThat(d.acceptedInThisPass()).isFalse();
+        assertThat(d.message().envelope()).extracting(InternetAddress::getAddress)
+                .containsExactly("ada@example.org", "bob@example.org");
+        // pass 2: 554 to the dot: both refused for good, none lost
+        Delivery again = nextPass(d, "ada@example.org", "bob@example.org");
+        again.apply(PRIMARY, outcome(OutcomeClass.REJECTED, SmtpStep.DOT, "554 5.7.1 spam", List.of(),
+                List.of(new RecipientReply("ada@example.org", 554, "5.7.1", "spam"),
+                        new RecipientReply("bob@example.org", 554, "5.7.1", "spam")), List.of()), 3, true, NOW);
+        assertThat(again.status()).isEqualTo(Status.REJECTED);
+        assertThat(again.rejected()).extracting(RecipientReply::address)
+                .containsExactly("ada@example.org", "bob@example.org");
+        assertThat(again.accepted()).isEmpty();
+    }
+
+    @Test
+    void aJobAcceptedForSomeRecipientsWhoseRetriesRunOutIsSentWithTheOthersFailed() throws Exception {
+        Delivery d = delivery("ada@example.org", "bob@example.org");
+        d.apply(PRIMARY, outcome(OutcomeClass.SENT, SmtpStep.DOT, "250 ok", List.of("ada@example.org"), List.of(),
+                pending("451 4.2.0 later", "bob@example.org")), 2, true, NOW);
+        Delivery again = nextPass(d, "ada@example.org", "bob@example.org");
+        again.apply(PRIMARY, outcome(OutcomeClass.TRANSIENT, SmtpStep.RCPT, "451 4.2.0 still later", List.of(),
+                List.of(), pending("451 4.2.0 still later", "bob@example.org")), 2, true, NOW);
+        assertThat(again.status()).as("completed: a server accepted it for ada").isEqualTo(Status.SENT);
+        assertThat(again.error().code()).isEqualTo("RETRIES_EXHAUSTED");
+        assertThat(again.accepted()).containsExactly("ada@example.org");
+        assertThat(again.failed()).containsExactly(new RecipientReply("bob@example.org", 451, "4.2.0", "still later"));
+        assertThat(again.acceptedInThisPass()).isFalse();
+    }
+
+    @Test
     void transientOutcomesEndFailedAfterMaxAttempts() throws Exception {
         Delivery d = delivery("ada@example.org");
-        d.apply(PRIMARY, outcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.CONNECT, null, List.of(), List.of(), List.of()),
-                3, true, NOW);
+        d.apply(PRIMARY, outcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.CONNECT, null, List.of(), List.of(),
+                pending(null, "ada@example.org")), 3, true, NOW);
         for (int i = 1; i <= 3; i++) {
             if (i > 1) {
                 d = nextPass(d, "ada@example.org");
             }
             d.apply(PRIMARY, outcome(OutcomeClass.TRANSIENT, SmtpStep.DOT, "451 4.3.0 later", List.of(), List.of(),
-                    List.of()), 3, true, NOW);
+                    pending("451 4.3.0 later", "ada@example.org")), 3, true, NOW);
         }
         assertThat(d.status()).isEqualTo(Status.FAILED);
         assertThat(d.error().code()).isEqualTo("RETRIES_EXHAUSTED");
+        assertThat(d.failed()).extracting(RecipientReply::address).containsExactly("ada@example.org");
         assertThat(d.sessions()).as("the endpoint failure counts as a session, not toward max-attempts").isEqualTo(4);
     }
 
     @Test
     void uncertainIsRetriedAsPossibleDuplicateOrReportedWhenResendingIsOff() throws Exception {
         Delivery resend = delivery("ada@example.org");
-        resend.apply(PRIMARY, outcome(OutcomeClass.UNCERTAIN, SmtpStep.DOT, null, List.of(), List.of(), List.of()),
-                3, true, NOW);
+        resend.apply(PRIMARY, outcome(OutcomeClass.UNCERTAIN, SmtpStep.DOT, null, List.of(), List.of(),
+                pending(null, "ada@example.org")), 3, true, NOW);
         assertThat(resend.next()).isEqualTo(Delivery.Next.RETRY);
         assertThat(resend.possibleDuplicate()).isTrue();
+        assertThat(resend.retryableOutcomes()).as("an uncertain outcome counts toward max-attempts").isEqualTo(1);
 
         Delivery report = delivery("ada@example.org");
-        report.apply(PRIMARY, outcome(OutcomeClass.UNCERTAIN, SmtpStep.DOT, null, List.of(), List.of(), List.of()),
-                3, false, NOW);
+        report.apply(PRIMARY, outcome(OutcomeClass.UNCERTAIN, SmtpStep.DOT, null, List.of(), List.of(),
+                pending(null, "ada@example.org")), 3, false, NOW);
         assertThat(report.status()).isEqualTo(Status.UNCERTAIN);
+    }
+
+    @Test
+    void uncertainOutcomesEndUncertainNeverFailedWhenTheAttemptsAreUsedUp() throws Exception {
+        Delivery d = delivery("ada@example.org");
+        for (int i = 1; i <= 3; i++) {
+            if (i > 1) {
+                d = nextPass(d, "ada@example.org");
+            }
+            d.apply(PRIMARY, outcome(OutcomeClass.UNCERTAIN, SmtpStep.DOT, null, List.of(), List.of(),
+                    pending(null, "ada@example.org")), 3, true, NOW);
+        }
+        assertThat(d.status()).isEqualTo(Status.UNCERTAIN);
+        assertThat(d.possibleDuplicate()).isTrue();
+        assertThat(d.sessions()).isEqualTo(3);
+        assertThat(d.failed()).extracting(RecipientReply::address).containsExactly("ada@example.org");
     }
 
     @Test
     void aPermanentRefusalOfTheMessageRejectsEveryPendingRecipient() throws Exception {
         Delivery d = delivery("ada@example.org", "bob@example.org");
-        d.apply(PRIMARY, outcome(OutcomeClass.REJECTED, SmtpStep.DOT, "554 5.7.1 spam", List.of(), List.of(),
-                List.of()), 3, true, NOW);
+        d.apply(PRIMARY, outcome(OutcomeClass.REJECTED, SmtpStep.DOT, "554 5.7.1 spam", List.of(),
+                pending("554 5.7.1 spam", "ada@example.org", "bob@example.org"), List.of()), 3, true, NOW);
         assertThat(d.status()).isEqualTo(Status.REJECTED);
         assertThat(d.rejected()).extracting(RecipientReply::address).containsExactly("ada@example.org", "bob@example.org");
         assertThat(d.rejected()).allMatch(r -> r.smtpCode() == 554);
@@ -164,15 +229,25 @@ class DeliveryTest {
     }
 
     @Test
+    void anInternalFailureAfterAServerAcceptedTheJobEndsItSent() throws Exception {
+        Delivery d = delivery("ada@example.org", "bob@example.org");
+        d.apply(PRIMARY, outcome(OutcomeClass.SENT, SmtpStep.DOT, "250 ok", List.of("ada@example.org"), List.of(),
+                pending("451 4.2.0 later", "bob@example.org")), 3, true, NOW);
+        d.failInternally("NullPointerException: a bug");
+        assertThat(d.status()).as("never FAILED (resubmittable) once a server accepted it").isEqualTo(Status.SENT);
+        assertThat(d.failed()).extracting(RecipientReply::address).containsExactly("bob@example.org");
+    }
+
+    @Test
     void theLastSessionsAnswerAndPossibleDuplicateSurviveTheTrip() throws Exception {
         Delivery d = delivery("ada@example.org");
-        d.apply(PRIMARY, outcome(OutcomeClass.UNCERTAIN, SmtpStep.DOT, null, List.of(), List.of(), List.of()),
-                3, true, NOW);
+        d.apply(PRIMARY, outcome(OutcomeClass.UNCERTAIN, SmtpStep.DOT, null, List.of(), List.of(),
+                pending(null, "ada@example.org")), 3, true, NOW);
         d.apply(PRIMARY, outcome(OutcomeClass.THROTTLED, SmtpStep.MAIL, "451 4.7.1 slow down", List.of(), List.of(),
-                List.of()), 3, true, NOW);
+                pending("451 4.7.1 slow down", "ada@example.org")), 3, true, NOW);
         Delivery again = nextPass(d, "ada@example.org");
         assertThat(again.possibleDuplicate()).isTrue();
-        assertThat(again.retryableOutcomes()).isEqualTo(1);
+        assertThat(again.retryableOutcomes()).isEqualTo(2);
         assertThat(again.decisive().outcome()).isEqualTo(OutcomeClass.THROTTLED);
         assertThat(again.decisive().reply()).isEqualTo(new SmtpReply(451, "4.7.1", "slow down"));
         assertThat(again.lastEndpoint().name()).isEqualTo("primary");

@@ -95,4 +95,40 @@ class EndpointBreakerTest {
         assertThat(b.resume()).isFalse();
         assertThat(b.stateCode()).isEqualTo(EndpointBreaker.CLOSED);
     }
+
+    @Test
+    void aPermissionNoSessionUsedGoesBackSoAHalfOpenBreakerCanStillBeProbed() throws Exception {
+        EndpointBreaker breaker = new EndpointBreaker("leak", 2, 0.5, Duration.ofMillis(100), 1);
+        SmtpOutcome down = new SmtpOutcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.CONNECT, null, List.of(), List.of(),
+                List.of(), 1, "refused");
+        assertThat(breaker.tryAcquirePermission()).isTrue();
+        breaker.record(down); // window 2, ratio 0.5: one failure opens it
+        assertThat(breaker.stateCode()).isEqualTo(EndpointBreaker.OPEN);
+        Thread.sleep(300);
+        assertThat(breaker.tryAcquirePermission()).as("half-open: its one probe").isTrue();
+        assertThat(breaker.stateCode()).isEqualTo(EndpointBreaker.HALF_OPEN);
+        assertThat(breaker.tryAcquirePermission()).as("the probe is taken").isFalse();
+        breaker.release(); // the job failed before its session ran
+        assertThat(breaker.tryAcquirePermission()).as("the probe is back").isTrue();
+    }
+
+    @Test
+    void aSecondUncertainSessionInARowCountsAsAFailure() {
+        EndpointBreaker breaker = new EndpointBreaker("uncertain", 2, 0.5, Duration.ofSeconds(30), 1);
+        SmtpOutcome uncertain = new SmtpOutcome(OutcomeClass.UNCERTAIN, SmtpStep.DOT, null, List.of(), List.of(),
+                List.of(), 1, "no reply");
+        SmtpOutcome sent = new SmtpOutcome(OutcomeClass.SENT, SmtpStep.DOT, null, List.of(), List.of(), List.of(), 1,
+                null);
+        breaker.tryAcquirePermission();
+        breaker.record(uncertain);
+        assertThat(breaker.counters().failedCalls()).as("one uncertain session proves nothing").isZero();
+        breaker.tryAcquirePermission();
+        breaker.record(sent);
+        breaker.tryAcquirePermission();
+        breaker.record(uncertain);
+        assertThat(breaker.counters().failedCalls()).as("a success in between resets the run").isZero();
+        breaker.tryAcquirePermission();
+        breaker.record(uncertain);
+        assertThat(breaker.counters().failedCalls()).isEqualTo(1);
+    }
 }

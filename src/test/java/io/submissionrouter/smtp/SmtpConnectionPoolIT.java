@@ -166,7 +166,7 @@ class SmtpConnectionPoolIT {
                 sent.add(threads.submit((Callable<SmtpOutcome>) () -> send(submitter, to)));
             }
             for (Future<SmtpOutcome> f : sent) {
-                assertThat(f.get().outcome()).isEqualTo(OutcomeClass.SENT);
+                assertThat(f.get().outcome()).as(String.valueOf(f.get())).isEqualTo(OutcomeClass.SENT);
             }
             assertThat(server.received()).hasSize(60);
             assertThat(server.logins()).isBetween(1, 3);
@@ -202,6 +202,57 @@ class SmtpConnectionPoolIT {
             assertThat(down.step()).isEqualTo(SmtpStep.CONNECT);
             server.mode(TestSmtpServer.Mode.UP);
             assertThat(send(submitter, "grace@example.org").outcome()).isEqualTo(OutcomeClass.SENT);
+        }
+    }
+
+    @Test
+    void aSessionThatMeetsAnUnexpectedExceptionIsDiscardedNeverLostToThePool() throws Exception {
+        try (SmtpSubmitter submitter = pooled(1, 100, Duration.ofSeconds(30))) {
+            for (int i = 0; i < 3; i++) {
+                jakarta.mail.internet.MimeMessage broken = new jakarta.mail.internet.MimeMessage(
+                        jakarta.mail.Session.getInstance(new java.util.Properties())) {
+                    @Override
+                    public void writeTo(java.io.OutputStream os, String[] ignoreList) {
+                        throw new IllegalStateException("a bug while the body was written");
+                    }
+                };
+                broken.setFrom(new jakarta.mail.internet.InternetAddress("noreply@shop.example"));
+                broken.setText("x");
+                SmtpOutcome o = submitter.submit(broken, List.of(new jakarta.mail.internet.InternetAddress(
+                        "ada@example.org")));
+                assertThat(o.outcome()).as("failed before the dot").isEqualTo(OutcomeClass.ENDPOINT_DOWN);
+                assertThat(o.step()).isEqualTo(SmtpStep.DATA);
+            }
+            // with one session allowed, a session lost to the pool would make this wait for ever
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10),
+                    () -> assertThat(send(submitter, "ada@example.org").outcome()).isEqualTo(OutcomeClass.SENT));
+            assertThat(server.received()).hasSize(1);
+        }
+    }
+
+    @Test
+    void waitingForAFreeSessionEndsWithinTheConnectTimeout() throws Exception {
+        ExecutorService threads = Executors.newSingleThreadExecutor();
+        try (SmtpSubmitter submitter = pooled(1, 100, Duration.ofSeconds(30))) {
+            Future<SmtpOutcome> slow = threads.submit(() -> {
+                SubmissionMessage m = new SubmissionMessage(jakarta.mail.Session.getInstance(new java.util.Properties()),
+                        "<slow@test>");
+                m.setFrom(new jakarta.mail.internet.InternetAddress("noreply@shop.example"));
+                m.setText("slow");
+                m.setHeader("X-Test-Fault", "slow-dot-4000");
+                m.saveChanges();
+                return submitter.submit(m, List.of(new jakarta.mail.internet.InternetAddress("ada@example.org")));
+            });
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> submitter.openSessions() == 1);
+            long start = System.nanoTime();
+            SmtpOutcome waited = send(submitter, "grace@example.org");
+            long took = (System.nanoTime() - start) / 1_000_000;
+            assertThat(waited.outcome()).isEqualTo(OutcomeClass.ENDPOINT_DOWN);
+            assertThat(waited.detail()).contains("max-connections");
+            assertThat(took).as("connect-timeout is 2 s in these tests").isBetween(1500L, 3500L);
+            assertThat(slow.get().outcome()).isEqualTo(OutcomeClass.SENT);
+        } finally {
+            threads.shutdownNow();
         }
     }
 }

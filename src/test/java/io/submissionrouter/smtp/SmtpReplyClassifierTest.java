@@ -1,7 +1,5 @@
 package io.submissionrouter.smtp;
 
-import static io.submissionrouter.smtp.SmtpReplyClassifier.classifyFailure;
-import static io.submissionrouter.smtp.SmtpReplyClassifier.classifyMessageReply;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
@@ -10,6 +8,11 @@ class SmtpReplyClassifierTest {
 
     private static SmtpReply reply(String line) {
         return SmtpReply.parse(line);
+    }
+
+    /** A session that failed at {@code step} after the server answered {@code reply} (or nothing) to it. */
+    private static OutcomeClass classifyFailure(SmtpStep step, SmtpReply reply) {
+        return SmtpReplyClassifier.classify(step, reply, step == SmtpStep.DOT);
     }
 
     @Test
@@ -67,7 +70,28 @@ class SmtpReplyClassifierTest {
     }
 
     @Test
-    void aPositiveReplyToTheDotIsSent() {
-        assertThat(classifyMessageReply(reply("250 2.0.0 Ok: queued as 4FZK2x1Qz"))).isEqualTo(OutcomeClass.SENT);
+    void onlyA2xxReplyToTheDotIsSent() {
+        assertThat(SmtpReplyClassifier.classify(SmtpStep.DOT, reply("250 2.0.0 Ok: queued as 4FZK2x1Qz"), true))
+                .isEqualTo(OutcomeClass.SENT);
+        // a 3xx to the dot is neither an acceptance nor a refusal
+        assertThat(SmtpReplyClassifier.classify(SmtpStep.DOT, reply("354 go ahead"), true))
+                .isEqualTo(OutcomeClass.UNCERTAIN);
+    }
+
+    @Test
+    void aPositiveReplyToAnEarlierCommandNeverStandsForTheMessagesAcceptance() {
+        // the session failed after MAIL's 250, RCPT's 250 or DATA's 354: the endpoint failed before the dot (CONTRACT 8.1)
+        assertThat(SmtpReplyClassifier.classify(SmtpStep.MAIL, reply("250 2.1.0 Ok"), false))
+                .isEqualTo(OutcomeClass.ENDPOINT_DOWN);
+        assertThat(SmtpReplyClassifier.classify(SmtpStep.RCPT, reply("250 2.1.5 Ok"), false))
+                .isEqualTo(OutcomeClass.ENDPOINT_DOWN);
+        assertThat(SmtpReplyClassifier.classify(SmtpStep.DATA, reply("354 End data with <CR><LF>.<CR><LF>"), false))
+                .isEqualTo(OutcomeClass.ENDPOINT_DOWN);
+    }
+
+    @Test
+    void aDotThatWasNeverWrittenIsTheEndpointsFaultNotUncertain() {
+        assertThat(SmtpReplyClassifier.classify(SmtpStep.DOT, null, false)).isEqualTo(OutcomeClass.ENDPOINT_DOWN);
+        assertThat(SmtpReplyClassifier.classify(SmtpStep.DOT, null, true)).isEqualTo(OutcomeClass.UNCERTAIN);
     }
 }

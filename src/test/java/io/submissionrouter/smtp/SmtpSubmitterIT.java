@@ -107,4 +107,45 @@ class SmtpSubmitterIT {
             trusted.mode(TestSmtpServer.Mode.UP);
         }
     }
+
+    @Test
+    void aSecretFileThatCannotBeReadIsAConfigErrorNamingItsSettingAndNoSessionIsOpened(
+            @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path user = java.nio.file.Files.writeString(dir.resolve("username"), TestSmtpServer.USER);
+        Path pass = dir.resolve("password"); // never written: the Secret is not mounted
+        int logins = trusted.logins();
+        int before = trusted.received().size();
+        SmtpOutcome outcome = send(submitter(trusted, "/tls/smtp-ca.pem", new CredentialSource(Optional.empty(),
+                Optional.empty(), Optional.of(user.toString()), Optional.of(pass.toString()))));
+        // never a session without AUTH, whose refused MAIL would have looked like a rejected recipient
+        assertThat(outcome.outcome()).isEqualTo(OutcomeClass.CONFIG_ERROR);
+        assertThat(outcome.step()).isEqualTo(SmtpStep.AUTH);
+        assertThat(outcome.detail()).contains("submission.smtp.password-file").contains("cannot be read");
+        assertThat(outcome.deferred()).extracting(RecipientReply::address).containsExactly("ada@example.org");
+        assertThat(trusted.logins()).isEqualTo(logins);
+        assertThat(trusted.received()).hasSize(before);
+
+        java.nio.file.Files.writeString(pass, "");
+        assertThat(send(submitter(trusted, "/tls/smtp-ca.pem", new CredentialSource(Optional.empty(),
+                Optional.empty(), Optional.of(user.toString()), Optional.of(pass.toString())))).detail())
+                .contains("is empty");
+    }
+
+    @Test
+    void everyReplyIsWaitedForAtMostUntilTheJobsTimeRunsOut() throws Exception {
+        SmtpSubmitter submitter = submitter(trusted, "/tls/smtp-ca.pem", password(TestSmtpServer.PASSWORD));
+        SubmissionMessage m = new SubmissionMessage(jakarta.mail.Session.getInstance(new java.util.Properties()),
+                "<deadline@test>");
+        m.setFrom(new jakarta.mail.internet.InternetAddress("noreply@shop.example"));
+        m.setSubject("slow");
+        m.setText("slow");
+        m.setHeader("X-Test-Fault", "slow-dot-4000"); // within data-timeout (5 s), but the job has 1.5 s left
+        m.saveChanges();
+        long start = System.nanoTime();
+        SmtpOutcome outcome = submitter.submit(m, java.util.List.of(new jakarta.mail.internet.InternetAddress(
+                "ada@example.org")), System.nanoTime() + java.time.Duration.ofMillis(1500).toNanos());
+        long took = (System.nanoTime() - start) / 1_000_000;
+        assertThat(outcome.outcome()).as("the dot was written: nobody knows").isEqualTo(OutcomeClass.UNCERTAIN);
+        assertThat(took).isLessThan(3500);
+    }
 }

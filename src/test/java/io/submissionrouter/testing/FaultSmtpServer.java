@@ -53,7 +53,7 @@ public final class FaultSmtpServer implements AutoCloseable {
      * What the server does at a scripted step. The factories live here rather than on the server: a static
      * {@code FaultSmtpServer.close()} would clash with {@link FaultSmtpServer#close()}.
      */
-    public sealed interface Action permits Close, Silent, Reply, Refuse, Drop {
+    public sealed interface Action permits Close, Silent, Reply, Refuse, Drop, Delay {
         /** Closes the connection without a reply (at BODY: resets it after the first bytes of the body). */
         static Action close() { return new Close(); }
         /** Never answers and stops reading; the connection stays open until the server's reset() or close(). */
@@ -64,6 +64,8 @@ public final class FaultSmtpServer implements AutoCloseable {
         static Action refuse() { return new Refuse(); }
         /** CONNECT only: connections are never accepted, so the client's connect times out. */
         static Action drop() { return new Drop(); }
+        /** Answers as usual, after {@code millis}: a slow server. */
+        static Action delay(long millis) { return new Delay(millis); }
     }
 
     public record Close() implements Action { }
@@ -71,6 +73,7 @@ public final class FaultSmtpServer implements AutoCloseable {
     public record Reply(String line) implements Action { }
     public record Refuse() implements Action { }
     public record Drop() implements Action { }
+    public record Delay(long millis) implements Action { }
 
     /** A message as the server received it (dot-unstuffed, lines ending in CRLF). */
     public record Received(String from, List<String> recipients, byte[] data, Instant at) {
@@ -483,6 +486,13 @@ public final class FaultSmtpServer implements AutoCloseable {
             } else if (action instanceof Silent) {
                 held.put(raw, socket); // never read or written again, until reset() or close()
                 throw new Hangup();
+            }
+            if (action instanceof Delay d) {
+                try {
+                    Thread.sleep(d.millis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             String line = action instanceof Reply r ? r.line() : normal;
             if (line != null) {

@@ -23,6 +23,9 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
     private static TestSmtpServer primary;
     private static TestSmtpServer fallback;
     private static TestSmtpServer bulk;
+    private static FaultSmtpServer faulty;
+    private static FaultSmtpServer healthy;
+    private static FaultSmtpServer implicit;
     private static TestDnsServer dns;
 
     public static EmbeddedKafka kafka() {
@@ -40,6 +43,21 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
     /** The one server behind both endpoints of the second relay group, {@code bulk}. */
     public static TestSmtpServer bulk() {
         return bulk;
+    }
+
+    /** The primary of the relay group {@code faults}: a server scripted to fail at any step (FaultMatrixIT). */
+    public static FaultSmtpServer faulty() {
+        return faulty;
+    }
+
+    /** The fallback of the relay group {@code faults}: well-behaved unless a test scripts it. */
+    public static FaultSmtpServer healthy() {
+        return healthy;
+    }
+
+    /** Both endpoints of the relay group {@code implicit}: TLS from the first byte, as on port 465. */
+    public static FaultSmtpServer implicit() {
+        return implicit;
     }
 
     /** RFC 6186 records naming the primary and fallback test servers, for submission.smtp.discover-domain=localhost. */
@@ -60,6 +78,9 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
         primary = TestSmtpServer.start("primary");
         fallback = TestSmtpServer.start("fallback");
         bulk = TestSmtpServer.start("bulk");
+        faulty = FaultSmtpServer.startStartTls("faulty");
+        healthy = FaultSmtpServer.startStartTls("healthy");
+        implicit = FaultSmtpServer.startImplicitTls("implicit");
         // every domain has an MX, except these
         dns = TestDnsServer.start()
                 .answer("gone.example", TestDnsServer.Answer.NXDOMAIN)
@@ -82,6 +103,18 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
         config.put("submission.relays.bulk.fallback.port", String.valueOf(bulk.port()));
         config.put("submission.relays.bulk.username", TestSmtpServer.USER);
         config.put("submission.relays.bulk.password", TestSmtpServer.PASSWORD);
+        config.put("submission.relays.faults.primary.host", "127.0.0.1");
+        config.put("submission.relays.faults.primary.port", String.valueOf(faulty.port()));
+        config.put("submission.relays.faults.fallback.port", String.valueOf(healthy.port()));
+        config.put("submission.relays.faults.username", FaultSmtpServer.USER);
+        config.put("submission.relays.faults.password", FaultSmtpServer.PASSWORD);
+        config.put("submission.relays.implicit.primary.host", "127.0.0.1");
+        config.put("submission.relays.implicit.primary.port", String.valueOf(implicit.port()));
+        config.put("submission.relays.implicit.fallback.port", String.valueOf(implicit.port()));
+        config.put("submission.relays.implicit.tls", "implicit");
+        config.put("submission.relays.implicit.username", FaultSmtpServer.USER);
+        config.put("submission.relays.implicit.password", FaultSmtpServer.PASSWORD);
+        config.put("submission.smtp.write-timeout", "2s");
         config.put("submission.dns.servers", dns.address());
         config.put("submission.dns.timeout", "500ms");
         config.put("submission.smtp.connect-timeout", "1s");
@@ -100,6 +133,9 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
         config.put("quarkus.log.file.level", "DEBUG");
         config.put("quarkus.log.category.\"io.submissionrouter\".level", "DEBUG");
         config.put("submission.consumer.max-poll-records", "10");
+        // 10 x (20 s + 5 s) within max.poll.interval (15 min), and a slow dot (8 s) within a job's time
+        config.put("submission.consumer.job-timeout", "20s");
+        config.put("submission.kafka.write-retry-for", "5s");
         return config;
     }
 
@@ -121,6 +157,11 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
         }
         if (bulk != null) {
             bulk.close();
+        }
+        for (FaultSmtpServer f : new FaultSmtpServer[] {faulty, healthy, implicit}) {
+            if (f != null) {
+                f.close();
+            }
         }
         if (dns != null) {
             dns.close();

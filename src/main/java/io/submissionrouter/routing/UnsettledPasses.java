@@ -1,0 +1,68 @@
+package io.submissionrouter.routing;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.camel.ExchangeProperty;
+
+/**
+ * The passes of this replica whose record is not committed yet, by the record they came from (the job's record on
+ * the jobs topic, or its record on a retry tier or waiting topic). When a write of a pass fails, its record is read
+ * again (Camel's Kafka consumer reconnects, which gives its partitions back and takes them again); the pass found
+ * here is not run again, only what it still owes Kafka is written (CONTRACT 8.1).
+ * <p>
+ * An entry leaves when its record is committed. One whose partition went to another replica is never read here
+ * again (that replica learns of the job from its completion record): it leaves after {@value #KEEP_HOURS} hours, or
+ * when more than {@value #MAX_ENTRIES} passes wait, the oldest first.
+ */
+@ApplicationScoped
+@Named("unsettledPasses")
+public class UnsettledPasses {
+
+    static final int KEEP_HOURS = 6;
+    static final int MAX_ENTRIES = 10_000;
+
+    private final Map<RecordRef, Held> passes = new ConcurrentHashMap<>();
+
+    private record Held(Delivery pass, long since) {
+    }
+
+    /** The pass that came from {@code record}, if its record was read before and is not committed yet. */
+    public Delivery find(RecordRef record) {
+        Held held = record == null ? null : passes.get(record);
+        return held == null ? null : held.pass();
+    }
+
+    /** Keeps the concluded pass of {@code record} until the record is committed. */
+    public void hold(@ExchangeProperty(JobIntake.RECORD) RecordRef record, @ExchangeProperty(Delivery.PROPERTY) Delivery pass) {
+        if (record == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        passes.put(record, new Held(pass, now));
+        if (passes.size() > MAX_ENTRIES / 2) {
+            evict(now);
+        }
+    }
+
+    private void evict(long now) {
+        passes.values().removeIf(h -> now - h.since() > java.util.concurrent.TimeUnit.HOURS.toNanos(KEEP_HOURS));
+        while (passes.size() > MAX_ENTRIES) {
+            passes.entrySet().stream().min(java.util.Comparator.comparingLong(e -> e.getValue().since()))
+                    .ifPresent(e -> passes.remove(e.getKey()));
+        }
+    }
+
+    /** {@code record} is committed: its pass is over. */
+    public void settle(RecordRef record) {
+        if (record != null) {
+            passes.remove(record);
+        }
+    }
+
+    /** Passes waiting for their writes or their commit now. */
+    public int size() {
+        return passes.size();
+    }
+}
