@@ -1,0 +1,176 @@
+package io.submissionrouter.testing;
+
+import static io.submissionrouter.testing.FaultSmtpServer.Action.close;
+import static io.submissionrouter.testing.FaultSmtpServer.Action.drop;
+import static io.submissionrouter.testing.FaultSmtpServer.Action.refuse;
+import static io.submissionrouter.testing.FaultSmtpServer.Action.reply;
+import static io.submissionrouter.testing.FaultSmtpServer.Action.silent;
+
+import io.submissionrouter.testing.FaultSmtpServer.Action;
+import io.submissionrouter.testing.FaultSmtpServer.Step;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * How the router treats a submission server that fails at each step of a session (CONTRACT 5.2 and 8.1): every
+ * cell is one fault of the primary of the relay group {@code faults} (a {@link FaultSmtpServer}; its fallback is a
+ * well-behaved one), what the router must make of it, and how many copies each server may store. FaultMatrixIT runs
+ * every cell through the router against the real broker; README "How each SMTP answer is treated" shows
+ * {@link #markdown()}, which FaultMatrixReadmeTest keeps identical to the README.
+ */
+public final class FaultMatrix {
+
+    /** Fault applies once (the first session that reaches it) or in every session. */
+    static final int ONCE = 1;
+    static final int ALWAYS = Integer.MAX_VALUE;
+
+    /**
+     * One cell.
+     *
+     * @param step        where the server fails
+     * @param nth         which occurrence of the step in a session (the 2nd RCPT, EHLO after STARTTLS)
+     * @param action      what it does there
+     * @param sessions    {@link #ONCE} or {@link #ALWAYS}
+     * @param recipients  recipients of the job (2 for RCPT cells: ada and bob)
+     * @param warmUp      a job goes first, so the cell's job finds a kept session (RSET cells)
+     * @param bigBody     a message larger than the socket buffers, so the server sees the client mid-body
+     * @param outcomes    the attempt events' outcomes, endpoint by endpoint ({@code endpoint:outcome})
+     * @param step1       the first attempt's step
+     * @param code1       the first attempt's SMTP code, null when there was none
+     * @param status      the result's status
+     * @param copies      copies of the job the primary and the fallback stored
+     * @param breaker     failures the primary's breaker counted
+     */
+    public record Cell(Step step, int nth, Action action, int sessions, int recipients, boolean warmUp,
+            boolean bigBody, List<String> outcomes, String step1, Integer code1, String status, boolean duplicate,
+            int[] copies, int breaker) {
+
+        public String name() {
+            return (stepLabel() + " " + does()).replaceAll("[^A-Za-z0-9]+", "-").replaceAll("-+$", "");
+        }
+
+        String stepLabel() {
+            return switch (step) {
+                case CONNECT -> "connect";
+                case GREETING -> "greeting";
+                case EHLO -> nth == 1 ? "EHLO" : "EHLO after STARTTLS";
+                case STARTTLS -> "STARTTLS";
+                case AUTH -> "AUTH";
+                case MAIL -> "MAIL FROM";
+                case RCPT -> nth == 1 ? "RCPT TO (1st of 2)" : "RCPT TO (2nd of 2)";
+                case DATA -> "DATA";
+                case BODY -> "mid-body";
+                case DOT -> "after the final dot";
+                case RSET -> "RSET on a kept session";
+            };
+        }
+
+        String does() {
+            String what;
+            if (action instanceof FaultSmtpServer.Refuse) {
+                what = "refuses the connection";
+            } else if (action instanceof FaultSmtpServer.Drop) {
+                what = "drops it (connect timeout)";
+            } else if (action instanceof FaultSmtpServer.Close) {
+                what = step == Step.DOT ? "stores the message, closes without a reply" : "closes the connection";
+            } else if (action instanceof FaultSmtpServer.Silent) {
+                what = step == Step.DOT ? "stores the message, never replies" : "goes silent";
+            } else {
+                what = "`" + ((FaultSmtpServer.Reply) action).line() + "`";
+            }
+            return what + (sessions == ALWAYS ? ", every time" : "");
+        }
+    }
+
+    private static Cell cell(Step step, int nth, Action action, int sessions, String outcomes, String step1,
+            Integer code1, String status, int primaryCopies, int fallbackCopies, int breaker) {
+        return new Cell(step, nth, action, sessions, step == Step.RCPT ? 2 : 1, step == Step.RSET,
+                step == Step.BODY, List.of(outcomes.split(" ")), step1, code1, status,
+                outcomes.contains("uncertain"), new int[] {primaryCopies, fallbackCopies}, breaker);
+    }
+
+    /** A session failure of the primary: the same job goes to the fallback at once and is sent there. */
+    private static Cell failover(Step step, int nth, Action action, String step1, Integer code1) {
+        return cell(step, nth, action, ALWAYS, "primary:endpoint_down fallback:sent", step1, code1, "SENT", 0, 1, 1);
+    }
+
+    /** The cells, in the order they run: throttled ones last (they slow the group down for a while). */
+    public static final List<Cell> CELLS = List.of(
+            failover(Step.CONNECT, 1, refuse(), "connect", null),
+            failover(Step.CONNECT, 1, drop(), "connect", null),
+            failover(Step.GREETING, 1, close(), "greeting", null),
+            failover(Step.GREETING, 1, silent(), "greeting", null),
+            failover(Step.GREETING, 1, reply("421 4.3.2 Service not available"), "greeting", 421),
+            failover(Step.GREETING, 1, reply("554 5.3.2 No service here"), "greeting", 554),
+            failover(Step.EHLO, 1, close(), "ehlo", null),
+            failover(Step.EHLO, 1, silent(), "ehlo", null),
+            failover(Step.EHLO, 1, reply("421 4.3.2 Closing"), "ehlo", null),
+            // Angus Mail falls back to HELO, which offers no STARTTLS: never plaintext, the endpoint is down
+            failover(Step.EHLO, 1, reply("554 5.5.1 Not now"), "starttls", null),
+            failover(Step.EHLO, 2, close(), "ehlo", null),
+            failover(Step.EHLO, 2, silent(), "ehlo", null),
+            failover(Step.STARTTLS, 1, close(), "starttls", null),
+            failover(Step.STARTTLS, 1, silent(), "starttls", null),
+            failover(Step.STARTTLS, 1, reply("454 4.7.0 TLS not available"), "starttls", 454),
+            failover(Step.AUTH, 1, close(), "auth", null),
+            failover(Step.AUTH, 1, silent(), "auth", null),
+            failover(Step.AUTH, 1, reply("454 4.7.0 Temporary authentication failure"), "auth", 454),
+            cell(Step.AUTH, 1, reply("535 5.7.8 Authentication credentials invalid"), ALWAYS,
+                    "primary:config_error fallback:sent", "auth", 535, "SENT", 0, 1, 1),
+            failover(Step.MAIL, 1, close(), "mail", null),
+            failover(Step.MAIL, 1, silent(), "mail", null),
+            cell(Step.MAIL, 1, reply("451 4.3.0 Try again later"), ONCE, "primary:transient primary:sent", "mail", 451,
+                    "SENT", 1, 0, 0),
+            cell(Step.MAIL, 1, reply("451 4.3.0 Try again later"), ALWAYS,
+                    "primary:transient primary:transient primary:transient", "mail", 451, "FAILED", 0, 0, 0),
+            cell(Step.MAIL, 1, reply("550 5.7.1 Sender refused"), ALWAYS, "primary:rejected", "mail", 550, "REJECTED",
+                    0, 0, 0),
+            failover(Step.RCPT, 1, close(), "rcpt", null),
+            // a reply to the first RCPT never stands for the message's acceptance (CONTRACT 8.1)
+            failover(Step.RCPT, 2, silent(), "rcpt", null),
+            cell(Step.RCPT, 2, reply("451 4.2.0 Try this one later"), ONCE, "primary:sent primary:sent", "dot", 250,
+                    "SENT", 2, 0, 0),
+            cell(Step.RCPT, 2, reply("550 5.1.1 No such user"), ALWAYS, "primary:sent", "dot", 250, "SENT", 1, 0, 0),
+            failover(Step.RCPT, 2, reply("421 4.3.2 Closing"), "data", null),
+            failover(Step.DATA, 1, close(), "data", null),
+            failover(Step.DATA, 1, silent(), "data", null),
+            cell(Step.DATA, 1, reply("451 4.3.0 Try again later"), ONCE, "primary:transient primary:sent", "data", 451,
+                    "SENT", 1, 0, 0),
+            cell(Step.DATA, 1, reply("554 5.6.0 Not today"), ALWAYS, "primary:rejected", "data", 554, "REJECTED", 0,
+                    0, 0),
+            failover(Step.BODY, 1, close(), "data", null),
+            failover(Step.BODY, 1, silent(), "data", null),
+            cell(Step.DOT, 1, close(), ONCE, "primary:uncertain primary:sent", "dot", null, "SENT", 2, 0, 0),
+            cell(Step.DOT, 1, silent(), ONCE, "primary:uncertain primary:sent", "dot", null, "SENT", 2, 0, 0),
+            // uncertain sessions count toward max-attempts (3 in tests); two in a row count against the breaker
+            cell(Step.DOT, 1, close(), ALWAYS, "primary:uncertain primary:uncertain primary:uncertain", "dot", null,
+                    "UNCERTAIN", 3, 0, 2),
+            cell(Step.DOT, 1, reply("451 4.3.0 Queue file write error"), ONCE, "primary:transient primary:sent", "dot",
+                    451, "SENT", 1, 0, 0),
+            cell(Step.DOT, 1, reply("554 5.7.1 Message refused"), ALWAYS, "primary:rejected", "dot", 554, "REJECTED",
+                    0, 0, 0),
+            cell(Step.RSET, 1, close(), ONCE, "primary:sent", "dot", 250, "SENT", 1, 0, 0),
+            cell(Step.RSET, 1, reply("421 4.3.2 Closing"), ONCE, "primary:sent", "dot", 250, "SENT", 1, 0, 0),
+            cell(Step.RSET, 1, reply("554 5.5.1 No"), ONCE, "primary:sent", "dot", 250, "SENT", 1, 0, 0),
+            // a kept session that hangs: the endpoint is down now, found within connect-timeout
+            cell(Step.RSET, 1, silent(), ONCE, "primary:endpoint_down fallback:sent", "mail", null, "SENT", 0, 1, 1),
+            cell(Step.MAIL, 1, reply("421 4.3.2 Too many messages, slow down"), ONCE, "primary:throttled primary:sent",
+                    "mail", 421, "SENT", 1, 0, 0),
+            cell(Step.DOT, 1, reply("421 4.7.0 Rate limit exceeded"), ONCE, "primary:throttled primary:sent", "dot",
+                    421, "SENT", 1, 0, 0));
+
+    private FaultMatrix() {
+    }
+
+    /** The README's table: one row per cell. */
+    public static String markdown() {
+        String head = "| the primary, at | does | class | sessions of the job | result | copies stored (primary + fallback) "
+                + "| primary's breaker |\n| --- | --- | --- | --- | --- | --- | --- |\n";
+        return head + CELLS.stream().map(c -> "| " + c.stepLabel() + " | " + c.does() + " | `"
+                + c.outcomes().get(0).replaceFirst("^.*:", "") + "`" + (c.code1() == null ? "" : " (" + c.code1() + ")")
+                + " | " + String.join(" → ", c.outcomes()) + " | " + c.status()
+                + (c.duplicate() ? ", possibleDuplicate" : "") + " | " + c.copies()[0] + " + " + c.copies()[1] + " | "
+                + (c.breaker() == 0 ? "untouched" : c.breaker() + (c.breaker() == 1 ? " failure" : " failures")) + " |")
+                .collect(Collectors.joining("\n")) + "\n";
+    }
+}
