@@ -175,7 +175,7 @@ class FaultCellsProcessIT {
         // the retry consumer's pass is waiting for the reply to its final dot
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> faulty.sessions() >= 2);
         Thread.sleep(500);
-        assertThat(router.terminate(Duration.ofSeconds(60))).isZero();
+        assertThat(router.terminate(Duration.ofSeconds(60))).isIn(0, 143);
         assertThat(copies(faulty, jobId)).isEqualTo(1);
         router.start();
         JsonNode result = client.awaitResult(jobId, Duration.ofSeconds(30));
