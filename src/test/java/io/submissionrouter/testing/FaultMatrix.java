@@ -40,10 +40,17 @@ public final class FaultMatrix {
      * @param status      the result's status
      * @param copies      copies of the job the primary and the fallback stored
      * @param breaker     failures the primary's breaker counted
+     * @param note        why, where it is not plain (README)
      */
     public record Cell(Step step, int nth, Action action, int sessions, int recipients, boolean warmUp,
             boolean bigBody, List<String> outcomes, String step1, Integer code1, String status, boolean duplicate,
-            int[] copies, int breaker) {
+            int[] copies, int breaker, String note) {
+
+        /** The same cell with a word on why. */
+        Cell because(String why) {
+            return new Cell(step, nth, action, sessions, recipients, warmUp, bigBody, outcomes, step1, code1, status,
+                    duplicate, copies, breaker, why);
+        }
 
         public String name() {
             return (stepLabel() + " " + does()).replaceAll("[^A-Za-z0-9]+", "-").replaceAll("-+$", "");
@@ -86,7 +93,7 @@ public final class FaultMatrix {
             Integer code1, String status, int primaryCopies, int fallbackCopies, int breaker) {
         return new Cell(step, nth, action, sessions, step == Step.RCPT ? 2 : 1, step == Step.RSET,
                 step == Step.BODY, List.of(outcomes.split(" ")), step1, code1, status,
-                outcomes.contains("uncertain"), new int[] {primaryCopies, fallbackCopies}, breaker);
+                outcomes.contains("uncertain"), new int[] {primaryCopies, fallbackCopies}, breaker, "");
     }
 
     /** A session failure of the primary: the same job goes to the fallback at once and is sent there. */
@@ -104,9 +111,10 @@ public final class FaultMatrix {
             failover(Step.GREETING, 1, reply("554 5.3.2 No service here"), "greeting", 554),
             failover(Step.EHLO, 1, close(), "ehlo", null),
             failover(Step.EHLO, 1, silent(), "ehlo", null),
-            failover(Step.EHLO, 1, reply("421 4.3.2 Closing"), "ehlo", null),
-            // Angus Mail falls back to HELO, which offers no STARTTLS: never plaintext, the endpoint is down
-            failover(Step.EHLO, 1, reply("554 5.5.1 Not now"), "starttls", null),
+            failover(Step.EHLO, 1, reply("421 4.3.2 Closing"), "ehlo", null)
+                    .because("the server closes after 421; the HELO that follows gets no reply"),
+            failover(Step.EHLO, 1, reply("554 5.5.1 Not now"), "starttls", null)
+                    .because("Angus Mail falls back to HELO, which offers no STARTTLS: never plaintext"),
             failover(Step.EHLO, 2, close(), "ehlo", null),
             failover(Step.EHLO, 2, silent(), "ehlo", null),
             failover(Step.STARTTLS, 1, close(), "starttls", null),
@@ -116,7 +124,8 @@ public final class FaultMatrix {
             failover(Step.AUTH, 1, silent(), "auth", null),
             failover(Step.AUTH, 1, reply("454 4.7.0 Temporary authentication failure"), "auth", 454),
             cell(Step.AUTH, 1, reply("535 5.7.8 Authentication credentials invalid"), ALWAYS,
-                    "primary:config_error fallback:sent", "auth", 535, "SENT", 0, 1, 1),
+                    "primary:config_error fallback:sent", "auth", 535, "SENT", 0, 1, 1)
+                    .because("plus an ERROR line naming the settings; open for growing periods"),
             failover(Step.MAIL, 1, close(), "mail", null),
             failover(Step.MAIL, 1, silent(), "mail", null),
             cell(Step.MAIL, 1, reply("451 4.3.0 Try again later"), ONCE, "primary:transient primary:sent", "mail", 451,
@@ -126,36 +135,40 @@ public final class FaultMatrix {
             cell(Step.MAIL, 1, reply("550 5.7.1 Sender refused"), ALWAYS, "primary:rejected", "mail", 550, "REJECTED",
                     0, 0, 0),
             failover(Step.RCPT, 1, close(), "rcpt", null),
-            // a reply to the first RCPT never stands for the message's acceptance (CONTRACT 8.1)
-            failover(Step.RCPT, 2, silent(), "rcpt", null),
+            failover(Step.RCPT, 2, silent(), "rcpt", null)
+                    .because("the first RCPT's 250 never stands for the message (CONTRACT 8.1)"),
             cell(Step.RCPT, 2, reply("451 4.2.0 Try this one later"), ONCE, "primary:sent primary:sent", "dot", 250,
-                    "SENT", 2, 0, 0),
-            cell(Step.RCPT, 2, reply("550 5.1.1 No such user"), ALWAYS, "primary:sent", "dot", 250, "SENT", 1, 0, 0),
-            failover(Step.RCPT, 2, reply("421 4.3.2 Closing"), "data", null),
+                    "SENT", 2, 0, 0).because("ada gets it at once and the job is completed; bob alone on the retry"),
+            cell(Step.RCPT, 2, reply("550 5.1.1 No such user"), ALWAYS, "primary:sent", "dot", 250, "SENT", 1, 0, 0)
+                    .because("ada accepted, bob in rejectedRecipients"),
+            failover(Step.RCPT, 2, reply("421 4.3.2 Closing"), "data", null)
+                    .because("the server closes after 421: DATA finds the connection gone"),
             failover(Step.DATA, 1, close(), "data", null),
             failover(Step.DATA, 1, silent(), "data", null),
             cell(Step.DATA, 1, reply("451 4.3.0 Try again later"), ONCE, "primary:transient primary:sent", "data", 451,
                     "SENT", 1, 0, 0),
             cell(Step.DATA, 1, reply("554 5.6.0 Not today"), ALWAYS, "primary:rejected", "data", 554, "REJECTED", 0,
                     0, 0),
-            failover(Step.BODY, 1, close(), "data", null),
-            failover(Step.BODY, 1, silent(), "data", null),
-            cell(Step.DOT, 1, close(), ONCE, "primary:uncertain primary:sent", "dot", null, "SENT", 2, 0, 0),
-            cell(Step.DOT, 1, silent(), ONCE, "primary:uncertain primary:sent", "dot", null, "SENT", 2, 0, 0),
-            // uncertain sessions count toward max-attempts (3 in tests); two in a row count against the breaker
+            failover(Step.BODY, 1, close(), "data", null).because("a 7 MB message: the write fails before the dot"),
+            failover(Step.BODY, 1, silent(), "data", null).because("the write times out (write-timeout)"),
+            cell(Step.DOT, 1, close(), ONCE, "primary:uncertain primary:sent", "dot", null, "SENT", 2, 0, 0)
+                    .because("resent through a retry tier; both copies carry one Message-ID"),
+            cell(Step.DOT, 1, silent(), ONCE, "primary:uncertain primary:sent", "dot", null, "SENT", 2, 0, 0)
+                    .because("after data-timeout"),
             cell(Step.DOT, 1, close(), ALWAYS, "primary:uncertain primary:uncertain primary:uncertain", "dot", null,
-                    "UNCERTAIN", 3, 0, 2),
+                    "UNCERTAIN", 3, 0, 2).because("uncertain counts toward max-attempts (3 here), never FAILED"),
             cell(Step.DOT, 1, reply("451 4.3.0 Queue file write error"), ONCE, "primary:transient primary:sent", "dot",
                     451, "SENT", 1, 0, 0),
             cell(Step.DOT, 1, reply("554 5.7.1 Message refused"), ALWAYS, "primary:rejected", "dot", 554, "REJECTED",
                     0, 0, 0),
-            cell(Step.RSET, 1, close(), ONCE, "primary:sent", "dot", 250, "SENT", 1, 0, 0),
+            cell(Step.RSET, 1, close(), ONCE, "primary:sent", "dot", 250, "SENT", 1, 0, 0)
+                    .because("the kept session is replaced by a new one"),
             cell(Step.RSET, 1, reply("421 4.3.2 Closing"), ONCE, "primary:sent", "dot", 250, "SENT", 1, 0, 0),
             cell(Step.RSET, 1, reply("554 5.5.1 No"), ONCE, "primary:sent", "dot", 250, "SENT", 1, 0, 0),
-            // a kept session that hangs: the endpoint is down now, found within connect-timeout
-            cell(Step.RSET, 1, silent(), ONCE, "primary:endpoint_down fallback:sent", "mail", null, "SENT", 0, 1, 1),
+            cell(Step.RSET, 1, silent(), ONCE, "primary:endpoint_down fallback:sent", "mail", null, "SENT", 0, 1, 1)
+                    .because("found within connect-timeout"),
             cell(Step.MAIL, 1, reply("421 4.3.2 Too many messages, slow down"), ONCE, "primary:throttled primary:sent",
-                    "mail", 421, "SENT", 1, 0, 0),
+                    "mail", 421, "SENT", 1, 0, 0).because("the group's rate halves"),
             cell(Step.DOT, 1, reply("421 4.7.0 Rate limit exceeded"), ONCE, "primary:throttled primary:sent", "dot",
                     421, "SENT", 1, 0, 0));
 
@@ -165,12 +178,13 @@ public final class FaultMatrix {
     /** The README's table: one row per cell. */
     public static String markdown() {
         String head = "| the primary, at | does | class | sessions of the job | result | copies stored (primary + fallback) "
-                + "| primary's breaker |\n| --- | --- | --- | --- | --- | --- | --- |\n";
+                + "| primary's breaker | note |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n";
         return head + CELLS.stream().map(c -> "| " + c.stepLabel() + " | " + c.does() + " | `"
                 + c.outcomes().get(0).replaceFirst("^.*:", "") + "`" + (c.code1() == null ? "" : " (" + c.code1() + ")")
                 + " | " + String.join(" → ", c.outcomes()) + " | " + c.status()
                 + (c.duplicate() ? ", possibleDuplicate" : "") + " | " + c.copies()[0] + " + " + c.copies()[1] + " | "
-                + (c.breaker() == 0 ? "untouched" : c.breaker() + (c.breaker() == 1 ? " failure" : " failures")) + " |")
+                + (c.breaker() == 0 ? "untouched" : c.breaker() + (c.breaker() == 1 ? " failure" : " failures")) + " | "
+                + c.note() + " |")
                 .collect(Collectors.joining("\n")) + "\n";
     }
 }
