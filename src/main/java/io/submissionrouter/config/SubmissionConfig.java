@@ -54,7 +54,7 @@ public interface SubmissionConfig {
          * the pass still owes, so a job is never sent again because a write failed. Refusals are logged, counted
          * ({@code submission_kafka_write_failures_total}) and shown in the health group {@code kafka-writes}.
          */
-        @WithDefault("60s")
+        @WithDefault("3m")
         Duration writeRetryFor();
     }
 

@@ -65,6 +65,8 @@ public class CompletedJobs {
     /** The tail's position in each partition of the topic, for {@link #awaitCaughtUp}. */
     private final Map<Integer, Long> positions = new ConcurrentHashMap<>();
     private volatile Properties clientProperties;
+    /** Set on shutdown: consumers being stopped get their partitions without waiting for a tail that has stopped. */
+    private volatile boolean stopping;
     private KafkaConsumer<String, byte[]> fetcher;
     private final ObjectMapper mapper;
     private final String topic;
@@ -119,6 +121,7 @@ public class CompletedJobs {
      * @param partitions       partitions for a new topic: those of the jobs topic, so both are co-partitioned
      */
     public void start(Properties clientProperties, int partitions, Duration timeout) throws InterruptedException {
+        stopping = false;
         createTopic(clientProperties, partitions);
         Properties p = new Properties();
         p.putAll(clientProperties);
@@ -142,6 +145,7 @@ public class CompletedJobs {
 
     /** Stops tailing (the consumer closes itself on its thread). */
     public void stop() {
+        stopping = true;
         KafkaConsumer<String, byte[]> c = consumer;
         if (c != null) {
             c.wakeup();
@@ -263,8 +267,8 @@ public class CompletedJobs {
      */
     public void awaitCaughtUp(Duration timeout) {
         Properties p = clientProperties;
-        if (p == null) {
-            return; // not started: the intake does not run before the tail has caught up (IntakeStarter)
+        if (p == null || stopping) {
+            return; // not started (the intake does not run before the tail has caught up), or shutting down
         }
         Map<Integer, Long> ends;
         try (Admin admin = Admin.create(p)) {
@@ -278,6 +282,9 @@ public class CompletedJobs {
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!ends.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), -1L) >= e.getValue())) {
+            if (stopping) {
+                return;
+            }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the idempotency topic " + topic + " was not read to its end within "
                         + timeout);

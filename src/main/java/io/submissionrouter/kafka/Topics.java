@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.jboss.logging.Logger;
@@ -47,6 +48,21 @@ public final class Topics {
                 return new JobsTopic(1, Optional.empty());
             }
             throw e;
+        }
+    }
+
+    /** The smallest {@code max.message.bytes} among {@code topics}; empty when it cannot be read. */
+    public static java.util.OptionalLong smallestMaxMessageBytes(Properties client, List<String> topics) {
+        try (Admin admin = Admin.create(client)) {
+            List<ConfigResource> resources = topics.stream()
+                    .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+            return admin.describeConfigs(resources).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS).values().stream()
+                    .map(c -> c.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG))
+                    .filter(e -> e != null && e.value() != null)
+                    .mapToLong(e -> Long.parseLong(e.value())).min();
+        } catch (Exception e) {
+            LOG.warnf("cannot read max.message.bytes of %s (%s)", topics, e.getMessage());
+            return java.util.OptionalLong.empty();
         }
     }
 

@@ -63,6 +63,39 @@ public class KafkaWrites {
         this.retryPrefix = config.topics().retry();
     }
 
+    /**
+     * No new SMTP session while this replica's completion records are refused: a server could accept a message whose
+     * completion cannot be made durable, and a replica that takes the partition over would send it again. Waits up to
+     * {@code write-retry-for} for the topic to take records again, then fails the job's pass (its record is read
+     * again later; nothing was sent).
+     *
+     * @throws Refusing when the topic still refuses records
+     */
+    public void holdWhileRefusing(String topic) {
+        if (refusing.isEmpty() || !refusing().containsKey(topic)) {
+            return;
+        }
+        long deadline = System.nanoTime() + retryFor.toNanos();
+        while (refusing().containsKey(topic)) {
+            if (System.nanoTime() > deadline) {
+                throw new Refusing(topic);
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Refusing(topic);
+            }
+        }
+    }
+
+    /** A job held back because a topic it must write to refuses records; the job is read again later. */
+    public static final class Refusing extends org.apache.kafka.common.KafkaException {
+        public Refusing(String topic) {
+            super("Kafka refuses records on " + topic + ": no SMTP session starts until it takes them again");
+        }
+    }
+
     /** Whether a refused write is tried again in place: for {@code submission.kafka.write-retry-for}. */
     public boolean retryWhile(Exchange exchange) {
         Instant first = exchange.getProperty(FIRST_REFUSAL, Instant.class);

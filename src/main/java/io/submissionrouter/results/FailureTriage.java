@@ -17,7 +17,8 @@ public class FailureTriage {
     public boolean isJobFault(Exchange exchange) {
         Throwable t = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         for (int depth = 0; t != null && depth < 10; depth++) {
-            if (t instanceof InterruptedException || t.getClass().getName().startsWith("org.apache.kafka.")) {
+            if (t instanceof InterruptedException || t instanceof org.apache.kafka.common.KafkaException
+                    || t.getClass().getName().startsWith("org.apache.kafka.")) {
                 return false;
             }
             t = t.getCause();

@@ -45,9 +45,9 @@ import org.jboss.logging.Logger;
  * <p>
  * At least once, like the intake: a record's offset is committed only after the route published what its pass owed
  * (result, dlq record, or its next tier) and Kafka acknowledged it; a pass whose writes failed is not run again when
- * its record is read again ({@link UnsettledPasses}). Consumer group: {@code <submission.consumer.group-id>-retry}
- * for {@code default}, {@code <group-id>-retry-<relay>} for the others (which start, the first time, where the
- * single retry consumer of earlier versions stopped). Created by {@link RetryConsumers}.
+ * its record is read again ({@link UnsettledPasses}). Consumer group: {@code <submission.consumer.group-id>-retry-<relay>}
+ * (which starts, the first time, where the single retry consumer of earlier versions, group
+ * {@code <group-id>-retry}, stopped). Created by {@link RetryConsumers}.
  */
 public final class RetryConsumer {
 
@@ -74,6 +74,8 @@ public final class RetryConsumer {
     private final Map<TopicPartition, RelayHold> heldForRelay = new HashMap<>();
     /** Partitions whose last records were another group's and are not committed yet. */
     private final Map<TopicPartition, Long> passedOver = new HashMap<>();
+    /** Partitions given before the idempotency topic could be read to its end: paused until it is. */
+    private final java.util.Set<TopicPartition> catchingUp = new java.util.HashSet<>();
     private volatile boolean running;
     private Thread thread;
 
@@ -109,10 +111,14 @@ public final class RetryConsumer {
         this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
-    /** The consumer group of {@code relay}'s retry consumer. */
+    /**
+     * The consumer group of {@code relay}'s retry consumer, {@code <group-id>-retry-<relay>}. The single retry
+     * consumer of earlier versions used {@code <group-id>-retry}; no consumer uses that group any more, so its
+     * offsets are where each relay group's consumer starts the first time (nothing before them is read again,
+     * nothing after them is skipped).
+     */
     static String groupId(SubmissionConfig config, String relay) {
-        String legacy = config.consumer().groupId() + "-retry";
-        return EndpointSpecs.DEFAULT_RELAY.equals(relay) ? legacy : legacy + "-" + relay;
+        return config.consumer().groupId() + "-retry-" + relay;
     }
 
     /** The topics this consumer reads: every tier and its group's waiting topic. */
@@ -267,6 +273,17 @@ public final class RetryConsumer {
     }
 
     private void releaseDue(KafkaConsumer<byte[], byte[]> c, long now) {
+        if (!catchingUp.isEmpty()) {
+            try {
+                completedJobs.awaitCaughtUp(Duration.ofSeconds(5));
+                List<TopicPartition> ready = catchingUp.stream().filter(tp -> !heldUntil.containsKey(tp)
+                        && !heldForRelay.containsKey(tp)).toList();
+                c.resume(ready);
+                catchingUp.clear();
+            } catch (RuntimeException e) {
+                // still not: they stay paused, and this is tried again on the next round
+            }
+        }
         for (Iterator<Map.Entry<TopicPartition, Long>> it = heldUntil.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<TopicPartition, Long> e = it.next();
             if (e.getValue() <= now) {
@@ -315,6 +332,7 @@ public final class RetryConsumer {
                 heldUntil.remove(tp);
                 heldForRelay.remove(tp);
                 passedOver.remove(tp);
+                catchingUp.remove(tp);
             });
         }
 
@@ -323,9 +341,15 @@ public final class RetryConsumer {
             if (partitions.isEmpty()) {
                 return;
             }
-            completedJobs.awaitCaughtUp(Duration.ofSeconds(60));
-            if (!EndpointSpecs.DEFAULT_RELAY.equals(relay)) {
-                startWhereTheSingleConsumerStopped(partitions);
+            startWhereTheSingleConsumerStopped(partitions);
+            try {
+                completedJobs.awaitCaughtUp(Duration.ofSeconds(60));
+            } catch (RuntimeException e) {
+                // not a job of these partitions before every completion of their last owner is known
+                LOG.warnf("the idempotency topic could not be read to its end (%s); %s waits", e.getMessage(),
+                        partitions);
+                c.pause(partitions);
+                catchingUp.addAll(partitions);
             }
         }
 

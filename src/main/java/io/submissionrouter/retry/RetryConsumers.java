@@ -42,8 +42,10 @@ public class RetryConsumers {
         }
     }
 
+    /** A pass under way may take its whole time: it finishes, writes what it owes and commits before Camel stops. */
     void onShutdown(@Observes ShutdownEvent event) {
-        stop(Duration.ofSeconds(30));
+        SubmissionConfig config = context.config();
+        stop(config.consumer().jobTimeout().plus(config.kafka().writeRetryFor()));
     }
 
     /** Stops every consumer after the job each has in hand, waiting at most {@code bound} in all. */

@@ -24,7 +24,11 @@ public class RetryTiers {
     private final Duration maxAge;
     private final SubmissionMetrics metrics;
 
-    public RetryTiers(RetryTopics topics, SubmissionConfig config, SubmissionMetrics metrics) {
+    private final com.fasterxml.jackson.databind.ObjectMapper mapper;
+
+    public RetryTiers(RetryTopics topics, SubmissionConfig config, SubmissionMetrics metrics,
+            com.fasterxml.jackson.databind.ObjectMapper mapper) {
+        this.mapper = mapper;
         this.topics = topics;
         this.maxAge = config.retry().maxAge();
         this.metrics = metrics;
@@ -37,6 +41,9 @@ public class RetryTiers {
             return;
         }
         String topic = place(d, Instant.now());
+        if (topic != null && !fits(d, topic)) {
+            topic = null;
+        }
         if (topic != null) {
             d.outputs().deferTo(topic);
             metrics.deferred(d.relay(), topic);
@@ -44,16 +51,44 @@ public class RetryTiers {
         exchange.setProperty(EndpointSelector.NEXT, d.next().wireName());
     }
 
+    /**
+     * Whether the job's record, with what it carries, fits every tier and waiting topic. One that does not would be
+     * refused for good (and hold its partition): the job ends instead, as far as it got, with {@code TOO_LARGE_TO_RETRY}.
+     */
+    private boolean fits(Delivery d, String topic) {
+        java.util.OptionalLong max = topics.maxRecordBytes();
+        if (max.isEmpty()) {
+            return true;
+        }
+        long size = (d.source().value() == null ? 0 : d.source().value().length)
+                + (d.source().key() == null ? 0 : d.source().key().length) + stateBytes(d) + 1024;
+        if (size <= max.getAsLong()) {
+            return true;
+        }
+        d.cannotDefer("TOO_LARGE_TO_RETRY", "the job's record with its retry state (" + size + " bytes) is larger "
+                + "than " + topic + " takes (max.message.bytes " + max.getAsLong() + "); give the retry and waiting "
+                + "topics " + RetryTopics.HEADROOM + " bytes more than the jobs topic");
+        return false;
+    }
+
+    private long stateBytes(Delivery d) {
+        try {
+            return mapper.writeValueAsBytes(d.deferredState()).length;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return 0;
+        }
+    }
+
     /** The topic the job goes to, or null when it expired instead. */
     String place(Delivery d, Instant now) {
         Instant deadline = deadline(d);
         switch (d.next()) {
             case RETRY -> {
-                int n = Math.max(1, d.retryableOutcomes());
+                int n = Math.max(1, d.deferrals());
                 Duration delay = topics.delay(n);
                 if (now.plus(delay).isAfter(deadline)) {
-                    d.expire("the next retry (in " + delay + ") would come after submission.retry.max-age (" + maxAge
-                            + ") of the job");
+                    d.expire(d.failedEverywhereThisPass() ? expiredWaiting(d) : "the next retry (in " + delay
+                            + ") would come after submission.retry.max-age (" + maxAge + ") of the job");
                     return null;
                 }
                 return topics.tier(n);
@@ -83,7 +118,7 @@ public class RetryTiers {
     }
 
     private String expiredWaiting(Delivery d) {
-        return "no endpoint of relay group '" + d.relay() + "' admitted calls within submission.retry.max-age ("
+        return "no endpoint of relay group '" + d.relay() + "' took the job within submission.retry.max-age ("
                 + maxAge + ")";
     }
 }

@@ -97,13 +97,31 @@ public class RetryTopics {
     }
 
     /**
+     * What a tier or waiting record adds to the job's record: its {@code source.*}, {@code router.*} and
+     * {@code traceparent} headers (the job's state with up to max-recipients answers), and the batch's overhead.
+     */
+    public static final int HEADROOM = 64 * 1024;
+
+    /**
      * Creates the missing tier and waiting topics like the jobs topic: as many partitions, and records as large
-     * ({@code max.message.bytes}, CONTRACT 1), kept for {@code submission.retry.retention}.
+     * ({@code max.message.bytes}, CONTRACT 1) plus {@value #HEADROOM} bytes for the headers a deferred job carries,
+     * kept for {@code submission.retry.retention}. Then reads the smallest {@code max.message.bytes} among them
+     * (topics created before may have less), so a job whose record would not fit is not deferred
+     * ({@link #maxRecordBytes()}).
      */
     public void create(Properties client, Topics.JobsTopic jobs) {
         Map<String, String> configs = new HashMap<>();
         configs.put(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()));
-        jobs.maxMessageBytes().ifPresent(max -> configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, max));
+        jobs.maxMessageBytes().ifPresent(max -> configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                String.valueOf(Long.parseLong(max) + HEADROOM)));
         Topics.ensure(client, all(), jobs.partitions(), configs);
+        maxRecordBytes = Topics.smallestMaxMessageBytes(client, all());
+    }
+
+    private volatile java.util.OptionalLong maxRecordBytes = java.util.OptionalLong.empty();
+
+    /** The largest record every tier and waiting topic takes ({@code max.message.bytes}); empty when not known. */
+    public java.util.OptionalLong maxRecordBytes() {
+        return maxRecordBytes;
     }
 }

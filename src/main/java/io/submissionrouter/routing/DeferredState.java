@@ -18,6 +18,7 @@ import java.util.List;
  * @param waits             times the job went to its group's waiting topic
  * @param pending           recipients still to be sent to; null means every recipient of the job
  * @param pendingReplies    the last answer each pending recipient got (null in records of older versions)
+ * @param failedEverywhere  passes in which every endpoint of the group was tried and failed for this job
  */
 public record DeferredState(
         Instant receivedAt,
@@ -29,7 +30,8 @@ public record DeferredState(
         List<String> accepted,
         List<RecipientReply> rejected,
         LastSession last,
-        List<RecipientReply> pendingReplies) {
+        List<RecipientReply> pendingReplies,
+        int failedEverywhere) {
 
     /** The session that decided the job's last pass, as the result reports it if the job ends without another. */
     public record LastSession(EndpointRef endpoint, OutcomeClass outcome, SmtpStep step, Integer smtpCode,

@@ -55,6 +55,9 @@ public final class Delivery {
     private int sessions;
     private int retryableOutcomes;
     private int waits;
+    private int failedEverywhere;
+    private boolean failedEverywhereThisPass;
+    private boolean skippedThisPass;
     private boolean possibleDuplicate;
     private final Set<String> triedThisPass = new HashSet<>();
     private final Set<String> skipsNoted = new HashSet<>();
@@ -94,6 +97,7 @@ public final class Delivery {
         d.sessions = state.attempts();
         d.retryableOutcomes = state.retryableOutcomes();
         d.waits = state.waits();
+        d.failedEverywhere = state.failedEverywhere();
         d.possibleDuplicate = state.possibleDuplicate();
         d.recipients.restore(state.accepted() == null ? List.of() : state.accepted(),
                 state.rejected() == null ? List.of() : state.rejected(),
@@ -122,7 +126,7 @@ public final class Delivery {
                 decisive.reply() == null ? null : decisive.reply().text(), decisive.detail());
         return new DeferredState(receivedAt, sessions, retryableOutcomes, waits, possibleDuplicate,
                 recipients.pendingAddresses(), List.copyOf(recipients.accepted()), List.copyOf(recipients.rejected()),
-                last, recipients.pendingReplies());
+                last, recipients.pendingReplies(), failedEverywhere);
     }
 
     /** A record that failed validation; {@code jobId} is null when none could be read. */
@@ -160,8 +164,11 @@ public final class Delivery {
         skipsNoted.clear();
         unpublished.add(event(endpoint, o, sessions, now));
         if (o.lackedExtension()) {
+            // the job cannot go to this server as it is; recipients a server took already keep it completed
             decisive = o;
-            finish(Status.INVALID, new ErrorInfo(JobRejection.INVALID_ADDRESS, o.detail()));
+            failed = recipients.failPending();
+            finish(recipients.accepted().isEmpty() ? Status.INVALID : Status.SENT,
+                    new ErrorInfo(JobRejection.INVALID_ADDRESS, o.detail()));
             return;
         }
         recipients.apply(o);
@@ -200,6 +207,7 @@ public final class Delivery {
      */
     public boolean skipped(SubmissionEndpoint endpoint, Instant now) {
         triedThisPass.add(endpoint.name());
+        skippedThisPass = true;
         if (skipsNoted.add(endpoint.name())) {
             unpublished.add(event(endpoint, SmtpOutcome.skipped(), sessions, now));
             return true;
@@ -207,10 +215,32 @@ public final class Delivery {
         return false;
     }
 
-    /** Every endpoint of the group was tried or skipped in this pass. */
+    /**
+     * Every endpoint of the group was tried or skipped in this pass. While one is open or suspended the job waits in
+     * its group's waiting topic (CONTRACT 5.3 step 3); when every one was tried and failed for this job (its
+     * breakers closed: the failure may be the job's own, a recipient's slow RCPT, a body the server cuts), it goes
+     * to a retry tier instead, whose delays grow, so it is not tried again every few seconds for max-age. Neither
+     * counts toward {@code max-attempts}.
+     */
     public void noEndpointAdmits() {
-        next = Next.WAIT;
-        waits++;
+        if (!skippedThisPass && !triedThisPass.isEmpty()) { // each was tried: a session ran and failed
+            failedEverywhereThisPass = true;
+            failedEverywhere++;
+            next = Next.RETRY;
+        } else {
+            next = Next.WAIT;
+            waits++;
+        }
+    }
+
+    /** Retries (after transient, throttled, uncertain outcomes, or every endpoint failing) so far: the tier's. */
+    public int deferrals() {
+        return retryableOutcomes + failedEverywhere;
+    }
+
+    /** Whether this pass tried every endpoint of the group and each failed. */
+    public boolean failedEverywhereThisPass() {
+        return failedEverywhereThisPass;
     }
 
     /**
@@ -232,6 +262,11 @@ public final class Delivery {
         endWithPending(new ErrorInfo("EXPIRED", why));
     }
 
+    /** The job cannot be deferred to a retry tier or waiting topic: it ends, as far as it got. */
+    public void cannotDefer(String code, String why) {
+        endWithPending(new ErrorInfo(code, why));
+    }
+
     /** An unexpected failure inside the router: the job ends, as far as it got. */
     public void failInternally(String why) {
         endWithPending(new ErrorInfo("INTERNAL_ERROR", why));
@@ -239,17 +274,19 @@ public final class Delivery {
 
     /**
      * The job ends with recipients still pending, which become its failed recipients (CONTRACT 8.1). It is
-     * {@code UNCERTAIN} when its last session was (the message may have arrived), {@code SENT} when a server
-     * accepted it for some recipients (the job is completed), else {@code FAILED}.
+     * {@code SENT} when a server accepted it for some recipients (the job is completed), {@code UNCERTAIN} when a
+     * session of it was (the message may have arrived: never {@code FAILED}, which could be sent again by a
+     * resubmission), else {@code FAILED}.
      */
     private void endWithPending(ErrorInfo why) {
         failed = recipients.failPending();
-        boolean uncertain = decisive != null && decisive.outcome() == OutcomeClass.UNCERTAIN;
-        if (uncertain) {
+        if (!recipients.accepted().isEmpty()) {
+            finish(Status.SENT, why);
+        } else if (possibleDuplicate) {
             finish(Status.UNCERTAIN, why.code().equals("UNCERTAIN") ? why : new ErrorInfo("UNCERTAIN",
-                    UNCERTAIN_WHY + "; " + why.code() + ": " + why.message()));
+                    UNCERTAIN_WHY + " in an earlier session; then " + why.code() + ": " + why.message()));
         } else {
-            finish(recipients.accepted().isEmpty() ? Status.FAILED : Status.SENT, why);
+            finish(Status.FAILED, why);
         }
     }
 

@@ -112,6 +112,10 @@ public final class EndpointBreaker {
      * healthy); every other answer leaves the breaker as it is.
      */
     public void record(SmtpOutcome outcome) {
+        if (outcome.local()) {
+            breaker.releasePermission(); // no session of this pod's pool came free: the endpoint had no part in it
+            return;
+        }
         long nanos = TimeUnit.MILLISECONDS.toNanos(outcome.durationMillis());
         boolean uncertain = outcome.outcome() == OutcomeClass.UNCERTAIN;
         int inARow = uncertain ? uncertainInARow.incrementAndGet() : 0;

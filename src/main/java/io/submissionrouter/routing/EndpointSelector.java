@@ -1,5 +1,7 @@
 package io.submissionrouter.routing;
 
+import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.ops.KafkaWrites;
 import io.submissionrouter.ops.SubmissionMetrics;
 import io.submissionrouter.rate.GroupRates;
 import io.submissionrouter.smtp.OutcomeClass;
@@ -28,11 +30,16 @@ public class EndpointSelector {
     private final RelayGroups groups;
     private final SubmissionMetrics metrics;
     private final GroupRates rates;
+    private final KafkaWrites writes;
+    private final String completions;
 
-    public EndpointSelector(RelayGroups groups, SubmissionMetrics metrics, GroupRates rates) {
+    public EndpointSelector(RelayGroups groups, SubmissionMetrics metrics, GroupRates rates, KafkaWrites writes,
+            SubmissionConfig config) {
         this.groups = groups;
         this.metrics = metrics;
         this.rates = rates;
+        this.writes = writes;
+        this.completions = config.topics().idempotency();
     }
 
     /**
@@ -42,6 +49,7 @@ public class EndpointSelector {
      */
     public void choose(Exchange exchange) {
         Delivery delivery = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+        writes.holdWhileRefusing(completions); // a message accepted now could not be completed
         if (rates.acquire(delivery.relay())) {
             String chosen = choose(delivery, Instant.now());
             exchange.setProperty(ENDPOINT, chosen);

@@ -38,6 +38,13 @@ public class RelayGroups {
                 name, relay, tokens))));
         this.groups = Collections.unmodifiableMap(all);
         LOG.infof("relay groups: %s", all.keySet());
+        int threads = config.concurrency().consumers() + 1; // the intake consumers and the group's retry consumer
+        int sessions = config.smtp().pool().maxConnections();
+        if (sessions > 0 && sessions < threads) {
+            LOG.warnf("submission.smtp.pool.max-connections (%d) is below the threads that may send to one endpoint "
+                    + "at once (submission.concurrency.consumers + 1 = %d): jobs will wait for a free session",
+                    sessions, threads);
+        }
     }
 
     private static List<SubmissionEndpoint> endpoints(SubmissionConfig config, List<EndpointSpec> specs) {

@@ -185,6 +185,7 @@ final class SmtpConnectionPool implements AutoCloseable {
             p.openedAt = System.nanoTime();
             open.incrementAndGet();
         } catch (MessagingException e) {
+            SmtpSubmitter.closeQuietly(p.transport()); // it may have connected (credentials set, no AUTH offered)
             discard(p);
             throw new ConnectFailed(p.transport(), e);
         } finally {

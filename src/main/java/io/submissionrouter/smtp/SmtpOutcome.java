@@ -8,8 +8,11 @@ import java.util.List;
  * @param reply     the reply that decided the outcome, or null when none came
  * @param accepted  recipients the server accepted (only meaningful when {@code outcome} is SENT)
  * @param rejected  recipients refused permanently (5xx)
- * @param deferred  recipients refused for now (4xx), to be retried
+ * @param deferred  every other recipient of the session: still pending, with the last reply it got (a 4xx to its
+ *                  RCPT, the message's reply, or none)
  * @param detail    a short description of what failed, without credentials or message content
+ * @param local     the endpoint had no part in it: no session of this pod's pool came free in time (the job goes on
+ *                  as after {@code endpoint_down}, but the endpoint's breaker does not count it)
  */
 public record SmtpOutcome(
         OutcomeClass outcome,
@@ -19,7 +22,14 @@ public record SmtpOutcome(
         List<RecipientReply> rejected,
         List<RecipientReply> deferred,
         long durationMillis,
-        String detail) {
+        String detail,
+        boolean local) {
+
+    /** How a session with the endpoint ended. */
+    public SmtpOutcome(OutcomeClass outcome, SmtpStep step, SmtpReply reply, List<String> accepted,
+            List<RecipientReply> rejected, List<RecipientReply> deferred, long durationMillis, String detail) {
+        this(outcome, step, reply, accepted, rejected, deferred, durationMillis, detail, false);
+    }
 
     /**
      * The server does not offer an extension the message needs (SMTPUTF8): the session ended after EHLO,

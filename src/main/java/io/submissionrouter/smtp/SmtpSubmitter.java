@@ -8,6 +8,7 @@ import jakarta.mail.Session;
 import jakarta.mail.URLName;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,8 +59,8 @@ public final class SmtpSubmitter implements AutoCloseable {
 
     /**
      * Sends {@code message} to {@code recipients} (the envelope; Bcc included, never as a header). Every read of
-     * the session ends by {@code deadlineNanos} ({@link System#nanoTime()}, the job's time); a pooled session is
-     * waited for at most the connect timeout.
+     * the session ends by {@code deadlineNanos} ({@link System#nanoTime()}, the job's time), and a pooled session
+     * is waited for until then at most.
      */
     public SmtpOutcome submit(MimeMessage message, List<InternetAddress> recipients, long deadlineNanos) {
         boolean utf8 = message instanceof SubmissionMessage m && m.requiresSmtpUtf8();
@@ -76,12 +77,13 @@ public final class SmtpSubmitter implements AutoCloseable {
         long start = System.nanoTime();
         SmtpConnectionPool.Pooled session;
         try {
-            session = pool.borrow(spec.connectTimeout(), deadlineNanos);
+            session = pool.borrow(borrowWait(deadlineNanos), deadlineNanos);
         } catch (SmtpConnectionPool.ConnectFailed e) {
             return outcomeOf(e.transport(), recipients, e.failure(), millisSince(start));
         } catch (SmtpConnectionPool.Exhausted e) {
+            // every session of this pod busy (slow replies): not the endpoint's fault, not counted by its breaker
             return new SmtpOutcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.CONNECT, null, List.of(), List.of(),
-                    pendingAll(recipients, null), millisSince(start), e.getMessage());
+                    pendingAll(recipients, null), millisSince(start), e.getMessage(), true);
         }
         TrackingSmtpTransport transport = session.transport();
         MessagingException failure = null;
@@ -106,6 +108,13 @@ public final class SmtpSubmitter implements AutoCloseable {
             }
         }
         return outcome;
+    }
+
+    /** How long a job may wait for a session of the pool: what is left of its time (a session frees within its own). */
+    private Duration borrowWait(long deadlineNanos) {
+        long left = deadlineNanos == Long.MAX_VALUE ? spec.connectTimeout().plus(spec.dataTimeout()).toNanos()
+                : deadlineNanos - System.nanoTime();
+        return Duration.ofNanos(Math.max(1_000_000, left));
     }
 
     /** Sessions open with this endpoint now (0 without a pool). */
@@ -213,8 +222,16 @@ public final class SmtpSubmitter implements AutoCloseable {
         Map<String, SmtpReply> rcpt = t.recipientReplies();
         // (Angus reports a 250 to the dot with some recipients refused as a failure too: the dot's reply decides)
         OutcomeClass cls = everyRecipientAnswered(step, recipients, rcpt)
-                        ? everyRecipientRefused(rcpt.values())
-                        : SmtpReplyClassifier.classify(step, reply, t.dotWritten());
+                ? everyRecipientRefused(rcpt.values())
+                : SmtpReplyClassifier.classify(step, reply, t.dotWritten());
+        SmtpReply closing = rcpt.values().stream().filter(r -> r.code() == 421).findFirst().orElse(null);
+        if (cls == OutcomeClass.ENDPOINT_DOWN && closing != null && !t.dotWritten()) {
+            // a 421 to an RCPT announced the end of the session (CONTRACT 5.2: 421 after AUTH is throttled), and
+            // Angus went on until it found the connection gone
+            cls = OutcomeClass.THROTTLED;
+            step = SmtpStep.RCPT;
+            reply = closing;
+        }
         List<String> accepted = new ArrayList<>();
         List<RecipientReply> rejected = new ArrayList<>();
         List<RecipientReply> pending = new ArrayList<>();

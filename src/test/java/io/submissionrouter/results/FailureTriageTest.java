@@ -37,4 +37,9 @@ class FailureTriageTest {
     void anInterruptedSessionIsNot() {
         assertThat(isJobFault(new RuntimeException(new InterruptedException()))).isFalse();
     }
+
+    @Test
+    void aJobHeldWhileTheCompletionTopicRefusesRecordsIsNot() {
+        assertThat(isJobFault(new io.submissionrouter.ops.KafkaWrites.Refusing("email.jobs.completed"))).isFalse();
+    }
 }

@@ -37,7 +37,7 @@ class DeferredRecordsTest {
     void carriesTheJobsRecordCoordinatesTraceAndState() throws Exception {
         DeferredState state = new DeferredState(Instant.parse("2026-11-27T10:00:00Z"), 2, 1, 0, true,
                 List.of("ada@example.org"), List.of("bob@example.org"), List.of(), null,
-                List.of(new RecipientReply("ada@example.org", 451, "4.2.0", "try later")));
+                List.of(new RecipientReply("ada@example.org", 451, "4.2.0", "try later")), 0);
         DeferredJob job = records.read(record(headers("source.topic", "email.jobs", "source.partition", "4",
                 "source.offset", "1234", "source.timestamp", "1699999999000", "traceparent", "00-abc-def-01",
                 "router.state", JSON.writeValueAsString(state))));

@@ -254,4 +254,51 @@ class DeliveryTest {
         assertThat(again.next()).isEqualTo(Delivery.Next.ROUTE);
         assertThat(again.wasTried("primary")).isFalse();
     }
+
+    @Test
+    void aJobUncertainOnceThatThenRunsOutOfRetriesEndsUncertainNeverFailed() throws Exception {
+        Delivery d = delivery("ada@example.org");
+        d.apply(PRIMARY, outcome(OutcomeClass.UNCERTAIN, SmtpStep.DOT, null, List.of(), List.of(),
+                pending(null, "ada@example.org")), 2, true, NOW);
+        Delivery again = nextPass(d, "ada@example.org");
+        again.apply(PRIMARY, outcome(OutcomeClass.TRANSIENT, SmtpStep.MAIL, "451 4.3.0 later", List.of(), List.of(),
+                pending("451 4.3.0 later", "ada@example.org")), 2, true, NOW);
+        assertThat(again.status()).as("the first copy may have arrived").isEqualTo(Status.UNCERTAIN);
+        assertThat(again.possibleDuplicate()).isTrue();
+    }
+
+    @Test
+    void aPassWhereEveryEndpointFailedGoesToARetryTierWithoutCountingAnAttempt() throws Exception {
+        Delivery d = delivery("ada@example.org");
+        d.apply(PRIMARY, outcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.DATA, null, List.of(), List.of(),
+                pending(null, "ada@example.org")), 3, true, NOW);
+        d.apply(endpoint("fallback"), outcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.DATA, null, List.of(), List.of(),
+                pending(null, "ada@example.org")), 3, true, NOW);
+        d.noEndpointAdmits();
+        assertThat(d.next()).isEqualTo(Delivery.Next.RETRY);
+        assertThat(d.retryableOutcomes()).isZero();
+        assertThat(d.deferrals()).isEqualTo(1);
+        assertThat(nextPass(d, "ada@example.org").deferrals()).as("carried to the next pass").isEqualTo(1);
+
+        Delivery skipped = delivery("ada@example.org");
+        skipped.apply(PRIMARY, outcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.CONNECT, null, List.of(), List.of(),
+                pending(null, "ada@example.org")), 3, true, NOW);
+        skipped.skipped(endpoint("fallback"), NOW);
+        skipped.noEndpointAdmits();
+        assertThat(skipped.next()).as("an endpoint is open: the job waits for it").isEqualTo(Delivery.Next.WAIT);
+        assertThat(skipped.waits()).isEqualTo(1);
+    }
+
+    @Test
+    void aFallbackWithoutSmtpUtf8AfterAServerAcceptedSomeRecipientsLeavesTheJobSentWithTheOthersFailed()
+            throws Exception {
+        Delivery d = delivery("ada@example.org", "bob@example.org");
+        d.apply(PRIMARY, outcome(OutcomeClass.SENT, SmtpStep.DOT, "250 ok", List.of("ada@example.org"), List.of(),
+                pending("451 4.2.0 later", "bob@example.org")), 3, true, NOW);
+        Delivery again = nextPass(d, "ada@example.org", "bob@example.org");
+        again.apply(endpoint("fallback"), SmtpOutcome.lacksExtension("no SMTPUTF8", 1), 3, true, NOW);
+        assertThat(again.status()).isEqualTo(Status.SENT);
+        assertThat(again.accepted()).containsExactly("ada@example.org");
+        assertThat(again.failed()).extracting(RecipientReply::address).containsExactly("bob@example.org");
+    }
 }

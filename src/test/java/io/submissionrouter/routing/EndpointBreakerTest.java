@@ -131,4 +131,17 @@ class EndpointBreakerTest {
         breaker.record(uncertain);
         assertThat(breaker.counters().failedCalls()).isEqualTo(1);
     }
+
+    @Test
+    void noFreeSessionInThisPodsPoolIsNotTheEndpointsFailure() {
+        EndpointBreaker breaker = new EndpointBreaker("busy", 2, 0.5, Duration.ofSeconds(30), 1);
+        SmtpOutcome busy = new SmtpOutcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.CONNECT, null, List.of(), List.of(),
+                List.of(), 1, "all 4 sessions stayed in use", true);
+        for (int i = 0; i < 3; i++) {
+            assertThat(breaker.tryAcquirePermission()).isTrue();
+            breaker.record(busy);
+        }
+        assertThat(breaker.counters().failedCalls()).isZero();
+        assertThat(breaker.stateCode()).isEqualTo(EndpointBreaker.CLOSED);
+    }
 }

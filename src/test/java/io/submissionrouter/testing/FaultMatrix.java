@@ -141,8 +141,6 @@ public final class FaultMatrix {
                     "SENT", 2, 0, 0).because("ada gets it at once and the job is completed; bob alone on the retry"),
             cell(Step.RCPT, 2, reply("550 5.1.1 No such user"), ALWAYS, "primary:sent", "dot", 250, "SENT", 1, 0, 0)
                     .because("ada accepted, bob in rejectedRecipients"),
-            failover(Step.RCPT, 2, reply("421 4.3.2 Closing"), "data", null)
-                    .because("the server closes after 421: DATA finds the connection gone"),
             failover(Step.DATA, 1, close(), "data", null),
             failover(Step.DATA, 1, silent(), "data", null),
             cell(Step.DATA, 1, reply("451 4.3.0 Try again later"), ONCE, "primary:transient primary:sent", "data", 451,
@@ -170,7 +168,9 @@ public final class FaultMatrix {
             cell(Step.MAIL, 1, reply("421 4.3.2 Too many messages, slow down"), ONCE, "primary:throttled primary:sent",
                     "mail", 421, "SENT", 1, 0, 0).because("the group's rate halves"),
             cell(Step.DOT, 1, reply("421 4.7.0 Rate limit exceeded"), ONCE, "primary:throttled primary:sent", "dot",
-                    421, "SENT", 1, 0, 0));
+                    421, "SENT", 1, 0, 0),
+            cell(Step.RCPT, 2, reply("421 4.3.2 Closing"), ONCE, "primary:throttled primary:sent", "rcpt", 421, "SENT",
+                    1, 0, 0).because("the server closes after 421: Angus finds it at DATA; ada and bob on the retry"));
 
     private FaultMatrix() {
     }

@@ -238,9 +238,21 @@ public final class TestSmtpServer implements AutoCloseable {
         }
         this.mode = newMode;
         switch (newMode) {
-            case REFUSE -> { }
+            case REFUSE -> awaitRefused(); // a listener closed under a blocked accept() may still take one
             case DROP -> front = dropping();
             default -> front = serveOn(bind(port, 50));
+        }
+    }
+
+    /** Waits until a connection to the port is refused (closing a listener completes asynchronously). */
+    private void awaitRefused() {
+        for (int i = 0; i < 100; i++) {
+            try (Socket probe = new Socket()) {
+                probe.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+            } catch (IOException refused) {
+                return;
+            }
+            sleep(20);
         }
     }
 

@@ -1,0 +1,74 @@
+package io.submissionrouter.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import io.submissionrouter.config.SubmissionConfig;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.junit.jupiter.api.Test;
+
+/** Refused Kafka writes: classified once, counted, shown, and no SMTP session while completions are refused. */
+class KafkaWritesTest {
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final KafkaWrites writes = new KafkaWrites(registry, config(Map.of(
+            "submission.smtp.primary.host", "a", "submission.kafka.write-retry-for", "300ms")));
+
+    private static SubmissionConfig config(Map<String, String> props) {
+        return new SmallRyeConfigBuilder().withMapping(SubmissionConfig.class)
+                .withConverter(Duration.class, 200, new DurationConverter())
+                .withSources(new PropertiesConfigSource(props, "test", 100)).build()
+                .getConfigMapping(SubmissionConfig.class);
+    }
+
+    private void refuse(String topic, Exception cause) {
+        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
+        exchange.setException(cause);
+        exchange.setProperty(Exchange.FAILURE_ENDPOINT, "kafka://" + topic + "?brokers=x");
+        writes.refused(exchange);
+    }
+
+    @Test
+    void classifiesCountsAndShowsARefusalUntilTheTopicTakesRecordsAgain() {
+        refuse("email.results", new RecordTooLargeException("too large"));
+        refuse("email.attempts", new TimeoutException("no ack"));
+        assertThat(writes.refusing()).containsOnlyKeys("email.results", "email.attempts");
+        assertThat(writes.refusing().get("email.results").kind()).isEqualTo("permanent");
+        assertThat(writes.refusing().get("email.attempts").kind()).isEqualTo("transient");
+        assertThat(registry.counter("submission.kafka.write.failures", "topic", "email.results", "kind", "permanent")
+                .count()).isEqualTo(1);
+        assertThat(registry.get("submission.kafka.write.refusing").tag("topic", "email.results").gauge().value())
+                .isEqualTo(1);
+        writes.ok("email.results");
+        assertThat(writes.refusing()).containsOnlyKeys("email.attempts");
+        assertThat(registry.get("submission.kafka.write.refusing").tag("topic", "email.results").gauge().value())
+                .isZero();
+        assertThat(KafkaWrites.permanent(new TopicAuthorizationException("no"))).isTrue();
+    }
+
+    @Test
+    void noSessionStartsWhileTheCompletionsAreRefusedAndOneStartsOnceTheyAreTaken() {
+        writes.holdWhileRefusing("email.jobs.completed"); // nothing refused: at once
+        refuse("email.jobs.completed", new RecordTooLargeException("too large"));
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> writes.holdWhileRefusing("email.jobs.completed"))
+                .isInstanceOf(KafkaWrites.Refusing.class).hasMessageContaining("email.jobs.completed");
+        assertThat((System.nanoTime() - start) / 1_000_000).as("waited write-retry-for first").isGreaterThanOrEqualTo(290);
+        writes.ok("email.jobs.completed");
+        writes.holdWhileRefusing("email.jobs.completed");
+        // another topic refusing holds no session back: no message can be sent twice for it
+        refuse("email.results", new RecordTooLargeException("too large"));
+        writes.holdWhileRefusing("email.jobs.completed");
+    }
+}
