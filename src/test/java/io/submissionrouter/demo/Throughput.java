@@ -1,399 +1,311 @@
 package io.submissionrouter.demo;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.submissionrouter.config.TrustStores;
-import io.submissionrouter.smtp.SmtpSessions;
 import io.submissionrouter.testing.EmbeddedKafka;
-import io.submissionrouter.testing.Jobs;
 import io.submissionrouter.testing.RouterProcess;
 import io.submissionrouter.testing.TestSmtpServer;
-import jakarta.mail.Session;
-import jakarta.mail.Transport;
-import jakarta.mail.internet.InternetAddress;
-import jakarta.mail.internet.MimeMessage;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Properties;
-import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.camel.CamelContext;
-import org.apache.camel.builder.RouteBuilder;
-import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 
 /**
- * The benchmark of {@code bench/throughput.sh}, everything on loopback in one run: (a) the ceiling, a raw
- * Angus Mail client with the router's STARTTLS, AUTH and concurrency, one reused session per thread, straight
- * to the SMTP sink; (b) the packaged router end to end (Kafka, SMTP, results) to the same sink; (c) the naive
- * baseline, a plain camel-mail route as commonly written (one consumer, a new session per message). Then the
- * router's job latency at half its throughput, the time from 587 going dark (refused, then dropped) to the
- * first job served by 2525, and its heap and RSS after the jobs and with a backlog of a million jobs waiting.
+ * The benchmark of {@code bench/throughput.sh} (issue 14): one run, side by side, the same jobs to the same SMTP sink
+ * (subethasmtp, STARTTLS and AUTH) through the same broker, each contender in a JVM of its own:
+ * <ol start="0">
+ * <li>raw: the ceiling, a plain Angus Mail client, one kept session per thread, no Kafka ({@link RawSmtpClient});
+ * <li>hand-written: the plain-Java pipeline a user would write instead of the router ({@link HandWrittenPipeline});
+ * <li>router: the packaged router;
+ * <li>naive: a camel-mail route with camel-mail's default sender, a new session per message ({@link NaiveCamelMail}).
+ * </ol>
+ * Twice: on loopback, then through a {@link LatencyProxy} in front of the sink (25 ms each way). The jobs topic has
+ * 3 partitions; every contender has 32 SMTP sessions (threads) and, where it has consumers, one per partition. This
+ * JVM runs the broker, the sink, the proxy, the job producer and the result readers, and its CPU is reported apart.
  * <p>
- * System properties: {@code bench.jobs} (100000), {@code bench.naive.jobs} (3000), {@code bench.concurrency}
- * (4), {@code bench.backlog} (1000000).
+ * Each contender gets a warm-up, then a measured run of jobs written as a backlog (the rate is from the first job
+ * written to the last result appended, its CPU the difference over that run), then a latency run at half that rate
+ * for about {@code bench.latency.seconds}: each job's latency is from its record's CreateTime to its result's
+ * LogAppendTime. Sizes and choices are system properties, see {@link #main}.
  */
 public final class Throughput {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String JOBS = "email.jobs";
-    private static final String RESULTS = "email.results";
+    private static final String[] CONTENDERS = {"raw", "hand-written", "router", "naive"};
 
-    private Throughput() {
+    /** One setting of the bench, with what each contender gets. */
+    private record Scenario(String name, int smtpPort, int jobs, int naiveJobs, int warmup, int naiveWarmup) {
     }
 
+    private final EmbeddedKafka kafka;
+    private final TestSmtpServer sink;
+    private final TestSmtpServer fallback;
+    private final JobFeed feed;
+    private final int sessions = Integer.getInteger("bench.sessions", 32);
+    private final int partitions = Integer.getInteger("bench.partitions", 3);
+    private final int latencySeconds = Integer.getInteger("bench.latency.seconds", 10);
+    private final int latencyMinJobs = Integer.getInteger("bench.latency.min-jobs", 50);
+
+    private Throughput(EmbeddedKafka kafka, TestSmtpServer sink, TestSmtpServer fallback, JobFeed feed) {
+        this.kafka = kafka;
+        this.sink = sink;
+        this.fallback = fallback;
+        this.feed = feed;
+    }
+
+    /**
+     * System properties: {@code bench.classpath} (required: the class path of the contenders' JVMs),
+     * {@code bench.jobs} (20000), {@code bench.naive.jobs} (2000), {@code bench.warmup} (1000),
+     * {@code bench.naive.warmup} (200) on loopback; {@code bench.proxy.jobs} (4000), {@code bench.proxy.naive.jobs}
+     * (300), {@code bench.proxy.warmup} (200), {@code bench.proxy.naive.warmup} (30) through the proxy;
+     * {@code bench.proxy.delay-ms} (25, each way); {@code bench.sessions} (32); {@code bench.partitions} (3);
+     * {@code bench.latency.seconds} (10); {@code bench.latency.min-jobs} (50); {@code bench.scenarios}
+     * (loopback,proxy); {@code bench.contenders} (raw,hand-written,router,naive).
+     */
     public static void main(String[] args) throws Exception {
-        // No Quarkus application configures logging in this JVM: left alone, JBoss LogManager keeps Quarkus's
-        // start-up level (everything), and the embedded broker and clients format every debug line (18% of
-        // this JVM's CPU, taken from the router on the same 2 cores).
-        org.jboss.logmanager.LogContext.getLogContext().getLogger("").setLevel(java.util.logging.Level.INFO);
-        SmtpSessions.nameStreamProvider(); // the raw client gets the router's Jakarta Mail setting: a fair ceiling
-        int jobs = Integer.getInteger("bench.jobs", 100_000);
-        int naiveJobs = Integer.getInteger("bench.naive.jobs", 3_000);
-        int concurrency = Integer.getInteger("bench.concurrency", 4);
-        int backlog = Integer.getInteger("bench.backlog", 1_000_000);
-        List<String> report = new ArrayList<>();
+        ChildJvm.quietLogging();
+        List<String> scenarios = List.of(System.getProperty("bench.scenarios", "loopback,proxy").split(","));
+        List<String> contenders = List.of(System.getProperty("bench.contenders", String.join(",", CONTENDERS)).split(","));
+        int delayMs = Integer.getInteger("bench.proxy.delay-ms", 25);
+        String loadAtStart = ThroughputReport.load();
+        System.out.println("throughput benchmark: " + Runtime.getRuntime().availableProcessors() + " cores, "
+                + loadAtStart + " at start");
+        ThroughputReport report = new ThroughputReport();
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
                 TestSmtpServer sink = TestSmtpServer.start("primary");
                 TestSmtpServer fallback = TestSmtpServer.start("fallback");
-                KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
+                LatencyProxy proxy = LatencyProxy.start(sink.port(), Duration.ofMillis(delayMs));
+                JobFeed feed = new JobFeed(kafka.bootstrapServers())) {
             sink.keepMessages(false);
             fallback.keepMessages(false);
-            kafka.createTopic(JOBS, concurrency * 2);
-            kafka.createTopic("naive.jobs", 1);
-
-            Duration benchCpu = cpu(ProcessHandle.current());
-            double raw = rawCeiling(sink, jobs, concurrency);
-            report.add(String.format("(a) raw SMTP ceiling     %8.0f jobs/s  (%d messages, %d threads, one session each)",
-                    raw, jobs, concurrency));
-            report.add(String.format("    CPU per message: client and sink %.2f ms",
-                    perJob(cpu(ProcessHandle.current()).minus(benchCpu), jobs)));
-
-            sink.reset();
-            sink.keepMessages(false);
-            double naive = naiveCamelMail(kafka, producer, sink, naiveJobs);
-            report.add(String.format("(c) naive camel-mail     %8.0f jobs/s  (%d jobs, one consumer, new session each)",
-                    naive, naiveJobs));
-
-            sink.reset();
-            sink.keepMessages(false);
-            Map<String, String> env = new HashMap<>(Map.of(
-                    "SUBMISSION_CONCURRENCY_CONSUMERS", String.valueOf(concurrency),
-                    "SUBMISSION_SMTP_POOL_MAX_CONNECTIONS", String.valueOf(concurrency),
-                    "SUBMISSION_SMTP_CONNECT_TIMEOUT", "1s",
-                    "SUBMISSION_BREAKER_WINDOW", "4",
-                    "SUBMISSION_BREAKER_OPEN_DURATION", "5s",
-                    "QUARKUS_LOG_CATEGORY__IO_SUBMISSIONROUTER__LEVEL", "WARN"));
-            if (System.getenv("ROUTER_JAVA_OPTS") != null) {
-                env.put("JAVA_TOOL_OPTIONS", System.getenv("ROUTER_JAVA_OPTS")); // a profiler, a heap bound
-            }
-            RouterProcess router = new RouterProcess(kafka, sink, fallback, Path.of("target/bench-router.log"), env);
-            router.start();
-            try (ResultReader results = new ResultReader(kafka)) {
-                String run = UUID.randomUUID().toString().substring(0, 8);
-                produce(producer, "warm-" + run, 1000, JOBS);
-                results.await(1000, Duration.ofMinutes(2));
-
-                Duration routerCpu = cpu(ProcessHandle.of(router.pid()).orElseThrow());
-                benchCpu = cpu(ProcessHandle.current());
-                Instant start = Instant.now();
-                produce(producer, run, jobs, JOBS);
-                results.await(1000 + jobs, Duration.ofMinutes(60));
-                double routerMs = perJob(cpu(ProcessHandle.of(router.pid()).orElseThrow()).minus(routerCpu), jobs);
-                double restMs = perJob(cpu(ProcessHandle.current()).minus(benchCpu), jobs);
-                double seconds = Duration.between(start, results.last).toMillis() / 1000.0;
-                double rate = jobs / seconds;
-                report.add(String.format("(b) router end to end    %8.0f jobs/s  (%d jobs, %d consumers, %d sessions per endpoint)",
-                        rate, jobs, concurrency, concurrency));
-                report.add(String.format("    CPU per job: router %.2f ms; broker, sink, producer and result reader %.2f ms",
-                        routerMs, restMs));
-                report.add(String.format("    router / ceiling     %8.2f", rate / raw));
-                report.add(String.format("    router / naive       %8.1f", rate / naive));
-                report.add("    router after the jobs: " + memory(router));
-
-                int paced = (int) Math.max(100, Math.min(rate / 2, 2000) * 15);
-                List<Long> latencies = pacedLatencies(producer, results, "lat-" + run, paced, rate / 2);
-                report.add(String.format("    latency at %.0f jobs/s (%d jobs): p50 %d ms, p99 %d ms", rate / 2,
-                        paced, percentile(latencies, 50), percentile(latencies, 99)));
-
-                report.add(failover(producer, sink, fallback, TestSmtpServer.Mode.REFUSE, "refused", run));
-                Thread.sleep(7000); // the primary's breaker closes again
-                report.add(failover(producer, sink, fallback, TestSmtpServer.Mode.DROP, "dropped (connect-timeout 1s)", run));
-                Thread.sleep(7000);
-
-                produce(producer, "backlog-" + run, backlog, JOBS);
-                Thread.sleep(30_000);
-                report.add(String.format("    with a backlog of %,d jobs waiting (%,d still waiting): %s", backlog,
-                        backlog - (results.count - (1000 + jobs + paced + 2 * FAILOVER_JOBS)), memory(router)));
-            } finally {
-                router.terminate(Duration.ofSeconds(60));
+            Throughput bench = new Throughput(kafka, sink, fallback, feed);
+            for (String name : scenarios) {
+                Scenario s = name.equals("proxy")
+                        ? new Scenario(name, proxy.port(), Integer.getInteger("bench.proxy.jobs", 4000),
+                                Integer.getInteger("bench.proxy.naive.jobs", 300),
+                                Integer.getInteger("bench.proxy.warmup", 200), Integer.getInteger("bench.proxy.naive.warmup", 30))
+                        : new Scenario(name, sink.port(), Integer.getInteger("bench.jobs", 20_000),
+                                Integer.getInteger("bench.naive.jobs", 2000),
+                                Integer.getInteger("bench.warmup", 1000), Integer.getInteger("bench.naive.warmup", 200));
+                report.scenario(name, (name.equals("proxy") ? "through the latency proxy, " + delayMs + " ms each way"
+                        : "loopback") + "; jobs topic " + bench.partitions + " partitions; " + bench.sessions
+                        + " SMTP sessions per contender");
+                System.out.println("== " + name);
+                System.out.println(ThroughputReport.header());
+                for (String contender : contenders) {
+                    Measurement m = bench.measure(s, contender);
+                    report.add(name, m);
+                    System.out.println(ThroughputReport.row(m));
+                }
             }
         }
         System.out.println();
-        System.out.println("throughput benchmark (" + Runtime.getRuntime().availableProcessors() + " cores, loopback)");
-        report.forEach(System.out::println);
+        System.out.println("throughput benchmark (" + Runtime.getRuntime().availableProcessors()
+                + " cores; CPU ms/job: the contender's JVM; harness CPU: broker, sink, proxy, producer, result reader)");
+        report.lines().forEach(System.out::println);
+        System.out.println();
+        System.out.println(loadAtStart + " at start, " + ThroughputReport.load() + " at the end");
+        System.exit(0); // the broker's and the clients' non-daemon threads
     }
 
-    /** (a) Each thread keeps one authenticated STARTTLS session and sends its share of the messages on it. */
-    private static double rawCeiling(TestSmtpServer sink, int messages, int threads) throws Exception {
-        Session session = Session.getInstance(smtpProperties(sink));
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        AtomicInteger next = new AtomicInteger();
-        Instant start = Instant.now();
-        List<Future<?>> done = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            done.add(pool.submit(() -> {
-                try (Transport transport = session.getTransport("smtp")) {
-                    transport.connect("127.0.0.1", sink.port(), TestSmtpServer.USER, TestSmtpServer.PASSWORD);
-                    for (int i = next.getAndIncrement(); i < messages; i = next.getAndIncrement()) {
-                        MimeMessage m = new MimeMessage(session);
-                        m.setFrom(new InternetAddress("Shop <noreply@shop.example>"));
-                        m.setRecipients(MimeMessage.RecipientType.TO, "ada@example.org");
-                        m.setSubject("Your order raw-" + i, "UTF-8");
-                        m.setText("Thanks for your order.", "UTF-8");
-                        m.saveChanges();
-                        transport.sendMessage(m, m.getAllRecipients());
-                    }
-                }
-                return null;
-            }));
-        }
-        for (Future<?> f : done) {
-            f.get();
-        }
-        double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
-        pool.shutdown();
-        await(() -> sink.delivered() >= messages, Duration.ofSeconds(30));
-        return messages / seconds;
+    private Measurement measure(Scenario s, String contender) throws Exception {
+        long deliveredBefore = sink.delivered();
+        return switch (contender) {
+            case "raw" -> raw(s, deliveredBefore);
+            case "hand-written" -> viaKafka(s, contender, s.jobs(), s.warmup(), deliveredBefore, topics ->
+                    child(ChildJvm.start("hand-written-" + s.name(), HandWrittenPipeline.class, List.of(
+                            kafka.bootstrapServers(), topics.jobs(), topics.results(), topics.completions(),
+                            topics.prefix(), "127.0.0.1", String.valueOf(s.smtpPort()), String.valueOf(sessions)), false)));
+            case "router" -> viaKafka(s, contender, s.jobs(), s.warmup(), deliveredBefore, topics -> router(s, topics));
+            case "naive" -> viaKafka(s, contender, s.naiveJobs(), s.naiveWarmup(), deliveredBefore, topics ->
+                    child(ChildJvm.start("naive-" + s.name(), NaiveCamelMail.class, List.of(kafka.bootstrapServers(),
+                            topics.jobs(), topics.results(), topics.prefix(), "127.0.0.1", String.valueOf(s.smtpPort()),
+                            String.valueOf(partitions)), false)));
+            default -> throw new IllegalArgumentException("no contender " + contender + "; known: " + Arrays.toString(CONTENDERS));
+        };
     }
 
-    /** (c) The route a team would write first: kafka to smtp, camel-mail's default sender. */
-    private static double naiveCamelMail(EmbeddedKafka kafka, KafkaProducer<byte[], byte[]> producer,
-            TestSmtpServer sink, int jobs) throws Exception {
-        produce(producer, "naive", jobs, "naive.jobs");
-        try (CamelContext camel = new DefaultCamelContext()) {
-            camel.getRegistry().bind("mailProperties", smtpProperties(sink));
-            camel.addRoutes(new RouteBuilder() {
-                @Override
-                public void configure() {
-                    from("kafka:naive.jobs?brokers=" + kafka.bootstrapServers()
-                            + "&groupId=naive&autoOffsetReset=earliest"
-                            + "&valueDeserializer=org.apache.kafka.common.serialization.StringDeserializer")
-                            .process(e -> {
-                                JsonNode job = JSON.readTree(e.getMessage().getBody(String.class));
-                                e.getMessage().setHeader("From", job.path("from").asText());
-                                e.getMessage().setHeader("To", job.path("to").get(0).asText());
-                                e.getMessage().setHeader("Subject", job.path("subject").asText());
-                                e.getMessage().setBody(job.path("text").asText());
-                            })
-                            .to("smtp://127.0.0.1:" + sink.port() + "?username=" + TestSmtpServer.USER
-                                    + "&password=" + TestSmtpServer.PASSWORD
-                                    + "&additionalJavaMailProperties=#mailProperties");
-                }
-            });
-            Instant start = Instant.now();
-            camel.start();
-            await(() -> sink.delivered() >= jobs, Duration.ofMinutes(30));
-            return jobs / (Duration.between(start, Instant.now()).toMillis() / 1000.0);
+    /** The ceiling: the raw client sends the messages itself, no Kafka; it measures its own time and latencies. */
+    private Measurement raw(Scenario s, long deliveredBefore) throws Exception {
+        try (ChildJvm raw = ChildJvm.start("raw-" + s.name(), RawSmtpClient.class,
+                List.of("127.0.0.1", String.valueOf(s.smtpPort()), String.valueOf(sessions)), true)) {
+            raw.tell("send " + s.warmup());
+            raw.await("sent", within(s.warmup()));
+            Cpu cpu = Cpu.start(raw.pid());
+            raw.tell("send " + s.jobs());
+            double perSecond = s.jobs() / (Long.parseLong(raw.await("sent", within(s.jobs()))) / 1e9);
+            Cpu.Used used = cpu.used(s.jobs());
+            int paced = pacedJobs(perSecond);
+            raw.tell("paced " + paced + " " + perSecond / 2);
+            String[] latency = raw.await("latencies", within(paced).plus(pacedFor(paced, perSecond))).split(" ");
+            raw.tell("quit");
+            return new Measurement("raw", s.jobs(), perSecond, used.contenderMsPerJob(), used.harnessMsPerJob(),
+                    perSecond / 2, Double.parseDouble(latency[0]), Double.parseDouble(latency[1]),
+                    sinkCheck(deliveredBefore, s.warmup() + s.jobs() + paced));
         }
     }
 
-    private static final int FAILOVER_JOBS = 400;
-
-    /** Jobs at 100/s; the primary goes dark after the first 100; the time until the fallback serves one. */
-    private static String failover(KafkaProducer<byte[], byte[]> producer, TestSmtpServer primary,
-            TestSmtpServer fallback, TestSmtpServer.Mode dark, String how, String run) throws Exception {
-        fallback.reset();
-        fallback.keepMessages(false);
-        Instant wentDark = null;
-        for (int i = 0; i < FAILOVER_JOBS; i++) {
-            if (i == 100) {
-                primary.mode(dark);
-                wentDark = Instant.now();
-            }
-            produceOne(producer, "failover-" + how.charAt(0) + "-" + run + "-" + i, JOBS);
-            Thread.sleep(10);
+    /** The topics of one contender in one scenario, none shared with another. */
+    record Topics(String prefix) {
+        String jobs() {
+            return prefix + ".jobs";
         }
-        Instant darkAt = wentDark;
-        await(() -> fallback.firstDelivery() != null, Duration.ofSeconds(60));
-        primary.mode(TestSmtpServer.Mode.UP);
-        return String.format("    failover, 587 %s: first job served by 2525 after %d ms", how,
-                Duration.between(darkAt, fallback.firstDelivery()).toMillis());
-    }
 
-    private static List<Long> pacedLatencies(KafkaProducer<byte[], byte[]> producer, ResultReader results,
-            String prefix, int count, double perSecond) throws Exception {
-        long before = results.count;
-        long intervalNanos = (long) (1_000_000_000L / perSecond);
-        long next = System.nanoTime();
-        Map<String, Long> sentAt = new HashMap<>();
-        for (int i = 0; i < count; i++) {
-            long wait = next - System.nanoTime();
-            if (wait > 0) {
-                TimeUnit.NANOSECONDS.sleep(wait);
-            }
-            String jobId = prefix + "-" + i;
-            sentAt.put(jobId, produceOne(producer, jobId, JOBS));
-            next += intervalNanos;
+        String results() {
+            return prefix + ".results";
         }
-        producer.flush();
-        results.await(before + count, Duration.ofMinutes(10));
-        List<Long> latencies = new ArrayList<>();
-        results.resultTimes(prefix).forEach((jobId, at) -> latencies.add(at - sentAt.get(jobId)));
-        return latencies;
-    }
 
-    private static String memory(RouterProcess router) throws Exception {
-        run("jcmd", String.valueOf(router.pid()), "GC.run");
-        String heap = run("jcmd", String.valueOf(router.pid()), "GC.heap_info");
-        String used = Arrays.stream(heap.split("\n")).filter(l -> l.contains("used"))
-                .findFirst().map(l -> l.replaceAll(".*used ([0-9]+K).*", "$1")).orElse("?");
-        String rss = Files.readAllLines(Path.of("/proc/" + router.pid() + "/status")).stream()
-                .filter(l -> l.startsWith("VmRSS:")).findFirst().map(l -> l.replaceAll("\\s+", " ")).orElse("?");
-        return "heap used after a full GC " + used + ", " + rss;
-    }
-
-    /** CPU time (user and system) a process has used so far. */
-    private static Duration cpu(ProcessHandle process) {
-        return process.info().totalCpuDuration().orElseThrow();
-    }
-
-    private static double perJob(Duration cpu, int jobs) {
-        return cpu.toNanos() / 1e6 / jobs;
-    }
-
-    private static String run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(60, TimeUnit.SECONDS);
-        return out;
-    }
-
-    private static long percentile(List<Long> values, int p) {
-        List<Long> sorted = values.stream().sorted().toList();
-        return sorted.isEmpty() ? -1 : sorted.get(Math.min(sorted.size() - 1, sorted.size() * p / 100));
-    }
-
-    private static Properties smtpProperties(TestSmtpServer sink) {
-        Properties p = new Properties();
-        p.put("mail.smtp.auth", "true");
-        p.put("mail.smtp.starttls.enable", "true");
-        p.put("mail.smtp.starttls.required", "true");
-        p.put("mail.smtp.ssl.checkserveridentity", "true");
-        p.put("mail.smtp.ssl.socketFactory", TrustStores.socketFactory(Optional.of(RouterProcess.trustPem().toString()), "bench"));
-        p.put("mail.smtp.connectiontimeout", "5000");
-        p.put("mail.smtp.timeout", "30000");
-        return p;
-    }
-
-    private static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 262144,
-                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"),
-                new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    private static void produce(KafkaProducer<byte[], byte[]> producer, String prefix, int count, String topic) {
-        for (int i = 0; i < count; i++) {
-            produceOne(producer, prefix + "-" + i, topic);
+        String completions() {
+            return prefix + ".completions";
         }
-        producer.flush();
     }
 
-    /** One job, its record stamped with the time it was sent. */
-    private static long produceOne(KafkaProducer<byte[], byte[]> producer, String jobId, String topic) {
-        long now = System.currentTimeMillis();
-        producer.send(new ProducerRecord<>(topic, null, now, jobId.getBytes(StandardCharsets.UTF_8),
-                Jobs.json(Jobs.job(jobId)).getBytes(StandardCharsets.UTF_8)));
-        return now;
+    /** A contender's process while it runs. */
+    private interface Running extends AutoCloseable {
+        long pid();
     }
 
-    private static void await(java.util.function.BooleanSupplier condition, Duration within) throws InterruptedException {
-        Instant end = Instant.now().plus(within);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(end)) {
-                throw new IllegalStateException("timed out after " + within);
-            }
-            Thread.sleep(20);
+    private interface Starter {
+        Running start(Topics topics) throws Exception;
+    }
+
+    /** A contender that reads jobs from Kafka and writes results there: warm-up, measured run, latency run. */
+    private Measurement viaKafka(Scenario s, String contender, int jobs, int warmup, long deliveredBefore,
+            Starter starter) throws Exception {
+        Topics topics = new Topics("bench." + s.name() + "." + contender);
+        createTopics(topics);
+        try (ResultWatch results = new ResultWatch(kafka.bootstrapServers(), topics.results());
+                Running running = starter.start(topics)) {
+            feed.backlog(topics.jobs(), "warm", warmup);
+            results.await("warm", warmup, within(warmup).plusMinutes(2));
+            Cpu cpu = Cpu.start(running.pid());
+            long first = feed.backlog(topics.jobs(), "run", jobs);
+            results.await("run", jobs, within(jobs));
+            Cpu.Used used = cpu.used(jobs);
+            double perSecond = jobs / ((results.lastAt("run") - first) / 1000.0);
+
+            int paced = pacedJobs(perSecond);
+            Map<String, Long> sentAt = feed.paced(topics.jobs(), ResultWatch.LATENCY_PHASE, paced, perSecond / 2);
+            results.await(ResultWatch.LATENCY_PHASE, paced, within(paced));
+            long[] latencies = results.latencyResults().entrySet().stream()
+                    .mapToLong(e -> e.getValue() - sentAt.get(e.getKey())).toArray();
+            long notSent = results.notSent("warm") + results.notSent("run") + results.notSent(ResultWatch.LATENCY_PHASE);
+            String problems = (notSent == 0 ? "" : notSent + " results not SENT; ")
+                    + sinkCheck(deliveredBefore, warmup + jobs + paced);
+            return new Measurement(contender, jobs, perSecond, used.contenderMsPerJob(), used.harnessMsPerJob(),
+                    perSecond / 2, Percentiles.of(latencies, 50), Percentiles.of(latencies, 99), problems.strip());
+        }
+    }
+
+    private void createTopics(Topics topics) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topics.jobs(), partitions, (short) 1),
+                    // a result's timestamp is when the broker appended it: when it was durable
+                    new NewTopic(topics.results(), partitions, (short) 1)
+                            .configs(Map.of("message.timestamp.type", "LogAppendTime")),
+                    new NewTopic(topics.completions(), partitions, (short) 1))).all().get();
         }
     }
 
     /**
-     * Reads the results topic on its own thread: counts results, keeps when the last came, and when the result
-     * of each latency-probe job ({@code lat-}) was written.
+     * The packaged router on the contender's topics, its primary endpoint the sink (or the proxy); 32 jobs in flight
+     * and 32 kept sessions per endpoint, one consumer per partition. {@code ROUTER_ENV} (K=V,K=V) adds settings and
+     * {@code ROUTER_JAVA_OPTS} JVM options (a profiler, say).
      */
-    private static final class ResultReader implements AutoCloseable {
-        private final KafkaConsumer<byte[], byte[]> consumer;
-        private final Thread thread;
-        private final Map<String, Long> resultTimes = new java.util.concurrent.ConcurrentHashMap<>();
-        private volatile long count;
-        private volatile Instant last = Instant.now();
-        private volatile boolean running = true;
-
-        ResultReader(EmbeddedKafka kafka) {
-            consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                    ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID(),
-                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                    new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            consumer.subscribe(List.of(RESULTS));
-            thread = new Thread(this::read, "bench-results");
-            thread.start();
+    private Running router(Scenario s, Topics topics) throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("SUBMISSION_TOPICS_JOBS", topics.jobs());
+        env.put("SUBMISSION_TOPICS_RESULTS", topics.results());
+        env.put("SUBMISSION_TOPICS_IDEMPOTENCY", topics.prefix() + ".completed");
+        for (String topic : List.of("attempts", "dlq", "retry", "control")) {
+            env.put("SUBMISSION_TOPICS_" + topic.toUpperCase(), topics.prefix() + "." + topic);
         }
-
-        private void read() {
-            while (running) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    String jobId = new String(r.key(), StandardCharsets.UTF_8);
-                    if (jobId.startsWith("lat-")) {
-                        resultTimes.put(jobId, r.timestamp());
-                    }
-                    count++;
-                    last = Instant.now();
-                }
+        env.put("SUBMISSION_CONSUMER_GROUP_ID", topics.prefix());
+        env.put("SUBMISSION_SMTP_PRIMARY_PORT", String.valueOf(s.smtpPort()));
+        env.put("SUBMISSION_CONCURRENCY_CONSUMERS", String.valueOf(partitions));
+        env.put("SUBMISSION_CONCURRENCY_IN_FLIGHT", String.valueOf(sessions));
+        env.put("SUBMISSION_SMTP_POOL_MAX_CONNECTIONS", String.valueOf(sessions));
+        env.put("QUARKUS_LOG_CATEGORY__IO_SUBMISSIONROUTER__LEVEL", "WARN");
+        for (String setting : System.getenv().getOrDefault("ROUTER_ENV", "").split(",")) {
+            if (setting.contains("=")) {
+                env.put(setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
             }
-            consumer.close();
+        }
+        String javaOptions = System.getenv().getOrDefault("ROUTER_JAVA_OPTS", System.getenv("BENCH_CHILD_JAVA_OPTS"));
+        if (javaOptions != null) {
+            env.put("JAVA_TOOL_OPTIONS", javaOptions);
+        }
+        RouterProcess router = new RouterProcess(kafka, sink, fallback, Path.of("target/bench-router-" + s.name() + ".log"), env);
+        router.start();
+        return new Running() {
+            @Override
+            public long pid() {
+                return router.pid();
+            }
+
+            @Override
+            public void close() throws Exception {
+                router.terminate(Duration.ofSeconds(60));
+            }
+        };
+    }
+
+    private static Running child(ChildJvm jvm) {
+        return new Running() {
+            @Override
+            public long pid() {
+                return jvm.pid();
+            }
+
+            @Override
+            public void close() throws Exception {
+                jvm.close();
+            }
+        };
+    }
+
+    /** Jobs of the latency run: half the measured rate for bench.latency.seconds, at least bench.latency.min-jobs. */
+    private int pacedJobs(double perSecond) {
+        return (int) Math.max(latencyMinJobs, Math.round(perSecond / 2 * latencySeconds));
+    }
+
+    /** How long the latency run takes to write its jobs. */
+    private static Duration pacedFor(int paced, double perSecond) {
+        return Duration.ofMillis((long) (paced / (perSecond / 2) * 1000));
+    }
+
+    /** Time enough for {@code jobs} jobs at 2 per second, and two minutes. */
+    private static Duration within(int jobs) {
+        return Duration.ofSeconds(120 + jobs / 2);
+    }
+
+    /** Whether the sink got every message the contender had to send since {@code before}; empty if so. */
+    private String sinkCheck(long before, long expected) throws InterruptedException {
+        for (int i = 0; i < 100 && sink.delivered() - before < expected; i++) {
+            Thread.sleep(20);
+        }
+        long got = sink.delivered() - before;
+        return got == expected ? "" : "the sink got " + got + " messages for " + expected + " jobs";
+    }
+
+    /** CPU used by a contender's JVM and by this one, from a point on. */
+    private record Cpu(ProcessHandle contender, Duration contenderAtStart, Duration harnessAtStart) {
+        record Used(double contenderMsPerJob, double harnessMsPerJob) {
         }
 
-        void await(long results, Duration within) throws InterruptedException {
-            Throughput.await(() -> count >= results, within);
+        static Cpu start(long pid) {
+            ProcessHandle contender = ProcessHandle.of(pid).orElseThrow();
+            return new Cpu(contender, cpu(contender), cpu(ProcessHandle.current()));
         }
 
-        /** When the result of each job whose id starts with {@code prefix} was written. */
-        Map<String, Long> resultTimes(String prefix) {
-            Map<String, Long> times = new HashMap<>();
-            resultTimes.forEach((jobId, at) -> {
-                if (jobId.startsWith(prefix)) {
-                    times.put(jobId, at);
-                }
-            });
-            return times;
+        Used used(int jobs) {
+            return new Used(cpu(contender).minus(contenderAtStart).toNanos() / 1e6 / jobs,
+                    cpu(ProcessHandle.current()).minus(harnessAtStart).toNanos() / 1e6 / jobs);
         }
 
-        @Override
-        public void close() throws InterruptedException {
-            running = false;
-            thread.join(5000);
+        private static Duration cpu(ProcessHandle process) {
+            return process.info().totalCpuDuration().orElseThrow();
         }
     }
 }
