@@ -94,7 +94,7 @@ public final class Throughput {
                 System.out.println("== " + name);
                 System.out.println(ThroughputReport.header());
                 for (String contender : contenders) {
-                    Measurement m = bench.measure(s, contender);
+                    Measurement m = bench.measureOrFail(s, contender);
                     report.add(name, m);
                     System.out.println(ThroughputReport.row(m));
                 }
@@ -107,6 +107,19 @@ public final class Throughput {
         System.out.println();
         System.out.println(loadAtStart + " at start, " + ThroughputReport.load() + " at the end");
         System.exit(0); // the broker's and the clients' non-daemon threads
+    }
+
+    /** A contender that fails (a router that does not get ready, say) is a row that says so; the others still run. */
+    private Measurement measureOrFail(Scenario s, String contender) throws InterruptedException {
+        try {
+            return measure(s, contender);
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            e.printStackTrace();
+            return new Measurement(contender, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                    "failed: " + e);
+        }
     }
 
     private Measurement measure(Scenario s, String contender) throws Exception {
