@@ -474,10 +474,23 @@ public interface SubmissionConfig {
     /** How many jobs a pod works on at once ({@code submission.concurrency.*}). Addition. */
     interface Concurrency {
         /**
-         * Intake consumers per pod, each a Kafka consumer of the group with its own thread and partitions: the
-         * jobs in flight at once. More than the jobs topic's partitions leaves the extra ones idle.
+         * The jobs one pod works on at once (CONTRACT 8.3), independent of the jobs topic's partitions: each runs on a
+         * thread of the pod's jobs pool; jobs with the same key never at the same time, and a partition's offset is
+         * committed only up to the first job in it that has not finished. While this many are in flight the intake
+         * consumers pause (they keep polling, so no consumer is evicted).
          */
-        @WithDefault("4")
+        @WithDefault("32")
+        int inFlight();
+
+        /** Bytes of job records (key and value) held by the jobs in flight at most; one job is always let in. Addition. */
+        @WithDefault("67108864")
+        long inFlightBytes();
+
+        /**
+         * Intake consumers per pod, each a Kafka consumer of the group with its own partitions, handing its records
+         * to the jobs pool. More than the jobs topic's partitions leaves the extra ones idle (and ready).
+         */
+        @WithDefault("2")
         int consumers();
 
         /**
@@ -490,8 +503,11 @@ public interface SubmissionConfig {
 
     /** Sessions kept open per endpoint and reused ({@code submission.smtp.pool.*}). Addition. */
     interface Pool {
-        /** Sessions open at most per endpoint; 0 opens a new session for every message. */
-        @WithDefault("4")
+        /**
+         * Sessions open at most per endpoint; 0 opens a new session for every message. The default lets every job in
+         * flight ({@code submission.concurrency.in-flight}) and a retry have a session of its own.
+         */
+        @WithDefault("40")
         int maxConnections();
 
         /** Messages one session carries before it is closed. */
@@ -505,5 +521,15 @@ public interface SubmissionConfig {
         /** An idle session is closed after this (servers close idle sessions too, RFC 5321 allows 5 minutes). */
         @WithDefault("30s")
         Duration idleTimeout();
+
+        /**
+         * A kept session idle longer than this is checked with {@code RSET} before its next message (a session cut
+         * while idle is then replaced at the cost of one round trip). One used more recently goes straight to
+         * {@code MAIL}, whose reply is the check: if the server closed the session or announced its end (421) there,
+         * the message goes on a new session, and silence is the endpoint down, within connect-timeout, as for RSET.
+         * {@code 0s} checks every kept session. Addition.
+         */
+        @WithDefault("2s")
+        Duration checkAfterIdle();
     }
 }

@@ -17,8 +17,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UnsupportedEncodingException;
 import java.nio.charset.StandardCharsets;
-import java.util.Date;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 
@@ -28,6 +31,10 @@ import java.util.Properties;
  * Message-ID, and no Bcc header (Bcc recipients are on the envelope only).
  */
 public final class MimeMessageFactory {
+
+    /** RFC 5322 3.3 date-time, e.g. {@code Wed, 2 Dec 2026 07:52:01 +0000}. */
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss xx",
+            Locale.US);
 
     private static final String UTF_8 = StandardCharsets.UTF_8.name();
     private final Session session;
@@ -57,7 +64,9 @@ public final class MimeMessageFactory {
         setRecipients(m, Message.RecipientType.TO, valid.to());
         setRecipients(m, Message.RecipientType.CC, valid.cc());
         m.setSubject(job.subject(), UTF_8);
-        m.setSentDate(new Date());
+        // RFC 5322 date-time, formatted by java.time: MailDateFormat (setSentDate) is a SimpleDateFormat whose
+        // time zone names cost a lookup per message
+        m.setHeader("Date", DATE.format(ZonedDateTime.now(ZoneOffset.UTC)));
         for (Map.Entry<String, String> h : job.headers().entrySet()) {
             m.setHeader(h.getKey(), encodeHeader(h.getKey(), h.getValue()));
         }
@@ -76,7 +85,7 @@ public final class MimeMessageFactory {
         }
         m.saveChanges();
         m.envelope(valid.recipients());
-        long size = encodedSize(m);
+        long size = m.encode(); // the bytes every session sends
         if (size > maxBytes) {
             throw new JobRejection(JobRejection.TOO_LARGE,
                     "the encoded message is " + size + " bytes, more than submission.limits.max-message-bytes ("
@@ -150,30 +159,6 @@ public final class MimeMessageFactory {
             return MimeUtility.fold(name.length() + 2, MimeUtility.encodeText(value, UTF_8, null));
         } catch (UnsupportedEncodingException e) {
             throw new MessagingException("UTF-8 is not supported", e);
-        }
-    }
-
-    private static long encodedSize(MimeMessage m) throws MessagingException {
-        CountingStream counter = new CountingStream();
-        try {
-            m.writeTo(counter);
-        } catch (IOException e) {
-            throw new MessagingException("could not encode the message", e);
-        }
-        return counter.count;
-    }
-
-    private static final class CountingStream extends OutputStream {
-        long count;
-
-        @Override
-        public void write(int b) {
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            count += len;
         }
     }
 }

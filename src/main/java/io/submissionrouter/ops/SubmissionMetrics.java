@@ -2,6 +2,7 @@ package io.submissionrouter.ops;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.submissionrouter.results.Status;
@@ -10,13 +11,23 @@ import io.submissionrouter.routing.SubmissionEndpoint;
 import io.submissionrouter.smtp.OutcomeClass;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
-/** The metrics of CONTRACT 7, registered with Quarkus's Micrometer registry (Prometheus at /q/metrics). */
+/**
+ * The metrics of CONTRACT 7, registered with Quarkus's Micrometer registry (Prometheus at /q/metrics). Each meter is
+ * looked up in the registry once, then kept here by its tags: counting a job costs a map lookup, not a new meter id
+ * with sorted tags and the registry's lookup.
+ */
 @ApplicationScoped
 public class SubmissionMetrics {
 
     private final MeterRegistry registry;
+    /** Meters already registered, by name and tag values. */
+    private final Map<List<Object>, Meter> meters = new ConcurrentHashMap<>();
 
     public SubmissionMetrics(MeterRegistry registry, RelayGroups groups) {
         this.registry = registry;
@@ -55,8 +66,9 @@ public class SubmissionMetrics {
      * topic. Its rate per tier is the retry rate; per waiting topic, the rate of jobs parked by an outage.
      */
     public void deferred(String relay, String topic) {
-        Counter.builder("submission.deferred").description("Jobs written to a retry tier or waiting topic")
-                .tags("relay", relay, "topic", topic).register(registry).increment();
+        meter(List.of("submission.deferred", relay, topic), () -> Counter.builder("submission.deferred")
+                .description("Jobs written to a retry tier or waiting topic")
+                .tags("relay", relay, "topic", topic).register(registry), Counter.class).increment();
     }
 
     /**
@@ -73,30 +85,43 @@ public class SubmissionMetrics {
      * within {@code submission.throttle.intake-wait}, sent to wait in the group's waiting topic.
      */
     public void rateLimited(String relay) {
-        Counter.builder("submission.rate.limited").description("Jobs sent to their group's waiting topic by its rate limit")
-                .tags("relay", relay).register(registry).increment();
+        meter(List.of("submission.rate.limited", relay), () -> Counter.builder("submission.rate.limited")
+                .description("Jobs sent to their group's waiting topic by its rate limit")
+                .tags("relay", relay).register(registry), Counter.class).increment();
     }
 
     /** {@code submission_dns_checks_total{result}} (addition): recipient domains checked, by verdict. */
     public void dnsCheck(io.submissionrouter.dns.MailDomainVerdict.Kind kind) {
-        Counter.builder("submission.dns.checks").description("Recipient domains checked in DNS, by verdict")
-                .tags("result", kind.name().toLowerCase(Locale.ROOT)).register(registry).increment();
+        meter(List.of("submission.dns.checks", kind), () -> Counter.builder("submission.dns.checks")
+                .description("Recipient domains checked in DNS, by verdict")
+                .tags("result", kind.name().toLowerCase(Locale.ROOT)).register(registry), Counter.class).increment();
     }
 
     private Counter jobCounter(String relay, Status status) {
-        return Counter.builder("submission.jobs").description("Jobs by terminal status")
-                .tags("relay", relay, "status", status.name()).register(registry);
+        return meter(List.of("submission.jobs", relay, status), () -> Counter.builder("submission.jobs")
+                .description("Jobs by terminal status")
+                .tags("relay", relay, "status", status.name()).register(registry), Counter.class);
     }
 
     private Counter attemptCounter(String relay, String endpoint, OutcomeClass outcome) {
-        return Counter.builder("submission.smtp.attempts").description("SMTP sessions by outcome class")
+        return meter(List.of("submission.smtp.attempts", relay, endpoint, outcome), () -> Counter
+                .builder("submission.smtp.attempts").description("SMTP sessions by outcome class")
                 .tags("relay", relay, "endpoint", endpoint, "outcome", outcome.name().toLowerCase(Locale.ROOT))
-                .register(registry);
+                .register(registry), Counter.class);
     }
 
     private Timer sendTimer(String relay, String endpoint) {
-        return Timer.builder("submission.smtp.send").description("Duration of SMTP sessions")
+        return meter(List.of("submission.smtp.send", relay, endpoint), () -> Timer.builder("submission.smtp.send")
+                .description("Duration of SMTP sessions")
                 .tags("relay", relay, "endpoint", endpoint).publishPercentileHistogram()
-                .register(registry);
+                .register(registry), Timer.class);
+    }
+
+    private <M extends Meter> M meter(List<Object> key, Supplier<M> register, Class<M> type) {
+        Meter m = meters.get(key);
+        if (m == null) {
+            m = meters.computeIfAbsent(key, k -> register.get());
+        }
+        return type.cast(m);
     }
 }

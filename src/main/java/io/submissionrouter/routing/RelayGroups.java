@@ -17,6 +17,9 @@ import java.util.TreeMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import org.apache.camel.CamelContext;
 import org.jboss.logging.Logger;
 
 /** The relay groups and their endpoints, in the order the router asks them (primary, then fallback). */
@@ -27,27 +30,43 @@ public class RelayGroups {
 
     private final Map<String, List<SubmissionEndpoint>> groups;
 
-    public RelayGroups(SubmissionConfig config, TokenSource.Factory tokens) {
+    public RelayGroups(SubmissionConfig config, TokenSource.Factory tokens, CamelContext camel) {
+        ScheduledExecutorService writeTimeouts = writeTimeouts(camel);
         Map<String, List<SubmissionEndpoint>> all = new TreeMap<>();
         SubmissionSrv discovery = new SubmissionSrv(config.dns().servers().orElse(List.of()), config.dns().timeout());
         List<EndpointSpec> defaults = EndpointSpecs.defaultGroup(config, discovery, tokens);
         config.smtp().discoverDomain().ifPresent(domain -> LOG.infof("discovered from _submission._tcp.%s: %s",
                 domain, defaults.stream().map(e -> e.name() + " " + e.host() + ":" + e.port()).toList()));
-        all.put(EndpointSpecs.DEFAULT_RELAY, endpoints(config, defaults));
+        all.put(EndpointSpecs.DEFAULT_RELAY, endpoints(config, defaults, writeTimeouts));
         config.relays().forEach((name, relay) -> all.put(name, endpoints(config, EndpointSpecs.relayGroup(config,
-                name, relay, tokens))));
+                name, relay, tokens), writeTimeouts)));
         this.groups = Collections.unmodifiableMap(all);
         LOG.infof("relay groups: %s", all.keySet());
-        int threads = config.concurrency().consumers() + 1; // the intake consumers and the group's retry consumer
+        int threads = config.concurrency().inFlight() + 1; // the jobs in flight and the group's retry consumer
         int sessions = config.smtp().pool().maxConnections();
         if (sessions > 0 && sessions < threads) {
             LOG.warnf("submission.smtp.pool.max-connections (%d) is below the threads that may send to one endpoint "
-                    + "at once (submission.concurrency.consumers + 1 = %d): jobs will wait for a free session",
+                    + "at once (submission.concurrency.in-flight + 1 = %d): jobs will wait for a free session",
                     sessions, threads);
         }
     }
 
-    private static List<SubmissionEndpoint> endpoints(SubmissionConfig config, List<EndpointSpec> specs) {
+    /**
+     * The one scheduler that times out the writes of every SMTP socket of the pod ({@code write-timeout}), from Camel's
+     * thread pools: Angus Mail would otherwise start a timer thread for each socket. A write's timer is cancelled as
+     * soon as the write is done, and a cancelled timer leaves the queue at once.
+     */
+    private static ScheduledExecutorService writeTimeouts(CamelContext camel) {
+        ScheduledExecutorService timers = camel.getExecutorServiceManager().newScheduledThreadPool(RelayGroups.class,
+                "SmtpWriteTimeouts", 1);
+        if (timers instanceof ScheduledThreadPoolExecutor pool) {
+            pool.setRemoveOnCancelPolicy(true);
+        }
+        return timers;
+    }
+
+    private static List<SubmissionEndpoint> endpoints(SubmissionConfig config, List<EndpointSpec> specs,
+            ScheduledExecutorService writeTimeouts) {
         List<SubmissionEndpoint> endpoints = new ArrayList<>();
         for (EndpointSpec spec : specs) {
             SubmissionConfig.BreakerOverride o = spec.name().equals("primary")
@@ -57,14 +76,16 @@ public class RelayGroups {
                     o.failureRatio().orElse(b.failureRatio()), o.openDuration().orElse(b.openDuration()),
                     o.halfOpenProbes().orElse(b.halfOpenProbes()));
             breaker.onStateTransition(t -> LOG.infof("breaker %s %s:%d %s", spec.label(), spec.host(), spec.port(), t));
-            endpoints.add(new SubmissionEndpoint(spec, new SmtpSubmitter(spec, poolLimits(config)), breaker));
+            endpoints.add(new SubmissionEndpoint(spec, new SmtpSubmitter(spec, poolLimits(config), writeTimeouts),
+                    breaker));
         }
         return List.copyOf(endpoints);
     }
 
     private static SmtpSubmitter.PoolLimits poolLimits(SubmissionConfig config) {
         SubmissionConfig.Pool p = config.smtp().pool();
-        return new SmtpSubmitter.PoolLimits(p.maxConnections(), p.maxMessages(), p.maxAge(), p.idleTimeout());
+        return new SmtpSubmitter.PoolLimits(p.maxConnections(), p.maxMessages(), p.maxAge(), p.idleTimeout(),
+                p.checkAfterIdle());
     }
 
     /** Closes the sessions kept open with every endpoint. */

@@ -12,10 +12,11 @@ import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 
 /**
  * Authenticated sessions with one endpoint (connected, EHLO, STARTTLS, AUTH done), kept open and reused for
- * the next message, on Apache Commons Pool 2. A session is handed out again only after the server answered
- * {@code RSET} with 250 within {@code rsetTimeout}, and while it has carried fewer than {@code maxMessages}
- * messages and is younger than {@code maxAge}; one idle longer than {@code idleTimeout} is closed
- * ({@code QUIT}). A session the server cut is replaced by a new one; one that stays silent (packets dropped)
+ * the next message, on Apache Commons Pool 2. A session is handed out again while it has carried fewer than
+ * {@code maxMessages} messages and is younger than {@code maxAge}; if it was idle longer than {@code checkAfterIdle}
+ * only after the server answered {@code RSET} with 250 within {@code rsetTimeout}. One used more recently goes
+ * straight to MAIL, whose reply is waited for within {@code rsetTimeout} as RSET's would be (the borrower replaces it
+ * if MAIL finds it closed). One idle longer than {@code idleTimeout} is closed ({@code QUIT}). A session the server cut is replaced by a new one; one that stays silent (packets dropped)
  * is reported as the endpoint down, so the job fails over at once. A session that met any failure is never
  * reused. Each endpoint has its own pool, so a failover never takes a connection of the
  * endpoint that failed.
@@ -50,8 +51,12 @@ final class SmtpConnectionPool implements AutoCloseable {
     static final class Pooled {
         private final TrackingSmtpTransport transport;
         private long openedAt;
+        /** System.nanoTime() when its last message went through. */
+        private long lastUsed;
         private int messages;
         private volatile boolean connected;
+        /** This borrow skipped the RSET check: MAIL is the first command of a session that may have been closed. */
+        private boolean unchecked;
 
         Pooled(TrackingSmtpTransport transport) {
             this.transport = transport;
@@ -59,6 +64,11 @@ final class SmtpConnectionPool implements AutoCloseable {
 
         TrackingSmtpTransport transport() {
             return transport;
+        }
+
+        /** Whether this borrow went to MAIL without checking the kept session with RSET first. */
+        boolean unchecked() {
+            return unchecked;
         }
     }
 
@@ -101,13 +111,14 @@ final class SmtpConnectionPool implements AutoCloseable {
     }
 
     /**
-     * A session ready for MAIL: an idle one that still answers RSET and is within its limits, or a new one. Waits
-     * at most {@code maxWait} for a session to be free; every read of the session ends by {@code deadlineNanos}.
+     * A session ready for MAIL: an idle one within its limits (checked with RSET if it idled longer than
+     * {@code checkAfterIdle}, or if {@code check}), or a new one. Waits at most {@code maxWait} for a session to be
+     * free; every read of the session ends by {@code deadlineNanos}.
      *
      * @throws ConnectFailed when a new session could not be opened
      * @throws Exhausted     when every session stayed in use for {@code maxWait}
      */
-    Pooled borrow(Duration maxWait, long deadlineNanos) throws ConnectFailed, Exhausted {
+    Pooled borrow(Duration maxWait, long deadlineNanos, boolean check) throws ConnectFailed, Exhausted {
         while (true) {
             Pooled p;
             try {
@@ -119,7 +130,7 @@ final class SmtpConnectionPool implements AutoCloseable {
                 throw new IllegalStateException("the SMTP connection pool failed", e);
             }
             try {
-                if (ready(p, deadlineNanos)) {
+                if (ready(p, deadlineNanos, check)) {
                     return p;
                 }
             } catch (RuntimeException e) {
@@ -131,8 +142,9 @@ final class SmtpConnectionPool implements AutoCloseable {
     }
 
     /** Opens a new entry's session, or checks a kept one with RSET; false when it must be replaced. */
-    private boolean ready(Pooled p, long deadlineNanos) throws ConnectFailed {
+    private boolean ready(Pooled p, long deadlineNanos, boolean check) throws ConnectFailed {
         p.transport().deadline(deadlineNanos);
+        p.unchecked = false;
         if (!p.connected) {
             connect(p);
             p.transport().beginMessage();
@@ -140,6 +152,13 @@ final class SmtpConnectionPool implements AutoCloseable {
         }
         if (!withinLimits(p)) {
             return false;
+        }
+        if (!check && System.nanoTime() - p.lastUsed < limits.checkAfterIdle().toNanos()) {
+            // used a moment ago: MAIL's reply is the check (no RSET round trip), waited for read-timeout as every
+            // reply but the dot's (CONTRACT 5.1): a server slow to answer under load is not an endpoint down
+            p.unchecked = true;
+            p.transport().beginMessage();
+            return true;
         }
         TrackingSmtpTransport.Liveness alive = p.transport().rset((int) rsetTimeout.toMillis());
         if (alive == TrackingSmtpTransport.Liveness.SILENT) {
@@ -160,6 +179,7 @@ final class SmtpConnectionPool implements AutoCloseable {
     /** The message went through: the session may carry the next one. */
     void release(Pooled p) {
         p.messages++;
+        p.lastUsed = System.nanoTime();
         pool.returnObject(p);
     }
 

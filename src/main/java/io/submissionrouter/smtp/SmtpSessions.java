@@ -2,6 +2,7 @@ package io.submissionrouter.smtp;
 
 import jakarta.mail.Session;
 import java.util.Properties;
+import java.util.concurrent.ScheduledExecutorService;
 
 /** Builds the Angus Mail {@link Session} of an endpoint (TLS policy, timeouts), and the JVM-wide Jakarta Mail setting. */
 public final class SmtpSessions {
@@ -26,17 +27,26 @@ public final class SmtpSessions {
     }
 
     public static Session create(EndpointSpec spec) {
-        return Session.getInstance(properties(spec));
+        return create(spec, null);
+    }
+
+    /**
+     * The endpoint's session. {@code writeTimeouts}: the scheduler that times every socket write out
+     * ({@code write-timeout}); null gives each socket a timer thread of its own (Angus Mail's default), which a
+     * pod with dozens of kept sessions should not have.
+     */
+    public static Session create(EndpointSpec spec, ScheduledExecutorService writeTimeouts) {
+        return Session.getInstance(properties(spec, writeTimeouts));
     }
 
     /** The session for messages that need SMTPUTF8: UTF-8 addresses on MAIL FROM and RCPT TO. */
-    public static Session createUtf8(EndpointSpec spec) {
-        Properties p = properties(spec);
+    public static Session createUtf8(EndpointSpec spec, ScheduledExecutorService writeTimeouts) {
+        Properties p = properties(spec, writeTimeouts);
         p.put(ALLOW_UTF8, "true");
         return Session.getInstance(p);
     }
 
-    private static Properties properties(EndpointSpec spec) {
+    private static Properties properties(EndpointSpec spec, ScheduledExecutorService writeTimeouts) {
         nameStreamProvider();
         Properties p = new Properties();
         String protocol = "smtp";
@@ -46,6 +56,9 @@ public final class SmtpSessions {
         p.put("mail.smtp.connectiontimeout", millis(spec.connectTimeout().toMillis()));
         p.put("mail.smtp.timeout", millis(spec.readTimeout().toMillis()));
         p.put("mail.smtp.writetimeout", millis(spec.writeTimeout().toMillis()));
+        if (writeTimeouts != null) {
+            p.put("mail.smtp.executor.writetimeout", writeTimeouts);
+        }
         p.put(TrackingSmtpTransport.DATA_TIMEOUT, millis(spec.dataTimeout().toMillis()));
         p.put("mail.smtp.socketFactory", new SessionSocketFactory());
         p.put("mail.smtp.socketFactory.fallback", "false");

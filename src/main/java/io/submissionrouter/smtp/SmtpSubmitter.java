@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Runs SMTP sessions with one endpoint: connect, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA, and tells how
@@ -37,16 +38,32 @@ public final class SmtpSubmitter implements AutoCloseable {
      * new session per message. Messages that need SMTPUTF8 always get a session of their own.
      */
     public SmtpSubmitter(EndpointSpec spec, PoolLimits pool) {
+        this(spec, pool, null);
+    }
+
+    /**
+     * As {@link #SmtpSubmitter(EndpointSpec, PoolLimits)}, every socket's writes timed out by {@code writeTimeouts}
+     * (the pod's one scheduler; null: a timer thread per socket).
+     */
+    public SmtpSubmitter(EndpointSpec spec, PoolLimits pool, ScheduledExecutorService writeTimeouts) {
         this.spec = spec;
-        this.session = SmtpSessions.create(spec);
-        this.utf8Session = SmtpSessions.createUtf8(spec);
+        this.session = SmtpSessions.create(spec, writeTimeouts);
+        this.utf8Session = SmtpSessions.createUtf8(spec, writeTimeouts);
         this.pool = pool == null || pool.maxConnections() < 1 ? null : new SmtpConnectionPool(
                 () -> newTransport(session), this::connect, pool, spec.connectTimeout());
     }
 
-    /** Bounds of the sessions kept open per endpoint. */
-    public record PoolLimits(int maxConnections, int maxMessages, java.time.Duration maxAge,
-            java.time.Duration idleTimeout) {
+    /**
+     * Bounds of the sessions kept open per endpoint; a kept session idle longer than {@code checkAfterIdle} is checked
+     * with RSET before its next message.
+     */
+    public record PoolLimits(int maxConnections, int maxMessages, Duration maxAge, Duration idleTimeout,
+            Duration checkAfterIdle) {
+
+        /** Every kept session checked with RSET. */
+        public PoolLimits(int maxConnections, int maxMessages, Duration maxAge, Duration idleTimeout) {
+            this(maxConnections, maxMessages, maxAge, idleTimeout, Duration.ZERO);
+        }
     }
 
     public EndpointSpec spec() {
@@ -75,9 +92,18 @@ public final class SmtpSubmitter implements AutoCloseable {
 
     private SmtpOutcome submitPooled(MimeMessage message, List<InternetAddress> recipients, long deadlineNanos) {
         long start = System.nanoTime();
+        SmtpOutcome outcome = submitPooled(message, recipients, deadlineNanos, false, start);
+        // a kept session used a moment ago went straight to MAIL, and the server had closed it (or announced that it
+        // would, 421): nothing was sent on it, so the message goes on a session that is checked or new
+        return outcome != null ? outcome : submitPooled(message, recipients, deadlineNanos, true, start);
+    }
+
+    /** One try on a pooled session; null when the session proved stale at MAIL (only when {@code check} is false). */
+    private SmtpOutcome submitPooled(MimeMessage message, List<InternetAddress> recipients, long deadlineNanos,
+            boolean check, long start) {
         SmtpConnectionPool.Pooled session;
         try {
-            session = pool.borrow(borrowWait(deadlineNanos), deadlineNanos);
+            session = pool.borrow(borrowWait(deadlineNanos), deadlineNanos, check);
         } catch (SmtpConnectionPool.ConnectFailed e) {
             return outcomeOf(e.transport(), recipients, e.failure(), millisSince(start));
         } catch (SmtpConnectionPool.Exhausted e) {
@@ -98,7 +124,8 @@ public final class SmtpSubmitter implements AutoCloseable {
         } finally {
             try {
                 // read before the session goes back: the next borrower starts a new message on it at once
-                outcome = outcomeOf(transport, recipients, failure, millisSince(start));
+                outcome = failure != null && session.unchecked() && stale(transport, failure, deadlineNanos) ? null
+                        : outcomeOf(transport, recipients, failure, millisSince(start));
             } finally {
                 if (failure == null && outcome != null) {
                     pool.release(session);
@@ -108,6 +135,30 @@ public final class SmtpSubmitter implements AutoCloseable {
             }
         }
         return outcome;
+    }
+
+    /**
+     * Whether a kept session that went to MAIL without RSET had been closed by the server: MAIL got no reply but the
+     * connection's end, or a 421 (a server closing an idle session says so before it hangs up, and the line waits
+     * to be read). Silence is not stale: the endpoint is not answering, as RSET would have found.
+     */
+    private static boolean stale(TrackingSmtpTransport t, MessagingException failure, long deadlineNanos) {
+        if (t.step() != SmtpStep.MAIL || System.nanoTime() >= deadlineNanos) {
+            return false;
+        }
+        SmtpReply reply = t.replyToCurrentStep();
+        return reply == null ? !timedOut(failure) : reply.code() == 421;
+    }
+
+    private static boolean timedOut(Throwable failure) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < 8; depth++) {
+            if (t instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+            t = t instanceof MessagingException me && me.getNextException() != null ? me.getNextException() : t.getCause();
+        }
+        return false;
     }
 
     /** How long a job may wait for a session of the pool: what is left of its time (a session frees within its own). */

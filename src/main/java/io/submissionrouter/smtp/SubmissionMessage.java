@@ -4,12 +4,16 @@ import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.List;
 
 /**
  * The MIME message of a job as it travels through camel-mail: it carries the SMTP envelope (so Bcc
  * recipients get the message without a Bcc header), keeps the router's Message-ID on every save, and
- * receives the {@link SmtpOutcome} of the session that sent it.
+ * receives the {@link SmtpOutcome} of the session that sent it. Once complete it is serialised once
+ * ({@link #encode()}): its size is checked and every session sends those same bytes.
  */
 public final class SubmissionMessage extends MimeMessage {
 
@@ -18,6 +22,8 @@ public final class SubmissionMessage extends MimeMessage {
     private SmtpOutcome outcome;
     private SmtpSubmitter target;
     private long deadlineNanos = Long.MAX_VALUE;
+    /** The message as sent, once {@link #encode()} ran; null before. */
+    private byte[] encoded;
 
     public SubmissionMessage(Session session, String messageId) {
         super(session);
@@ -27,6 +33,41 @@ public final class SubmissionMessage extends MimeMessage {
     @Override
     protected void updateMessageID() throws MessagingException {
         setHeader("Message-ID", messageId);
+    }
+
+    /**
+     * Serialises the complete message (after {@code saveChanges}) and returns its size in bytes; every later
+     * {@link #writeTo(OutputStream, String[])} (each session's DATA) writes these bytes instead of encoding it again.
+     * The message carries no header that a send leaves out (Bcc, Content-Length), so the bytes are exactly what
+     * the encoding would give.
+     */
+    public int encode() throws MessagingException {
+        if (getHeader("Bcc") != null || getHeader("Content-Length") != null) {
+            throw new IllegalStateException("a submission message carries no Bcc or Content-Length header");
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+        try {
+            super.writeTo(out, null);
+        } catch (IOException e) {
+            throw new MessagingException("could not encode the message", e);
+        }
+        encoded = out.toByteArray();
+        return encoded.length;
+    }
+
+    @Override
+    public void writeTo(OutputStream os, String[] ignoreList) throws IOException, MessagingException {
+        if (encoded == null) {
+            super.writeTo(os, ignoreList);
+        } else {
+            os.write(encoded);
+        }
+    }
+
+    @Override
+    public void saveChanges() throws MessagingException {
+        encoded = null; // changed: encoded again when asked
+        super.saveChanges();
     }
 
     /**

@@ -21,7 +21,12 @@ final class TestEndpoints {
 
     /** The primary endpoint on {@code server}: STARTTLS trusting {@code trustPem} (a resource), short timeouts. */
     static EndpointSpec spec(TestSmtpServer server, String trustPem, CredentialSource credentials) {
-        return new EndpointSpec("default", "primary", "127.0.0.1", server.port(), TlsMode.STARTTLS, credentials, java.util.List.of(),
+        return spec(server.port(), trustPem, credentials);
+    }
+
+    /** The primary endpoint on a server listening on {@code port}, as {@link #spec(TestSmtpServer, String, CredentialSource)}. */
+    static EndpointSpec spec(int port, String trustPem, CredentialSource credentials) {
+        return new EndpointSpec("default", "primary", "127.0.0.1", port, TlsMode.STARTTLS, credentials, java.util.List.of(),
                 TrustStores.socketFactory(Optional.of(resource(trustPem)), "submission.smtp.trust-pem"), true,
                 Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(2),
                 Optional.empty());

@@ -32,7 +32,8 @@ public final class FaultMatrix {
      * @param action      what it does there
      * @param sessions    {@link #ONCE} or {@link #ALWAYS}
      * @param recipients  recipients of the job (2 for RCPT cells: ada and bob)
-     * @param warmUp      a job goes first, so the cell's job finds a kept session (RSET cells)
+     * @param warmUp      a job goes first, so the cell's job finds a kept session (RSET cells, after it idled longer
+     *                    than check-after-idle; MAIL cells with nth 2, at once)
      * @param bigBody     a message larger than the socket buffers, so the server sees the client mid-body
      * @param outcomes    the attempt events' outcomes, endpoint by endpoint ({@code endpoint:outcome})
      * @param step1       the first attempt's step
@@ -63,12 +64,12 @@ public final class FaultMatrix {
                 case EHLO -> nth == 1 ? "EHLO" : "EHLO after STARTTLS";
                 case STARTTLS -> "STARTTLS";
                 case AUTH -> "AUTH";
-                case MAIL -> "MAIL FROM";
+                case MAIL -> nth == 1 ? "MAIL FROM" : "MAIL FROM on a kept session used a moment ago (no RSET)";
                 case RCPT -> nth == 1 ? "RCPT TO (1st of 2)" : "RCPT TO (2nd of 2)";
                 case DATA -> "DATA";
                 case BODY -> "mid-body";
                 case DOT -> "after the final dot";
-                case RSET -> "RSET on a kept session";
+                case RSET -> "RSET on a kept session idle longer than check-after-idle";
             };
         }
 
@@ -91,7 +92,8 @@ public final class FaultMatrix {
 
     private static Cell cell(Step step, int nth, Action action, int sessions, String outcomes, String step1,
             Integer code1, String status, int primaryCopies, int fallbackCopies, int breaker) {
-        return new Cell(step, nth, action, sessions, step == Step.RCPT ? 2 : 1, step == Step.RSET,
+        return new Cell(step, nth, action, sessions, step == Step.RCPT ? 2 : 1,
+                step == Step.RSET || step == Step.MAIL && nth == 2,
                 step == Step.BODY, List.of(outcomes.split(" ")), step1, code1, status,
                 outcomes.contains("uncertain"), new int[] {primaryCopies, fallbackCopies}, breaker, "");
     }
@@ -165,6 +167,12 @@ public final class FaultMatrix {
             cell(Step.RSET, 1, reply("554 5.5.1 No"), ONCE, "primary:sent", "dot", 250, "SENT", 1, 0, 0),
             cell(Step.RSET, 1, silent(), ONCE, "primary:endpoint_down fallback:sent", "mail", null, "SENT", 0, 1, 1)
                     .because("found within connect-timeout"),
+            cell(Step.MAIL, 2, close(), ONCE, "primary:sent", "dot", 250, "SENT", 1, 0, 0)
+                    .because("closed while idle: the message goes on a new session"),
+            cell(Step.MAIL, 2, reply("421 4.4.2 Idle timeout, closing"), ONCE, "primary:sent", "dot", 250, "SENT", 1, 0,
+                    0).because("a server ending an idle session says 421 first: a new session, not throttling"),
+            cell(Step.MAIL, 2, silent(), ONCE, "primary:endpoint_down fallback:sent", "mail", null, "SENT", 0, 1, 1)
+                    .because("found within read-timeout (MAIL is a command of the message)"),
             cell(Step.MAIL, 1, reply("421 4.3.2 Too many messages, slow down"), ONCE, "primary:throttled primary:sent",
                     "mail", 421, "SENT", 1, 0, 0).because("the group's rate halves"),
             cell(Step.DOT, 1, reply("421 4.7.0 Rate limit exceeded"), ONCE, "primary:throttled primary:sent", "dot",

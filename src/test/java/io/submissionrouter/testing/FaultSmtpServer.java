@@ -116,6 +116,7 @@ public final class FaultSmtpServer implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger sessions = new AtomicInteger();
     private final AtomicInteger logins = new AtomicInteger();
+    private final AtomicInteger rsets = new AtomicInteger();
     private final AtomicLong queueIds = new AtomicLong(0xA000);
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     /** Silent connections, raw socket to the socket in use: kept reachable, as JDK 17 closes a collected SSLSocket. */
@@ -172,6 +173,7 @@ public final class FaultSmtpServer implements AutoCloseable {
         held.clear();
         sessions.set(0);
         logins.set(0);
+        rsets.set(0);
         received.clear();
     }
 
@@ -193,6 +195,9 @@ public final class FaultSmtpServer implements AutoCloseable {
 
     /** Successful AUTH exchanges since start or {@link #reset()}. */
     public int logins() { return logins.get(); }
+
+    /** RSET commands received since start or {@link #reset()}. */
+    public int rsets() { return rsets.get(); }
 
     /** A snapshot of the messages stored since start or {@link #reset()}, in order. */
     public List<Received> received() { return List.copyOf(received); }
@@ -327,6 +332,7 @@ public final class FaultSmtpServer implements AutoCloseable {
                 case "RCPT" -> rcpt(arg);
                 case "DATA" -> data();
                 case "RSET" -> {
+                    rsets.incrementAndGet();
                     if (positive(act(Step.RSET, OK))) {
                         resetTransaction();
                     }

@@ -14,6 +14,9 @@ import java.util.Map;
  */
 public class RouterTestResources implements QuarkusTestResourceLifecycleManager {
 
+    /** submission.smtp.pool.check-after-idle in tests: a kept session idle longer than this gets RSET first. */
+    public static final java.time.Duration CHECK_AFTER_IDLE = java.time.Duration.ofSeconds(3);
+
     /** Bearer token of the operator endpoints in tests. */
     public static final String ADMIN_TOKEN = "test-admin-token";
     /** The router's log file in tests. */
@@ -136,6 +139,7 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
         // 10 x (20 s + 5 s) within max.poll.interval (15 min), and a slow dot (8 s) within a job's time
         config.put("submission.consumer.job-timeout", "20s");
         config.put("submission.kafka.write-retry-for", "5s");
+        config.put("submission.smtp.pool.check-after-idle", CHECK_AFTER_IDLE.toSeconds() + "s");
         return config;
     }
 
