@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.submissionrouter.config.SubmissionConfig;
-import io.submissionrouter.routing.Delivery;
+import io.submissionrouter.results.KafkaRecords;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import java.time.Duration;
@@ -48,7 +48,6 @@ public class KafkaWrites {
 
     private final MeterRegistry registry;
     private final Duration retryFor;
-    private final String retryPrefix;
     /** The topics refusing records now, with when they started and when it was last logged. */
     private final Map<String, Refusal> refusing = new ConcurrentHashMap<>();
     private final Set<String> gauged = ConcurrentHashMap.newKeySet();
@@ -60,7 +59,6 @@ public class KafkaWrites {
     public KafkaWrites(MeterRegistry registry, SubmissionConfig config) {
         this.registry = registry;
         this.retryFor = config.kafka().writeRetryFor();
-        this.retryPrefix = config.topics().retry();
     }
 
     /**
@@ -111,7 +109,12 @@ public class KafkaWrites {
     public void refused(Exchange exchange) {
         Throwable cause = exchange.getException() != null ? exchange.getException()
                 : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String topic = topic(exchange);
+        for (String topic : topics(exchange)) {
+            refused(topic, cause);
+        }
+    }
+
+    private void refused(String topic, Throwable cause) {
         String kind = permanent(cause) ? "permanent" : "transient";
         Counter.builder("submission.kafka.write.failures")
                 .description("Records Kafka refused to take, by topic and kind (permanent: too large, not authorised, "
@@ -175,18 +178,21 @@ public class KafkaWrites {
         return "";
     }
 
-    /** The topic of the failed write: the retry tier or waiting topic the job was going to, or the endpoint's. */
-    private String topic(Exchange exchange) {
+    /**
+     * The topics of the failed write: those of the records it left unacknowledged (a pass's write of several records,
+     * {@link KafkaRecords#REFUSED_TOPICS}), or the endpoint's.
+     */
+    private static Set<String> topics(Exchange exchange) {
+        @SuppressWarnings("unchecked")
+        Set<String> refused = exchange.getProperty(KafkaRecords.REFUSED_TOPICS, Set.class);
+        if (refused != null && !refused.isEmpty()) {
+            return refused;
+        }
         String uri = exchange.getProperty(Exchange.FAILURE_ENDPOINT, String.class);
         if (uri == null) {
             uri = exchange.getProperty(Exchange.TO_ENDPOINT, String.class);
         }
-        String topic = uri == null ? "unknown" : uri.replaceFirst("^kafka:(//)?", "").replaceFirst("\\?.*$", "");
-        Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
-        if (topic.equals(retryPrefix) && d != null && d.outputs().deferTo() != null) {
-            return d.outputs().deferTo();
-        }
-        return topic;
+        return Set.of(uri == null ? "unknown" : uri.replaceFirst("^kafka:(//)?", "").replaceFirst("\\?.*$", ""));
     }
 
     private void gauge(String topic) {

@@ -11,11 +11,16 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.support.DefaultMessage;
+import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
  * Shapes the records the router writes: body and key, CloudEvents headers in Kafka binary mode for results
@@ -32,10 +37,11 @@ public class KafkaRecords {
 
     /** Exchange properties the publish route branches on: what the pass still owes. */
     public static final String OWES_COMPLETION = "owesCompletion";
-    public static final String ATTEMPTS = "attempts";
-    public static final String OWES_DEAD_LETTER = "owesDeadLetter";
-    public static final String OWES_RESULT = "owesResult";
-    public static final String OWES_DEFERRED = "owesDeferred";
+    public static final String OWES_RECORDS = "owesRecords";
+    /** Exchange property: the records of the pass's write ({@link Outgoing}), those not acknowledged yet. */
+    static final String OUTGOING = "kafkaRecords.outgoing";
+    /** Exchange property: the topics of the records a refused write left unacknowledged. */
+    public static final String REFUSED_TOPICS = "kafkaRecords.refusedTopics";
 
     static final String ATTEMPT_TYPE = "email.submission.attempt";
 
@@ -43,63 +49,140 @@ public class KafkaRecords {
     private final String source;
     private final boolean attemptsEnabled;
     private final KafkaWrites writes;
+    private final DeferredRecords deferred;
     private final SubmissionConfig.Topics topics;
 
-    public KafkaRecords(ObjectMapper mapper, SubmissionConfig config, KafkaWrites writes) {
+    /** What a record of the write is, for the ledger ({@link PassOutputs}). */
+    enum Kind { ATTEMPT, DEAD_LETTER, RESULT, DEFERRED }
+
+    /** One record of the pass's write: the Camel message that carries it, and where it goes. */
+    record Outgoing(Kind kind, String topic, Message message) {
+        /** Kafka acknowledged it (camel-kafka put the record's metadata, with an offset, on its message). */
+        boolean acknowledged() {
+            List<?> meta = message.getHeader(KafkaConstants.KAFKA_RECORD_META, List.class);
+            return meta != null && !meta.isEmpty() && meta.get(0) instanceof RecordMetadata m && m.hasOffset();
+        }
+    }
+
+    public KafkaRecords(ObjectMapper mapper, SubmissionConfig config, KafkaWrites writes, DeferredRecords deferred) {
         this.mapper = mapper;
         this.writes = writes;
+        this.deferred = deferred;
         this.topics = config.topics();
         this.source = config.cloudEvents().source();
         this.attemptsEnabled = config.attempts().enabled();
     }
 
-    /** Sets the exchange properties naming what the pass still owes Kafka, in the order it is written. */
+    /** Sets the exchange properties naming what the pass still owes Kafka: its completion, and other records. */
     public void owed(Exchange exchange) {
         PassOutputs out = outputs(exchange);
-        List<PassOutputs.Attempt> attempts = out.attempts();
         if (!attemptsEnabled) {
-            attempts.forEach(a -> out.attemptWritten()); // submission.attempts.enabled=false: none is written
-            attempts = List.of();
+            out.attempts().forEach(a -> out.attemptWritten()); // submission.attempts.enabled=false: none is written
         }
         exchange.setProperty(OWES_COMPLETION, out.completion() != null);
-        exchange.setProperty(ATTEMPTS, attempts);
-        exchange.setProperty(OWES_DEAD_LETTER, out.deadLetter());
-        exchange.setProperty(OWES_RESULT, out.result() != null);
-        exchange.setProperty(OWES_DEFERRED, out.deferTo() != null);
+        exchange.setProperty(OWES_RECORDS, !out.attempts().isEmpty() || out.deadLetter() || out.result() != null
+                || out.deferTo() != null);
+    }
+
+    /**
+     * The body of the pass's one write after its completion: every record it still owes, in this order, each naming
+     * its topic ({@code kafka.OVERRIDE_TOPIC}) and key: the attempt events (a CloudEvent each, keyed by jobId), the
+     * dead letter (the original record, byte for byte, with why), the result (a CloudEvent, keyed by jobId) and the
+     * job's record on its retry tier or waiting topic. camel-kafka sends them together and waits for all of them once.
+     */
+    public void records(Exchange exchange) throws JsonProcessingException {
+        Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+        PassOutputs out = d.outputs();
+        List<Outgoing> outgoing = new ArrayList<>();
+        for (PassOutputs.Attempt a : out.attempts()) {
+            outgoing.add(new Outgoing(Kind.ATTEMPT, topics.attempts(), attempt(exchange, a)));
+        }
+        if (out.deadLetter()) {
+            outgoing.add(new Outgoing(Kind.DEAD_LETTER, topics.dlq(), deadLetter(exchange, d)));
+        }
+        if (out.result() != null) {
+            outgoing.add(new Outgoing(Kind.RESULT, topics.results(), result(exchange, out)));
+        }
+        if (out.deferTo() != null) {
+            Message m = message(exchange, out.deferTo());
+            deferred.record(m, d);
+            outgoing.add(new Outgoing(Kind.DEFERRED, out.deferTo(), m));
+        }
+        exchange.setProperty(OUTGOING, outgoing);
+        exchange.getIn().setBody(outgoing.stream().map(Outgoing::message).toList());
+    }
+
+    /** The write went through: every record of it is acknowledged. */
+    public void written(Exchange exchange) {
+        acknowledged(exchange);
+    }
+
+    /**
+     * Notes in the pass's outputs each record Kafka acknowledged, and takes it out of the write, so that a write
+     * tried again (route configuration kafka-writes) carries only the others. Sets {@link #REFUSED_TOPICS}: the
+     * topics of the records left. Called after the write, and before each retry of a refused one.
+     */
+    public void acknowledged(Exchange exchange) {
+        @SuppressWarnings("unchecked")
+        List<Outgoing> outgoing = exchange.getProperty(OUTGOING, List.class);
+        if (outgoing == null) {
+            return;
+        }
+        PassOutputs out = outputs(exchange);
+        List<Outgoing> left = new ArrayList<>();
+        boolean attemptsInOrder = true; // attempt events are noted in order: one not acknowledged holds the later ones
+        Set<String> refused = new LinkedHashSet<>();
+        for (Outgoing o : outgoing) {
+            boolean ok = o.acknowledged() && (o.kind() != Kind.ATTEMPT || attemptsInOrder);
+            if (o.kind() == Kind.ATTEMPT && !ok) {
+                attemptsInOrder = false;
+            }
+            if (ok) {
+                switch (o.kind()) {
+                    case ATTEMPT -> out.attemptWritten();
+                    case DEAD_LETTER -> out.deadLetterWritten();
+                    case RESULT -> out.resultWritten();
+                    case DEFERRED -> out.deferredWritten();
+                    default -> throw new IllegalStateException(o.kind().name());
+                }
+                writes.ok(o.topic());
+            } else {
+                o.message().removeHeader(KafkaConstants.KAFKA_RECORD_META);
+                o.message().setHeader(KafkaConstants.OVERRIDE_TOPIC, o.topic()); // camel-kafka took it off
+                left.add(o);
+                if (!o.acknowledged()) {
+                    refused.add(o.topic());
+                }
+            }
+        }
+        exchange.setProperty(OUTGOING, left);
+        exchange.setProperty(REFUSED_TOPICS, refused);
+        exchange.getIn().setBody(left.stream().map(Outgoing::message).toList());
     }
 
     /** The job's result, keyed by jobId. */
-    public void result(Exchange exchange) throws JsonProcessingException {
-        PassOutputs out = outputs(exchange);
+    private Message result(Exchange exchange, PassOutputs out) throws JsonProcessingException {
         DeliveryResult result = out.result();
-        cloudEvent(exchange.getIn(), result.jobId(), result.status().cloudEventType(), result.completedAt(),
+        Message m = message(exchange, topics.results());
+        cloudEvent(m, result.jobId(), result.status().cloudEventType(), result.completedAt(),
                 out.resultTraceparent(), result.status().name());
-        exchange.getIn().setBody(mapper.writeValueAsBytes(result));
+        m.setBody(mapper.writeValueAsBytes(result));
+        return m;
     }
 
-    public void resultWritten(Exchange exchange) {
-        outputs(exchange).resultWritten();
-        writes.ok(topics.results());
-    }
-
-    /** One attempt event (the body, inside the split over the events the pass owes), keyed by jobId. */
-    public void attempt(Exchange exchange) throws JsonProcessingException {
-        PassOutputs.Attempt a = exchange.getIn().getBody(PassOutputs.Attempt.class);
+    /** One attempt event, keyed by jobId. */
+    private Message attempt(Exchange exchange, PassOutputs.Attempt a) throws JsonProcessingException {
         AttemptEvent event = a.event();
-        cloudEvent(exchange.getIn(), event.jobId(), ATTEMPT_TYPE, event.at(), a.traceparent(),
+        Message m = message(exchange, topics.attempts());
+        cloudEvent(m, event.jobId(), ATTEMPT_TYPE, event.at(), a.traceparent(),
                 event.attempt() + "/" + event.endpoint().name() + "/" + event.outcome().wireName());
-        exchange.getIn().setBody(mapper.writeValueAsBytes(event));
-    }
-
-    public void attemptWritten(Exchange exchange) {
-        outputs(exchange).attemptWritten();
-        writes.ok(topics.attempts());
+        m.setBody(mapper.writeValueAsBytes(event));
+        return m;
     }
 
     /** The original record, byte for byte, with why it is dead and where it came from. */
-    public void deadLetter(Exchange exchange) {
-        Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
-        Message m = exchange.getIn();
+    private Message deadLetter(Exchange exchange, Delivery d) {
+        Message m = message(exchange, topics.dlq());
         DeferredRecords.writeOriginal(m, d.source());
         m.setHeader("error.code", d.error().code());
         m.setHeader("error.message", d.error().message());
@@ -107,11 +190,16 @@ public class KafkaRecords {
         if (d.jobId() != null) {
             m.setHeader("jobId", d.jobId());
         }
+        return m;
     }
 
-    public void deadLetterWritten(Exchange exchange) {
-        outputs(exchange).deadLetterWritten();
-        writes.ok(topics.dlq());
+    /** A new record of the write, to {@code topic}: no header but those set here (nothing from the input). */
+    private static Message message(Exchange exchange, String topic) {
+        Message m = new DefaultMessage(exchange);
+        if (topic != null) {
+            m.setHeader(KafkaConstants.OVERRIDE_TOPIC, topic);
+        }
+        return m;
     }
 
     private static PassOutputs outputs(Exchange exchange) {

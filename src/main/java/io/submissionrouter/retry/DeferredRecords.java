@@ -3,16 +3,13 @@ package io.submissionrouter.retry;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.submissionrouter.routing.DeferredState;
-import io.submissionrouter.ops.KafkaWrites;
 import io.submissionrouter.routing.Delivery;
-import io.submissionrouter.routing.PassOutputs;
 import io.submissionrouter.routing.SourceRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -42,33 +39,24 @@ public class DeferredRecords {
     private static final Logger LOG = Logger.getLogger(DeferredRecords.class);
 
     private final ObjectMapper mapper;
-    private final KafkaWrites writes;
-
-    public DeferredRecords(ObjectMapper mapper, KafkaWrites writes) {
+    public DeferredRecords(ObjectMapper mapper) {
         this.mapper = mapper;
-        this.writes = writes;
     }
 
-    /** Shapes the record of a deferred job, addressed to the topic {@link RetryTiers#place} chose. */
-    public void write(Exchange exchange) throws JsonProcessingException {
-        Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+    /**
+     * Shapes the record of a deferred job on {@code m}, a message the publish route writes to the topic
+     * {@link RetryTiers#place} chose: the original record with where it came from, its relay group, its trace and its
+     * state.
+     */
+    public void record(Message m, Delivery d) throws JsonProcessingException {
         SourceRecord s = d.source();
-        Message m = exchange.getIn();
         writeOriginal(m, s);
-        m.setHeader(KafkaConstants.OVERRIDE_TOPIC, d.outputs().deferTo());
         m.setHeader(SOURCE_TIMESTAMP, String.valueOf(s.timestamp().toEpochMilli()));
         m.setHeader(RELAY, d.relay());
         if (s.traceparent() != null) {
             m.setHeader(TRACEPARENT, s.traceparent());
         }
         m.setHeader(STATE, mapper.writeValueAsString(d.deferredState()));
-    }
-
-    /** Kafka acknowledged the job's record on its retry tier or waiting topic. */
-    public void written(Exchange exchange) {
-        PassOutputs out = exchange.getProperty(Delivery.PROPERTY, Delivery.class).outputs();
-        writes.ok(out.deferTo());
-        out.deferredWritten();
     }
 
     /**

@@ -42,9 +42,14 @@ class KafkaWriteFaultsIT extends RouterTestBase {
 
     private static final Duration REFUSED_FOR = Duration.ofSeconds(8);
 
-    /** A job of a kind that writes to the topic, and what the SMTP server stores of it in the end. */
+    /**
+     * A job of a kind that writes to the topic, what the SMTP server stores of it in the end, and whether its result
+     * waits for the topic: the completion is written before anything else, and a retried job has no result before its
+     * tier record is read, but attempt events and the dead letter go in one write with the result, so a refusal of
+     * those does not hold the result back (the pass stays in flight until they are written too).
+     */
     record Case(String topic, String kind, Consumer<ObjectNode> shape, int copiesBefore, int copiesAfter,
-            String status) {
+            String status, boolean resultWaits) {
         @Override
         public String toString() {
             return topic;
@@ -53,12 +58,12 @@ class KafkaWriteFaultsIT extends RouterTestBase {
 
     static Stream<Arguments> topics() {
         return Stream.of(
-                new Case("email.jobs.completed", "sent", job -> { }, 1, 1, "SENT"),
-                new Case("email.attempts", "sent", job -> { }, 1, 1, "SENT"),
-                new Case("email.results", "sent", job -> { }, 1, 1, "SENT"),
-                new Case("email.dlq", "invalid", job -> job.remove("subject"), 0, 0, "INVALID"),
+                new Case("email.jobs.completed", "sent", job -> { }, 1, 1, "SENT", true),
+                new Case("email.attempts", "sent", job -> { }, 1, 1, "SENT", false),
+                new Case("email.results", "sent", job -> { }, 1, 1, "SENT", true),
+                new Case("email.dlq", "invalid", job -> job.remove("subject"), 0, 0, "INVALID", false),
                 new Case(RETRY_200MS, "retried", job -> job.putObject("headers").put("X-Test-Fault", "data-451-once"),
-                        0, 1, "SENT"))
+                        0, 1, "SENT", true))
                 .map(c -> Arguments.of(c.topic(), c));
     }
 
@@ -82,7 +87,13 @@ class KafkaWriteFaultsIT extends RouterTestBase {
         awaitRefusing(topic);
         Thread.sleep(REFUSED_FOR.toMillis()); // longer than write-retry-for: the job's record is read again meanwhile
         assertThat(copies(jobId)).as("copies while " + topic + " refuses").isEqualTo(c.copiesBefore());
-        assertThat(kafka.on("email.results", jobId)).as("no result is written before what comes first").isEmpty();
+        if (c.resultWaits()) {
+            assertThat(kafka.on("email.results", jobId)).as("no result is written before what comes first").isEmpty();
+        } else {
+            assertThat(kafka.on("email.results", jobId)).as("the result, written once, not again with each retry of "
+                    + topic).hasSize(1);
+            assertThat(kafka.on(topic, jobId)).as("nothing on " + topic + " yet").isEmpty();
+        }
 
         restore(topic);
         JsonNode result = kafka.awaitResult(jobId, Duration.ofSeconds(30));

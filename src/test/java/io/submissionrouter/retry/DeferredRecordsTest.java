@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class DeferredRecordsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
-    private final DeferredRecords records = new DeferredRecords(JSON, null);
+    private final DeferredRecords records = new DeferredRecords(JSON);
 
     private static ConsumerRecord<byte[], byte[]> record(RecordHeaders headers) {
         return new ConsumerRecord<>("email.jobs.retry-30s", 2, 41, 1_700_000_000_000L, TimestampType.CREATE_TIME, 3, 5,
