@@ -18,7 +18,9 @@ import org.apache.kafka.common.TopicPartition;
  * Camel Kafka's subscribe adapter (found in the registry by its name, {@code subscribeAdapter}): subscribes the
  * intake consumers as Camel would, and follows their partitions. When a consumer is given partitions of the jobs
  * topic, this replica first reads the idempotency topic to its end (CONTRACT 5.4: it must know every job the
- * partitions' last owner completed before it works on them), then counts its share for the rate limits.
+ * partitions' last owner completed before it works on them), and what their last commit says was finished, then
+ * counts its share for the rate limits. When partitions go, the jobs of theirs this pod has in flight are finished
+ * and committed, or handed back ({@link InFlightJobs#revoked}).
  */
 @ApplicationScoped
 @Named("subscribeAdapter")
@@ -31,11 +33,14 @@ public class IntakeRebalances implements SubscribeAdapter {
     private final String jobsTopic;
     private final CompletedJobs completedJobs;
     private final JobsTopicShare share;
+    private final InFlightJobs inFlight;
 
-    public IntakeRebalances(SubmissionConfig config, CompletedJobs completedJobs, JobsTopicShare share) {
+    public IntakeRebalances(SubmissionConfig config, CompletedJobs completedJobs, JobsTopicShare share,
+            InFlightJobs inFlight) {
         this.jobsTopic = config.topics().jobs();
         this.completedJobs = completedJobs;
         this.share = share;
+        this.inFlight = inFlight;
     }
 
     @Override
@@ -49,6 +54,8 @@ public class IntakeRebalances implements SubscribeAdapter {
         camel.subscribe(consumer, new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+                // their jobs running are finished and committed, those not started handed back
+                inFlight.revoked(consumer, revoked);
                 camelListener.onPartitionsRevoked(revoked);
             }
 
@@ -57,12 +64,15 @@ public class IntakeRebalances implements SubscribeAdapter {
                 if (!assigned.isEmpty()) {
                     completedJobs.awaitCaughtUp(CATCH_UP);
                 }
+                // each picks up where its last commit left, skipping the finished jobs its metadata names
+                inFlight.assigned(consumer, assigned);
                 camelListener.onPartitionsAssigned(assigned);
                 share.partitionsAssigned(consumer);
             }
 
             @Override
             public void onPartitionsLost(Collection<TopicPartition> lost) {
+                inFlight.lost(consumer, lost);
                 camelListener.onPartitionsLost(lost);
             }
         }, topicInfo);

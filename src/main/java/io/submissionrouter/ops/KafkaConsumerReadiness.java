@@ -40,10 +40,25 @@ public class KafkaConsumerReadiness implements HealthCheck {
         boolean reachable = kafka.reachable();
         boolean ready = !consumer.healthStates().isEmpty() && reachable;
         builder.withData("kafka", reachable ? "answers" : "unreachable: " + kafka.lastError());
+        int n = 0;
         for (TaskHealthState state : consumer.healthStates()) {
-            ready &= state.isReady();
-            builder.withData(state.getClientId() == null ? "consumer" : state.getClientId(), state.buildStateMessage());
+            boolean working = working(state);
+            ready &= working;
+            String id = state.getClientId();
+            // one entry per consumer: Camel leaves the client id empty unless it is configured
+            builder.withData(id == null || id.isBlank() ? "consumer-" + n : id,
+                    working ? "polling" : state.buildStateMessage());
+            n++;
         }
         return builder.status(ready).build();
+    }
+
+    /**
+     * A consumer works unless it gave up or its last poll failed. Camel's own readiness also wants a broker
+     * connection ready for fetching, which a consumer without partitions (more consumers than partitions, in a pod or
+     * across replicas) does not keep: it is idle, not ill, and the cluster's answer is checked above.
+     */
+    static boolean working(TaskHealthState state) {
+        return state.isReady() || !state.isTerminated() && state.getLastError() == null;
     }
 }

@@ -9,11 +9,13 @@ import io.submissionrouter.idempotency.CompletionRecords;
 import io.submissionrouter.results.AttemptEvent;
 import io.submissionrouter.results.DeliveryResult;
 import io.submissionrouter.results.DeliveryResults;
+import io.submissionrouter.kafka.InFlightCommits;
+import io.submissionrouter.kafka.InFlightJobs;
+import io.submissionrouter.kafka.InFlightRoom;
 import io.submissionrouter.results.EndpointRef;
 import io.submissionrouter.results.ErrorInfo;
 import io.submissionrouter.results.FailureTriage;
 import io.submissionrouter.results.KafkaRecords;
-import io.submissionrouter.results.OffsetCommitter;
 import io.submissionrouter.retry.DeferredRecords;
 import io.submissionrouter.retry.RetryTiers;
 import io.submissionrouter.routing.DeferredState;
@@ -32,7 +34,8 @@ import io.submissionrouter.smtp.RecipientReply;
 @RegisterForReflection(targets = {
         // beans named in routes/*.yaml
         CompletionRecords.class, DeferredRecords.class, DeliveryResults.class, EndpointSelector.class,
-        FailureTriage.class, JobIntake.class, KafkaRecords.class, OffsetCommitter.class, RecipientDomains.class,
+        FailureTriage.class, JobIntake.class, KafkaRecords.class, InFlightJobs.class, InFlightCommits.class,
+        InFlightRoom.class, RecipientDomains.class,
         RetryTiers.class, SessionRecorder.class, JobTraces.class, EndpointControl.class, UnsettledPasses.class,
         KafkaWrites.class, KafkaWritesRefused.class,
         // records written to and read from Kafka as JSON

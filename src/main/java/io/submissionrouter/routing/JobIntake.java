@@ -26,7 +26,6 @@ import java.util.Set;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.kafka.KafkaConstants;
-import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 
 /**
  * Intake: reads a jobs-topic record, validates it and builds its MIME message. Every record leaves as a
@@ -42,8 +41,8 @@ import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 @Named("jobIntake")
 public class JobIntake {
 
-    /** Exchange property holding the record's offset commit, saved before headers are cleared. */
-    public static final String COMMIT = "kafkaCommit";
+    /** Exchange property: the {@link SourceRecord} of a jobs-topic record, taken by the intake for its job. */
+    public static final String SOURCE = "sourceRecord";
     /** Exchange property: the {@link RecordRef} of the record this pass came from (jobs, tier or waiting topic). */
     public static final String RECORD = "kafkaRecord";
     /** Exchange property: {@code valid} (to be routed), {@code done} (a status is known) or {@code owed}. */
@@ -74,11 +73,9 @@ public class JobIntake {
         this.jobTimeoutNanos = config.consumer().jobTimeout().toNanos();
     }
 
-    /** A record of the jobs topic. */
+    /** A job of the jobs topic (its record taken by the intake, {@link #SOURCE}), on a thread of the jobs pool. */
     public void read(Exchange exchange) {
-        Message in = exchange.getIn();
-        exchange.setProperty(COMMIT, in.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class));
-        SourceRecord source = source(in);
+        SourceRecord source = exchange.getProperty(SOURCE, SourceRecord.class);
         RecordRef record = RecordRef.of(source);
         exchange.setProperty(RECORD, record);
         Delivery unsettledPass = unsettled.find(record);
@@ -173,7 +170,11 @@ public class JobIntake {
                 job == null ? null : job.metadata(), rejection);
     }
 
-    private static SourceRecord source(Message in) {
+    /**
+     * What a record of the jobs topic brings (CONTRACT 8.2): its key, value, coordinates and time, and its
+     * {@code traceparent}; no other header.
+     */
+    public static SourceRecord source(Message in) {
         Long timestamp = in.getHeader(KafkaConstants.TIMESTAMP, Long.class);
         return new SourceRecord(
                 in.getHeader(KafkaConstants.TOPIC, String.class),

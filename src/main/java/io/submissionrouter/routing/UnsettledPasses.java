@@ -8,9 +8,10 @@ import org.apache.camel.ExchangeProperty;
 
 /**
  * The passes of this replica whose record is not committed yet, by the record they came from (the job's record on
- * the jobs topic, or its record on a retry tier or waiting topic). When a write of a pass fails, its record is read
- * again (Camel's Kafka consumer reconnects, which gives its partitions back and takes them again); the pass found
- * here is not run again, only what it still owes Kafka is written (CONTRACT 8.1).
+ * the jobs topic, or its record on a retry tier or waiting topic). When a write of a pass fails, the job runs again
+ * (an intake job stays in flight, InFlightJobs; a retry consumer reads its record again), and so does a job whose
+ * record is read again before its commit (a rebalance); the pass found here is not run again, only what it still owes
+ * Kafka is written (CONTRACT 8.1).
  * <p>
  * An entry leaves when its record is committed. One whose partition went to another replica is never read here
  * again (that replica learns of the job from its completion record): it leaves after {@value #KEEP_HOURS} hours, or
@@ -55,10 +56,15 @@ public class UnsettledPasses {
     }
 
     /** {@code record} is committed: its pass is over. */
-    public void settle(RecordRef record) {
+    public void settle(@ExchangeProperty(JobIntake.RECORD) RecordRef record) {
         if (record != null) {
             passes.remove(record);
         }
+    }
+
+    /** The jobs topic's partition is committed up to {@code offset}: the passes of the records before it are over. */
+    public void settleBefore(String topic, int partition, long offset) {
+        passes.keySet().removeIf(r -> r.partition() == partition && r.offset() < offset && r.topic().equals(topic));
     }
 
     /** Passes waiting for their writes or their commit now. */

@@ -23,6 +23,40 @@ class OperationsIT extends RouterTestBase {
                 .body("checks.find { it.name == 'kafka-consumer' }.status", equalTo("UP"));
     }
 
+    /**
+     * The jobs topic has 1 partition here and the pod its default 2 intake consumers: one has no partition. It is
+     * idle, not ill, and the pod is ready (replicas × consumers often exceed the partitions).
+     */
+    @Test
+    void isReadyWithMoreIntakeConsumersThanPartitions() {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> RestAssured.get("/q/health/ready").statusCode() == 200);
+        RestAssured.get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'kafka-consumer' }.data.findAll { it.value == 'polling' }.size()",
+                        equalTo(2));
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                java.util.Map.of("bootstrap.servers", io.submissionrouter.testing.RouterTestResources.kafka().bootstrapServers()))) {
+            var group = admin.describeConsumerGroups(java.util.List.of("smtp-submission-router")).all().get()
+                    .get("smtp-submission-router");
+            assertThat(group.members()).hasSize(2);
+            assertThat(group.members()).filteredOn(m -> m.assignment().topicPartitions().isEmpty()).hasSize(1);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        for (int i = 0; i < 5; i++) { // and it stays ready
+            RestAssured.get("/q/health/ready").then().statusCode(200);
+            sleep(500);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Test
     void reportsEveryEndpointAndItsBreakerInTheSmtpGroup() {
         RestAssured.get("/q/health/group/smtp").then().statusCode(200)

@@ -34,15 +34,19 @@ import org.junit.jupiter.api.Test;
 /**
  * The packaged router as a separate process, killed mid-stream and restarted, or facing a broker restart:
  * every job is delivered and accounted for by a result; messages sent twice are bounded by what was in
- * flight (a partition's records go one at a time, so at most one job per intake consumer: the jobs topic has
- * {@value #PARTITIONS} partitions and the router its default 4 consumers), and none after SIGTERM.
+ * flight (CONTRACT 8.3: at most submission.concurrency.in-flight jobs per intake consumer, whatever the partitions;
+ * a job whose completion record was written before the kill is reported DUPLICATE, not sent again), and none after
+ * SIGTERM. The jobs' final dot is answered after {@value #DOT_MILLIS} ms, as a provider a few round trips away would,
+ * so that the router is killed with its jobs in flight rather than between them.
  */
 class CrashRecoveryProcessIT {
 
     private static final int JOBS = 200;
     private static final int PARTITIONS = 4;
-    /** Jobs in flight at once: one per intake consumer (submission.concurrency.consumers, default 4). */
-    private static final int IN_FLIGHT = 4;
+    /** Jobs in flight at once, per intake consumer (submission.concurrency.in-flight, default 32). */
+    private static final int IN_FLIGHT = 32;
+    /** How long the test server takes to answer each job's final dot (fault slow-dot-N). */
+    private static final int DOT_MILLIS = 2000;
     private static final Path LOG = Path.of("target/process-it-router.log");
     private static EmbeddedKafka kafka;
     private static TestSmtpServer primary;
@@ -80,10 +84,10 @@ class CrashRecoveryProcessIT {
     }
 
     @Test
-    void losesNoJobWhenKilledWithSigkillMidStreamAndResendsAtMostTheOneInFlight() throws Exception {
+    void losesNoJobWhenKilledWithSigkillMidStreamAndResendsAtMostTheJobsInFlight() throws Exception {
         List<String> jobIds = jobIds("kill");
         router.start();
-        jobIds.forEach(id -> client.sendJob(id, Jobs.json(Jobs.job(id))));
+        jobIds.forEach(id -> client.sendJob(id, Jobs.json(slow(id))));
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> resultsFor(jobIds) >= JOBS / 4);
         router.kill();
         assertThat(resultsFor(jobIds)).isLessThan(JOBS); // killed mid-stream
@@ -113,7 +117,7 @@ class CrashRecoveryProcessIT {
     void losesNothingAndSendsNothingTwiceWhenStoppedWithSigterm() throws Exception {
         List<String> jobIds = jobIds("term");
         router.start();
-        jobIds.forEach(id -> client.sendJob(id, Jobs.json(Jobs.job(id))));
+        jobIds.forEach(id -> client.sendJob(id, Jobs.json(slow(id))));
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> resultsFor(jobIds) >= JOBS / 4);
         long stopsBefore = gracefulStops();
         // 143 = 128 + SIGTERM: what a JVM stopped by the signal reports, after its shutdown hooks ran
@@ -217,6 +221,11 @@ class CrashRecoveryProcessIT {
         });
         String all = String.join("\n", lines);
         assertThat(all).doesNotContain(TestSmtpServer.PASSWORD).doesNotContain(Jobs.job(jobId).path("text").asText());
+    }
+
+    /** A job whose final dot the test server answers after {@value #DOT_MILLIS} ms. */
+    private static com.fasterxml.jackson.databind.node.ObjectNode slow(String jobId) {
+        return Jobs.withFault(jobId, "slow-dot-" + DOT_MILLIS);
     }
 
     private static List<String> jobIds(String run) {
