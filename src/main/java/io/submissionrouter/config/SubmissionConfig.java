@@ -526,7 +526,8 @@ public interface SubmissionConfig {
          * A kept session idle longer than this is checked with {@code RSET} before its next message (a session cut
          * while idle is then replaced at the cost of one round trip). One used more recently goes straight to
          * {@code MAIL}, whose reply is the check: if the server closed the session or announced its end (421) there,
-         * the message goes on a new session, and silence is the endpoint down, within connect-timeout, as for RSET.
+         * the message goes on a new session; MAIL's reply is waited for read-timeout, as every reply but the dot's,
+         * and silence is the endpoint down.
          * {@code 0s} checks every kept session. Addition.
          */
         @WithDefault("2s")

@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -97,6 +98,8 @@ public class InFlightJobs {
         final PartitionProgress progress;
         private boolean handedBack;
         private boolean released;
+        /** Its next run, while it waits to run again after a failure. */
+        private ScheduledFuture<?> retry;
         int failures;
 
         Job(SourceRecord source, PartitionProgress progress) {
@@ -109,12 +112,10 @@ public class InFlightJobs {
             this.progress = progress;
         }
 
-        synchronized void handBack() {
+        /** Marks it handed back; true if it was waiting to run again, and now will not (its retry is cancelled). */
+        synchronized boolean handBack() {
             handedBack = true;
-        }
-
-        synchronized boolean handedBack() {
-            return handedBack;
+            return retry != null && retry.cancel(false);
         }
     }
 
@@ -289,12 +290,17 @@ public class InFlightJobs {
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = committable(gone, true);
         if (!offsets.isEmpty()) {
+            boolean interrupted = Thread.interrupted(); // a commit interrupted would not be made
             try {
                 consumer.commitSync(offsets, Duration.ofSeconds(30));
                 committed(gone, offsets);
             } catch (RuntimeException e) {
                 LOG.warnf("committing %s as its partitions left failed (%s); their new owner reads those jobs again",
                         offsets, e.getMessage());
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
     }
@@ -306,14 +312,20 @@ public class InFlightJobs {
 
     /** Takes {@code gone} from {@code consumer}, and hands back their jobs: returns the progress they had here. */
     private Map<TopicPartition, PartitionProgress> release(Consumer<?, ?> consumer, Collection<TopicPartition> gone) {
-        Map<TopicPartition, PartitionProgress> mine = owned.getOrDefault(consumer, Map.of());
+        Map<TopicPartition, PartitionProgress> mine = owned.get(consumer);
         Map<TopicPartition, PartitionProgress> released = new HashMap<>();
+        if (mine == null) {
+            return released;
+        }
         for (TopicPartition tp : gone) {
             PartitionProgress p = mine.remove(tp);
             if (p != null) {
                 released.put(tp, p);
                 partitions.remove(tp, p);
             }
+        }
+        if (mine.isEmpty()) {
+            owned.remove(consumer); // a consumer that reconnects is a new one
         }
         if (!released.isEmpty()) {
             handBack(Set.copyOf(released.values()));
@@ -323,11 +335,17 @@ public class InFlightJobs {
 
     /** Jobs of partitions gone (by their progress here) will not start here, nor run again if running. */
     private void handBack(Set<PartitionProgress> gone) {
+        List<Job> waitingToRetry = new ArrayList<>();
         for (Job job : inFlight) {
-            if (gone.contains(job.progress)) {
-                job.handBack();
+            if (gone.contains(job.progress) && job.handBack()) {
+                waitingToRetry.add(job);
             }
         }
+        // those waiting to run again after a failure leave now, and free their key
+        waitingToRetry.forEach(j -> {
+            release(j);
+            next(j);
+        });
         // those waiting behind a busy key leave now; those submitted to the pool or waiting for a retry when they
         // would start
         List<Job> left = new ArrayList<>();
@@ -351,6 +369,7 @@ public class InFlightJobs {
                 job.handedBack = true; // a graceful shutdown waits for the jobs running, not for those queued
             }
             skip = job.handedBack;
+            job.retry = null;
             if (!skip) {
                 running.add(job); // under the job's lock: a hand-back sees it running, or keeps it from starting
             }
@@ -369,6 +388,7 @@ public class InFlightJobs {
             });
             failure = done.getException();
             if (failure == null) {
+                unsettled.owesNothing(job.record);
                 // before it leaves the running jobs: a revoke waiting for it then commits it
                 job.progress.finish(job.source.offset());
             }
@@ -377,16 +397,30 @@ public class InFlightJobs {
         } finally {
             running.remove(job);
         }
-        if (failure != null && !stopping && !camel.isStopping() && !job.handedBack()) {
-            job.failures++;
-            long pause = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS << Math.min(10, job.failures - 1));
-            LOG.warnf("job %s from %s could not finish (%s); it stays in flight and runs again in %d ms",
-                    job.key, job.record, failure.getMessage(), pause);
-            retries().schedule(() -> submit(job), pause, TimeUnit.MILLISECONDS);
+        if (failure != null && !stopping && !camel.isStopping() && retryLater(job, failure)) {
             return;
         }
         release(job);
         next(job);
+    }
+
+    /** Schedules the job to run again after a pause, unless it was handed back meanwhile: false then. */
+    private boolean retryLater(Job job, Exception failure) {
+        synchronized (job) {
+            if (job.handedBack) {
+                return false;
+            }
+            job.failures++;
+            long pause = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS << Math.min(10, job.failures - 1));
+            try {
+                job.retry = retries().schedule(() -> submit(job), pause, TimeUnit.MILLISECONDS);
+            } catch (RuntimeException e) {
+                return false; // the scheduler is shut down: its record is read again
+            }
+            LOG.warnf("job %s from %s could not finish (%s); it stays in flight and runs again in %d ms",
+                    job.key, job.record, failure.getMessage(), pause);
+            return true;
+        }
     }
 
     /** The job no longer counts toward the bound (once, however it ends). */

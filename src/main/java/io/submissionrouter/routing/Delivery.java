@@ -45,12 +45,14 @@ public final class Delivery {
         }
     }
 
-    private final SourceRecord source;
+    /** Without its value once the pass owes nothing ({@link #owesNothing}). */
+    private volatile SourceRecord source;
     private final Instant receivedAt;
     private final String jobId;
     private final String relay;
     private final Map<String, String> metadata;
-    private final SubmissionMessage message;
+    /** Null once the pass owes nothing ({@link #owesNothing}). */
+    private volatile SubmissionMessage message;
 
     private int sessions;
     private int retryableOutcomes;
@@ -373,6 +375,16 @@ public final class Delivery {
 
     public Next next() {
         return next;
+    }
+
+    /**
+     * Everything the pass owed Kafka is acknowledged: it is kept (UnsettledPasses) only so that a record read again
+     * before its commit is not run again, and lets go of the job's bytes and its message.
+     */
+    public void owesNothing() {
+        SourceRecord s = source;
+        source = new SourceRecord(s.topic(), s.partition(), s.offset(), s.timestamp(), s.key(), null, s.traceparent());
+        message = null;
     }
 
     public SourceRecord source() {

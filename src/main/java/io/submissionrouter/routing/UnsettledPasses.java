@@ -55,6 +55,17 @@ public class UnsettledPasses {
         }
     }
 
+    /**
+     * Everything the pass of {@code record} owed is acknowledged, its commit may still be to come: the pass is kept
+     * without the job's bytes and message, so that passes waiting behind a slow job hold little memory.
+     */
+    public void owesNothing(RecordRef record) {
+        Held held = record == null ? null : passes.get(record);
+        if (held != null) {
+            held.pass().owesNothing();
+        }
+    }
+
     /** {@code record} is committed: its pass is over. */
     public void settle(@ExchangeProperty(JobIntake.RECORD) RecordRef record) {
         if (record != null) {

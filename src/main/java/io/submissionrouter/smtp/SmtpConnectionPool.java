@@ -15,8 +15,9 @@ import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
  * the next message, on Apache Commons Pool 2. A session is handed out again while it has carried fewer than
  * {@code maxMessages} messages and is younger than {@code maxAge}; if it was idle longer than {@code checkAfterIdle}
  * only after the server answered {@code RSET} with 250 within {@code rsetTimeout}. One used more recently goes
- * straight to MAIL, whose reply is waited for within {@code rsetTimeout} as RSET's would be (the borrower replaces it
- * if MAIL finds it closed). One idle longer than {@code idleTimeout} is closed ({@code QUIT}). A session the server cut is replaced by a new one; one that stays silent (packets dropped)
+ * straight to MAIL, whose reply (within read-timeout, as every reply but the dot's) is the check: the borrower
+ * replaces it if MAIL finds it closed. One idle longer than {@code idleTimeout} is closed ({@code QUIT}). A session
+ * the server cut is replaced by a new one; one that stays silent (packets dropped)
  * is reported as the endpoint down, so the job fails over at once. A session that met any failure is never
  * reused. Each endpoint has its own pool, so a failover never takes a connection of the
  * endpoint that failed.

@@ -39,7 +39,6 @@ public class TrackingSmtpTransport extends SMTPTransport {
     private boolean dotWritten;
     private String pendingRecipient;
     private boolean housekeeping;
-    /** When above 0, the MAIL reply is waited for at most this long: MAIL is a kept session's first command. */
     /** System.nanoTime() by which the session must be over (the job's time); Long.MAX_VALUE without one. */
     private long deadlineNanos = Long.MAX_VALUE;
     /** The plain socket under this session (under TLS too), whose read timeout each read sets. */

@@ -301,4 +301,24 @@ class InFlightJobsTest {
             return consumer.committed(Set.of(P0)).get(P0).offset() == 2;
         });
     }
+
+    /** A job waiting to run again after a failure when its partition leaves frees its key and its place at once. */
+    @Test
+    void aJobWaitingToRunAgainWhenItsPartitionLeavesFreesItsKeyAtOnce() throws Exception {
+        InFlightJobs jobs = jobs(4);
+        jobs.assigned(consumer, List.of(P0));
+        failing.add(0L);
+        dispatch(jobs, 0, "a");
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> ran.size() == 1 && runningNow.get() == 0);
+        assertThat(jobs.size()).as("waiting to run again").isEqualTo(1);
+        jobs.revoked(consumer, Set.of(P0));
+        assertThat(jobs.size()).isZero();
+
+        failing.clear();
+        jobs.assigned(consumer, List.of(P0));
+        dispatch(jobs, 0, "a"); // read again, same key: not held behind the job handed back
+        Awaitility.await().atMost(Duration.ofMillis(900)).until(() -> ran.size() == 2);
+        Thread.sleep(1200); // the cancelled retry never runs
+        assertThat(ran).containsExactly(0L, 0L);
+    }
 }

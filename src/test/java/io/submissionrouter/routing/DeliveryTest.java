@@ -301,4 +301,17 @@ class DeliveryTest {
         assertThat(again.accepted()).containsExactly("ada@example.org");
         assertThat(again.failed()).extracting(RecipientReply::address).containsExactly("bob@example.org");
     }
+
+    /** A pass kept until its commit holds no bytes of the job once it owes nothing (jobs behind a slow one pile up). */
+    @Test
+    void aPassThatOwesNothingLetsGoOfTheJobsBytesAndMessage() {
+        Delivery d = delivery("ada@example.org");
+        assertThat(d.message()).isNotNull();
+        d.owesNothing();
+        assertThat(d.message()).isNull();
+        assertThat(d.source().value()).isNull();
+        assertThat(d.source().offset()).isEqualTo(SOURCE.offset());
+        assertThat(d.source().partition()).isEqualTo(SOURCE.partition());
+        assertThat(d.jobId()).isEqualTo("j-1");
+    }
 }
