@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.config.FallbackPropertyResolverConfigProvider;
 import org.xbill.DNS.config.InitializationException;
@@ -32,6 +33,8 @@ import org.xbill.DNS.config.SunJvmResolverConfigProvider;
 final class Target_org_xbill_DNS_ResolverConfig {
 
     @Alias
+    private static Logger log;
+    @Alias
     private static List<ResolverConfigProvider> configProviders;
     @Alias
     private List<InetSocketAddress> servers;
@@ -45,7 +48,7 @@ final class Target_org_xbill_DNS_ResolverConfig {
         servers = new ArrayList<>(2);
         searchlist = new ArrayList<>(0);
         ndots = 1;
-        synchronized (Target_org_xbill_DNS_ResolverConfig.class) {
+        synchronized (Target_org_xbill_DNS_ResolverConfig.class) { // ResolverConfig.class in the image
             if (configProviders == null) {
                 configProviders = new ArrayList<>(6);
                 if (!Boolean.getBoolean("dnsjava.configprovider.skipinit")) {
@@ -74,7 +77,7 @@ final class Target_org_xbill_DNS_ResolverConfig {
                     return;
                 }
             } catch (InitializationException e) {
-                // as dnsjava: the next provider is asked
+                log.warn("Failed to initialize provider", e); // as dnsjava: the next provider is asked
             }
         }
         if (servers.isEmpty()) {
