@@ -33,7 +33,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Cells of the fault matrix (FaultMatrixIT) and of the Kafka write faults through the packaged router, configured by
+ * Cells of the fault matrix (FaultMatrixTest) and of the Kafka write faults through the packaged router, configured by
  * environment alone, as the defects of issue 13 were seen: the relay group {@code faults} has a scriptable primary
  * and a well-behaved fallback.
  */

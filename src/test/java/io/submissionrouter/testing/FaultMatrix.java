@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 /**
  * How the router treats a submission server that fails at each step of a session (CONTRACT 5.2 and 8.1): every
  * cell is one fault of the primary of the relay group {@code faults} (a {@link FaultSmtpServer}; its fallback is a
- * well-behaved one), what the router must make of it, and how many copies each server may store. FaultMatrixIT runs
+ * well-behaved one), what the router must make of it, and how many copies each server may store. FaultMatrixTest runs
  * every cell through the router against the real broker; README "How each SMTP answer is treated" shows
  * {@link #markdown()}, which FaultMatrixReadmeTest keeps identical to the README.
  */

@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** The README shows the fault matrix FaultMatrixIT runs, cell for cell (README "How each SMTP answer is treated"). */
+/** The README shows the fault matrix FaultMatrixTest runs, cell for cell (README "How each SMTP answer is treated"). */
 class FaultMatrixReadmeTest {
 
     static final String START = "<!-- fault-matrix: generated from FaultMatrix.CELLS, checked by FaultMatrixReadmeTest -->\n";

@@ -48,7 +48,7 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
         return bulk;
     }
 
-    /** The primary of the relay group {@code faults}: a server scripted to fail at any step (FaultMatrixIT). */
+    /** The primary of the relay group {@code faults}: a server scripted to fail at any step (FaultMatrixTest). */
     public static FaultSmtpServer faulty() {
         return faulty;
     }

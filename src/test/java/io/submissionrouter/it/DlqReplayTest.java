@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /** Dead letters go back to the jobs topic with one operator call, and are processed as new jobs. */
 @QuarkusTest
-class DlqReplayIT extends RouterTestBase {
+class DlqReplayTest extends RouterTestBase {
 
     @Test
     void replaysAnExpiredJobOnceItsEndpointsAreBackAndItIsSent() {

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * every recipient ends in exactly one list of its result.
  */
 @QuarkusTest
-class PartialAcceptanceIT extends RouterTestBase {
+class PartialAcceptanceTest extends RouterTestBase {
 
     @Test
     void aJobAcceptedForSomeRecipientsIsCompletedAtOnceAndNeverSentAgainToThem() {

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * server that offers SMTPUTF8; an INVALID result and a dead letter, with nothing sent, from one that does not.
  */
 @QuarkusTest
-class SmtpUtf8IT extends RouterTestBase {
+class SmtpUtf8Test extends RouterTestBase {
 
     @Test
     void sendsANonAsciiLocalPartToAServerThatOffersSmtpUtf8() throws Exception {

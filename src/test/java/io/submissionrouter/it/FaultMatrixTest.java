@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * than the contract allows.
  */
 @QuarkusTest
-class FaultMatrixIT extends RouterTestBase {
+class FaultMatrixTest extends RouterTestBase {
 
     private static final String BIG = Base64.getEncoder().encodeToString(randomBytes(5_500_000));
 

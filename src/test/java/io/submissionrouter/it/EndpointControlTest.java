@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * applying a command is CrossReplicaControlProcessIT's.
  */
 @QuarkusTest
-class EndpointControlIT extends RouterTestBase {
+class EndpointControlTest extends RouterTestBase {
 
     private static final String TOKEN = "Bearer " + RouterTestResources.ADMIN_TOKEN;
 

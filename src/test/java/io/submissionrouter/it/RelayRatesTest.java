@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
  * slow the group down (not its breaker) and it recovers.
  */
 @QuarkusTest
-@TestProfile(RelayRatesIT.BulkAtTenPerSecond.class)
-class RelayRatesIT extends RouterTestBase {
+@TestProfile(RelayRatesTest.BulkAtTenPerSecond.class)
+class RelayRatesTest extends RouterTestBase {
 
     static final double BULK_RATE = 10;
 

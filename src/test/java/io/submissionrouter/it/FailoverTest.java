@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /** The primary (587) fails in every way a submission endpoint fails; jobs go to the fallback (2525) at once. */
 @QuarkusTest
-class FailoverIT extends RouterTestBase {
+class FailoverTest extends RouterTestBase {
 
     @Test
     void fallsBackTo2525WhenPrimaryRefusesConnections() {

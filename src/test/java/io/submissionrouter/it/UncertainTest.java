@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /** The connection is lost after the whole message was sent, before the reply (resend-uncertain=true, the default). */
 @QuarkusTest
-class UncertainIT extends RouterTestBase {
+class UncertainTest extends RouterTestBase {
 
     @Test
     void resendsWithTheSameMessageIdAndFlagsAPossibleDuplicate() throws Exception {

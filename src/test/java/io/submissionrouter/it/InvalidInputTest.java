@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /** Bad input gets an INVALID result and a dead-letter record with the original bytes; the pipeline goes on. */
 @QuarkusTest
-class InvalidInputIT extends RouterTestBase {
+class InvalidInputTest extends RouterTestBase {
 
     @Test
     void deadLettersMalformedJsonByteForByteAndReportsItUnderTheRecordKey() {

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /** With submission.retry.resend-uncertain=false the job is reported UNCERTAIN and never resent. */
 @QuarkusTest
-@TestProfile(UncertainReportedIT.NoResend.class)
-class UncertainReportedIT extends RouterTestBase {
+@TestProfile(UncertainReportedTest.NoResend.class)
+class UncertainReportedTest extends RouterTestBase {
 
     public static class NoResend implements QuarkusTestProfile {
         @Override

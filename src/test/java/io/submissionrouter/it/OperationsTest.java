@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /** Health and metrics as CONTRACT 7 names them. */
 @QuarkusTest
-class OperationsIT extends RouterTestBase {
+class OperationsTest extends RouterTestBase {
 
     @Test
     void isLiveAndReadyOnceTheKafkaConsumerPolls() {

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * component and no output record, whatever they are called.
  */
 @QuarkusTest
-class RecordHeadersIT extends RouterTestBase {
+class RecordHeadersTest extends RouterTestBase {
 
     private static final Map<String, String> HOSTILE = Map.of(
             // camel-mail builds a sender of its own (port 25, no TLS, no AUTH) when it sees mail.smtp.* headers

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * result, every INVALID one with exactly one dead letter, and every message a server received is well formed.
  */
 @QuarkusTest
-class RandomInputIT extends RouterTestBase {
+class RandomInputTest extends RouterTestBase {
 
     private static final int RECORDS = 150;
 

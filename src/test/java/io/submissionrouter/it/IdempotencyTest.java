@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /** A completed jobId seen again gets DUPLICATE and nothing is sent; INVALID and FAILED jobs may come back (CONTRACT 5.4). */
 @QuarkusTest
-class IdempotencyIT extends RouterTestBase {
+class IdempotencyTest extends RouterTestBase {
 
     @Test
     void answersDuplicateWithTheOriginalsStatusMessageIdAndTimeAndSendsNothing() {

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * Pooled sessions against a real STARTTLS + AUTH server: reused (one AUTH for many messages), checked with RSET
  * before reuse, replaced when broken, bounded in count, messages and idle time, and never reused after a failure.
  */
-class SmtpConnectionPoolIT {
+class SmtpConnectionPoolTest {
 
     private static TestSmtpServer server;
 

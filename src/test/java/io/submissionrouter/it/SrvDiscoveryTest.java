@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
  * {@code _submission._tcp} SRV records (RFC 6186), served by the test DNS server, instead of primary.host.
  */
 @QuarkusTest
-@TestProfile(SrvDiscoveryIT.Discover.class)
-class SrvDiscoveryIT extends RouterTestBase {
+@TestProfile(SrvDiscoveryTest.Discover.class)
+class SrvDiscoveryTest extends RouterTestBase {
 
     public static class Discover implements QuarkusTestProfile {
         @Override

@@ -25,7 +25,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
-class HappyPathIT extends RouterTestBase {
+class HappyPathTest extends RouterTestBase {
 
     @Test
     void sendsEveryPartOfTheJobThroughThePrimaryAndReportsSent() throws Exception {
@@ -69,7 +69,7 @@ class HappyPathIT extends RouterTestBase {
         assertThat(KafkaTestClient.header(record, "ce_id")).isNotBlank();
         assertThat(KafkaTestClient.header(record, "ce_time")).isNotBlank();
         assertThat(KafkaTestClient.header(record, "content-type")).isEqualTo("application/json");
-        // the job's trace, with the router's span as the parent (TracingIT)
+        // the job's trace, with the router's span as the parent (TracingTest)
         assertThat(KafkaTestClient.header(record, "traceparent")).startsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-")
                 .doesNotContain("00f067aa0ba902b7");
 

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * attempt event carry the context of their span.
  */
 @QuarkusTest
-class TracingIT extends RouterTestBase {
+class TracingTest extends RouterTestBase {
 
     private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
     private static final String PRODUCER_SPAN = "00f067aa0ba902b7";

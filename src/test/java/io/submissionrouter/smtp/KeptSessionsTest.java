@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * so a server slow under load is not taken for a dead one, and silence is the endpoint down after that. Against a
  * scripted STARTTLS + AUTH server that counts the RSETs it gets.
  */
-class KeptSessionsIT {
+class KeptSessionsTest {
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofMillis(800);
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(3);

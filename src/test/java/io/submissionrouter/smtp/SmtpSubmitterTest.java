@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * SMTP sessions straight against real STARTTLS servers, without Quarkus: certificates and host names are
  * verified, credentials files are read at every new session, and nothing goes out unencrypted.
  */
-class SmtpSubmitterIT {
+class SmtpSubmitterTest {
 
     private static TestSmtpServer trusted;
     private static TestSmtpServer wrongName;

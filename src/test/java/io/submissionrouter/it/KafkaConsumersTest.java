@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /** How the router's Kafka consumers are set up, where a wrong setting would lose or skip jobs. */
 @QuarkusTest
-class KafkaConsumersIT extends RouterTestBase {
+class KafkaConsumersTest extends RouterTestBase {
 
     @Inject
     CamelContext camel;

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
  * before they expire.
  */
 @QuarkusTest
-@TestProfile(ProviderAuthIT.Providers.class)
-class ProviderAuthIT extends RouterTestBase {
+@TestProfile(ProviderAuthTest.Providers.class)
+class ProviderAuthTest extends RouterTestBase {
 
     static final String MAILBOX = "noreply@shop.example";
     /** Tokens live 4 s and are fetched again 1 s before they expire. */

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /** What the server answers to MAIL, RCPT, DATA and the final dot, and what the router makes of it. */
 @QuarkusTest
-class SmtpAnswersIT extends RouterTestBase {
+class SmtpAnswersTest extends RouterTestBase {
 
     @Test
     void sendsToTheAcceptedRecipientAndReportsTheOneRefusedWith550() {

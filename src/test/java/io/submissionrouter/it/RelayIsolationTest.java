@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * whose retry waits long for a server's reply never holds up another group's retries.
  */
 @QuarkusTest
-class RelayIsolationIT extends RouterTestBase {
+class RelayIsolationTest extends RouterTestBase {
 
     @AfterEach
     void clean() {

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * ones, so the reply to the final dot is waited for as long as data-timeout allows, and sessions are kept and reused.
  */
 @QuarkusTest
-class ImplicitTlsIT extends RouterTestBase {
+class ImplicitTlsTest extends RouterTestBase {
 
     private static FaultSmtpServer server() {
         return RouterTestResources.implicit();

@@ -38,7 +38,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * longer also has the job's record read again, and its pass found unsettled rather than run again.
  */
 @QuarkusTest
-class KafkaWriteFaultsIT extends RouterTestBase {
+class KafkaWriteFaultsTest extends RouterTestBase {
 
     private static final Duration REFUSED_FOR = Duration.ofSeconds(8);
 

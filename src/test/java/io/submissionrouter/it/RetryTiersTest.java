@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * held while a job waits for its retry. Test settings: delays 200ms,400ms; max-attempts 3; max-age 24h.
  */
 @QuarkusTest
-class RetryTiersIT extends RouterTestBase {
+class RetryTiersTest extends RouterTestBase {
 
     @Test
     void retriesThroughOneTopicPerDelayAndDeadLettersTheOriginalRecordWhenAttemptsRunOut() {

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /** With submission.dns.mx-check=warn a domain without MX is logged and counted, and the job is sent anyway. */
 @QuarkusTest
-@TestProfile(DnsWarnIT.Warn.class)
-class DnsWarnIT extends RouterTestBase {
+@TestProfile(DnsWarnTest.Warn.class)
+class DnsWarnTest extends RouterTestBase {
 
     public static class Warn implements QuarkusTestProfile {
         @Override
