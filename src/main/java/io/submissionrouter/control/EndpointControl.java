@@ -9,20 +9,23 @@ import io.submissionrouter.routing.SubmissionEndpoint;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import org.apache.camel.Body;
+import org.apache.camel.Exchange;
+import org.apache.camel.Header;
+import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.camel.Exchange;
-import org.apache.camel.component.kafka.KafkaConstants;
 import org.jboss.logging.Logger;
 
 /**
@@ -73,7 +76,7 @@ public class EndpointControl {
                             + timeout);
                 }
                 for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                    apply(r.key(), r.value());
+                    applyRecord(r.key(), r.value());
                     applied++;
                 }
             }
@@ -97,20 +100,15 @@ public class EndpointControl {
     /** Shapes the control record of the command in the body: key {@code relay/endpoint}, JSON value. */
     public void record(Exchange exchange) throws IOException {
         ControlCommand command = exchange.getMessage().getBody(ControlCommand.class);
-        exchange.getMessage().setHeader(KafkaConstants.KEY, command.key());
-        exchange.getMessage().setBody(mapper.writeValueAsString(command));
+        exchange.getMessage().setHeader(KafkaConstants.KEY, command.key().getBytes(StandardCharsets.UTF_8));
+        exchange.getMessage().setBody(mapper.writeValueAsBytes(command));
     }
 
     /**
      * Applies a control record read from the topic. A record this version cannot read, or for an endpoint
      * this replica does not have, is logged and skipped: it must not stop the control consumer.
      */
-    public void apply(Exchange exchange) {
-        apply(exchange.getMessage().getHeader(KafkaConstants.KEY, String.class),
-                exchange.getMessage().getBody(String.class));
-    }
-
-    private void apply(String key, String value) {
+    public void applyRecord(@Header(KafkaConstants.KEY) String key, @Body String value) {
         if (value == null) {
             return; // a tombstone
         }

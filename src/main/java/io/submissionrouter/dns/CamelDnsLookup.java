@@ -1,5 +1,6 @@
 package io.submissionrouter.dns;
 
+import io.submissionrouter.routing.JobProperties;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -28,7 +29,6 @@ public final class CamelDnsLookup implements MailDomains.Lookup {
 
     public static final String ROUTE = "direct:dns-lookup";
     /** Exchange property the route sets to dnsjava's result when there is no answer. */
-    static final String ERROR = "dnsError";
     /** Answers kept at most (dnsjava keeps each for its TTL). */
     static final int CACHE_ENTRIES = 10_000;
 
@@ -75,7 +75,7 @@ public final class CamelDnsLookup implements MailDomains.Lookup {
         });
         try {
             Exchange done = answer.get(Math.max(1, within.toMillis()), TimeUnit.MILLISECONDS);
-            String error = done.getProperty(ERROR, String.class);
+            String error = done.getProperty(JobProperties.DNS_ERROR, String.class);
             if (error != null) {
                 return MailDomains.Answer.of(result(error));
             }

@@ -5,7 +5,7 @@ import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.job.JobRejection;
 import io.submissionrouter.ops.SubmissionMetrics;
 import io.submissionrouter.routing.Delivery;
-import io.submissionrouter.routing.EndpointSelector;
+import io.submissionrouter.routing.JobProperties;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Named;
@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -53,8 +53,7 @@ public class RecipientDomains {
         }
     }
 
-    public void check(Exchange exchange) {
-        Delivery delivery = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+    public void check(@ExchangeProperty(JobProperties.DELIVERY) Delivery delivery) {
         if (mode == SubmissionConfig.MxCheck.OFF || delivery.status() != null || delivery.message() == null
                 || delivery.concluded()) {
             return;
@@ -66,8 +65,6 @@ public class RecipientDomains {
                 String why = "recipient " + e.getValue() + ": the domain " + e.getKey() + " " + verdict.reason();
                 if (mode == SubmissionConfig.MxCheck.REJECT) {
                     delivery.rejectInput(new JobRejection(JobRejection.NO_MX, why));
-                    exchange.setProperty("verdict", "done");
-                    exchange.setProperty(EndpointSelector.NEXT, delivery.next().wireName());
                     return;
                 }
                 LOG.warnf("job %s: %s; sent anyway (submission.dns.mx-check=warn)", delivery.jobId(), why);

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.submissionrouter.ops.KafkaWrites;
 import io.submissionrouter.routing.Delivery;
+import io.submissionrouter.routing.JobProperties;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import java.nio.charset.StandardCharsets;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.apache.camel.component.kafka.KafkaConstants;
 
 /** The completion record of a job on the idempotency topic: key jobId, value {@link Completion}. */
@@ -30,7 +32,7 @@ public class CompletionRecords {
      * here on it never sends the job again, whether or not Kafka takes the record.
      */
     public void record(Exchange exchange) throws JsonProcessingException {
-        Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+        Delivery d = exchange.getProperty(JobProperties.DELIVERY, Delivery.class);
         Completion c = d.outputs().completion();
         completedJobs.remember(d.jobId(), c);
         exchange.getIn().setHeader(KafkaConstants.KEY, d.jobId().getBytes(StandardCharsets.UTF_8));
@@ -39,8 +41,8 @@ public class CompletionRecords {
     }
 
     /** Kafka acknowledged the record: every replica will know the job is completed. */
-    public void written(Exchange exchange) {
-        exchange.getProperty(Delivery.PROPERTY, Delivery.class).outputs().completionWritten();
+    public void written(@ExchangeProperty(JobProperties.DELIVERY) Delivery d) {
+        d.outputs().completionWritten();
         writes.ok(completedJobs.topic());
     }
 }

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.routing.JobIntake;
+import io.submissionrouter.routing.JobProperties;
 import io.submissionrouter.routing.RecordRef;
 import io.submissionrouter.routing.SourceRecord;
 import io.submissionrouter.routing.UnsettledPasses;
@@ -383,8 +384,8 @@ public class InFlightJobs {
         Exception failure;
         try {
             Exchange done = template().send(ROUTE, ex -> {
-                ex.setProperty(JobIntake.SOURCE, job.source);
-                ex.setProperty(JobIntake.RECORD, job.record);
+                ex.setProperty(JobProperties.SOURCE, job.source);
+                ex.setProperty(JobProperties.RECORD, job.record);
             });
             failure = done.getException();
             if (failure == null) {

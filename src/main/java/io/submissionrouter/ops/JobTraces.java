@@ -3,8 +3,8 @@ package io.submissionrouter.ops;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -13,6 +13,7 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.submissionrouter.results.AttemptEvent;
 import io.submissionrouter.routing.Delivery;
+import io.submissionrouter.routing.JobProperties;
 import io.submissionrouter.routing.SourceRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
@@ -20,6 +21,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.apache.camel.support.SynchronizationAdapter;
 import org.jboss.logging.Logger;
 
@@ -34,8 +36,6 @@ import org.jboss.logging.Logger;
 @Named("jobTraces")
 public class JobTraces {
 
-    /** Exchange property: the span of the job's current pass. */
-    public static final String SPAN = "jobSpan";
     private static final Logger LOG = Logger.getLogger(JobTraces.class);
     private static final AttributeKey<String> JOB_ID = AttributeKey.stringKey("email.job.id");
     private static final AttributeKey<String> RELAY = AttributeKey.stringKey("email.relay");
@@ -62,16 +62,16 @@ public class JobTraces {
      * Starts the span of this pass of the job; it ends when the exchange does, however it ends. Tracing never
      * fails a job: without a span the job's records carry its record's traceparent.
      */
-    public void start(Exchange exchange) {
+    public Span start(@ExchangeProperty(JobProperties.DELIVERY) Delivery d, Exchange exchange) {
         try {
-            startSpan(exchange);
+            return startSpan(d, exchange);
         } catch (RuntimeException e) {
             LOG.debugf(e, "no span for exchange %s", exchange.getExchangeId());
+            return null;
         }
     }
 
-    private void startSpan(Exchange exchange) {
-        Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+    private Span startSpan(Delivery d, Exchange exchange) {
         SourceRecord source = d.source();
         Span span = tracer.spanBuilder("email.job").setParent(incoming(source)).setSpanKind(SpanKind.CONSUMER)
                 .setAttribute("messaging.system", "kafka")
@@ -80,7 +80,6 @@ public class JobTraces {
                 .setAttribute(JOB_ID, String.valueOf(d.jobId()))
                 .setAttribute(RELAY, String.valueOf(d.relay()))
                 .startSpan();
-        exchange.setProperty(SPAN, span);
         exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
             @Override
             public void onDone(Exchange done) {
@@ -91,40 +90,38 @@ public class JobTraces {
                 span.end();
             }
         });
+        return span;
     }
 
     /** The job's trace id (its span's, or the job record's traceparent's when there is no span), or null. */
-    public String traceId(Exchange exchange) {
-        Span span = exchange.getProperty(SPAN, Span.class);
+    public String traceId(Span span, SourceRecord source) {
         if (span != null && span.getSpanContext().isValid()) {
             return span.getSpanContext().getTraceId();
         }
-        SpanContext record = Span.fromContext(incoming(exchange.getProperty(Delivery.PROPERTY, Delivery.class).source()))
+        SpanContext record = Span.fromContext(incoming(source))
                 .getSpanContext();
         return record.isValid() ? record.getTraceId() : null;
     }
 
     /** The traceparent of the job's result: its span's, or the job record's when there is no span. */
-    public String traceparent(Exchange exchange) {
-        Span span = exchange.getProperty(SPAN, Span.class);
+    public String traceparent(Span span, SourceRecord source) {
         return span != null && span.getSpanContext().isValid() ? format(span.getSpanContext())
-                : exchange.getProperty(Delivery.PROPERTY, Delivery.class).source().traceparent();
+                : source.traceparent();
     }
 
     /**
      * Records the SMTP session of {@code event} as a span inside the job's; returns the traceparent its event
      * carries. Tracing never fails a job: a span that cannot be made leaves the job's traceparent.
      */
-    public String attempt(Exchange exchange, AttemptEvent event) {
-        Span job = exchange.getProperty(SPAN, Span.class);
+    public String attempt(Span job, SourceRecord source, AttemptEvent event) {
         if (job == null || !job.getSpanContext().isValid()) {
-            return traceparent(exchange);
+            return traceparent(job, source);
         }
         try {
             return format(sessionSpan(job, event).getSpanContext());
         } catch (RuntimeException e) {
             LOG.debugf(e, "no span for attempt %d of %s", event.attempt(), event.jobId());
-            return traceparent(exchange);
+            return traceparent(job, source);
         }
     }
 

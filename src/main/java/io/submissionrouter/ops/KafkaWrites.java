@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.submissionrouter.config.SubmissionConfig;
-import io.submissionrouter.results.KafkaRecords;
+import io.submissionrouter.routing.JobProperties;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import java.time.Duration;
@@ -39,7 +39,6 @@ import org.jboss.logging.Logger;
 public class KafkaWrites {
 
     /** Exchange property: when the first write of this exchange was refused. */
-    private static final String FIRST_REFUSAL = "kafkaWriteRefusedAt";
     private static final Duration LOG_EVERY = Duration.ofMinutes(1);
     private static final Set<Class<? extends Throwable>> PERMANENT = Set.of(RecordTooLargeException.class,
             RecordBatchTooLargeException.class, AuthorizationException.class, AuthenticationException.class,
@@ -96,10 +95,10 @@ public class KafkaWrites {
 
     /** Whether a refused write is tried again in place: for {@code submission.kafka.write-retry-for}. */
     public boolean retryWhile(Exchange exchange) {
-        Instant first = exchange.getProperty(FIRST_REFUSAL, Instant.class);
+        Instant first = exchange.getProperty(JobProperties.FIRST_REFUSAL, Instant.class);
         Instant now = Instant.now();
         if (first == null) {
-            exchange.setProperty(FIRST_REFUSAL, now);
+            exchange.setProperty(JobProperties.FIRST_REFUSAL, now);
             return true;
         }
         return Duration.between(first, now).compareTo(retryFor) < 0;
@@ -180,11 +179,11 @@ public class KafkaWrites {
 
     /**
      * The topics of the failed write: those of the records it left unacknowledged (a pass's write of several records,
-     * {@link KafkaRecords#REFUSED_TOPICS}), or the endpoint's.
+     * {@link JobProperties#REFUSED_TOPICS}), or the endpoint's.
      */
     private static Set<String> topics(Exchange exchange) {
         @SuppressWarnings("unchecked")
-        Set<String> refused = exchange.getProperty(KafkaRecords.REFUSED_TOPICS, Set.class);
+        Set<String> refused = exchange.getProperty(JobProperties.REFUSED_TOPICS, Set.class);
         if (refused != null && !refused.isEmpty()) {
             return refused;
         }

@@ -1,17 +1,17 @@
 package io.submissionrouter.ops;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
-import io.submissionrouter.dns.RecipientDomains;
 import io.submissionrouter.control.ControlCommand;
 import io.submissionrouter.control.EndpointControl;
+import io.submissionrouter.dns.RecipientDomains;
 import io.submissionrouter.idempotency.Completion;
 import io.submissionrouter.idempotency.CompletionRecords;
-import io.submissionrouter.results.AttemptEvent;
-import io.submissionrouter.results.DeliveryResult;
-import io.submissionrouter.results.DeliveryResults;
 import io.submissionrouter.kafka.InFlightCommits;
 import io.submissionrouter.kafka.InFlightJobs;
 import io.submissionrouter.kafka.InFlightRoom;
+import io.submissionrouter.results.AttemptEvent;
+import io.submissionrouter.results.DeliveryResult;
+import io.submissionrouter.results.DeliveryResults;
 import io.submissionrouter.results.EndpointRef;
 import io.submissionrouter.results.ErrorInfo;
 import io.submissionrouter.results.FailureTriage;
@@ -19,10 +19,12 @@ import io.submissionrouter.results.KafkaRecords;
 import io.submissionrouter.retry.DeferredRecords;
 import io.submissionrouter.retry.RetryTiers;
 import io.submissionrouter.routing.DeferredState;
+import io.submissionrouter.routing.Delivery;
 import io.submissionrouter.routing.EndpointSelector;
 import io.submissionrouter.routing.JobIntake;
 import io.submissionrouter.routing.RecordRef;
 import io.submissionrouter.routing.SessionRecorder;
+import io.submissionrouter.routing.SubmissionEndpoint;
 import io.submissionrouter.routing.UnsettledPasses;
 import io.submissionrouter.smtp.RecipientReply;
 
@@ -43,7 +45,10 @@ import io.submissionrouter.smtp.RecipientReply;
         Completion.class, DeferredState.class, DeferredState.LastSession.class, ControlCommand.class,
         RecordRef.class,
         // the operator endpoints' answers (JSON through Jackson)
-        EndpointControl.EndpointView.class })
+        EndpointControl.EndpointView.class,
+        // what the routes read through simple's OGNL: ${exchangeProperty.delivery.next}, .concluded,
+        // ${exchangeProperty.endpoint.host}, .port, .sender
+        Delivery.class, Delivery.Next.class, SubmissionEndpoint.class })
 public final class NativeReflection {
 
     private NativeReflection() {

@@ -1,10 +1,12 @@
 package io.submissionrouter.results;
 
+import io.opentelemetry.api.trace.Span;
 import io.submissionrouter.idempotency.CompletedJob;
 import io.submissionrouter.idempotency.Completion;
 import io.submissionrouter.ops.JobTraces;
 import io.submissionrouter.ops.SubmissionMetrics;
 import io.submissionrouter.routing.Delivery;
+import io.submissionrouter.routing.JobProperties;
 import io.submissionrouter.routing.PassOutputs;
 import io.submissionrouter.routing.RecordRef;
 import io.submissionrouter.smtp.SmtpOutcome;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
@@ -43,13 +46,13 @@ public class DeliveryResults {
     }
 
     /** Decides what the pass owes Kafka; nothing for a pass concluded before (read again to finish its writes). */
-    public void conclude(Exchange exchange) {
-        Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+    public void conclude(@ExchangeProperty(JobProperties.DELIVERY) Delivery d,
+            @ExchangeProperty(JobProperties.SPAN) Span span) {
         if (!d.conclude()) {
             return;
         }
         PassOutputs out = d.outputs();
-        d.drainAttempts().forEach(e -> out.attempt(e, traces.attempt(exchange, e)));
+        d.drainAttempts().forEach(e -> out.attempt(e, traces.attempt(span, d.source(), e)));
         Instant now = Instant.now();
         if (d.next() != Delivery.Next.DONE) {
             if (d.acceptedInThisPass()) {
@@ -64,7 +67,7 @@ public class DeliveryResults {
         }
         DeliveryResult result = d.jobId() == null ? null : resultOf(d, now);
         if (result != null) {
-            out.result(result, traces.traceparent(exchange));
+            out.result(result, traces.traceparent(span, d.source()));
             if (COMPLETING.contains(d.status()) && d.original() == null) {
                 out.completion(new Completion(d.status(), result.messageId(), result.completedAt(),
                         RecordRef.of(d.source()), true, result, null));
@@ -72,7 +75,7 @@ public class DeliveryResults {
         }
         out.deadLetter(d.status() == Status.INVALID || d.status() == Status.FAILED);
         metrics.job(d.relay(), d.status());
-        logOutcome(d, Duration.between(d.receivedAt(), now).toMillis(), traces.traceId(exchange), "");
+        logOutcome(d, Duration.between(d.receivedAt(), now).toMillis(), traces.traceId(span, d.source()), "");
     }
 
     /**
@@ -121,12 +124,10 @@ public class DeliveryResults {
     }
 
     /** An unexpected failure while the job was processed: it ends as far as it got (FAILED, in the dead-letter topic, if no server accepted it). */
-    public void failInternally(Exchange exchange) {
-        Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
-        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+    public void failInternally(@ExchangeProperty(JobProperties.DELIVERY) Delivery d,
+            @ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Throwable cause) {
         LOG.errorf(cause, "job %s failed inside the router", d.jobId());
         d.failInternally(cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage());
-        exchange.setProperty(io.submissionrouter.routing.EndpointSelector.NEXT, d.next().wireName());
     }
 
     static DeliveryResult resultOf(Delivery d, Instant now) {

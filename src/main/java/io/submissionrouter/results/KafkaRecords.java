@@ -6,6 +6,7 @@ import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.ops.KafkaWrites;
 import io.submissionrouter.retry.DeferredRecords;
 import io.submissionrouter.routing.Delivery;
+import io.submissionrouter.routing.JobProperties;
 import io.submissionrouter.routing.PassOutputs;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Message;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.support.DefaultMessage;
@@ -34,14 +36,6 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 @ApplicationScoped
 @Named("kafkaRecords")
 public class KafkaRecords {
-
-    /** Exchange properties the publish route branches on: what the pass still owes. */
-    public static final String OWES_COMPLETION = "owesCompletion";
-    public static final String OWES_RECORDS = "owesRecords";
-    /** Exchange property: the records of the pass's write ({@link Outgoing}), those not acknowledged yet. */
-    static final String OUTGOING = "kafkaRecords.outgoing";
-    /** Exchange property: the topics of the records a refused write left unacknowledged. */
-    public static final String REFUSED_TOPICS = "kafkaRecords.refusedTopics";
 
     static final String ATTEMPT_TYPE = "email.submission.attempt";
 
@@ -73,15 +67,21 @@ public class KafkaRecords {
         this.attemptsEnabled = config.attempts().enabled();
     }
 
-    /** Sets the exchange properties naming what the pass still owes Kafka: its completion, and other records. */
-    public void owed(Exchange exchange) {
-        PassOutputs out = outputs(exchange);
+    /** Whether the pass still owes Kafka its completion (the publish route writes it first, alone). */
+    public boolean owesCompletion(@ExchangeProperty(JobProperties.DELIVERY) Delivery d) {
+        return d.outputs().completion() != null;
+    }
+
+    /**
+     * Whether the pass still owes Kafka other records: attempt events, dead letter, result, or the job's record on its
+     * next topic. With {@code submission.attempts.enabled=false} its attempt events are let go here, unwritten.
+     */
+    public boolean owesRecords(@ExchangeProperty(JobProperties.DELIVERY) Delivery d) {
+        PassOutputs out = d.outputs();
         if (!attemptsEnabled) {
             out.attempts().forEach(a -> out.attemptWritten()); // submission.attempts.enabled=false: none is written
         }
-        exchange.setProperty(OWES_COMPLETION, out.completion() != null);
-        exchange.setProperty(OWES_RECORDS, !out.attempts().isEmpty() || out.deadLetter() || out.result() != null
-                || out.deferTo() != null);
+        return !out.attempts().isEmpty() || out.deadLetter() || out.result() != null || out.deferTo() != null;
     }
 
     /**
@@ -91,7 +91,7 @@ public class KafkaRecords {
      * job's record on its retry tier or waiting topic. camel-kafka sends them together and waits for all of them once.
      */
     public void records(Exchange exchange) throws JsonProcessingException {
-        Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+        Delivery d = exchange.getProperty(JobProperties.DELIVERY, Delivery.class);
         PassOutputs out = d.outputs();
         List<Outgoing> outgoing = new ArrayList<>();
         for (PassOutputs.Attempt a : out.attempts()) {
@@ -108,7 +108,7 @@ public class KafkaRecords {
             deferred.record(m, d);
             outgoing.add(new Outgoing(Kind.DEFERRED, out.deferTo(), m));
         }
-        exchange.setProperty(OUTGOING, outgoing);
+        exchange.setProperty(JobProperties.OUTGOING, outgoing);
         exchange.getIn().setBody(outgoing.stream().map(Outgoing::message).toList());
     }
 
@@ -119,12 +119,12 @@ public class KafkaRecords {
 
     /**
      * Notes in the pass's outputs each record Kafka acknowledged, and takes it out of the write, so that a write
-     * tried again (route configuration kafka-writes) carries only the others. Sets {@link #REFUSED_TOPICS}: the
+     * tried again (route configuration kafka-writes) carries only the others. Sets {@link JobProperties#REFUSED_TOPICS}: the
      * topics of the records left. Called after the write, and before each retry of a refused one.
      */
     public void acknowledged(Exchange exchange) {
         @SuppressWarnings("unchecked")
-        List<Outgoing> outgoing = exchange.getProperty(OUTGOING, List.class);
+        List<Outgoing> outgoing = exchange.getProperty(JobProperties.OUTGOING, List.class);
         if (outgoing == null) {
             return;
         }
@@ -155,8 +155,8 @@ public class KafkaRecords {
                 }
             }
         }
-        exchange.setProperty(OUTGOING, left);
-        exchange.setProperty(REFUSED_TOPICS, refused);
+        exchange.setProperty(JobProperties.OUTGOING, left);
+        exchange.setProperty(JobProperties.REFUSED_TOPICS, refused);
         exchange.getIn().setBody(left.stream().map(Outgoing::message).toList());
     }
 
@@ -203,7 +203,7 @@ public class KafkaRecords {
     }
 
     private static PassOutputs outputs(Exchange exchange) {
-        return exchange.getProperty(Delivery.PROPERTY, Delivery.class).outputs();
+        return exchange.getProperty(JobProperties.DELIVERY, Delivery.class).outputs();
     }
 
     private void cloudEvent(Message m, String jobId, String type, Instant time, String traceparent, String what) {

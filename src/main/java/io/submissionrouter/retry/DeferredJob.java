@@ -9,7 +9,4 @@ import io.submissionrouter.routing.SourceRecord;
  * carried none (it was written by hand, or replayed), and the job then starts afresh.
  */
 public record DeferredJob(SourceRecord source, DeferredState state) {
-
-    /** Exchange property holding the job the retry consumer hands to {@code direct:redeliver}. */
-    public static final String PROPERTY = "deferredJob";
 }

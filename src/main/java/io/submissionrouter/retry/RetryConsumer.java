@@ -4,7 +4,7 @@ import io.submissionrouter.config.EndpointSpecs;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.idempotency.CompletedJobs;
 import io.submissionrouter.rate.GroupRates;
-import io.submissionrouter.routing.JobIntake;
+import io.submissionrouter.routing.JobProperties;
 import io.submissionrouter.routing.RecordRef;
 import io.submissionrouter.routing.RelayGroups;
 import io.submissionrouter.routing.UnsettledPasses;
@@ -236,8 +236,8 @@ public final class RetryConsumer {
         }
         RecordRef record = new RecordRef(r.topic(), r.partition(), r.offset());
         Exchange done = template.send(ROUTE, ex -> {
-            ex.setProperty(DeferredJob.PROPERTY, job);
-            ex.setProperty(JobIntake.RECORD, record);
+            ex.setProperty(JobProperties.DEFERRED_JOB, job);
+            ex.setProperty(JobProperties.RECORD, record);
         });
         if (done.getException() != null) {
             LOG.warnf("job %s from %s-%d@%d could not be processed (%s); it stays there and is tried again",

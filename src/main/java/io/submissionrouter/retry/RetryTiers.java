@@ -3,12 +3,12 @@ package io.submissionrouter.retry;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.ops.SubmissionMetrics;
 import io.submissionrouter.routing.Delivery;
-import io.submissionrouter.routing.EndpointSelector;
+import io.submissionrouter.routing.JobProperties;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import java.time.Duration;
 import java.time.Instant;
-import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 
 /**
  * Decides where a job that cannot be finished now goes (CONTRACT 5.3): after a transient, throttled or
@@ -35,8 +35,7 @@ public class RetryTiers {
     }
 
     /** Chooses the topic of a job that cannot be finished now ({@link Delivery#outputs()}), or ends it. */
-    public void place(Exchange exchange) {
-        Delivery d = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+    public void place(@ExchangeProperty(JobProperties.DELIVERY) Delivery d) {
         if (d.next() == Delivery.Next.DONE) {
             return;
         }
@@ -48,7 +47,6 @@ public class RetryTiers {
             d.outputs().deferTo(topic);
             metrics.deferred(d.relay(), topic);
         }
-        exchange.setProperty(EndpointSelector.NEXT, d.next().wireName());
     }
 
     /**

@@ -23,11 +23,10 @@ import java.util.Set;
 /**
  * The state of one job on its way through the router: which endpoints this pass has tried, where each
  * recipient stands, what each session answered, what comes next, and what the pass owes Kafka. Lives in the
- * exchange property {@value #PROPERTY}; the routes branch on {@link #next()}.
+ * exchange property {@link JobProperties#DELIVERY}, the one routing state: the routes branch on {@link #next()}
+ * ({@code ${exchangeProperty.delivery.next}}) and {@link #concluded()}.
  */
 public final class Delivery {
-
-    public static final String PROPERTY = "delivery";
 
     /** What the route does next with the job. */
     public enum Next {

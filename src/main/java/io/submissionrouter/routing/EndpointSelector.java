@@ -8,7 +8,7 @@ import io.submissionrouter.smtp.OutcomeClass;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import java.time.Instant;
-import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 
 /**
  * The content-based router's decision: the job's relay group, then the first of its endpoints, in order,
@@ -18,14 +18,6 @@ import org.apache.camel.Exchange;
 @ApplicationScoped
 @Named("endpointSelector")
 public class EndpointSelector {
-
-    /** Exchange property naming the chosen endpoint, or {@value #NONE}. */
-    public static final String ENDPOINT = "endpoint";
-    public static final String NONE = "none";
-    /** Exchange property mirroring {@link Delivery#next()} for the routes. */
-    public static final String NEXT = "next";
-    /** Exchange property: the endpoint whose breaker granted a permission no session has used yet. */
-    public static final String PERMIT = "breakerPermit";
 
     private final RelayGroups groups;
     private final SubmissionMetrics metrics;
@@ -46,50 +38,45 @@ public class EndpointSelector {
      * Waits for the group's rate to allow one more message (CONTRACT 5.3 step 5), then chooses. A job whose
      * permit would come later than {@code submission.throttle.intake-wait} goes to its group's waiting topic, so
      * the jobs behind it on the partition are not held up; it comes back at the group's pace.
+     *
+     * @return the endpoint whose breaker granted a permission (the submit route's session settles it), or null when
+     *         none did: the pass's {@link Delivery#next()} then says where the job goes (a retry tier or its group's
+     *         waiting topic)
      */
-    public void choose(Exchange exchange) {
-        Delivery delivery = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
+    public SubmissionEndpoint choose(@ExchangeProperty(JobProperties.DELIVERY) Delivery delivery) {
         writes.holdWhileRefusing(completions); // a message accepted now could not be completed
         if (rates.acquire(delivery.relay())) {
-            String chosen = choose(delivery, Instant.now());
-            exchange.setProperty(ENDPOINT, chosen);
-            if (!NONE.equals(chosen)) {
-                exchange.setProperty(PERMIT, groups.endpoint(delivery.relay(), chosen));
-            }
-        } else {
-            delivery.rateLimited();
-            metrics.rateLimited(delivery.relay());
-            exchange.setProperty(ENDPOINT, NONE);
+            return choose(delivery, Instant.now());
         }
-        exchange.setProperty(NEXT, delivery.next().wireName());
+        delivery.rateLimited();
+        metrics.rateLimited(delivery.relay());
+        return null;
     }
 
     /**
      * Gives back a breaker's permission that no session used: the job met a failure between the choice and the
-     * session's end (the deliver route calls this however it ends), so a half-open breaker is never left
-     * without permissions to grant.
+     * session's end (the deliver route calls this however it ends, then removes the property), so a half-open
+     * breaker is never left without permissions to grant.
      */
-    public void releaseUnused(Exchange exchange) {
-        SubmissionEndpoint granted = exchange.getProperty(PERMIT, SubmissionEndpoint.class);
+    public void releaseUnused(@ExchangeProperty(JobProperties.ENDPOINT) SubmissionEndpoint granted) {
         if (granted != null) {
-            exchange.removeProperty(PERMIT);
             granted.breaker().release();
         }
     }
 
-    String choose(Delivery delivery, Instant now) {
+    SubmissionEndpoint choose(Delivery delivery, Instant now) {
         for (SubmissionEndpoint endpoint : groups.group(delivery.relay())) {
             if (delivery.wasTried(endpoint.name())) {
                 continue;
             }
             if (endpoint.breaker().tryAcquirePermission()) {
-                return endpoint.name();
+                return endpoint;
             }
             if (delivery.skipped(endpoint, now)) {
                 metrics.attempt(endpoint.relay(), endpoint.name(), OutcomeClass.SKIPPED_OPEN, 0);
             }
         }
         delivery.noEndpointAdmits();
-        return NONE;
+        return null;
     }
 }

@@ -23,7 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
-import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Message;
 import org.apache.camel.component.kafka.KafkaConstants;
 
@@ -40,13 +40,6 @@ import org.apache.camel.component.kafka.KafkaConstants;
 @ApplicationScoped
 @Named("jobIntake")
 public class JobIntake {
-
-    /** Exchange property: the {@link SourceRecord} of a jobs-topic record, taken by the intake for its job. */
-    public static final String SOURCE = "sourceRecord";
-    /** Exchange property: the {@link RecordRef} of the record this pass came from (jobs, tier or waiting topic). */
-    public static final String RECORD = "kafkaRecord";
-    /** Exchange property: {@code valid} (to be routed), {@code done} (a status is known) or {@code owed}. */
-    public static final String VERDICT = "verdict";
 
     private final JobReader reader;
     private final JobValidator validator;
@@ -73,42 +66,41 @@ public class JobIntake {
         this.jobTimeoutNanos = config.consumer().jobTimeout().toNanos();
     }
 
-    /** A job of the jobs topic (its record taken by the intake, {@link #SOURCE}), on a thread of the jobs pool. */
-    public void read(Exchange exchange) {
-        SourceRecord source = exchange.getProperty(SOURCE, SourceRecord.class);
-        RecordRef record = RecordRef.of(source);
-        exchange.setProperty(RECORD, record);
+    /**
+     * The pass of a job of the jobs topic (its record taken by the intake), on a thread of the jobs pool: the pass
+     * kept for {@code record} if one is still unsettled (it only writes what it owes), else a new pass of the job
+     * read and validated from {@code source}.
+     */
+    public Delivery read(@ExchangeProperty(JobProperties.SOURCE) SourceRecord source,
+            @ExchangeProperty(JobProperties.RECORD) RecordRef record) {
         Delivery unsettledPass = unsettled.find(record);
-        start(exchange, unsettledPass != null ? unsettledPass : deliveryOf(source, Instant.now(), null));
+        return start(unsettledPass != null ? unsettledPass : deliveryOf(source, Instant.now(), null));
     }
 
     /**
-     * A job back from a retry tier or waiting topic ({@link DeferredJob}, set by the retry consumer with the tier
-     * record's {@link #RECORD}): read and checked again like a new record (a jobId completed meanwhile by another
+     * The pass of a job back from a retry tier or waiting topic ({@code job}, handed over by the retry consumer with
+     * the tier {@code record}): read and checked again like a new record (a jobId completed meanwhile by another
      * record is a {@code DUPLICATE}), then it goes on from the state its last pass left, unless it outlived
      * {@code submission.retry.max-age}.
      */
-    public void resume(Exchange exchange) {
-        Delivery unsettledPass = unsettled.find(exchange.getProperty(RECORD, RecordRef.class));
+    public Delivery resume(@ExchangeProperty(JobProperties.DEFERRED_JOB) DeferredJob job,
+            @ExchangeProperty(JobProperties.RECORD) RecordRef record) {
+        Delivery unsettledPass = unsettled.find(record);
         if (unsettledPass != null) {
-            start(exchange, unsettledPass);
-            return;
+            return start(unsettledPass);
         }
-        DeferredJob job = exchange.getProperty(DeferredJob.PROPERTY, DeferredJob.class);
         Instant now = Instant.now();
         Delivery delivery = deliveryOf(job.source(), now, job.state());
         retryTiers.expireIfDue(delivery, now);
-        start(exchange, delivery);
+        return start(delivery);
     }
 
-    private void start(Exchange exchange, Delivery delivery) {
-        exchange.setProperty(Delivery.PROPERTY, delivery);
-        exchange.setProperty(VERDICT, delivery.concluded() ? "owed" : delivery.status() == null ? "valid" : "done");
-        exchange.setProperty(EndpointSelector.NEXT, delivery.next().wireName());
+    private Delivery start(Delivery delivery) {
         if (delivery.message() != null) {
             // the sessions of this pass end by then, so a poll's jobs never outlast max.poll.interval
             delivery.message().deadline(System.nanoTime() + jobTimeoutNanos);
         }
+        return delivery;
     }
 
     /**

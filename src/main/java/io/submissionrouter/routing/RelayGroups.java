@@ -9,14 +9,12 @@ import io.submissionrouter.smtp.SmtpSubmitter;
 import io.submissionrouter.smtp.SubmissionMailSender;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.Produces;
-import jakarta.inject.Named;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.TreeMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.apache.camel.CamelContext;
@@ -41,6 +39,9 @@ public class RelayGroups {
         config.relays().forEach((name, relay) -> all.put(name, endpoints(config, EndpointSpecs.relayGroup(config,
                 name, relay, tokens), writeTimeouts)));
         this.groups = Collections.unmodifiableMap(all);
+        // camel-mail's sender of each endpoint, for the submit route (javaMailSender=#smtp-<relay>-<endpoint>)
+        all.values().forEach(group -> group.forEach(e -> camel.getRegistry().bind(e.sender(),
+                new SubmissionMailSender(e.submitter()))));
         LOG.infof("relay groups: %s", all.keySet());
         int threads = config.concurrency().inFlight() + 1; // the jobs in flight and the group's retry consumer
         int sessions = config.smtp().pool().maxConnections();
@@ -115,19 +116,5 @@ public class RelayGroups {
     public SubmissionEndpoint endpoint(String relay, String name) {
         return group(relay).stream().filter(e -> e.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no endpoint " + relay + "/" + name));
-    }
-
-    /** camel-mail's sender for the primary of the job's group ({@code javaMailSender=#primaryMailSender}). */
-    @Produces
-    @Named("primaryMailSender")
-    SubmissionMailSender primaryMailSender() {
-        return new SubmissionMailSender("primary");
-    }
-
-    /** camel-mail's sender for the fallback of the job's group ({@code javaMailSender=#fallbackMailSender}). */
-    @Produces
-    @Named("fallbackMailSender")
-    SubmissionMailSender fallbackMailSender() {
-        return new SubmissionMailSender("fallback");
     }
 }

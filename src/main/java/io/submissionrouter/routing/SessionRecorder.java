@@ -6,16 +6,21 @@ import io.submissionrouter.ops.SubmissionMetrics;
 import io.submissionrouter.rate.GroupRates;
 import io.submissionrouter.smtp.OutcomeClass;
 import io.submissionrouter.smtp.SmtpOutcome;
+import io.submissionrouter.smtp.SmtpSessionException;
 import io.submissionrouter.smtp.SubmissionMessage;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import java.time.Instant;
+import org.apache.camel.Body;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.jboss.logging.Logger;
 
 /**
- * After camel-mail ran a session: feeds its classified outcome to the endpoint's breaker and the metrics,
- * and lets the {@link Delivery} decide what comes next (exchange property {@code next}).
+ * Around the session of the submit route (routes/submission.yaml): hands camel-mail the job's message, then records
+ * how the session ended, whether its receipt on the message (every recipient accepted) or the
+ * {@link SmtpSessionException} the route caught: the endpoint's breaker and the metrics hear of it, and the pass
+ * ({@link Delivery#apply}) decides what comes next.
  */
 @ApplicationScoped
 @Named("sessionRecorder")
@@ -23,41 +28,40 @@ public class SessionRecorder {
 
     private static final Logger LOG = Logger.getLogger(SessionRecorder.class);
 
-    private final RelayGroups groups;
     private final SubmissionMetrics metrics;
     private final SubmissionConfig.Retry retry;
     private final GroupRates rates;
 
-    public SessionRecorder(RelayGroups groups, SubmissionMetrics metrics, SubmissionConfig config, GroupRates rates) {
-        this.groups = groups;
+    public SessionRecorder(SubmissionMetrics metrics, SubmissionConfig config, GroupRates rates) {
         this.rates = rates;
         this.metrics = metrics;
         this.retry = config.retry();
     }
 
-    /**
-     * The body camel-mail sends: the job's MIME message, addressed to the recipients still pending and to the
-     * endpoint the selector chose (of the job's relay group).
-     */
-    public SubmissionMessage message(Exchange exchange) {
-        Delivery delivery = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
-        SubmissionMessage message = delivery.message();
-        message.target(groups.endpoint(delivery.relay(), exchange.getProperty(EndpointSelector.ENDPOINT, String.class))
-                .submitter());
-        return message;
+    /** The body camel-mail sends: the job's MIME message, addressed (its envelope) to the recipients still pending. */
+    public SubmissionMessage message(@ExchangeProperty(JobProperties.DELIVERY) Delivery delivery) {
+        return delivery.message();
     }
 
-    public void record(Exchange exchange) {
-        Delivery delivery = exchange.getProperty(Delivery.PROPERTY, Delivery.class);
-        SubmissionEndpoint endpoint = groups.endpoint(delivery.relay(),
-                exchange.getProperty(EndpointSelector.ENDPOINT, String.class));
-        SubmissionMessage message = delivery.message();
+    /** The session delivered the message to every pending recipient: its receipt is on the message. */
+    public void accepted(@ExchangeProperty(JobProperties.DELIVERY) Delivery delivery,
+            @ExchangeProperty(JobProperties.ENDPOINT) SubmissionEndpoint endpoint, @Body SubmissionMessage message) {
         SmtpOutcome outcome = message.outcome();
         if (outcome == null) {
             throw new IllegalStateException("camel-mail returned without running a session");
         }
         message.outcome(null);
-        exchange.removeProperty(EndpointSelector.PERMIT); // the session used it: its outcome settles it
+        record(delivery, endpoint, outcome);
+    }
+
+    /** The session did not deliver to every pending recipient (caught by the submit route): how it ended. */
+    public void failed(@ExchangeProperty(JobProperties.DELIVERY) Delivery delivery,
+            @ExchangeProperty(JobProperties.ENDPOINT) SubmissionEndpoint endpoint,
+            @ExchangeProperty(Exchange.EXCEPTION_CAUGHT) SmtpSessionException failure) {
+        record(delivery, endpoint, failure.outcome());
+    }
+
+    private void record(Delivery delivery, SubmissionEndpoint endpoint, SmtpOutcome outcome) {
         endpoint.breaker().record(outcome);
         if (outcome.outcome() == OutcomeClass.THROTTLED) {
             rates.throttled(endpoint.relay()); // the group slows down; the breaker is not touched
@@ -76,6 +80,5 @@ public class SessionRecorder {
                     outcome.reply() == null ? outcome.detail() : outcome.reply().text());
         }
         delivery.apply(endpoint, outcome, retry.maxAttempts(), retry.resendUncertain(), Instant.now());
-        exchange.setProperty(EndpointSelector.NEXT, delivery.next().wireName());
     }
 }

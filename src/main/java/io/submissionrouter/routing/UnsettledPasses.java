@@ -36,7 +36,7 @@ public class UnsettledPasses {
     }
 
     /** Keeps the concluded pass of {@code record} until the record is committed. */
-    public void hold(@ExchangeProperty(JobIntake.RECORD) RecordRef record, @ExchangeProperty(Delivery.PROPERTY) Delivery pass) {
+    public void hold(@ExchangeProperty(JobProperties.RECORD) RecordRef record, @ExchangeProperty(JobProperties.DELIVERY) Delivery pass) {
         if (record == null) {
             return;
         }
@@ -67,7 +67,7 @@ public class UnsettledPasses {
     }
 
     /** {@code record} is committed: its pass is over. */
-    public void settle(@ExchangeProperty(JobIntake.RECORD) RecordRef record) {
+    public void settle(@ExchangeProperty(JobProperties.RECORD) RecordRef record) {
         if (record != null) {
             passes.remove(record);
         }

@@ -7,32 +7,38 @@ import org.apache.camel.component.mail.JavaMailSender;
 import org.apache.camel.component.mail.MailAuthenticator;
 
 /**
- * camel-mail's sender for one endpoint role ({@code javaMailSender=#primaryMailSender} or
- * {@code #fallbackMailSender} on the {@code smtp:} URI): it hands the message to the {@link SmtpSubmitter}
- * of that endpoint of the job's relay group (the message's {@link SubmissionMessage#target()}, chosen by the
- * router) and records the outcome on the message instead of throwing, so the route decides what happens
- * next from a classified value. Host, port and credentials come from each endpoint's {@link EndpointSpec};
- * the setters camel-mail may call are ignored.
+ * camel-mail's sender for one endpoint of one relay group, bound in Camel's registry under
+ * {@link #registryName(EndpointSpec)} (the submit route names it: {@code javaMailSender=#smtp-<relay>-<endpoint>}).
+ * It runs the session with the endpoint's {@link SmtpSubmitter}: STARTTLS required, AUTH when credentials are set,
+ * kept sessions, connect, read, write and data timeouts, all from the endpoint's {@link EndpointSpec}; the setters
+ * camel-mail may call are ignored. A session that delivered the message to every recipient of its envelope leaves
+ * its receipt on the message ({@link SubmissionMessage#outcome()}); any other ends in a {@link SmtpSessionException}
+ * carrying the classified outcome.
  */
 public final class SubmissionMailSender implements JavaMailSender {
 
-    private final String role;
+    private final SmtpSubmitter submitter;
 
-    public SubmissionMailSender(String role) {
-        this.role = role;
+    public SubmissionMailSender(SmtpSubmitter submitter) {
+        this.submitter = submitter;
+    }
+
+    /** The name of an endpoint's sender in Camel's registry. */
+    public static String registryName(EndpointSpec spec) {
+        return "smtp-" + spec.relay() + "-" + spec.name();
     }
 
     @Override
-    public void send(MimeMessage message) {
-        if (!(message instanceof SubmissionMessage submission) || submission.target() == null) {
-            throw new IllegalArgumentException("expected a SubmissionMessage with a target endpoint");
+    public void send(MimeMessage message) throws SmtpSessionException {
+        if (!(message instanceof SubmissionMessage submission)) {
+            throw new IllegalArgumentException("expected the job's SubmissionMessage, got " + message.getClass().getName());
         }
-        SmtpSubmitter submitter = submission.target();
-        if (!submitter.spec().name().equals(role)) {
-            throw new IllegalStateException("the " + role + " sender was given a message for "
-                    + submitter.spec().label());
+        submission.outcome(null);
+        SmtpOutcome outcome = submitter.submit(submission, submission.envelope(), submission.deadline());
+        if (outcome.outcome() != OutcomeClass.SENT) {
+            throw new SmtpSessionException(submitter.spec(), outcome);
         }
-        submission.outcome(submitter.submit(submission, submission.envelope(), submission.deadline()));
+        submission.outcome(outcome);
     }
 
     @Override
@@ -57,7 +63,7 @@ public final class SubmissionMailSender implements JavaMailSender {
 
     @Override
     public String getHost() {
-        return role;
+        return submitter.spec().host();
     }
 
     @Override
@@ -67,7 +73,7 @@ public final class SubmissionMailSender implements JavaMailSender {
 
     @Override
     public int getPort() {
-        return 0;
+        return submitter.spec().port();
     }
 
     @Override

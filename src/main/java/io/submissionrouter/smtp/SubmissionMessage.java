@@ -20,7 +20,6 @@ public final class SubmissionMessage extends MimeMessage {
     private final String messageId;
     private List<InternetAddress> envelope;
     private SmtpOutcome outcome;
-    private SmtpSubmitter target;
     private long deadlineNanos = Long.MAX_VALUE;
     /** The message as sent, once {@link #encode()} ran; null before. */
     private byte[] encoded;
@@ -91,15 +90,6 @@ public final class SubmissionMessage extends MimeMessage {
         this.envelope = List.copyOf(recipients);
     }
 
-    /** The endpoint the next session goes to, as the router chose it. */
-    public SmtpSubmitter target() {
-        return target;
-    }
-
-    public void target(SmtpSubmitter submitter) {
-        this.target = submitter;
-    }
-
     /** {@link System#nanoTime()} by which the sessions of this pass must be over (the job's time). */
     public long deadline() {
         return deadlineNanos;
@@ -109,7 +99,11 @@ public final class SubmissionMessage extends MimeMessage {
         this.deadlineNanos = nanoTime;
     }
 
-    /** How the last session ended; null until one ran. */
+    /**
+     * The receipt of the last session that delivered the message to every recipient of its envelope (set by the
+     * endpoint's camel-mail sender; a session that did not ends in a {@link SmtpSessionException} instead); null
+     * until one did, and once the route has recorded it.
+     */
     public SmtpOutcome outcome() {
         return outcome;
     }

@@ -7,7 +7,7 @@ import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import io.submissionrouter.config.SubmissionConfig;
-import io.submissionrouter.routing.JobIntake;
+import io.submissionrouter.routing.JobProperties;
 import io.submissionrouter.routing.SourceRecord;
 import io.submissionrouter.routing.UnsettledPasses;
 import java.nio.charset.StandardCharsets;
@@ -60,7 +60,7 @@ class InFlightJobsTest {
             @Override
             public void configure() {
                 from(InFlightJobs.ROUTE).process(exchange -> {
-                    long offset = exchange.getProperty(JobIntake.SOURCE, SourceRecord.class).offset();
+                    long offset = exchange.getProperty(JobProperties.SOURCE, SourceRecord.class).offset();
                     mostAtOnce.accumulateAndGet(runningNow.incrementAndGet(), Math::max);
                     try {
                         CountDownLatch hold = holds.get(offset);

@@ -1,0 +1,37 @@
+package io.submissionrouter.smtp;
+
+import jakarta.mail.MessagingException;
+
+/**
+ * An SMTP session that did not deliver the message to every recipient of its envelope: the endpoint was down or
+ * refused AUTH, the server answered 4xx or 5xx (to MAIL, a RCPT, DATA or the final dot), throttled the sender, or the
+ * connection was lost after the dot ({@link OutcomeClass#UNCERTAIN}). Thrown by the endpoint's camel-mail sender, so
+ * the exchange fails where Camel sees it (its counters, tracing, error handling); the submit route
+ * (routes/submission.yaml) catches it and records {@link #outcome()}, classified (CONTRACT 5.2), with the endpoint's
+ * breaker. Recipients a server accepted in that session are in the outcome too: a partial acceptance is also a
+ * session that did not deliver to everyone.
+ */
+public final class SmtpSessionException extends MessagingException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient SmtpOutcome outcome;
+
+    public SmtpSessionException(EndpointSpec endpoint, SmtpOutcome outcome) {
+        super(endpoint.label() + " (" + endpoint.host() + ":" + endpoint.port() + "): " + outcome.outcome().wireName()
+                + (outcome.step() == null ? "" : " at " + outcome.step().wireName()) + ": "
+                + (outcome.reply() == null ? outcome.detail() : outcome.reply().text()));
+        this.outcome = outcome;
+    }
+
+    /** How the session ended, classified. */
+    public SmtpOutcome outcome() {
+        return outcome;
+    }
+
+    /** The outcome says it all; no stack trace is taken (one per failed session would cost for nothing). */
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+        return this;
+    }
+}
