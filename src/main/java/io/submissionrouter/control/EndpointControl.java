@@ -17,8 +17,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.camel.Body;
-import org.apache.camel.Exchange;
 import org.apache.camel.Header;
+import org.apache.camel.Message;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -98,10 +98,9 @@ public class EndpointControl {
     }
 
     /** Shapes the control record of the command in the body: key {@code relay/endpoint}, JSON value. */
-    public void record(Exchange exchange) throws IOException {
-        ControlCommand command = exchange.getMessage().getBody(ControlCommand.class);
-        exchange.getMessage().setHeader(KafkaConstants.KEY, command.key().getBytes(StandardCharsets.UTF_8));
-        exchange.getMessage().setBody(mapper.writeValueAsBytes(command));
+    public void record(@Body ControlCommand command, Message record) throws IOException {
+        record.setHeader(KafkaConstants.KEY, command.key().getBytes(StandardCharsets.UTF_8));
+        record.setBody(mapper.writeValueAsBytes(command));
     }
 
     /**

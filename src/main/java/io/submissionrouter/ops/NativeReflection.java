@@ -47,7 +47,7 @@ import io.submissionrouter.smtp.RecipientReply;
         // the operator endpoints' answers (JSON through Jackson)
         EndpointControl.EndpointView.class,
         // what the routes read through simple's OGNL: ${exchangeProperty.delivery.next}, .concluded,
-        // ${exchangeProperty.endpoint.host}, .port, .sender
+        // ${exchangeProperty.endpoint.sender}
         Delivery.class, Delivery.Next.class, SubmissionEndpoint.class })
 public final class NativeReflection {
 

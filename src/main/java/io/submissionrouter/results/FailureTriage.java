@@ -3,6 +3,7 @@ package io.submissionrouter.results;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 
 /**
  * Tells a failure of the job apart from a failure of the infrastructure. A job fault (a bug met by one
@@ -14,8 +15,8 @@ import org.apache.camel.Exchange;
 @Named("failureTriage")
 public class FailureTriage {
 
-    public boolean isJobFault(Exchange exchange) {
-        Throwable t = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+    public boolean isJobFault(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Throwable caught) {
+        Throwable t = caught;
         for (int depth = 0; t != null && depth < 10; depth++) {
             if (t instanceof InterruptedException || t instanceof org.apache.kafka.common.KafkaException
                     || t.getClass().getName().startsWith("org.apache.kafka.")) {

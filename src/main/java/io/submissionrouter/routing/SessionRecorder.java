@@ -45,23 +45,36 @@ public class SessionRecorder {
 
     /** The session delivered the message to every pending recipient: its receipt is on the message. */
     public void accepted(@ExchangeProperty(JobProperties.DELIVERY) Delivery delivery,
-            @ExchangeProperty(JobProperties.ENDPOINT) SubmissionEndpoint endpoint, @Body SubmissionMessage message) {
+            @ExchangeProperty(JobProperties.ENDPOINT) SubmissionEndpoint endpoint, @Body SubmissionMessage message,
+            Exchange exchange) {
         SmtpOutcome outcome = message.outcome();
         if (outcome == null) {
             throw new IllegalStateException("camel-mail returned without running a session");
         }
         message.outcome(null);
-        record(delivery, endpoint, outcome);
+        record(delivery, endpoint, outcome, exchange);
     }
 
     /** The session did not deliver to every pending recipient (caught by the submit route): how it ended. */
     public void failed(@ExchangeProperty(JobProperties.DELIVERY) Delivery delivery,
             @ExchangeProperty(JobProperties.ENDPOINT) SubmissionEndpoint endpoint,
-            @ExchangeProperty(Exchange.EXCEPTION_CAUGHT) SmtpSessionException failure) {
-        record(delivery, endpoint, failure.outcome());
+            @ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Throwable caught, Exchange exchange) {
+        Throwable t = caught;
+        while (t != null && !(t instanceof SmtpSessionException)) {
+            t = t.getCause();
+        }
+        if (t == null) {
+            throw new IllegalStateException("the submit route caught no SmtpSessionException", caught);
+        }
+        record(delivery, endpoint, ((SmtpSessionException) t).outcome(), exchange);
     }
 
-    private void record(Delivery delivery, SubmissionEndpoint endpoint, SmtpOutcome outcome) {
+    /**
+     * The session settled the breaker's permission: the {@link JobProperties#ENDPOINT} property goes first, so that
+     * nothing that fails after this line can give the permission back a second time (the deliver route's finally).
+     */
+    private void record(Delivery delivery, SubmissionEndpoint endpoint, SmtpOutcome outcome, Exchange exchange) {
+        exchange.removeProperty(JobProperties.ENDPOINT);
         endpoint.breaker().record(outcome);
         if (outcome.outcome() == OutcomeClass.THROTTLED) {
             rates.throttled(endpoint.relay()); // the group slows down; the breaker is not touched

@@ -6,7 +6,7 @@ import io.submissionrouter.smtp.SubmissionMailSender;
 
 /**
  * One endpoint of a relay group: where it is, how to talk to it, and its breaker. The submit route reads its
- * {@link #host()}, {@link #port()} and {@link #sender()} to build the camel-mail URI of its session.
+ * {@link #sender()} to build the camel-mail URI of its session.
  */
 public record SubmissionEndpoint(EndpointSpec spec, SmtpSubmitter submitter, EndpointBreaker breaker) {
 
@@ -18,17 +18,11 @@ public record SubmissionEndpoint(EndpointSpec spec, SmtpSubmitter submitter, End
         return spec.name();
     }
 
-    /** The endpoint's host as a URI writes it (an IPv6 literal in brackets). */
-    public String host() {
-        String host = spec.host();
-        return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
-    }
-
-    public int port() {
-        return spec.port();
-    }
-
-    /** The name of the endpoint's camel-mail sender in Camel's registry. */
+    /**
+     * The name of the endpoint's camel-mail sender in Camel's registry, {@code smtp-<relay>-<endpoint>}; also the
+     * host of the submit route's {@code smtp:} URI, which must parse as a host whatever the endpoint's real host is
+     * (an IPv6 literal, a name with an underscore): the sender holds the real one.
+     */
     public String sender() {
         return SubmissionMailSender.registryName(spec);
     }

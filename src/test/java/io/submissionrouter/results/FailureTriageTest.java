@@ -3,9 +3,6 @@ package io.submissionrouter.results;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.apache.camel.CamelExecutionException;
-import org.apache.camel.Exchange;
-import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.DefaultExchange;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.Test;
 
@@ -15,9 +12,7 @@ class FailureTriageTest {
     private final FailureTriage triage = new FailureTriage();
 
     private boolean isJobFault(Throwable t) {
-        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
-        exchange.setProperty(Exchange.EXCEPTION_CAUGHT, t);
-        return triage.isJobFault(exchange);
+        return triage.isJobFault(t);
     }
 
     @Test
