@@ -6,6 +6,9 @@ import io.submissionrouter.control.ControlCommand;
 import io.submissionrouter.control.EndpointControl;
 import io.submissionrouter.idempotency.Completion;
 import io.submissionrouter.idempotency.CompletionRecords;
+import io.submissionrouter.idempotency.IntakeStarter;
+import io.submissionrouter.rate.JobsTopicShare;
+import io.submissionrouter.routing.EndpointProber;
 import io.submissionrouter.results.AttemptEvent;
 import io.submissionrouter.results.DeliveryResult;
 import io.submissionrouter.results.DeliveryResults;
@@ -38,6 +41,8 @@ import io.submissionrouter.smtp.RecipientReply;
         InFlightRoom.class, RecipientDomains.class,
         RetryTiers.class, SessionRecorder.class, JobTraces.class, EndpointControl.class, UnsettledPasses.class,
         KafkaWrites.class, KafkaWritesRefused.class,
+        // beans of the periodic routes (routes/periodic.yaml)
+        IntakeStarter.class, KafkaReachability.class, EndpointProber.class, JobsTopicShare.class,
         // records written to and read from Kafka as JSON
         DeliveryResult.class, AttemptEvent.class, EndpointRef.class, ErrorInfo.class, RecipientReply.class,
         Completion.class, DeferredState.class, DeferredState.LastSession.class, ControlCommand.class,
