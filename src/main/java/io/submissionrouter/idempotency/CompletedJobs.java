@@ -20,8 +20,10 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import io.submissionrouter.routing.RecordRef;
+import org.apache.camel.CamelContext;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -29,6 +31,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -40,7 +43,9 @@ import org.jboss.logging.Logger;
  * replica and surviving restarts: each replica reads the whole compacted idempotency topic into memory
  * at startup (the intake starts only once it has caught up) and keeps tailing it, so a completion written
  * by one replica is known to all. Entries older than the window are ignored and swept; the topic itself
- * is created with {@code cleanup.policy=compact,delete} and {@code retention.ms} = the window.
+ * is created with {@code cleanup.policy=compact,delete} and {@code retention.ms} = the window. The tail runs on a
+ * thread of Camel's: {@code CompletedJobsTail}, a pool of one from its ExecutorServiceManager, shut down with the
+ * context.
  * <p>
  * A replica remembers its own completions before it writes them (so it never sends a job again, whatever the
  * write's fate); its records carry an {@value #ORIGIN_HEADER} header naming this run of the replica, so the tail
@@ -69,20 +74,24 @@ public class CompletedJobs {
     private volatile boolean stopping;
     private KafkaConsumer<String, byte[]> fetcher;
     private final ObjectMapper mapper;
+    private final CamelContext camel;
     private final String topic;
     private final Duration window;
     private final Clock clock;
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private volatile KafkaConsumer<String, byte[]> consumer;
-    private Thread tailer;
+    /** Runs the tail: one thread, kept for a start after a failed one (the tail before has ended by then). */
+    private ExecutorService tailer;
+    private final Object tailerLock = new Object();
 
     @Inject
-    public CompletedJobs(ObjectMapper mapper, SubmissionConfig config) {
-        this(mapper, config.topics().idempotency(), config.idempotency().window(), Clock.systemUTC());
+    public CompletedJobs(ObjectMapper mapper, CamelContext camel, SubmissionConfig config) {
+        this(mapper, camel, config.topics().idempotency(), config.idempotency().window(), Clock.systemUTC());
     }
 
-    CompletedJobs(ObjectMapper mapper, String topic, Duration window, Clock clock) {
+    CompletedJobs(ObjectMapper mapper, CamelContext camel, String topic, Duration window, Clock clock) {
         this.mapper = mapper;
+        this.camel = camel;
         this.topic = topic;
         this.window = window;
         this.clock = clock;
@@ -119,6 +128,7 @@ public class CompletedJobs {
      *
      * @param clientProperties Kafka client settings (brokers and security) of the router's Kafka component
      * @param partitions       partitions for a new topic: those of the jobs topic, so both are co-partitioned
+     * @throws IllegalStateException when not caught up within {@code timeout}, or stopped ({@link #stop}) meanwhile
      */
     public void start(Properties clientProperties, int partitions, Duration timeout) throws InterruptedException {
         stopping = false;
@@ -129,12 +139,19 @@ public class CompletedJobs {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         this.clientProperties = p;
-        consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-        tailer = new Thread(this::tail, "completed-jobs-tail");
-        tailer.setDaemon(true);
-        tailer.start();
-        if (!caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            throw new IllegalStateException("could not read the idempotency topic " + topic + " within " + timeout);
+        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        consumer = c;
+        tailer().execute(() -> tail(c));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        // waits in steps, so that a stop (shutdown) ends the wait at once rather than after the whole timeout
+        while (!caughtUp.await(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))),
+                TimeUnit.MILLISECONDS)) {
+            if (stopping) {
+                throw new IllegalStateException("stopped before the idempotency topic " + topic + " was read");
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new IllegalStateException("could not read the idempotency topic " + topic + " within " + timeout);
+            }
         }
         LOG.infof("idempotency: %d jobIds completed within %s known from %s", completed.size(), window, topic);
     }
@@ -143,7 +160,7 @@ public class CompletedJobs {
         stop();
     }
 
-    /** Stops tailing (the consumer closes itself on its thread). */
+    /** Stops tailing (the consumer closes itself on its thread, which is then free for a next {@link #start}). */
     public void stop() {
         stopping = true;
         KafkaConsumer<String, byte[]> c = consumer;
@@ -158,8 +175,17 @@ public class CompletedJobs {
         }
     }
 
-    private void tail() {
-        try (KafkaConsumer<String, byte[]> c = consumer) {
+    private ExecutorService tailer() {
+        synchronized (tailerLock) {
+            if (tailer == null) {
+                tailer = camel.getExecutorServiceManager().newSingleThreadExecutor(this, "CompletedJobsTail");
+            }
+            return tailer;
+        }
+    }
+
+    private void tail(KafkaConsumer<String, byte[]> tailed) {
+        try (KafkaConsumer<String, byte[]> c = tailed) {
             List<TopicPartition> partitions = partitions(c);
             c.assign(partitions);
             c.seekToBeginning(partitions);
@@ -177,6 +203,8 @@ public class CompletedJobs {
             }
         } catch (WakeupException e) {
             // stopping
+        } catch (InterruptException e) {
+            // stopping: the pool shut down by Camel
         } catch (RuntimeException e) {
             LOG.errorf(e, "reading the idempotency topic %s failed; duplicates can no longer be suppressed", topic);
         }
@@ -218,8 +246,8 @@ public class CompletedJobs {
             for (TopicPartition tp : c.assignment()) {
                 positions.put(tp.partition(), c.position(tp));
             }
-        } catch (WakeupException e) {
-            throw e;
+        } catch (WakeupException | InterruptException e) {
+            throw e; // stopping
         } catch (RuntimeException e) {
             LOG.warnf("reading %s failed (%s); retrying", topic, e.getMessage());
             try {

@@ -1,16 +1,24 @@
 package io.submissionrouter.idempotency;
 
-import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.ShutdownEvent;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.control.EndpointControl;
 import io.submissionrouter.kafka.KafkaClients;
 import io.submissionrouter.kafka.Topics;
 import io.submissionrouter.retry.RetryConsumers;
 import io.submissionrouter.retry.RetryTopics;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Named;
+import jakarta.interceptor.Interceptor;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.camel.CamelContext;
 import org.jboss.logging.Logger;
 
@@ -18,15 +26,23 @@ import org.jboss.logging.Logger;
  * Creates the retry tier and waiting topics, then starts the intake route and the retry consumer only
  * after the completed jobIds are loaded, so a restarted replica never sends again what it (or another
  * replica) already completed. The application itself starts at once
- * (live, not ready); loading runs in the background and is retried while Kafka cannot be reached.
+ * (live, not ready); loading runs in the background and is retried while Kafka cannot be reached: the route
+ * intake-starter (routes/periodic.yaml) makes an attempt at startup and then {@link #RETRY} after each failed one.
+ * <p>
+ * An attempt runs on a thread of its own from Camel's ExecutorServiceManager ({@code IntakeStarter}), and the route
+ * waits for it: while Kafka cannot be reached an attempt may take minutes (the clients' timeouts, the closing of an
+ * admin client with calls pending), and a shutdown meanwhile stops waiting at once instead of holding Camel's
+ * shutdown until then. The attempt is left to end by itself on its daemon thread, quietly.
  */
 @ApplicationScoped
+@Named("intakeStarter")
 public class IntakeStarter {
 
     static final String INTAKE_ROUTE = "intake";
     static final String CONTROL_ROUTE = "endpoint-control";
     private static final Logger LOG = Logger.getLogger(IntakeStarter.class);
     private static final Duration LOAD_TIMEOUT = Duration.ofMinutes(2);
+    /** The pause after a failed attempt: the delay of the route intake-starter (routes/periodic.yaml). */
     private static final Duration RETRY = Duration.ofSeconds(5);
 
     private final CamelContext camel;
@@ -36,6 +52,10 @@ public class IntakeStarter {
     private final RetryConsumers retryConsumers;
     private final EndpointControl endpointControl;
     private final String controlTopic;
+    private volatile boolean started;
+    private volatile boolean stopped;
+    /** Where attempts run; guarded by this. */
+    private ExecutorService attempts;
 
     public IntakeStarter(CamelContext camel, CompletedJobs completedJobs, SubmissionConfig config,
             RetryTopics retryTopics, RetryConsumers retryConsumers, EndpointControl endpointControl) {
@@ -48,46 +68,90 @@ public class IntakeStarter {
         this.jobsTopic = config.topics().jobs();
     }
 
-    void start(@Observes StartupEvent event) {
-        Thread starter = new Thread(this::loadThenStartIntake, "intake-starter");
-        starter.setDaemon(true);
-        starter.start();
+    /** True until the intake has started, or the application stops: the route intake-starter's condition. */
+    public boolean pending() {
+        return !started && !stopped;
+    }
+
+    /**
+     * One attempt to start the intake (the route intake-starter), waited for until it ends or the application stops:
+     * a failure is logged and the idempotency tail stopped, and the route tries again {@link #RETRY} later.
+     */
+    public void attempt() {
+        Future<?> attempt;
+        synchronized (this) {
+            if (!pending()) {
+                return;
+            }
+            if (attempts == null) {
+                attempts = camel.getExecutorServiceManager().newSingleThreadExecutor(this, "IntakeStarter");
+            }
+            attempt = attempts.submit(this::loadThenStartIntake);
+        }
+        while (!stopped) {
+            try {
+                attempt.get(200, TimeUnit.MILLISECONDS);
+                break;
+            } catch (TimeoutException stillTrying) {
+                // waits on, unless the application stops
+            } catch (ExecutionException e) {
+                LOG.errorf(e.getCause(), "the attempt to start the intake failed unexpectedly; retrying in %s", RETRY);
+                break;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // Camel stops the route: the attempt is left to itself
+                return;
+            }
+        }
+        if (started) {
+            shutdownAttempts(); // none is needed any more
+        }
+    }
+
+    /**
+     * No attempt follows, and the one under way (if any) is no longer waited for: it ends by itself, quietly. Observed
+     * before the other beans stop (CompletedJobs among them), so that an attempt they make fail knows why.
+     */
+    void onShutdown(@Observes @Priority(Interceptor.Priority.APPLICATION) ShutdownEvent event) {
+        stopped = true;
+        shutdownAttempts();
+    }
+
+    /** Lets the thread end after the attempt in hand, without interrupting it; Camel has nothing left to stop. */
+    private synchronized void shutdownAttempts() {
+        if (attempts != null) {
+            camel.getExecutorServiceManager().shutdown(attempts);
+        }
     }
 
     private void loadThenStartIntake() {
         // The router's Kafka settings, security included, as the Camel Kafka component has them.
         Properties client = KafkaClients.consumer(camel);
-        while (!Thread.currentThread().isInterrupted()) {
-            try {
-                Topics.JobsTopic jobs = Topics.describeJobs(client, jobsTopic);
-                retryTopics.create(client, jobs);
-                completedJobs.start(client, jobs.partitions(), LOAD_TIMEOUT);
-                // operator suspensions in force hold before the first job (routes/control.yaml)
-                endpointControl.catchUp(client, controlTopic, LOAD_TIMEOUT);
-                if (!camel.getRouteController().getRouteStatus(CONTROL_ROUTE).isStarted()) {
-                    camel.getRouteController().startRoute(CONTROL_ROUTE);
-                }
-                camel.getRouteController().startRoute(INTAKE_ROUTE);
-                retryConsumers.start(client);
-                LOG.infof("intake started on %s", jobsTopic);
-                return;
-            } catch (InterruptedException e) {
+        try {
+            Topics.JobsTopic jobs = Topics.describeJobs(client, jobsTopic);
+            retryTopics.create(client, jobs);
+            completedJobs.start(client, jobs.partitions(), LOAD_TIMEOUT);
+            // operator suspensions in force hold before the first job (routes/control.yaml)
+            endpointControl.catchUp(client, controlTopic, LOAD_TIMEOUT);
+            if (stopped) {
+                completedJobs.stop();
+                return; // the application stops: its intake does not start now
+            }
+            if (!camel.getRouteController().getRouteStatus(CONTROL_ROUTE).isStarted()) {
+                camel.getRouteController().startRoute(CONTROL_ROUTE);
+            }
+            camel.getRouteController().startRoute(INTAKE_ROUTE);
+            retryConsumers.start(client);
+            started = true;
+            LOG.infof("intake started on %s", jobsTopic);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
-            } catch (Exception e) {
+            } else if (!stopped) {
                 LOG.warnf("cannot start the intake yet: creating the router's topics (retry tiers, waiting, "
                         + "idempotency) or loading the completed jobIds failed (%s); retrying in %s", e.getMessage(),
                         RETRY);
-                completedJobs.stop();
-                sleep();
             }
-        }
-    }
-
-    private static void sleep() {
-        try {
-            Thread.sleep(RETRY.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            completedJobs.stop();
         }
     }
 }

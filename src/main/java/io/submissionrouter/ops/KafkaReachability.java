@@ -1,14 +1,12 @@
 package io.submissionrouter.ops;
 
 import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
 import io.submissionrouter.kafka.KafkaClients;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Named;
 import java.time.Duration;
 import java.util.Properties;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -20,9 +18,11 @@ import org.jboss.logging.Logger;
  * Whether the Kafka cluster answers, for readiness (CONTRACT 7: "the Kafka consumer is connected"). A consumer
  * whose brokers are gone keeps polling and reports nothing, so a small admin client asks the cluster to describe
  * itself every {@link #INTERVAL}; the cluster counts as unreachable once no answer came for {@link #STALE}.
- * The check runs on its own thread, so the probe answers at once.
+ * The check runs on a thread of its own, Camel's (the route kafka-reachability, routes/periodic.yaml, calls
+ * {@link #ask} at startup and then {@link #INTERVAL} after each question ended), so the probe answers at once.
  */
 @ApplicationScoped
+@Named("kafkaReachability")
 public class KafkaReachability {
 
     static final Duration INTERVAL = Duration.ofSeconds(2);
@@ -30,8 +30,9 @@ public class KafkaReachability {
     private static final Logger LOG = Logger.getLogger(KafkaReachability.class);
 
     private final CamelContext camel;
-    private ScheduledExecutorService scheduler;
+    /** Created by the first question, closed on shutdown; guarded by this. */
     private Admin admin;
+    private volatile boolean stopped;
     private volatile long lastAnswerNanos;
     private volatile boolean answered;
     private volatile String lastError = "not asked yet";
@@ -41,21 +42,16 @@ public class KafkaReachability {
         this.camel = camel;
     }
 
-    void start(@Observes StartupEvent event) {
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "kafka-reachability");
-            t.setDaemon(true);
-            return t;
-        });
-        scheduler.scheduleWithFixedDelay(this::ask, 0, INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
+    /** No question is asked after this; the admin client is closed. */
     void stop(@Observes ShutdownEvent event) {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
+        Admin a;
+        synchronized (this) {
+            stopped = true;
+            a = admin;
+            admin = null;
         }
-        if (admin != null) {
-            admin.close(Duration.ofSeconds(1));
+        if (a != null) {
+            a.close(Duration.ofSeconds(1));
         }
     }
 
@@ -69,10 +65,18 @@ public class KafkaReachability {
         return lastError;
     }
 
-    private void ask() {
+    /**
+     * Asks the cluster once (at most {@code 2 × INTERVAL}): the route kafka-reachability (routes/periodic.yaml) calls
+     * it at startup and then {@link #INTERVAL} after each question ended. Nothing once shutting down.
+     */
+    public void ask() {
+        if (stopped) {
+            return;
+        }
         try {
+            Admin admin = admin();
             if (admin == null) {
-                admin = Admin.create(adminProperties());
+                return; // shutting down
             }
             int nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) INTERVAL.toMillis()))
                     .nodes().get(INTERVAL.toMillis() * 2, TimeUnit.MILLISECONDS).size();
@@ -85,12 +89,22 @@ public class KafkaReachability {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
+            if (stopped) {
+                return; // the admin client was closed under the question
+            }
             lastError = e.getCause() != null ? e.getCause().toString() : e.toString();
             if (answered && !reachable() && !reportedUnreachable) {
                 LOG.warnf("Kafka has not answered for %s (%s); not ready until it does", STALE, lastError);
                 reportedUnreachable = true;
             }
         }
+    }
+
+    private synchronized Admin admin() {
+        if (admin == null && !stopped) {
+            admin = Admin.create(adminProperties());
+        }
+        return admin;
     }
 
     /** Brokers and security of the router's Kafka component; nothing a consumer or producer alone would take. */

@@ -6,9 +6,11 @@ import io.submissionrouter.control.EndpointControl;
 import io.submissionrouter.dns.RecipientDomains;
 import io.submissionrouter.idempotency.Completion;
 import io.submissionrouter.idempotency.CompletionRecords;
+import io.submissionrouter.idempotency.IntakeStarter;
 import io.submissionrouter.kafka.InFlightCommits;
 import io.submissionrouter.kafka.InFlightJobs;
 import io.submissionrouter.kafka.InFlightRoom;
+import io.submissionrouter.rate.JobsTopicShare;
 import io.submissionrouter.results.AttemptEvent;
 import io.submissionrouter.results.DeliveryResult;
 import io.submissionrouter.results.DeliveryResults;
@@ -20,6 +22,7 @@ import io.submissionrouter.retry.DeferredRecords;
 import io.submissionrouter.retry.RetryTiers;
 import io.submissionrouter.routing.DeferredState;
 import io.submissionrouter.routing.Delivery;
+import io.submissionrouter.routing.EndpointProber;
 import io.submissionrouter.routing.EndpointSelector;
 import io.submissionrouter.routing.JobIntake;
 import io.submissionrouter.routing.RecordRef;
@@ -40,6 +43,8 @@ import io.submissionrouter.smtp.RecipientReply;
         InFlightRoom.class, RecipientDomains.class,
         RetryTiers.class, SessionRecorder.class, JobTraces.class, EndpointControl.class, UnsettledPasses.class,
         KafkaWrites.class, KafkaWritesRefused.class,
+        // beans of the periodic routes (routes/periodic.yaml)
+        IntakeStarter.class, KafkaReachability.class, EndpointProber.class, JobsTopicShare.class,
         // records written to and read from Kafka as JSON
         DeliveryResult.class, AttemptEvent.class, EndpointRef.class, ErrorInfo.class, RecipientReply.class,
         Completion.class, DeferredState.class, DeferredState.LastSession.class, ControlCommand.class,

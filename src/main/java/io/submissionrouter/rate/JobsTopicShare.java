@@ -4,11 +4,9 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.submissionrouter.config.SubmissionConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Named;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -17,10 +15,12 @@ import org.apache.kafka.common.MetricName;
  * This replica's part of the jobs topic's partitions, so each relay group's rate limit is shared by the replicas
  * (CONTRACT 5.3 step 5). The intake consumers are handed over by {@link io.submissionrouter.kafka.IntakeRebalances}
  * when they subscribe; the count is each consumer's own {@code assigned-partitions} metric (thread-safe to read,
- * and true whichever rebalance protocol the group uses), summed after every assignment and every second; a consumer
- * that Camel re-creates on its thread replaces the one before it.
+ * and true whichever rebalance protocol the group uses), summed after every assignment and every second (the route
+ * jobs-topic-share, routes/periodic.yaml; nothing is counted before the first assignment); a consumer that Camel
+ * re-creates on its thread replaces the one before it.
  */
 @ApplicationScoped
+@Named("jobsTopicShare")
 public class JobsTopicShare {
 
     private static final String ASSIGNED = "assigned-partitions";
@@ -30,7 +30,7 @@ public class JobsTopicShare {
     /** The intake consumers, by the thread that polls each. */
     private final Map<Thread, Consumer<?, ?>> consumers = new ConcurrentHashMap<>();
     private volatile int partitions;
-    private ScheduledExecutorService refresher;
+    private volatile boolean stopped;
 
     public JobsTopicShare(SubmissionConfig config, GroupRates rates) {
         this.jobsTopic = config.topics().jobs();
@@ -40,7 +40,6 @@ public class JobsTopicShare {
     /** An intake consumer subscribes, on its own thread. */
     public void subscribed(Consumer<?, ?> consumer) {
         consumers.put(Thread.currentThread(), consumer);
-        startRefreshing();
     }
 
     /** An intake consumer was given partitions (on its own thread, so it may ask for the topic's partitions). */
@@ -69,18 +68,14 @@ public class JobsTopicShare {
         return 0; // closed, or not in the group yet
     }
 
-    private synchronized void startRefreshing() {
-        if (refresher == null) {
-            refresher = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "jobs-topic-share");
-                t.setDaemon(true);
-                return t;
-            });
-            refresher.scheduleWithFixedDelay(this::refreshQuietly, 1, 1, TimeUnit.SECONDS);
+    /**
+     * The refresh of every second (the route jobs-topic-share, routes/periodic.yaml): nothing before the first
+     * assignment, nor once shutting down.
+     */
+    public void refreshQuietly() {
+        if (stopped) {
+            return;
         }
-    }
-
-    private void refreshQuietly() {
         try {
             refresh();
         } catch (RuntimeException e) {
@@ -89,8 +84,6 @@ public class JobsTopicShare {
     }
 
     void stop(@Observes ShutdownEvent event) {
-        if (refresher != null) {
-            refresher.shutdownNow();
-        }
+        stopped = true;
     }
 }

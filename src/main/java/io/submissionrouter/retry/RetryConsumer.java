@@ -16,6 +16,11 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -36,7 +41,8 @@ import org.jboss.logging.Logger;
  * The retry consumer of one relay group: reads every retry tier and the group's waiting topic, and hands each of
  * the group's jobs to the route {@code direct:redeliver} when it is due; the other groups' jobs are passed over
  * (each group has a consumer, a thread and a consumer group of its own, so one group's slow job never holds up
- * another's retries, CONTRACT 5.3 step 3). Nothing waits on a thread: a partition whose next record is not due yet
+ * another's retries, CONTRACT 5.3 step 3; the thread is Camel's, {@code RetryConsumer-<relay>}, a pool of one from its
+ * ExecutorServiceManager). Nothing waits on a thread: a partition whose next record is not due yet
  * is paused (and its position kept on that record) until it is, while the other partitions and topics flow. A
  * waiting topic's partition stays paused while no endpoint of its relay group admits calls, and resumes when a
  * probe or the breaker's half-open state lets one in, or when its next job reaches
@@ -59,6 +65,7 @@ public final class RetryConsumer {
     private static final Duration MAX_WAIT = Duration.ofSeconds(5);
 
     private final String relay;
+    private final CamelContext camel;
     private final ProducerTemplate template;
     private final RetryTopics topics;
     private final DeferredRecords records;
@@ -77,7 +84,8 @@ public final class RetryConsumer {
     /** Partitions given before the idempotency topic could be read to its end: paused until it is. */
     private final java.util.Set<TopicPartition> catchingUp = new java.util.HashSet<>();
     private volatile boolean running;
-    private Thread thread;
+    private ExecutorService executor;
+    private Future<?> loop;
 
     /** A waiting-topic partition paused until its group admits calls or its next job expires. */
     private record RelayHold(String relay, long deadline) {
@@ -90,6 +98,7 @@ public final class RetryConsumer {
 
     RetryConsumer(String relay, Context ctx, Properties client) {
         this.relay = relay;
+        this.camel = ctx.camel();
         this.topics = ctx.topics();
         this.records = ctx.records();
         this.groups = ctx.groups();
@@ -128,13 +137,11 @@ public final class RetryConsumer {
         return all;
     }
 
-    /** Starts reading on a thread of its own. */
+    /** Starts reading on a thread of its own (Camel's, a daemon: shutdown waits for it in {@link #stop}). */
     synchronized void start() {
         running = true;
-        thread = new Thread(this::run, "retry-consumer-" + relay);
-        // shutdown waits for it (stop); a daemon never keeps a stopped JVM alive
-        thread.setDaemon(true);
-        thread.start();
+        executor = camel.getExecutorServiceManager().newSingleThreadExecutor(this, "RetryConsumer-" + relay);
+        loop = executor.submit(this::run);
         LOG.infof("retry consumer of relay group %s reading %s", relay, subscription());
     }
 
@@ -144,10 +151,24 @@ public final class RetryConsumer {
      */
     void stop(Duration bound) throws InterruptedException {
         running = false;
-        Thread t = thread;
-        if (t != null) {
-            t.join(bound.toMillis());
+        Future<?> f;
+        ExecutorService e;
+        synchronized (this) {
+            f = loop;
+            e = executor;
         }
+        if (f == null) {
+            return;
+        }
+        try {
+            f.get(bound.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException stillBusy) {
+            // the job in hand outlasts the bound: it is left to finish, neither cancelled nor interrupted
+        } catch (ExecutionException failed) {
+            LOG.errorf(failed.getCause(), "the retry consumer of relay group %s ended with a failure", relay);
+        }
+        // no task after the loop; the thread ends with it (never interrupted) and Camel leaves the pool alone
+        camel.getExecutorServiceManager().shutdown(e);
     }
 
     private void run() {

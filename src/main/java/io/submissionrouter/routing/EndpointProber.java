@@ -1,52 +1,104 @@
 package io.submissionrouter.routing;
 
 import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.smtp.SmtpOutcome;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Named;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.camel.CamelContext;
 import org.jboss.logging.Logger;
 
 /**
  * Probes half-open endpoints with a session that carries no message (EHLO, STARTTLS, AUTH, NOOP, QUIT),
  * so an endpoint comes back even while its group is idle or all its jobs are waiting (CONTRACT 5.3 step 2).
  * The probe takes the breaker's half-open permission like a job would; its outcome closes or reopens it.
+ * The route endpoint-prober (routes/periodic.yaml) probes every {@code submission.breaker.probe-interval} after the
+ * last round ended, the first time one interval after startup ({@link #probe}). A round runs on a thread of its own
+ * from Camel's ExecutorServiceManager ({@code EndpointProber}) and the route waits for it, unless the application
+ * stops: a probe of a server that hangs may take minutes (its deadline), and Camel's shutdown does not wait for it.
  */
 @ApplicationScoped
+@Named("endpointProber")
 public class EndpointProber {
 
     private static final Logger LOG = Logger.getLogger(EndpointProber.class);
 
     private final RelayGroups groups;
-    private final long intervalMillis;
-    private ScheduledExecutorService scheduler;
+    private final CamelContext camel;
+    private volatile boolean stopped;
+    /** Where the rounds run; guarded by this. */
+    private ExecutorService rounds;
 
-    public EndpointProber(RelayGroups groups, SubmissionConfig config) {
+    public EndpointProber(RelayGroups groups, CamelContext camel) {
         this.groups = groups;
-        this.intervalMillis = config.breaker().probeInterval().toMillis();
+        this.camel = camel;
     }
 
-    void start(@Observes StartupEvent event) {
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "endpoint-prober");
-            t.setDaemon(true);
-            return t;
-        });
-        scheduler.scheduleWithFixedDelay(this::probeHalfOpen, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+    /**
+     * {@code submission.breaker.probe-interval} as the router reads it, for the route endpoint-prober
+     * ({@code #bean:probeInterval}): Quarkus takes a bare number for seconds where Camel would take milliseconds,
+     * so the route is handed the setting's value rather than its text.
+     */
+    @Produces
+    @Singleton
+    @Named("probeInterval")
+    static Duration probeInterval(SubmissionConfig config) {
+        return config.breaker().probeInterval();
     }
 
+    /** No probe starts after this; one under way is no longer waited for (it ends by itself). */
     void stop(@Observes ShutdownEvent event) {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
+        stopped = true;
+        synchronized (this) {
+            if (rounds != null) {
+                camel.getExecutorServiceManager().shutdown(rounds); // never interrupts the probe in hand
+            }
         }
     }
 
-    void probeHalfOpen() {
+    /** One round of probes (the route endpoint-prober), waited for until it ends or the application stops. */
+    public void probe() {
+        Future<?> round;
+        synchronized (this) {
+            if (stopped) {
+                return;
+            }
+            if (rounds == null) {
+                rounds = camel.getExecutorServiceManager().newSingleThreadExecutor(this, "EndpointProber");
+            }
+            round = rounds.submit(this::probeHalfOpen);
+        }
+        while (!stopped) {
+            try {
+                round.get(200, TimeUnit.MILLISECONDS);
+                return;
+            } catch (TimeoutException probing) {
+                // waits on, unless the application stops
+            } catch (ExecutionException e) {
+                LOG.errorf(e.getCause(), "the probes could not run");
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // Camel stops the route: the round is left to itself
+                return;
+            }
+        }
+    }
+
+    /** Probes each half-open endpoint whose breaker lets the probe in; nothing once shutting down. */
+    public void probeHalfOpen() {
         for (SubmissionEndpoint endpoint : groups.all()) {
+            if (stopped) {
+                return;
+            }
             try {
                 if (endpoint.breaker().stateCode() == EndpointBreaker.HALF_OPEN
                         && endpoint.breaker().tryAcquirePermission()) {

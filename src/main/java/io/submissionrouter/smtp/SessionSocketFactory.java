@@ -15,7 +15,7 @@ import javax.net.ssl.SSLSocketFactory;
  */
 public final class SessionSocketFactory extends SocketFactory {
 
-    private static final ThreadLocal<Socket> CURRENT = new ThreadLocal<>();
+    private static final ThreadLocal<Socket> CURRENT = ThreadLocal.withInitial(() -> null);
 
     /** The socket of the session running on this thread, or null. */
     static Socket current() {

@@ -1,6 +1,7 @@
 package io.submissionrouter.idempotency;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -11,7 +12,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.camel.CamelContext;
+import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -30,14 +38,21 @@ class CompletedJobsTest {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     private static final Instant NOW = Instant.parse("2026-11-27T12:00:00Z");
     private static EmbeddedKafka kafka;
+    /** Whose thread pools the tails run on, as in the router. */
+    private static CamelContext camel;
+    private static final List<CompletedJobs> STORES = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void start() {
         kafka = EmbeddedKafka.start();
+        camel = new DefaultCamelContext();
+        camel.start();
     }
 
     @AfterAll
     static void stop() {
+        STORES.forEach(CompletedJobs::stop);
+        camel.stop();
         kafka.close();
     }
 
@@ -48,9 +63,20 @@ class CompletedJobsTest {
     }
 
     private static CompletedJobs store(String topic) throws InterruptedException {
-        CompletedJobs store = new CompletedJobs(JSON, topic, Duration.ofDays(7), Clock.fixed(NOW, ZoneOffset.UTC));
+        CompletedJobs store = created(topic);
         store.start(client(), 3, Duration.ofSeconds(30));
         return store;
+    }
+
+    private static CompletedJobs created(String topic) {
+        CompletedJobs store = new CompletedJobs(JSON, camel, topic, Duration.ofDays(7), Clock.fixed(NOW, ZoneOffset.UTC));
+        STORES.add(store);
+        return store;
+    }
+
+    private static List<Thread> tailThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().endsWith(" - CompletedJobsTail"))
+                .toList();
     }
 
     private static void write(String topic, String jobId, Completion c) throws Exception {
@@ -171,5 +197,43 @@ class CompletedJobsTest {
             assertThat(admin.describeTopics(java.util.List.of(topic)).allTopicNames().get().get(topic).partitions())
                     .hasSize(3);
         }
+    }
+
+    @Test
+    void tailsOnAThreadOfCamelsAndTailsAgainWhenStartedAfterAStop() throws Exception {
+        String topic = "completed-stop-start";
+        CompletedJobs store = store(topic);
+        assertThat(tailThreads()).as("Camel's CompletedJobsTail threads, daemons").isNotEmpty().allMatch(Thread::isDaemon);
+        // what the IntakeStarter does when an attempt failed, before the next one
+        store.stop();
+        write(topic, "after-stop", new Completion(Status.SENT, "<s@x>", NOW));
+        store.start(client(), 3, Duration.ofSeconds(30));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.find("after-stop").isPresent());
+    }
+
+    @Test
+    void aStopEndsTheWaitForTheTailAtOnce() throws Exception {
+        String topic = "completed-stop-waiting";
+        store(topic);
+        write(topic, "held", new Completion(Status.SENT, "<h@x>", NOW));
+        CompletedJobs slow = created(topic);
+        Properties held = client();
+        // the broker holds every fetch of this tail for 6 s: it cannot get to the end before that
+        held.put("fetch.min.bytes", String.valueOf(64 * 1024 * 1024));
+        held.put("fetch.max.wait.ms", "6000");
+        CompletableFuture<Void> starting = CompletableFuture.runAsync(() -> {
+            try {
+                slow.start(held, 3, Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(1500);
+        assertThat(starting).as("still waiting for the tail").isNotDone();
+        long stopped = System.nanoTime();
+        slow.stop(); // as on shutdown
+        assertThatThrownBy(() -> starting.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(IllegalStateException.class).hasMessageContaining("stopped");
+        assertThat(Duration.ofNanos(System.nanoTime() - stopped)).isLessThan(Duration.ofSeconds(2));
     }
 }

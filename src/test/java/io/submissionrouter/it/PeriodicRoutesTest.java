@@ -1,0 +1,63 @@
+package io.submissionrouter.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.testing.RouterTestBase;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.scheduler.SchedulerEndpoint;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/** The periodic work (routes/periodic.yaml) and the long-running consumers run on threads Camel owns. */
+@QuarkusTest
+class PeriodicRoutesTest extends RouterTestBase {
+
+    @Inject
+    CamelContext camel;
+
+    @Inject
+    SubmissionConfig config;
+
+    @Test
+    void eachPeriodicRouteRunsOnASchedulerOfItsOwnWithAFixedDelayFromTheEndOfTheRunBefore() {
+        // IntakeStarter.RETRY: the first attempt at once
+        assertSchedule("intake-starter", 0, 5000);
+        // KafkaReachability.INTERVAL: the first question at once
+        assertSchedule("kafka-reachability", 0, 2000);
+        // submission.breaker.probe-interval (200ms in the tests), the first probe one interval after startup
+        long probe = config.breaker().probeInterval().toMillis();
+        assertThat(probe).isEqualTo(200);
+        assertSchedule("endpoint-prober", probe, probe);
+        assertSchedule("jobs-topic-share", 1000, 1000);
+    }
+
+    @Test
+    void thePeriodicWorkTheRetryConsumersAndTheIdempotencyTailRunOnCamelsDaemonThreads() {
+        List<String> suffixes = List.of(" - scheduler://intake-starter", " - scheduler://kafka-reachability",
+                " - scheduler://endpoint-prober", " - scheduler://jobs-topic-share", " - EndpointProber",
+                " - CompletedJobsTail", " - RetryConsumer-default", " - RetryConsumer-bulk");
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            List<Thread> threads = List.copyOf(Thread.getAllStackTraces().keySet());
+            for (String suffix : suffixes) {
+                assertThat(threads).as(suffix).filteredOn(t -> t.getName().endsWith(suffix)).isNotEmpty()
+                        .allMatch(t -> t.isDaemon() && t.getName().startsWith("Camel ("));
+            }
+        });
+    }
+
+    private void assertSchedule(String route, long initialDelay, long delay) {
+        assertThat(camel.getRouteController().getRouteStatus(route).isStarted()).as(route).isTrue();
+        SchedulerEndpoint scheduler = (SchedulerEndpoint) camel.getRoute(route).getEndpoint();
+        assertThat(scheduler.getTimeUnit()).as(route).isEqualTo(TimeUnit.MILLISECONDS);
+        assertThat(scheduler.getInitialDelay()).as(route + " initial delay").isEqualTo(initialDelay);
+        assertThat(scheduler.getDelay()).as(route + " delay").isEqualTo(delay);
+        assertThat(scheduler.isUseFixedDelay()).as(route + " fixed delay").isTrue();
+        assertThat(scheduler.getPoolSize()).as(route).isEqualTo(1);
+    }
+}

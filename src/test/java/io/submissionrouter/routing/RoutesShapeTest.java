@@ -1,0 +1,144 @@
+package io.submissionrouter.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The shape issue 16 asks of routes/ and src/main/java, checked on the files themselves: every exchange property a
+ * route reads or writes is named once, in {@link JobProperties}; one route sends over SMTP, for every endpoint; every
+ * Kafka write is the route template {@code kafka-write}; and nothing in the code starts a thread of its own (Camel's
+ * thread pools and timer routes do).
+ */
+class RoutesShapeTest {
+
+    private static final Pattern READ = Pattern.compile("\\$\\{exchangeProperty\\.(\\w+)");
+    private static final Pattern WRITTEN = Pattern.compile(
+            "-\\s+(?:setProperty|removeProperty):\\s*\\n\\s+name:\\s*\"?(\\w+)\"?");
+
+    @Test
+    void everyExchangePropertyTheRoutesUseIsNamedOnceInJobProperties() throws Exception {
+        Map<String, String> named = new TreeMap<>();
+        for (Field f : JobProperties.class.getDeclaredFields()) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
+                String before = named.put((String) f.get(null), f.getName());
+                assertThat(before).as("property name %s named twice", f.get(null)).isNull();
+            }
+        }
+        Set<String> used = new TreeSet<>();
+        for (String yaml : routes().values()) {
+            for (Pattern p : List.of(READ, WRITTEN)) {
+                Matcher m = p.matcher(yaml);
+                while (m.find()) {
+                    used.add(m.group(1));
+                }
+            }
+        }
+        assertThat(used).contains("delivery", "endpoint", "jobSpan", "dnsError");
+        used.removeIf(name -> name.startsWith("Camel")); // Camel's own (Exchange.EXCEPTION_CAUGHT, ...)
+        assertThat(named.keySet()).containsAll(used);
+    }
+
+    @Test
+    void noOtherClassNamesAnExchangePropertyOfItsOwn() throws IOException {
+        // an exchange (exchange, ex, done, ...) given a property name as a literal instead of a JobProperties constant
+        Pattern literal = Pattern.compile("\\b(?:exchange|ex|done|e)\\.(?:set|get|remove)Property\\(\\s*\"");
+        List<String> offenders = new ArrayList<>();
+        for (Map.Entry<Path, String> e : sources().entrySet()) {
+            if (literal.matcher(e.getValue()).find()) {
+                offenders.add(e.getKey().toString());
+            }
+        }
+        assertThat(offenders).isEmpty();
+    }
+
+    @Test
+    void oneRouteSubmitsOverSmtpForEveryEndpoint() throws IOException {
+        Pattern smtp = Pattern.compile("uri:\\s*\"smtps?:|to:\\s*\"?smtps?:");
+        Map<String, Integer> uses = new TreeMap<>();
+        routes().forEach((file, yaml) -> {
+            Matcher m = smtp.matcher(yaml);
+            while (m.find()) {
+                uses.merge(file, 1, Integer::sum);
+            }
+        });
+        assertThat(uses).containsExactly(Map.entry("submission.yaml", 1));
+        String submission = routes().get("submission.yaml");
+        assertThat(submission).contains("id: submit\n", "toD:", "smtp://${exchangeProperty.endpoint.sender}",
+                "io.submissionrouter.smtp.SmtpSessionException");
+        assertThat(Pattern.compile("^\\s+id: ", Pattern.MULTILINE).matcher(submission).results().count()).isEqualTo(1);
+    }
+
+    @Test
+    void everyKafkaWriteIsTheRouteTemplate() throws IOException {
+        Pattern producer = Pattern.compile("(?:to|toD):\\s*\\n?\\s*(?:uri:\\s*)?\"?kafka:");
+        Map<String, Integer> uses = new TreeMap<>();
+        routes().forEach((file, yaml) -> {
+            Matcher m = producer.matcher(yaml);
+            while (m.find()) {
+                uses.merge(file, 1, Integer::sum);
+            }
+        });
+        assertThat(uses).containsExactly(Map.entry("results.yaml", 1));
+        assertThat(routes().get("results.yaml")).contains("routeTemplate:\n    id: kafka-write\n",
+                "uri: \"kafka:{{topic}}\"");
+        long instances = routes().values().stream()
+                .mapToLong(y -> Pattern.compile("routeTemplateRef: kafka-write").matcher(y).results().count()).sum();
+        assertThat(instances).isEqualTo(3); // the completion, the pass's other records, an operator's command
+    }
+
+    @Test
+    void noQueryStringOnAnEndpointUri() throws IOException {
+        Pattern query = Pattern.compile("(?:uri|to|toD):\\s*\"?[a-z]+:[^\\s\"]*\\?");
+        routes().forEach((file, yaml) -> assertThat(query.matcher(yaml).find())
+                .as("%s: endpoint options belong in a parameters: map", file).isFalse());
+    }
+
+    @Test
+    void theCodeStartsNoThreadOfItsOwn() throws IOException {
+        Pattern own = Pattern.compile("new Thread\\b|Executors\\.");
+        List<String> offenders = new ArrayList<>();
+        for (Map.Entry<Path, String> e : sources().entrySet()) {
+            if (own.matcher(e.getValue()).find()) {
+                offenders.add(e.getKey().toString());
+            }
+        }
+        assertThat(offenders).isEmpty();
+    }
+
+    private static Map<String, String> routes() throws IOException {
+        Map<String, String> all = new TreeMap<>();
+        try (Stream<Path> files = Files.list(Path.of("routes"))) {
+            for (Path p : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
+                all.put(p.getFileName().toString(), Files.readString(p));
+            }
+        }
+        assertThat(all).isNotEmpty();
+        return all;
+    }
+
+    private static Map<Path, String> sources() throws IOException {
+        Map<Path, String> all = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
+            for (Path p : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                all.put(p, Files.readString(p));
+            }
+        }
+        assertThat(all).isNotEmpty();
+        return all;
+    }
+}
