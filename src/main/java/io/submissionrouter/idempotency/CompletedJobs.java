@@ -78,7 +78,8 @@ public class CompletedJobs {
     private final String topic;
     private final Duration window;
     private final Clock clock;
-    private final CountDownLatch caughtUp = new CountDownLatch(1);
+    /** Counted down when the tail of the last {@link #start} has read the topic to the end it had then. */
+    private volatile CountDownLatch caughtUp = new CountDownLatch(1);
     private volatile KafkaConsumer<String, byte[]> consumer;
     /** Runs the tail: one thread, kept for a start after a failed one (the tail before has ended by then). */
     private ExecutorService tailer;
@@ -141,10 +142,12 @@ public class CompletedJobs {
         this.clientProperties = p;
         KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
         consumer = c;
-        tailer().execute(() -> tail(c));
+        CountDownLatch read = new CountDownLatch(1); // each start waits for its own tail, a restart too
+        caughtUp = read;
+        tailer().execute(() -> tail(c, read));
         long deadline = System.nanoTime() + timeout.toNanos();
         // waits in steps, so that a stop (shutdown) ends the wait at once rather than after the whole timeout
-        while (!caughtUp.await(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))),
+        while (!read.await(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))),
                 TimeUnit.MILLISECONDS)) {
             if (stopping) {
                 throw new IllegalStateException("stopped before the idempotency topic " + topic + " was read");
@@ -184,7 +187,7 @@ public class CompletedJobs {
         }
     }
 
-    private void tail(KafkaConsumer<String, byte[]> tailed) {
+    private void tail(KafkaConsumer<String, byte[]> tailed, CountDownLatch caughtUp) {
         try (KafkaConsumer<String, byte[]> c = tailed) {
             List<TopicPartition> partitions = partitions(c);
             c.assign(partitions);

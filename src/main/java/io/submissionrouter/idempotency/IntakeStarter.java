@@ -68,9 +68,13 @@ public class IntakeStarter {
         this.jobsTopic = config.topics().jobs();
     }
 
-    /** True until the intake has started, or the application stops: the route intake-starter's condition. */
+    /**
+     * True until the intake has started, or the application stops: the route intake-starter's condition. False while
+     * Camel is still starting: a route started then is only marked started (Camel starts routes once it is started
+     * itself), and the intake would never run.
+     */
     public boolean pending() {
-        return !started && !stopped;
+        return !started && !stopped && camel.getStatus().isStarted();
     }
 
     /**
@@ -124,6 +128,9 @@ public class IntakeStarter {
     }
 
     private void loadThenStartIntake() {
+        if (!pending()) {
+            return; // an attempt queued behind one that started the intake, or after the application began to stop
+        }
         // The router's Kafka settings, security included, as the Camel Kafka component has them.
         Properties client = KafkaClients.consumer(camel);
         try {
@@ -140,6 +147,11 @@ public class IntakeStarter {
                 camel.getRouteController().startRoute(CONTROL_ROUTE);
             }
             camel.getRouteController().startRoute(INTAKE_ROUTE);
+            for (String route : new String[] {CONTROL_ROUTE, INTAKE_ROUTE}) {
+                if (!camel.getRouteController().getRouteStatus(route).isStarted()) {
+                    throw new IllegalStateException("Camel did not start the route " + route);
+                }
+            }
             retryConsumers.start(client);
             started = true;
             LOG.infof("intake started on %s", jobsTopic);
