@@ -68,13 +68,24 @@ public class IntakeStarter {
         this.jobsTopic = config.topics().jobs();
     }
 
-    /**
-     * True until the intake has started, or the application stops: the route intake-starter's condition. False while
-     * Camel is still starting: a route started then is only marked started (Camel starts routes once it is started
-     * itself), and the intake would never run.
-     */
+    /** True until the intake has started, or the application stops: the route intake-starter's condition. */
     public boolean pending() {
-        return !started && !stopped && camel.getStatus().isStarted();
+        return !started && !stopped;
+    }
+
+    /**
+     * Waits until Camel has started, and says whether it did before the application began to stop. The first attempt
+     * runs as Camel starts (the route's first poll is at once), and a route started while Camel is still starting is
+     * only marked started: Camel starts routes once it is started itself, and the intake would never run.
+     */
+    boolean awaitCamelStarted() throws InterruptedException {
+        while (!camel.getStatus().isStarted()) {
+            if (stopped || camel.getStatus().isStopping()) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return !stopped;
     }
 
     /**
@@ -139,7 +150,7 @@ public class IntakeStarter {
             completedJobs.start(client, jobs.partitions(), LOAD_TIMEOUT);
             // operator suspensions in force hold before the first job (routes/control.yaml)
             endpointControl.catchUp(client, controlTopic, LOAD_TIMEOUT);
-            if (stopped) {
+            if (!awaitCamelStarted()) {
                 completedJobs.stop();
                 return; // the application stops: its intake does not start now
             }

@@ -4,13 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.submissionrouter.config.SubmissionConfig;
 import java.lang.reflect.Proxy;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.Test;
 
 /**
- * The intake-starter route (routes/periodic.yaml) makes an attempt only once Camel has started: a route started while
- * Camel is still starting is only marked started, and an intake "started" then would never take a job.
+ * The intake-starter route (routes/periodic.yaml) makes its first attempt as Camel starts; the attempt starts the
+ * routes only once Camel has started (a route started while Camel is still starting is only marked started, and an
+ * intake "started" then would never take a job), and not at all once the application stops.
  */
 class IntakeStarterTest {
 
@@ -23,15 +26,36 @@ class IntakeStarterTest {
     }
 
     @Test
-    void noAttemptBeforeCamelHasStartedNorAfterTheApplicationStops() {
+    void anAttemptStartsTheRoutesOnlyOnceCamelHasStartedAndNotWhenTheApplicationStops() throws Exception {
         CamelContext camel = new DefaultCamelContext();
         try {
             IntakeStarter starter = new IntakeStarter(camel, null, settings(SubmissionConfig.class), null, null, null);
-            assertThat(starter.pending()).as("Camel not started yet").isFalse();
+            assertThat(starter.pending()).isTrue();
+            CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return starter.awaitCamelStarted();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(200);
+            assertThat(waiting).as("Camel not started yet").isNotDone();
             camel.start();
-            assertThat(starter.pending()).as("Camel started").isTrue();
-            starter.onShutdown(null);
-            assertThat(starter.pending()).as("the application stops").isFalse();
+            assertThat(waiting.get(5, TimeUnit.SECONDS)).as("Camel started").isTrue();
+
+            IntakeStarter stopping = new IntakeStarter(new DefaultCamelContext(), null, settings(SubmissionConfig.class),
+                    null, null, null);
+            CompletableFuture<Boolean> cut = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return stopping.awaitCamelStarted();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(200);
+            stopping.onShutdown(null);
+            assertThat(cut.get(5, TimeUnit.SECONDS)).as("the application stops first").isFalse();
+            assertThat(stopping.pending()).isFalse();
         } finally {
             camel.stop();
         }
