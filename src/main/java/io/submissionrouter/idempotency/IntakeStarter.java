@@ -157,13 +157,15 @@ public class IntakeStarter {
             if (!camel.getRouteController().getRouteStatus(CONTROL_ROUTE).isStarted()) {
                 camel.getRouteController().startRoute(CONTROL_ROUTE);
             }
+            // the retry consumers before the intake: what can still fail here (a consumer that cannot be created)
+            // fails the attempt before any job of the jobs topic is taken, and the next attempt starts the rest
+            retryConsumers.start(client);
             camel.getRouteController().startRoute(INTAKE_ROUTE);
             for (String route : new String[] {CONTROL_ROUTE, INTAKE_ROUTE}) {
                 if (!camel.getRouteController().getRouteStatus(route).isStarted()) {
                     throw new IllegalStateException("Camel did not start the route " + route);
                 }
             }
-            retryConsumers.start(client);
             started = true;
             LOG.infof("intake started on %s", jobsTopic);
         } catch (Exception e) {

@@ -10,8 +10,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.camel.CamelContext;
 import org.jboss.logging.Logger;
 
@@ -23,6 +25,8 @@ public class RetryConsumers {
 
     private final RetryConsumer.Context context;
     private final List<RetryConsumer> consumers = new ArrayList<>();
+    /** The relay groups whose consumer is started. */
+    private final Set<String> started = new HashSet<>();
 
     public RetryConsumers(CamelContext camel, RetryTopics topics, DeferredRecords records, RelayGroups groups,
             GroupRates rates, SubmissionConfig config, CompletedJobs completedJobs, UnsettledPasses unsettled) {
@@ -30,14 +34,18 @@ public class RetryConsumers {
                 unsettled);
     }
 
-    /** Starts a consumer for each relay group; {@code client} holds the brokers and security settings. */
+    /**
+     * Starts a consumer for each relay group that has none yet; {@code client} holds the brokers and security settings.
+     * A start that failed part-way (a consumer that could not be created) is completed by the next call.
+     */
     public synchronized void start(Properties client) {
-        if (!consumers.isEmpty()) {
-            return;
-        }
         for (String relay : context.groups().names()) {
+            if (started.contains(relay)) {
+                continue;
+            }
             RetryConsumer consumer = new RetryConsumer(relay, context, client);
             consumers.add(consumer);
+            started.add(relay);
             consumer.start();
         }
     }
