@@ -5,6 +5,7 @@ import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.control.EndpointControl;
 import io.submissionrouter.kafka.KafkaClients;
 import io.submissionrouter.kafka.Topics;
+import io.submissionrouter.ops.WorkOnCamelPool;
 import io.submissionrouter.retry.RetryConsumers;
 import io.submissionrouter.retry.RetryTopics;
 import jakarta.annotation.Priority;
@@ -14,11 +15,8 @@ import jakarta.inject.Named;
 import jakarta.interceptor.Interceptor;
 import java.time.Duration;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.camel.CamelContext;
 import org.jboss.logging.Logger;
 
@@ -103,19 +101,9 @@ public class IntakeStarter {
             }
             attempt = attempts.submit(this::loadThenStartIntake);
         }
-        while (!stopped) {
-            try {
-                attempt.get(200, TimeUnit.MILLISECONDS);
-                break;
-            } catch (TimeoutException stillTrying) {
-                // waits on, unless the application stops
-            } catch (ExecutionException e) {
-                LOG.errorf(e.getCause(), "the attempt to start the intake failed unexpectedly; retrying in %s", RETRY);
-                break;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt(); // Camel stops the route: the attempt is left to itself
-                return;
-            }
+        Throwable failure = WorkOnCamelPool.await(attempt, () -> stopped);
+        if (failure != null) {
+            LOG.errorf(failure, "the attempt to start the intake failed unexpectedly; retrying in %s", RETRY);
         }
         if (started) {
             shutdownAttempts(); // none is needed any more

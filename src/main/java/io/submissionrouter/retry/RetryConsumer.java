@@ -196,10 +196,9 @@ public final class RetryConsumer {
         } catch (RuntimeException e) {
             LOG.errorf(e, "the retry consumer could not close cleanly");
         } catch (Error e) {
-            // the pool's Future would keep it unseen until shutdown: say at once that this group's retries stopped
+            // the pool's Future would keep it unseen until shutdown: say at once that this group's retries stopped.
             LOG.errorf(e, "the retry consumer of relay group %s stopped: its jobs are not retried until a restart",
-                    relay);
-            throw e;
+                    relay); // logged here, once: the loop's Future then ends without a failure
         } finally {
             template.stop();
         }

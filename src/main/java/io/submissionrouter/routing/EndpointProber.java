@@ -2,6 +2,7 @@ package io.submissionrouter.routing;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.ops.WorkOnCamelPool;
 import io.submissionrouter.smtp.SmtpOutcome;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -9,11 +10,8 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.time.Duration;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.camel.CamelContext;
 import org.jboss.logging.Logger;
 
@@ -77,19 +75,9 @@ public class EndpointProber {
             }
             round = rounds.submit(this::probeHalfOpen);
         }
-        while (!stopped) {
-            try {
-                round.get(200, TimeUnit.MILLISECONDS);
-                return;
-            } catch (TimeoutException probing) {
-                // waits on, unless the application stops
-            } catch (ExecutionException e) {
-                LOG.errorf(e.getCause(), "the probes could not run");
-                return;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt(); // Camel stops the route: the round is left to itself
-                return;
-            }
+        Throwable failure = WorkOnCamelPool.await(round, () -> stopped);
+        if (failure != null) {
+            LOG.errorf(failure, "the probes could not run");
         }
     }
 

@@ -25,19 +25,23 @@ class IntakeStarterTest {
         }));
     }
 
+    private static CompletableFuture<Boolean> awaitingCamel(IntakeStarter starter) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return starter.awaitCamelStarted();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     @Test
     void anAttemptStartsTheRoutesOnlyOnceCamelHasStartedAndNotWhenTheApplicationStops() throws Exception {
         CamelContext camel = new DefaultCamelContext();
         try {
             IntakeStarter starter = new IntakeStarter(camel, null, settings(SubmissionConfig.class), null, null, null);
             assertThat(starter.pending()).isTrue();
-            CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return starter.awaitCamelStarted();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Boolean> waiting = awaitingCamel(starter);
             Thread.sleep(200);
             assertThat(waiting).as("Camel not started yet").isNotDone();
             camel.start();
@@ -45,13 +49,7 @@ class IntakeStarterTest {
 
             IntakeStarter stopping = new IntakeStarter(new DefaultCamelContext(), null, settings(SubmissionConfig.class),
                     null, null, null);
-            CompletableFuture<Boolean> cut = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return stopping.awaitCamelStarted();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Boolean> cut = awaitingCamel(stopping);
             Thread.sleep(200);
             stopping.onShutdown(null);
             assertThat(cut.get(5, TimeUnit.SECONDS)).as("the application stops first").isFalse();
