@@ -18,7 +18,7 @@ import org.jboss.logging.Logger;
 
 /**
  * Around the session of the submit route (routes/submission.yaml): hands camel-mail the job's message, then records
- * how the session ended, whether its receipt on the message (every recipient accepted) or the
+ * how the session ended, whether its receipt on the message (the server accepted the message) or the
  * {@link SmtpSessionException} the route caught: the endpoint's breaker and the metrics hear of it, and the pass
  * ({@link Delivery#apply}) decides what comes next.
  */
@@ -43,7 +43,7 @@ public class SessionRecorder {
         return delivery.message();
     }
 
-    /** The session delivered the message to every pending recipient: its receipt is on the message. */
+    /** The server accepted the message (2xx to the final dot; some recipients may have been refused at RCPT). */
     public void accepted(@ExchangeProperty(JobProperties.DELIVERY) Delivery delivery,
             @ExchangeProperty(JobProperties.ENDPOINT) SubmissionEndpoint endpoint, @Body SubmissionMessage message,
             Exchange exchange) {
@@ -55,7 +55,7 @@ public class SessionRecorder {
         record(delivery, endpoint, outcome, exchange);
     }
 
-    /** The session did not deliver to every pending recipient (caught by the submit route): how it ended. */
+    /** The server did not accept the message (caught by the submit route): how the session ended. */
     public void failed(@ExchangeProperty(JobProperties.DELIVERY) Delivery delivery,
             @ExchangeProperty(JobProperties.ENDPOINT) SubmissionEndpoint endpoint,
             @ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Throwable caught, Exchange exchange) {

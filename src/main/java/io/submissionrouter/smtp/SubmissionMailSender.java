@@ -11,9 +11,10 @@ import org.apache.camel.component.mail.MailAuthenticator;
  * {@link #registryName(EndpointSpec)} (the submit route names it: {@code javaMailSender=#smtp-<relay>-<endpoint>}).
  * It runs the session with the endpoint's {@link SmtpSubmitter}: STARTTLS required, AUTH when credentials are set,
  * kept sessions, connect, read, write and data timeouts, all from the endpoint's {@link EndpointSpec}; the setters
- * camel-mail may call are ignored. A session that delivered the message to every recipient of its envelope leaves
- * its receipt on the message ({@link SubmissionMessage#outcome()}); any other ends in a {@link SmtpSessionException}
- * carrying the classified outcome.
+ * camel-mail may call are ignored. A session whose message the server accepted (2xx to the final dot, outcome
+ * {@code sent}, recipients it refused at RCPT included) leaves its receipt on the message
+ * ({@link SubmissionMessage#outcome()}); any other ends in a {@link SmtpSessionException} carrying the classified
+ * outcome.
  */
 public final class SubmissionMailSender implements JavaMailSender {
 

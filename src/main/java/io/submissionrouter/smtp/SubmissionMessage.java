@@ -100,7 +100,7 @@ public final class SubmissionMessage extends MimeMessage {
     }
 
     /**
-     * The receipt of the last session that delivered the message to every recipient of its envelope (set by the
+     * The receipt of the last session whose message the server accepted, 2xx to the final dot (set by the
      * endpoint's camel-mail sender; a session that did not ends in a {@link SmtpSessionException} instead); null
      * until one did, and once the route has recorded it.
      */

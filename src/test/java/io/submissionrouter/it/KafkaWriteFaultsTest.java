@@ -132,6 +132,39 @@ class KafkaWriteFaultsTest extends RouterTestBase {
         assertThat(copies(jobId)).isEqualTo(1);
     }
 
+    /**
+     * A completion refused after the job failed over (the primary's session failed and was caught in the submit route):
+     * the refusal is the idempotency topic's, not the failed SMTP endpoint's, so no new session starts until
+     * completions can be written again.
+     */
+    @Test
+    void aCompletionRefusedAfterAFailoverHoldsEveryNewSession() throws Exception {
+        primary().mode(TestSmtpServer.Mode.REFUSE);
+        try {
+            refuse("email.jobs.completed");
+            String failedOver = Jobs.newJobId("refused-completion-failover");
+            kafka.sendJob(failedOver, Jobs.json(Jobs.job(failedOver)));
+            awaitRefusing("email.jobs.completed");
+            assertThat(RestAssured.get("/q/health/group/kafka-writes").asString()).doesNotContain("smtp:");
+            assertThat(copies(failedOver)).as("sent once, by the fallback").isEqualTo(1);
+
+            String held = Jobs.newJobId("held-while-completions-refused");
+            kafka.sendJob(held, Jobs.json(Jobs.job(held)));
+            Thread.sleep(3000);
+            assertThat(copies(held)).as("no session starts while completions cannot be written").isZero();
+
+            restore("email.jobs.completed");
+            for (String jobId : List.of(failedOver, held)) {
+                assertThat(kafka.awaitResult(jobId, Duration.ofSeconds(30)).path("status").asText()).isEqualTo("SENT");
+            }
+            Thread.sleep(1000); // anything sent twice would show by now
+            assertThat(copies(failedOver)).isEqualTo(1);
+            assertThat(copies(held)).isEqualTo(1);
+        } finally {
+            primary().mode(TestSmtpServer.Mode.UP);
+        }
+    }
+
     @Test
     void aRetryPassWhoseResultIsRefusedIsNotRunAgain() throws Exception {
         String jobId = Jobs.newJobId("refused-retry-pass");
