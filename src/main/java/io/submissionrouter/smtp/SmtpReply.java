@@ -9,6 +9,21 @@ import java.util.regex.Pattern;
  */
 public record SmtpReply(int code, String enhancedCode, String text) {
 
+    /**
+     * The most characters of a reply's text kept (CONTRACT 9.1): what results, attempt events, completions and
+     * retry-tier records carry of it. RFC 5321 4.5.3.1.5 gives a reply line 512 octets; a longer text is cut here,
+     * whatever the server sent.
+     */
+    public static final int MAX_TEXT_CHARS = 512;
+
+    /** A reply; its text cut to {@link #MAX_TEXT_CHARS}. */
+    public SmtpReply {
+        if (text != null && text.length() > MAX_TEXT_CHARS) {
+            int cut = Character.isHighSurrogate(text.charAt(MAX_TEXT_CHARS - 1)) ? MAX_TEXT_CHARS - 1 : MAX_TEXT_CHARS;
+            text = text.substring(0, cut);
+        }
+    }
+
     private static final Pattern REPLY = Pattern.compile("^\\s*([2-5]\\d\\d)[ -]?(?:([245]\\.\\d{1,3}\\.\\d{1,3})\\s)?(.*)$",
             Pattern.DOTALL);
 
