@@ -58,9 +58,14 @@ final class ProducerGeneration {
                 .orElse(null);
     }
 
+    /** @throws IllegalStateException once it is retired: the write goes to its successor */
     Future<RecordMetadata> send(ProducerRecord<Object, Object> record, Callback callback) {
         PendingSend send = new PendingSend(sequence.incrementAndGet(), record, callback);
         unanswered.put(send.id, send);
+        if (retired) { // after put: a retire that did not see this send is seen here
+            unanswered.remove(send.id);
+            throw new IllegalStateException("Kafka producer " + clientId + " was replaced");
+        }
         try {
             producer.send(record, send);
         } catch (RuntimeException e) {
@@ -153,14 +158,11 @@ final class ProducerGeneration {
             this.callback = callback;
         }
 
-        /** The producer's answer. One that comes after the producer was retired is no news to anyone. */
+        /** The producer's answer; one that comes after the send was failed as unanswered changes nothing. */
         @Override
         public void onCompletion(RecordMetadata metadata, Exception exception) {
             unanswered.remove(id);
             answered = true;
-            if (retired) {
-                return;
-            }
             if (exception == null) {
                 sizes.taken(topic, size);
                 tell(metadata, null);
