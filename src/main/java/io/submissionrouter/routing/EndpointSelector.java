@@ -44,7 +44,7 @@ public class EndpointSelector {
      *         waiting topic)
      */
     public SubmissionEndpoint choose(@ExchangeProperty(JobProperties.DELIVERY) Delivery delivery) {
-        writes.holdWhileRefusing(completions); // a message accepted now could not be completed
+        writes.holdUntilCompletionsCanBeWritten(completions); // a message accepted now could not be completed
         if (rates.acquire(delivery.relay())) {
             return choose(delivery, Instant.now());
         }
