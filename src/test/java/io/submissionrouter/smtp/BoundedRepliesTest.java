@@ -52,7 +52,7 @@ class BoundedRepliesTest {
         SmtpOutcome outcome = submitter(startTls, TlsMode.STARTTLS).probe();
         assertThat(outcome.outcome()).isEqualTo(OutcomeClass.ENDPOINT_DOWN);
         assertThat(outcome.step()).isEqualTo(SmtpStep.GREETING);
-        assertThat(outcome.detail()).contains("exceeded " + SessionSocket.MAX_REPLY_BYTES + " bytes");
+        assertThat(outcome.detail()).contains("exceeded 65536 bytes"); // SessionSocket.MAX_REPLY_BYTES
         assertThat(startTls.flooded()).as("what the server got out before the prober hung up")
                 .isLessThan(FaultSmtpServer.FLOOD_CAP / 4);
     }
@@ -89,6 +89,6 @@ class BoundedRepliesTest {
         startTls.fault(Step.DOT, 1, Action.reply("250 2.0.0 " + longText), 1);
         SmtpOutcome outcome = TestEndpoints.send(submitter(startTls, TlsMode.STARTTLS), "ada@example.org");
         assertThat(outcome.outcome()).isEqualTo(OutcomeClass.SENT);
-        assertThat(outcome.reply().text()).hasSize(SmtpReply.MAX_TEXT_CHARS);
+        assertThat(outcome.reply().text()).hasSize(512); // SmtpReply.MAX_TEXT_CHARS
     }
 }
