@@ -164,6 +164,20 @@ class JobValidationTest {
     }
 
     @Test
+    void boundsEachAddressToWhatAServerTakes() throws Exception {
+        String local = "a".repeat(MailAddresses.MAX_ADDRESS_OCTETS - "@example.org".length());
+        assertThat(valid(job("").replace("ada@example.org", "Ada <" + local + "@example.org>")).to().get(0)
+                .getAddress()).hasSize(MailAddresses.MAX_ADDRESS_OCTETS);
+        rejects(job("").replace("ada@example.org", local + "a@example.org"), JobRejection.INVALID_ADDRESS,
+                "to[0] has more than 254 octets");
+        // octets, not characters: each ü takes two
+        rejects(job(",\"bcc\":[\"" + "ü".repeat(125) + "@example.org\"]"), JobRejection.INVALID_ADDRESS,
+                "bcc[0] has more than 254 octets");
+        rejects(job("").replace("ada@example.org", "\\\"a\\u0001b\\\"@example.org"), JobRejection.INVALID_ADDRESS,
+                "to[0]");
+    }
+
+    @Test
     void rejectsCrOrLfInAnythingThatBecomesAHeader() {
         rejects(job("").replace("\"Hi\"", "\"Hi\\r\\nBcc: x@evil.example\""), JobRejection.HEADER_INJECTION, "subject");
         rejects(job(",\"headers\":{\"X-A\":\"v\\nBcc: x@evil.example\"}"), JobRejection.HEADER_INJECTION, "headers.X-A");
