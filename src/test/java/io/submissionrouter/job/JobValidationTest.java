@@ -177,6 +177,42 @@ class JobValidationTest {
                 "to[0]");
     }
 
+    /** Every result echoes the metadata, DUPLICATE and INVALID ones too: its size is bounded (CONTRACT 9.3). */
+    @Test
+    void boundsTheMetadataThatEveryResultEchoes() throws Exception {
+        rejects(job(",\"metadata\":{\"k\":\"" + "x".repeat(16_385) + "\"}"), JobRejection.TOO_LARGE, "metadata.k");
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 65; i++) {
+            many.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":\"v\"");
+        }
+        rejects(job(",\"metadata\":{" + many + "}"), JobRejection.TOO_LARGE, "metadata");
+        rejects(job(",\"metadata\":{\"" + "k".repeat(129) + "\":\"v\"}"), JobRejection.TOO_LARGE, "metadata");
+
+        // in all: {"k":"..."} is 8 bytes and its value
+        EchoedFields echoed = new EchoedFields(new ObjectMapper(), 100, Set.of("default"));
+        EmailJob fits = reader.read(job(",\"metadata\":{\"k\":\"" + "x".repeat(92) + "\"}")
+                .getBytes(StandardCharsets.UTF_8));
+        echoed.check(fits);
+        assertThat(echoed.metadata(fits)).isEqualTo(fits.metadata());
+        EmailJob over = reader.read(job(",\"metadata\":{\"k\":\"" + "x".repeat(93) + "\"}")
+                .getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> echoed.check(over)).isInstanceOfSatisfying(JobRejection.class, r -> {
+            assertThat(r.code()).isEqualTo(JobRejection.TOO_LARGE);
+            assertThat(r.getMessage()).contains("101 bytes").contains("submission.limits.max-metadata-bytes (100)");
+        });
+        assertThat(echoed.metadata(over)).as("not echoed").isEmpty();
+    }
+
+    @Test
+    void echoesAConfiguredRelayOrAShortValidNameOnly() throws Exception {
+        EchoedFields echoed = new EchoedFields(new ObjectMapper(), 100, Set.of("default"));
+        assertThat(echoed.relay(reader.read(job(",\"relay\":\"marketing\"").getBytes(StandardCharsets.UTF_8))))
+                .isEqualTo("marketing");
+        assertThat(echoed.relay(reader.read(job(",\"relay\":\"" + "m".repeat(65) + "\"")
+                .getBytes(StandardCharsets.UTF_8)))).isNull();
+        assertThat(echoed.relay(null)).isNull();
+    }
+
     @Test
     void rejectsCrOrLfInAnythingThatBecomesAHeader() {
         rejects(job("").replace("\"Hi\"", "\"Hi\\r\\nBcc: x@evil.example\""), JobRejection.HEADER_INJECTION, "subject");
