@@ -453,8 +453,22 @@ public class CompletedJobs {
     }
 
     private void createTopic(Properties clientProperties, int partitions) {
-        Topics.ensure(clientProperties, List.of(topic), partitions, Map.of(
-                TopicConfig.CLEANUP_POLICY_CONFIG, "compact,delete",
-                TopicConfig.RETENTION_MS_CONFIG, String.valueOf(window.toMillis())));
+        Topics.ensure(clientProperties, List.of(topic), partitions, topicConfigs());
+    }
+
+    /**
+     * Creates the topic if it is missing, taking records of up to {@code maxMessageBytes}: what a completion record
+     * (the whole result of a job, or its retry state) may need (CONTRACT 9.3). The router's startup does this before
+     * {@link #start}, which finds the topic there.
+     */
+    public void createTopic(Properties clientProperties, int partitions, long maxMessageBytes) {
+        Map<String, String> configs = new java.util.HashMap<>(topicConfigs());
+        configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(maxMessageBytes));
+        Topics.ensure(clientProperties, List.of(topic), partitions, configs);
+    }
+
+    private Map<String, String> topicConfigs() {
+        return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, "compact,delete",
+                TopicConfig.RETENTION_MS_CONFIG, String.valueOf(window.toMillis()));
     }
 }

@@ -14,6 +14,7 @@ import io.submissionrouter.job.MessageIds;
 import io.submissionrouter.job.MimeMessageFactory;
 import io.submissionrouter.job.ValidJob;
 import io.submissionrouter.results.DeliveryResults;
+import io.submissionrouter.results.OutputTopics;
 import io.submissionrouter.retry.DeferredJob;
 import io.submissionrouter.retry.RetryTiers;
 import io.submissionrouter.smtp.SubmissionMessage;
@@ -45,6 +46,7 @@ public class JobIntake {
     private final JobReader reader;
     private final JobValidator validator;
     private final EchoedFields echoed;
+    private final OutputTopics outputTopics;
     private final MimeMessageFactory mime = new MimeMessageFactory();
     private final SubmissionConfig config;
     private final long jobTimeoutNanos;
@@ -55,7 +57,8 @@ public class JobIntake {
     private final DeliveryResults results;
 
     public JobIntake(ObjectMapper mapper, SubmissionConfig config, RelayGroups groups, CompletedJobs completedJobs,
-            RetryTiers retryTiers, UnsettledPasses unsettled, DeliveryResults results) {
+            RetryTiers retryTiers, UnsettledPasses unsettled, DeliveryResults results, OutputTopics outputTopics) {
+        this.outputTopics = outputTopics;
         this.echoed = new EchoedFields(mapper, config.limits().maxMetadataBytes(), groups.names());
         this.completedJobs = completedJobs;
         this.retryTiers = retryTiers;
@@ -149,10 +152,14 @@ public class JobIntake {
         return validated(source, now, job, from);
     }
 
-    /** The job validated and its message built; or INVALID. {@code from} is where an earlier pass left it, or null. */
+    /**
+     * The job validated, checked against what the topics take (its records must all be writable: CONTRACT 9.3), and
+     * its message built; or INVALID. {@code from} is where an earlier pass left it, or null.
+     */
     private Delivery validated(SourceRecord source, Instant now, EmailJob job, DeferredState from) {
         try {
             ValidJob valid = validator.validate(job);
+            outputTopics.check(valid, source);
             SubmissionMessage message = mime.create(valid,
                     MessageIds.of(job.jobId(), config.messageIdDomain()), config.limits().maxMessageBytes());
             return from == null ? Delivery.of(source, now, valid, message)
