@@ -258,6 +258,7 @@ public final class EndpointSpecs {
                     + "read-timeout + data-timeout (" + session + "), so a slow reply to the final dot is waited for");
         }
         positive("submission.kafka.write-retry-for", config.kafka().writeRetryFor());
+        positive("submission.kafka.ack-timeout", config.kafka().ackTimeout());
         if (c.maxPollRecords() < 1) {
             throw new InvalidSettingException("submission.consumer.max-poll-records", "must be at least 1");
         }

@@ -56,6 +56,17 @@ public interface SubmissionConfig {
          */
         @WithDefault("3m")
         Duration writeRetryFor();
+
+        /**
+         * A write Kafka has neither acknowledged nor refused for this long is unanswered (CONTRACT 9.5): no new SMTP
+         * session starts until the router's writes are answered again (a session waits up to {@code write-retry-for},
+         * then its pass fails and its job is read again, unsent), readiness is DOWN, and the health group
+         * {@code kafka-writes} names it. A producer with a write unanswered for its {@code delivery.timeout.ms} plus
+         * this (it would have reported any failure by then), or whose network thread died, has stopped working and is
+         * replaced; its writes are retried on the new one. Addition.
+         */
+        @WithDefault("30s")
+        Duration ackTimeout();
     }
 
     /** Duplicate suppression by jobId (CONTRACT 5.4); accepted, acting with the reliability work. */

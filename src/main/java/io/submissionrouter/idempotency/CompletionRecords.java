@@ -43,6 +43,6 @@ public class CompletionRecords {
     /** Kafka acknowledged the record: every replica will know the job is completed. */
     public void written(@ExchangeProperty(JobProperties.DELIVERY) Delivery d) {
         d.outputs().completionWritten();
-        writes.ok(completedJobs.topic());
+        writes.ok(completedJobs.topic(), d.jobId());
     }
 }

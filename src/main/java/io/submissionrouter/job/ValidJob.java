@@ -4,6 +4,7 @@ import jakarta.mail.internet.InternetAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** A job that passed validation, with its addresses parsed. */
@@ -15,15 +16,24 @@ public record ValidJob(
         List<InternetAddress> cc,
         List<InternetAddress> bcc) {
 
-    /** Every envelope recipient once (to, cc, bcc), compared by address without case. */
+    /** Every envelope recipient once (to, cc, bcc), compared as mailboxes ({@link #mailbox(String)}). */
     public List<InternetAddress> recipients() {
         Map<String, InternetAddress> unique = new LinkedHashMap<>();
         for (List<InternetAddress> list : List.of(to, cc, bcc)) {
             for (InternetAddress a : list) {
-                unique.putIfAbsent(a.getAddress().toLowerCase(java.util.Locale.ROOT), a);
+                unique.putIfAbsent(mailbox(a.getAddress()), a);
             }
         }
         return new ArrayList<>(unique.values());
+    }
+
+    /**
+     * An address as a mailbox is compared: its local part exactly (RFC 5321 2.4: it MUST be treated as case
+     * sensitive; {@code Ada@} and {@code ada@} may be two mailboxes), its domain without case.
+     */
+    public static String mailbox(String address) {
+        int at = address.lastIndexOf('@');
+        return at < 0 ? address : address.substring(0, at + 1) + address.substring(at + 1).toLowerCase(Locale.ROOT);
     }
 
     /**

@@ -4,6 +4,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.kafka.OneRecordTooLarge;
+import io.submissionrouter.kafka.ProducerWatch;
+import io.submissionrouter.kafka.WriteUnanswered;
 import io.submissionrouter.routing.JobProperties;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
@@ -33,6 +36,10 @@ import org.jboss.logging.Logger;
  * exchange fails and the record is read again, with only what its pass still owes to write. A job is never sent
  * again for it: whatever Kafka refuses, the pipeline holds the job until the topic takes the record, and recovers by
  * itself when it does. Nothing is dropped: a record refused permanently waits for the topic's settings to change.
+ * <p>
+ * A record refused as too large for its own size ({@link OneRecordTooLarge}) is the record's refusal, not its
+ * topic's (CONTRACT 9.3): it is counted, logged and shown like the others, but holds no session; only its job waits,
+ * and the refusal is over once that job's record is taken.
  */
 @ApplicationScoped
 @Named("kafkaWrites")
@@ -51,45 +58,67 @@ public class KafkaWrites {
     private final Map<String, Refusal> refusing = new ConcurrentHashMap<>();
     private final Set<String> gauged = ConcurrentHashMap.newKeySet();
 
-    /** A topic refusing records: since when, why, when a line was last logged, and the last refusal. */
-    public record Refusal(Instant since, String kind, String reason, Instant loggedAt, Instant last) {
+    /**
+     * A topic refusing records: since when, why, when a line was last logged, the last refusal, and the one record it
+     * refuses (its key, a jobId) when the refusal is that record's (too large), not the topic's (null).
+     */
+    public record Refusal(Instant since, String kind, String reason, Instant loggedAt, Instant last, String record) {
+        Refusal seen(String kind, String reason, Instant loggedAt, Instant last, String record) {
+            return new Refusal(since, kind, reason, loggedAt, last, this.record == null ? null : record);
+        }
     }
 
-    public KafkaWrites(MeterRegistry registry, SubmissionConfig config) {
+    private final ProducerWatch producers;
+
+    public KafkaWrites(MeterRegistry registry, SubmissionConfig config, ProducerWatch producers) {
         this.registry = registry;
         this.retryFor = config.kafka().writeRetryFor();
+        this.producers = producers;
     }
 
     /**
-     * No new SMTP session while this replica's completion records are refused: a server could accept a message whose
-     * completion cannot be made durable, and a replica that takes the partition over would send it again. Waits up to
-     * {@code write-retry-for} for the topic to take records again, then fails the job's pass (its record is read
-     * again later; nothing was sent).
+     * No new SMTP session while this replica's completion records cannot be written: refused by {@code topic}, or not
+     * answered by the producer at all (CONTRACT 9.5): a server could accept a message whose completion cannot be made
+     * durable, and a replica that takes the partition over would send it again. Waits up to {@code write-retry-for}
+     * for writes to work again, then fails the job's pass (its record is read again later; nothing was sent). A topic
+     * refusing one record as too large for its own size holds nothing here: only that record's job waits.
      *
-     * @throws Refusing when the topic still refuses records
+     * @throws Refusing when writes still do not work
      */
-    public void holdWhileRefusing(String topic) {
-        if (refusing.isEmpty() || !refusing().containsKey(topic)) {
+    public void holdUntilCompletionsCanBeWritten(String topic) {
+        String why = cannotWrite(topic);
+        if (why == null) {
             return;
         }
         long deadline = System.nanoTime() + retryFor.toNanos();
-        while (refusing().containsKey(topic)) {
+        while ((why = cannotWrite(topic)) != null) {
             if (System.nanoTime() > deadline) {
-                throw new Refusing(topic);
+                throw new Refusing(why);
             }
             try {
-                Thread.sleep(500);
+                Thread.sleep(200);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new Refusing(topic);
+                throw new Refusing(why);
             }
         }
     }
 
-    /** A job held back because a topic it must write to refuses records; the job is read again later. */
+    /** Why a completion on {@code topic} could not be written now, or null. */
+    private String cannotWrite(String topic) {
+        if (!refusing.isEmpty()) {
+            Refusal r = refusing().get(topic);
+            if (r != null && r.record() == null) {
+                return "Kafka refuses records on " + topic;
+            }
+        }
+        return producers.unanswered();
+    }
+
+    /** A job held back because the writes it will need do not work; the job is read again later, unsent. */
     public static final class Refusing extends org.apache.kafka.common.KafkaException {
-        public Refusing(String topic) {
-            super("Kafka refuses records on " + topic + ": no SMTP session starts until it takes them again");
+        public Refusing(String why) {
+            super(why + ": no SMTP session starts until Kafka takes the router's records again");
         }
     }
 
@@ -119,28 +148,42 @@ public class KafkaWrites {
                 .description("Records Kafka refused to take, by topic and kind (permanent: too large, not authorised, "
                         + "not serializable; transient: anything else)")
                 .tags("topic", topic, "kind", kind).register(registry).increment();
-        String reason = cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        if (find(cause, WriteUnanswered.class) != null) {
+            // not a refusal: the producer did not answer (ProducerWatch shows it and holds the sessions)
+            LOG.debugf("a write to %s is written again: %s", topic, cause.getMessage());
+            return;
+        }
+        OneRecordTooLarge own = find(cause, OneRecordTooLarge.class);
+        String record = own != null && own.topic().equals(topic) ? own.key() : null;
+        Throwable shown = own != null ? own.getCause() : cause;
+        String reason = shown == null ? "unknown" : shown.getClass().getSimpleName() + ": " + shown.getMessage();
         Instant now = Instant.now();
         Refusal before = refusing.get(topic);
         if (before == null) {
             gauge(topic);
-            LOG.errorf("Kafka refuses records on %s (%s, %s). %s Nothing is sent again meanwhile: the jobs wait, "
-                    + "and go on by themselves once the topic takes records.", topic, kind, reason, advice(cause, topic));
-            refusing.put(topic, new Refusal(now, kind, reason, now, now));
+            LOG.errorf("Kafka refuses records on %s (%s, %s). %s Nothing is sent again meanwhile: %s", topic, kind,
+                    own != null ? own.getMessage() : reason, advice(shown, topic), record != null
+                            ? "only job " + record + " waits (the record is larger than the others the topic takes), "
+                            + "and goes on by itself once the topic takes it."
+                            : "the jobs wait, and go on by themselves once the topic takes records.");
+            refusing.put(topic, new Refusal(now, kind, reason, now, now, record));
         } else if (Duration.between(before.loggedAt(), now).compareTo(LOG_EVERY) >= 0) {
             LOG.errorf("Kafka still refuses records on %s since %s (%s, %s)", topic, before.since(), kind, reason);
-            refusing.put(topic, new Refusal(before.since(), kind, reason, now, now));
+            refusing.put(topic, before.seen(kind, reason, now, now, record));
         } else {
-            refusing.put(topic, new Refusal(before.since(), kind, reason, before.loggedAt(), now));
+            refusing.put(topic, before.seen(kind, reason, before.loggedAt(), now, record));
         }
     }
 
-    /** Kafka took a record on {@code topic}. */
-    public void ok(String topic) {
+    /**
+     * Kafka took a record of job {@code jobId} on {@code topic}: a refusal of the topic is over, and so is a refusal of
+     * that one record.
+     */
+    public void ok(String topic, String jobId) {
         if (!refusing.isEmpty()) {
-            Refusal gone = refusing.remove(topic);
-            if (gone != null) {
-                LOG.infof("Kafka takes records on %s again (refused since %s)", topic, gone.since());
+            Refusal r = refusing.get(topic);
+            if (r != null && (r.record() == null || r.record().equals(jobId)) && refusing.remove(topic, r)) {
+                LOG.infof("Kafka takes records on %s again (refused since %s)", topic, r.since());
             }
         }
     }
@@ -154,6 +197,15 @@ public class KafkaWrites {
                 ? retryFor.multipliedBy(2) : LOG_EVERY);
         refusing.values().removeIf(r -> r.last().isBefore(stale));
         return Map.copyOf(refusing);
+    }
+
+    private static <T extends Throwable> T find(Throwable t, Class<T> type) {
+        for (int depth = 0; t != null && depth < 10; depth++, t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
     }
 
     static boolean permanent(Throwable t) {

@@ -128,7 +128,8 @@ public class KafkaRecords {
         if (outgoing == null) {
             return;
         }
-        PassOutputs out = outputs(exchange);
+        Delivery delivery = exchange.getProperty(JobProperties.DELIVERY, Delivery.class);
+        PassOutputs out = delivery.outputs();
         List<Outgoing> left = new ArrayList<>();
         boolean attemptsInOrder = true; // attempt events are noted in order: one not acknowledged holds the later ones
         Set<String> refused = new LinkedHashSet<>();
@@ -145,7 +146,7 @@ public class KafkaRecords {
                     case DEFERRED -> out.deferredWritten();
                     default -> throw new IllegalStateException(o.kind().name());
                 }
-                writes.ok(o.topic());
+                writes.ok(o.topic(), delivery.jobId());
             } else {
                 o.message().removeHeader(KafkaConstants.KAFKA_RECORD_META);
                 o.message().setHeader(KafkaConstants.OVERRIDE_TOPIC, o.topic()); // camel-kafka took it off

@@ -7,6 +7,7 @@ import io.submissionrouter.results.AttemptEvent;
 import io.submissionrouter.results.EndpointRef;
 import io.submissionrouter.results.ErrorInfo;
 import io.submissionrouter.results.Status;
+import io.submissionrouter.smtp.EndpointSpec;
 import io.submissionrouter.smtp.OutcomeClass;
 import io.submissionrouter.smtp.RecipientReply;
 import io.submissionrouter.smtp.SmtpOutcome;
@@ -232,6 +233,28 @@ public final class Delivery {
             next = Next.WAIT;
             waits++;
         }
+    }
+
+    /**
+     * Whether the job's time ({@code submission.consumer.job-timeout}) leaves room for a session with an endpoint of
+     * {@code spec}: its connect-timeout and read-timeout at least. A session the job's deadline would cut short is not
+     * started, so the job's own deadline is never charged to an endpoint (CONTRACT 9.1).
+     */
+    public boolean hasTimeFor(EndpointSpec spec) {
+        SubmissionMessage m = message;
+        long needed = spec.connectTimeout().plus(spec.readTimeout()).toNanos();
+        return m == null || m.deadline() == Long.MAX_VALUE || m.deadline() - System.nanoTime() >= needed;
+    }
+
+    /**
+     * The job's time ran out in this pass before an endpoint not yet tried could have a session: the job goes to a
+     * retry tier and starts a new pass, with its whole time, from there. Not an attempt: it counts toward the tiers
+     * (as when every endpoint failed) and {@code max-age}, not toward {@code max-attempts}.
+     */
+    public void outOfTime() {
+        failedEverywhereThisPass = true;
+        failedEverywhere++;
+        next = Next.RETRY;
     }
 
     /** Retries (after transient, throttled, uncertain outcomes, or every endpoint failing) so far: the tier's. */

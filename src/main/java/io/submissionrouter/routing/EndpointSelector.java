@@ -44,7 +44,7 @@ public class EndpointSelector {
      *         waiting topic)
      */
     public SubmissionEndpoint choose(@ExchangeProperty(JobProperties.DELIVERY) Delivery delivery) {
-        writes.holdWhileRefusing(completions); // a message accepted now could not be completed
+        writes.holdUntilCompletionsCanBeWritten(completions); // a message accepted now could not be completed
         if (rates.acquire(delivery.relay())) {
             return choose(delivery, Instant.now());
         }
@@ -65,8 +65,13 @@ public class EndpointSelector {
     }
 
     SubmissionEndpoint choose(Delivery delivery, Instant now) {
+        boolean outOfTime = false;
         for (SubmissionEndpoint endpoint : groups.group(delivery.relay())) {
             if (delivery.wasTried(endpoint.name())) {
+                continue;
+            }
+            if (!delivery.hasTimeFor(endpoint.spec())) {
+                outOfTime = true; // no session starts that the job's time would cut short (CONTRACT 9.1)
                 continue;
             }
             if (endpoint.breaker().tryAcquirePermission()) {
@@ -76,7 +81,11 @@ public class EndpointSelector {
                 metrics.attempt(endpoint.relay(), endpoint.name(), OutcomeClass.SKIPPED_OPEN, 0);
             }
         }
-        delivery.noEndpointAdmits();
+        if (outOfTime) {
+            delivery.outOfTime();
+        } else {
+            delivery.noEndpointAdmits();
+        }
         return null;
     }
 }

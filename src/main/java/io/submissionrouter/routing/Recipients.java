@@ -1,5 +1,6 @@
 package io.submissionrouter.routing;
 
+import io.submissionrouter.job.ValidJob;
 import io.submissionrouter.smtp.RecipientReply;
 import io.submissionrouter.smtp.SmtpOutcome;
 import jakarta.mail.internet.InternetAddress;
@@ -7,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -20,7 +20,7 @@ final class Recipients {
 
     private final List<String> accepted = new ArrayList<>();
     private final List<RecipientReply> rejected = new ArrayList<>();
-    /** The last answer of each pending recipient, by lower-case address; absent when it got none. */
+    /** The last answer of each pending recipient, by mailbox ({@link ValidJob#mailbox}); absent when it got none. */
     private final Map<String, RecipientReply> lastReplies = new HashMap<>();
     private List<InternetAddress> pending;
 
@@ -43,10 +43,10 @@ final class Recipients {
         repliesBefore.forEach(this::remember);
     }
 
-    /** Keeps pending only the recipients among {@code addresses} (compared without case). */
+    /** Keeps pending only the recipients among {@code addresses} (compared as mailboxes). */
     void keepPending(List<String> addresses) {
         Set<String> keep = new HashSet<>();
-        addresses.forEach(a -> keep.add(a.toLowerCase(Locale.ROOT)));
+        addresses.forEach(a -> keep.add(key(a)));
         pending = pending.stream().filter(a -> keep.contains(key(a.getAddress()))).toList();
         lastReplies.keySet().retainAll(keep);
     }
@@ -90,6 +90,6 @@ final class Recipients {
     }
 
     private static String key(String address) {
-        return address.toLowerCase(Locale.ROOT);
+        return ValidJob.mailbox(address);
     }
 }

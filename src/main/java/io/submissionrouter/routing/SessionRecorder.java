@@ -82,10 +82,11 @@ public class SessionRecorder {
         metrics.attempt(endpoint.relay(), endpoint.name(), outcome.outcome(), outcome.durationMillis());
         if (outcome.outcome() == OutcomeClass.CONFIG_ERROR) {
             String prefix = endpoint.relay().equals(EndpointSpecs.DEFAULT_RELAY) ? "submission.smtp" : "submission.relays." + endpoint.relay();
-            LOG.errorf("AUTH refused by %s (%s:%d): %s. Check %s.username and %s.password (or their files), or "
-                    + "%s.oauth2.*; the endpoint's breaker stays open for growing periods until this is fixed",
-                    endpoint.spec().label(), endpoint.spec().host(), endpoint.spec().port(),
-                    outcome.reply() == null ? outcome.detail() : outcome.reply().text(), prefix, prefix, prefix);
+            LOG.errorf("AUTH refused or impossible with %s (%s:%d): %s. Check %s.username and %s.password (or their "
+                    + "files), %s.oauth2.* and %s.auth-mechanisms; the endpoint's breaker stays open for growing "
+                    + "periods until this is fixed", endpoint.spec().label(), endpoint.spec().host(),
+                    endpoint.spec().port(), outcome.reply() == null ? outcome.detail() : outcome.reply().text(), prefix,
+                    prefix, prefix, prefix);
         } else if (outcome.outcome().endpointFailed()) {
             LOG.warnf("endpoint %s (%s:%d) failed at %s for job %s: %s; trying the next endpoint",
                     endpoint.spec().label(), endpoint.spec().host(), endpoint.spec().port(),

@@ -19,6 +19,12 @@ public enum OutcomeClass {
     CONFIG_ERROR,
     /** Connection lost after the final dot, before the reply. */
     UNCERTAIN,
+    /**
+     * The job's own time ({@code submission.consumer.job-timeout}) ran out during the session, before the final dot:
+     * the router's deadline, never the endpoint's failure (CONTRACT 9.1). Retried like {@code transient}; the breaker
+     * is not touched. Addition.
+     */
+    JOB_TIMEOUT,
     /** The endpoint's breaker did not admit the call; no session was opened. */
     SKIPPED_OPEN;
 
@@ -34,6 +40,6 @@ public enum OutcomeClass {
 
     /** Outcomes retried through the retry policy and counted by {@code max-attempts}. */
     public boolean retryable() {
-        return this == TRANSIENT || this == THROTTLED;
+        return this == TRANSIENT || this == THROTTLED || this == JOB_TIMEOUT;
     }
 }

@@ -3,40 +3,66 @@ package io.submissionrouter.smtp;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.util.concurrent.ScheduledExecutorService;
 import javax.net.SocketFactory;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
- * Creates the plain sockets of SMTP sessions and remembers, per thread, the one in use, so that the
- * session can give the reply after the final dot its own timeout ({@code data-timeout}) while every
- * other reply keeps {@code read-timeout}, and a kept session can be checked before reuse. A session runs on one
- * thread from connect to QUIT. With TLS from the first byte (465), Angus Mail opens the socket itself and layers
- * TLS over it through {@link #tls}, which remembers the socket it is given in the same way.
+ * Creates the sockets of an endpoint's SMTP sessions, each a {@link SessionSocket} (write timeout, and every reply
+ * bounded in time and size), and remembers, per thread, the one in use: the session arms it before each reply, and a
+ * kept session can be checked before reuse. A session runs on one thread from connect to QUIT. With TLS from the first
+ * byte (465), Angus Mail opens a plain socket itself and layers TLS over it through {@link #tls}, which wraps that
+ * socket the same way first, and arms it for the handshake.
  */
 public final class SessionSocketFactory extends SocketFactory {
 
-    private static final ThreadLocal<Socket> CURRENT = ThreadLocal.withInitial(() -> null);
+    private static final ThreadLocal<SessionSocket> CURRENT = ThreadLocal.withInitial(() -> null);
+    /** The job's deadline of the session starting on this thread ({@link System#nanoTime()}). */
+    private static final ThreadLocal<Long> JOB_DEADLINE = ThreadLocal.withInitial(() -> Long.MAX_VALUE);
+
+    private final int writeTimeout;
+    private final ScheduledExecutorService writeTimeouts;
+
+    /**
+     * @param writeTimeout  milliseconds a write may take ({@code write-timeout})
+     * @param writeTimeouts the pod's scheduler that times writes out; null: a timer thread per socket
+     */
+    public SessionSocketFactory(int writeTimeout, ScheduledExecutorService writeTimeouts) {
+        this.writeTimeout = writeTimeout;
+        this.writeTimeouts = writeTimeouts;
+    }
 
     /** The socket of the session running on this thread, or null. */
-    static Socket current() {
+    static SessionSocket current() {
         return CURRENT.get();
+    }
+
+    /** The session about to connect on this thread must be over by {@code nanoTime} (the job's time). */
+    static void jobDeadline(long nanoTime) {
+        JOB_DEADLINE.set(nanoTime);
+    }
+
+    static long jobDeadline() {
+        return JOB_DEADLINE.get();
     }
 
     static void forget() {
         CURRENT.remove();
+        JOB_DEADLINE.remove();
     }
 
     /**
-     * The TLS socket factory of an endpoint, remembering the socket each TLS session is layered over (for
-     * STARTTLS the one this factory created; for implicit TLS the one Angus Mail connected).
+     * The TLS socket factory of an endpoint: for TLS from the first byte it wraps the socket Angus Mail connected in a
+     * {@link SessionSocket} and arms it for the handshake ({@code handshakeMillis}); for STARTTLS the socket is this
+     * factory's already, armed by the session.
      */
-    public static SSLSocketFactory tls(SSLSocketFactory delegate) {
-        return new Remembering(delegate);
+    public SSLSocketFactory tls(SSLSocketFactory delegate, long handshakeMillis) {
+        return new Remembering(delegate, handshakeMillis);
     }
 
     @Override
-    public Socket createSocket() {
-        Socket socket = new Socket();
+    public Socket createSocket() throws IOException {
+        SessionSocket socket = SessionSocket.over(new Socket(), writeTimeout, writeTimeouts);
         CURRENT.set(socket);
         return socket;
     }
@@ -61,18 +87,28 @@ public final class SessionSocketFactory extends SocketFactory {
         throw new UnsupportedOperationException("sessions connect with a timeout");
     }
 
-    /** Layers TLS through the endpoint's factory and remembers the socket under it. */
-    private static final class Remembering extends SSLSocketFactory {
+    /** Layers TLS through the endpoint's factory over a {@link SessionSocket}, and remembers it. */
+    private final class Remembering extends SSLSocketFactory {
         private final SSLSocketFactory delegate;
+        private final long handshakeMillis;
 
-        Remembering(SSLSocketFactory delegate) {
+        Remembering(SSLSocketFactory delegate, long handshakeMillis) {
             this.delegate = delegate;
+            this.handshakeMillis = handshakeMillis;
         }
 
         @Override
         public Socket createSocket(Socket s, String host, int port, boolean autoClose) throws IOException {
-            CURRENT.set(s);
-            return delegate.createSocket(s, host, port, autoClose);
+            SessionSocket session;
+            if (s instanceof SessionSocket own) {
+                session = own; // STARTTLS: armed by the session after the server's 220
+            } else {
+                // TLS from the first byte: Angus connected a plain socket; the handshake follows at once
+                session = SessionSocket.over(s, writeTimeout, writeTimeouts);
+                session.expect("TLS handshake", handshakeMillis, JOB_DEADLINE.get(), SessionSocket.HANDSHAKE_BYTES);
+            }
+            CURRENT.set(session);
+            return delegate.createSocket(session, host, port, autoClose);
         }
 
         @Override

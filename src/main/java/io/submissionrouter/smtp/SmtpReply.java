@@ -27,6 +27,8 @@ public record SmtpReply(int code, String enhancedCode, String text) {
     private static final Pattern REPLY = Pattern.compile("^\\s*([2-5]\\d\\d)[ -]?(?:([245]\\.\\d{1,3}\\.\\d{1,3})\\s)?(.*)$",
             Pattern.DOTALL);
 
+    private static final Pattern TOO_MANY_RECIPIENTS = Pattern.compile("(?i)too many recipients");
+
     private static final Pattern RATE_EXCEEDED = Pattern.compile("(?i)throttl|rate exceeded");
 
     /** Parses a reply line such as {@code 250 2.0.0 Ok: queued}; null when the text carries no reply code. */
@@ -39,6 +41,21 @@ public record SmtpReply(int code, String enhancedCode, String text) {
             return null;
         }
         return new SmtpReply(Integer.parseInt(m.group(1)), m.group(2), m.group(3).strip());
+    }
+
+    /**
+     * The server takes no more recipients in this transaction (CONTRACT 9.2): enhanced code X.5.3 (RFC 3463, "too many
+     * recipients"), or a 452 (or the historical 552, RFC 5321 4.5.3.1.10) saying so without one. Never a refusal of the
+     * recipient: it goes in a following transaction.
+     */
+    public boolean tooManyRecipients() {
+        if (code < 400) {
+            return false;
+        }
+        if (enhancedCode != null) {
+            return enhancedCode.endsWith(".5.3");
+        }
+        return (code == 452 || code == 552) && text != null && TOO_MANY_RECIPIENTS.matcher(text).find();
     }
 
     public boolean positive() {

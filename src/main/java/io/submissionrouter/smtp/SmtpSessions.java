@@ -55,12 +55,12 @@ public final class SmtpSessions {
         p.put("mail.smtp.port", String.valueOf(spec.port()));
         p.put("mail.smtp.connectiontimeout", millis(spec.connectTimeout().toMillis()));
         p.put("mail.smtp.timeout", millis(spec.readTimeout().toMillis()));
-        p.put("mail.smtp.writetimeout", millis(spec.writeTimeout().toMillis()));
-        if (writeTimeouts != null) {
-            p.put("mail.smtp.executor.writetimeout", writeTimeouts);
-        }
+        // no mail.smtp.writetimeout: every socket is a SessionSocket, which times writes out itself (Angus Mail's
+        // WriteTimeoutSocket) and bounds every reply in time and size
         p.put(TrackingSmtpTransport.DATA_TIMEOUT, millis(spec.dataTimeout().toMillis()));
-        p.put("mail.smtp.socketFactory", new SessionSocketFactory());
+        SessionSocketFactory sockets = new SessionSocketFactory(
+                Integer.parseInt(millis(spec.writeTimeout().toMillis())), writeTimeouts);
+        p.put("mail.smtp.socketFactory", sockets);
         p.put("mail.smtp.socketFactory.fallback", "false");
         // Partial recipient rejection: deliver to the accepted ones and report the others.
         p.put("mail.smtp.sendpartial", "true");
@@ -75,14 +75,14 @@ public final class SmtpSessions {
             case STARTTLS -> {
                 p.put("mail.smtp.starttls.enable", "true");
                 p.put("mail.smtp.starttls.required", "true");
-                p.put("mail.smtp.ssl.socketFactory", SessionSocketFactory.tls(spec.sslSocketFactory()));
+                p.put("mail.smtp.ssl.socketFactory", sockets.tls(spec.sslSocketFactory(), spec.readTimeout().toMillis()));
                 p.put("mail.smtp.ssl.checkserveridentity", String.valueOf(spec.verifyIdentity()));
             }
             case IMPLICIT -> {
-                // Angus opens the socket itself and layers TLS through this factory, which remembers the socket
-                // for the data timeout and the check of a kept session
+                // Angus opens a plain socket itself and layers TLS through this factory, which makes it a
+                // SessionSocket first and bounds the handshake by read-timeout
                 p.put("mail.smtp.ssl.enable", "true");
-                p.put("mail.smtp.ssl.socketFactory", SessionSocketFactory.tls(spec.sslSocketFactory()));
+                p.put("mail.smtp.ssl.socketFactory", sockets.tls(spec.sslSocketFactory(), spec.readTimeout().toMillis()));
                 p.put("mail.smtp.ssl.checkserveridentity", String.valueOf(spec.verifyIdentity()));
             }
             case NONE -> p.put("mail.smtp.starttls.enable", "false");

@@ -1,7 +1,6 @@
 package io.submissionrouter.smtp;
 
 import io.submissionrouter.config.CredentialsUnavailable;
-import io.submissionrouter.config.TokenSource;
 import jakarta.mail.Address;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
@@ -9,9 +8,7 @@ import jakarta.mail.URLName;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -105,36 +102,67 @@ public final class SmtpSubmitter implements AutoCloseable {
         try {
             session = pool.borrow(borrowWait(deadlineNanos), deadlineNanos, check);
         } catch (SmtpConnectionPool.ConnectFailed e) {
-            return outcomeOf(e.transport(), recipients, e.failure(), millisSince(start));
+            return SessionOutcomes.of(e.transport(), recipients, e.failure(), millisSince(start));
         } catch (SmtpConnectionPool.Exhausted e) {
             // every session of this pod busy (slow replies): not the endpoint's fault, not counted by its breaker
             return new SmtpOutcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.CONNECT, null, List.of(), List.of(),
-                    pendingAll(recipients, null), millisSince(start), e.getMessage(), true);
+                    SessionOutcomes.pendingAll(recipients, null), millisSince(start), e.getMessage(), true);
         }
         TrackingSmtpTransport transport = session.transport();
-        MessagingException failure = null;
-        SmtpOutcome outcome = null;
+        Transactions sent = null;
         try {
-            transport.sendMessage(message, recipients.toArray(Address[]::new));
-        } catch (MessagingException e) {
-            failure = e;
-        } catch (RuntimeException e) {
-            // whatever Angus or the message throws: the session ends here, classified by how far it got
-            failure = new MessagingException("the session failed: " + e, e);
+            MessagingException failure = send(transport, message, recipients);
+            if (failure != null && session.unchecked() && stale(transport, failure, deadlineNanos)) {
+                return null;
+            }
+            sent = transactions(transport, message, recipients, failure, deadlineNanos, start);
+            return sent.outcome();
         } finally {
-            try {
-                // read before the session goes back: the next borrower starts a new message on it at once
-                outcome = failure != null && session.unchecked() && stale(transport, failure, deadlineNanos) ? null
-                        : outcomeOf(transport, recipients, failure, millisSince(start));
-            } finally {
-                if (failure == null && outcome != null) {
-                    pool.release(session);
-                } else {
-                    pool.discard(session); // a session that met any failure is never reused, nor lost to the pool
-                }
+            if (sent != null && sent.clean()) {
+                pool.release(session);
+            } else {
+                pool.discard(session); // a session that met any failure is never reused, nor lost to the pool
             }
         }
-        return outcome;
+    }
+
+    /** The message's transactions on one session: how the session ended, and whether it ended without a failure. */
+    private record Transactions(SmtpOutcome outcome, boolean clean) {
+    }
+
+    /**
+     * Sends the message in as many transactions as the server needs (CONTRACT 9.2): the first went to every
+     * recipient ({@code failure} is how it ended); while a transaction was accepted and the server refused some of its
+     * recipients only as too many for one transaction (452 4.5.3, or 552 5.5.3), those go in the next transaction at
+     * once, on the same connection. Each transaction accepts at least one recipient, so there are at most as many as
+     * recipients; none starts once the job's time has run out. All of them are one session: one attempt.
+     */
+    private Transactions transactions(TrackingSmtpTransport t, MimeMessage message, List<InternetAddress> recipients,
+            MessagingException first, long deadlineNanos, long start) {
+        MessagingException failure = first;
+        SmtpOutcome outcome = SessionOutcomes.of(t, recipients, failure, millisSince(start));
+        List<InternetAddress> moved = SessionOutcomes.tooMany(outcome, recipients);
+        while (outcome.outcome() == OutcomeClass.SENT && !moved.isEmpty() && System.nanoTime() - deadlineNanos < 0) {
+            long next = System.nanoTime();
+            t.beginMessage();
+            failure = send(t, message, moved);
+            outcome = SessionOutcomes.merge(outcome, SessionOutcomes.of(t, moved, failure, millisSince(next)), moved);
+            moved = SessionOutcomes.tooMany(outcome, moved);
+        }
+        return new Transactions(outcome, failure == null);
+    }
+
+    /** One transaction: MAIL, RCPT for each recipient, DATA, the message, the final dot. Its failure, or null. */
+    private static MessagingException send(TrackingSmtpTransport t, MimeMessage message, List<InternetAddress> to) {
+        try {
+            t.sendMessage(message, to.toArray(Address[]::new));
+            return null;
+        } catch (MessagingException e) {
+            return e;
+        } catch (RuntimeException e) {
+            // whatever Angus or the message throws: the session ends here, classified by how far it got
+            return new MessagingException("the session failed: " + e, e);
+        }
     }
 
     /**
@@ -147,18 +175,7 @@ public final class SmtpSubmitter implements AutoCloseable {
             return false;
         }
         SmtpReply reply = t.replyToCurrentStep();
-        return reply == null ? !timedOut(failure) : reply.code() == 421;
-    }
-
-    private static boolean timedOut(Throwable failure) {
-        Throwable t = failure;
-        for (int depth = 0; t != null && depth < 8; depth++) {
-            if (t instanceof java.net.SocketTimeoutException) {
-                return true;
-            }
-            t = t instanceof MessagingException me && me.getNextException() != null ? me.getNextException() : t.getCause();
-        }
-        return false;
+        return reply == null ? !TrackingSmtpTransport.timedOut(failure) : reply.code() == 421;
     }
 
     /** How long a job may wait for a session of the pool: what is left of its time (a session frees within its own). */
@@ -186,22 +203,31 @@ public final class SmtpSubmitter implements AutoCloseable {
         long start = System.nanoTime();
         TrackingSmtpTransport transport = newTransport(utf8 ? utf8Session : session);
         transport.deadline(deadlineNanos);
-        MessagingException failure = null;
         try {
-            connect(transport);
+            MessagingException failed = connectOrFailure(transport);
+            if (failed != null) {
+                return SessionOutcomes.of(transport, recipients, failed, millisSince(start));
+            }
             if (utf8 && !transport.supportsExtension("SMTPUTF8")) {
                 return SmtpOutcome.lacksExtension("the message has a non-ASCII address and needs SMTPUTF8 (RFC 6531), "
                         + "which " + spec.label() + " does not offer", millisSince(start));
             }
-            transport.sendMessage(message, recipients.toArray(Address[]::new));
-        } catch (MessagingException e) {
-            failure = e;
-        } catch (RuntimeException e) {
-            failure = new MessagingException("the session failed: " + e, e);
+            return transactions(transport, message, recipients, send(transport, message, recipients), deadlineNanos,
+                    start).outcome();
         } finally {
-            closeQuietly(transport);
+            closeQuietly(transport); // after the outcome was read from it
         }
-        return outcomeOf(transport, recipients, failure, millisSince(start));
+    }
+
+    private MessagingException connectOrFailure(TrackingSmtpTransport transport) {
+        try {
+            connect(transport);
+            return null;
+        } catch (MessagingException e) {
+            return e;
+        } catch (RuntimeException e) {
+            return new MessagingException("the session failed: " + e, e);
+        }
     }
 
     /** A session that carries no message: EHLO, STARTTLS, AUTH, NOOP, QUIT. Used to probe a half-open endpoint. */
@@ -228,13 +254,13 @@ public final class SmtpSubmitter implements AutoCloseable {
             return new SmtpOutcome(OutcomeClass.SENT, SmtpStep.AUTH, null, List.of(), List.of(), List.of(), millis,
                     "probe succeeded");
         }
-        if (failure instanceof NoCredentials none) {
-            return none.outcome(List.of(), millis);
+        if (failure instanceof SessionOutcomes.NoCredentials || failure instanceof SessionOutcomes.AuthImpossible) {
+            return SessionOutcomes.of(transport, List.of(), failure, millis);
         }
         SmtpStep step = transport.step().isSessionSetup() ? transport.step() : SmtpStep.EHLO;
         SmtpReply reply = transport.replyToCurrentStep();
         return new SmtpOutcome(SmtpReplyClassifier.classify(step, reply, false), step, reply, List.of(), List.of(),
-                List.of(), millis, describe(failure));
+                List.of(), millis, SessionOutcomes.describe(failure));
     }
 
     private TrackingSmtpTransport newTransport(Session session) {
@@ -246,133 +272,31 @@ public final class SmtpSubmitter implements AutoCloseable {
         try {
             credentials = spec.credentials().get();
         } catch (CredentialsUnavailable e) {
-            throw new NoCredentials(e);
+            throw new SessionOutcomes.NoCredentials(e);
+        }
+        if (credentials.isPresent()) {
+            // checked on the EHLO before AUTH: without it Angus would go on without AUTH, the server would refuse
+            // MAIL and the job would look rejected; with no mechanism in common it would fail as if the server had
+            transport.requireAuth(spec.authMechanisms(), settingPrefix());
         }
         transport.connect(spec.host(), spec.port(),
                 credentials.map(EndpointSpec.Credentials::username).orElse(null),
                 credentials.map(EndpointSpec.Credentials::password).orElse(null));
-        if (credentials.isPresent() && !transport.supportsExtension("AUTH")) {
-            // Angus would go on without AUTH; the server would then refuse MAIL and the job would look rejected.
-            throw new MessagingException("credentials are set but the server offers no AUTH");
+        if (credentials.isPresent() && !transport.supportsExtension("AUTH")
+                && !transport.supportsExtension("AUTH=LOGIN")) {
+            // only after a refused EHLO and an accepted HELO, which lists no extension: the endpoint's failure
+            throw new MessagingException("EHLO was refused and HELO offers no AUTH");
         }
         transport.connected();
     }
 
-    /**
-     * How the session ended, and where each recipient of its envelope stands (CONTRACT 8.1): accepted only when the
-     * final dot got a 2xx reply and its RCPT one too; refused for good when its RCPT got a 5xx, or every recipient
-     * when the message got one; every other recipient is still pending, with the last reply it got, if any.
-     */
-    static SmtpOutcome outcomeOf(TrackingSmtpTransport t, List<InternetAddress> recipients,
-            MessagingException failure, long millis) {
-        if (failure instanceof NoCredentials none) {
-            return none.outcome(recipients, millis);
-        }
-        SmtpStep step = t.step();
-        SmtpReply reply = t.replyToCurrentStep();
-        Map<String, SmtpReply> rcpt = t.recipientReplies();
-        // (Angus reports a 250 to the dot with some recipients refused as a failure too: the dot's reply decides)
-        OutcomeClass cls = everyRecipientAnswered(step, recipients, rcpt)
-                ? everyRecipientRefused(rcpt.values())
-                : SmtpReplyClassifier.classify(step, reply, t.dotWritten());
-        SmtpReply closing = rcpt.values().stream().filter(r -> r.code() == 421).findFirst().orElse(null);
-        if (cls == OutcomeClass.ENDPOINT_DOWN && closing != null && !t.dotWritten()) {
-            // a 421 to an RCPT announced the end of the session (CONTRACT 5.2: 421 after AUTH is throttled), and
-            // Angus went on until it found the connection gone
-            cls = OutcomeClass.THROTTLED;
-            step = SmtpStep.RCPT;
-            reply = closing;
-        }
-        List<String> accepted = new ArrayList<>();
-        List<RecipientReply> rejected = new ArrayList<>();
-        List<RecipientReply> pending = new ArrayList<>();
-        boolean messageRefused = cls == OutcomeClass.REJECTED && step != SmtpStep.RCPT;
-        for (InternetAddress address : recipients) {
-            String a = address.getAddress();
-            SmtpReply r = rcpt.get(a);
-            if (r != null && r.code() >= 500) {
-                rejected.add(recipient(a, r));
-            } else if (cls == OutcomeClass.SENT && r != null && r.code() < 300) {
-                accepted.add(a);
-            } else if (messageRefused) {
-                rejected.add(recipient(a, reply));
-            } else {
-                pending.add(recipient(a, r != null && r.code() >= 400 ? r : reply));
-            }
-        }
-        String detail = cls == OutcomeClass.SENT ? null
-                : failure == null && cls == OutcomeClass.REJECTED ? "every recipient was refused" : describe(failure);
-        return new SmtpOutcome(cls, step, reply, accepted, rejected, pending, millis, detail);
-    }
-
-    private static boolean everyRecipientAnswered(SmtpStep step, List<InternetAddress> recipients,
-            Map<String, SmtpReply> rcpt) {
-        return step == SmtpStep.RCPT && !recipients.isEmpty()
-                && recipients.stream().allMatch(a -> rcpt.containsKey(a.getAddress()))
-                && rcpt.values().stream().allMatch(r -> r.code() >= 400);
-    }
-
-    /** Every recipient was refused at RCPT: permanently if all got a 5xx, else for now. */
-    private static OutcomeClass everyRecipientRefused(java.util.Collection<SmtpReply> replies) {
-        if (replies.stream().allMatch(r -> r.code() >= 500)) {
-            return OutcomeClass.REJECTED;
-        }
-        return replies.stream().anyMatch(SmtpReply::throttling) ? OutcomeClass.THROTTLED : OutcomeClass.TRANSIENT;
-    }
-
-    private static RecipientReply recipient(String address, SmtpReply reply) {
-        return reply == null ? new RecipientReply(address, null, null, null)
-                : new RecipientReply(address, reply.code(), reply.enhancedCode(), reply.text());
-    }
-
-    private static List<RecipientReply> pendingAll(List<InternetAddress> recipients, SmtpReply reply) {
-        return recipients.stream().map(a -> recipient(a.getAddress(), reply)).toList();
+    /** Where this endpoint's settings live: {@code submission.smtp} or {@code submission.relays.<relay>}. */
+    private String settingPrefix() {
+        return "default".equals(spec.relay()) ? "submission.smtp" : "submission.relays." + spec.relay();
     }
 
     private static long millisSince(long startNanos) {
         return (System.nanoTime() - startNanos) / 1_000_000;
-    }
-
-    /**
-     * No credentials, so no session: a setting that is wrong (an unreadable or empty Secret file, a token endpoint
-     * that refused the client) is a {@code config_error}; a token endpoint that failed or could not be reached
-     * leaves the endpoint down for now.
-     */
-    static final class NoCredentials extends MessagingException {
-        private final boolean configError;
-
-        NoCredentials(CredentialsUnavailable cause) {
-            super(cause instanceof TokenSource.TokenUnavailable
-                    ? "no OAuth2 access token for XOAUTH2: " + cause.getMessage() : cause.getMessage());
-            this.configError = cause.configError();
-        }
-
-        SmtpOutcome outcome(List<InternetAddress> recipients, long millis) {
-            return new SmtpOutcome(configError ? OutcomeClass.CONFIG_ERROR : OutcomeClass.ENDPOINT_DOWN, SmtpStep.AUTH,
-                    null, List.of(), List.of(), pendingAll(recipients, null), millis, getMessage());
-        }
-    }
-
-    /** A short description of a failure: exception types and messages down the cause chain, no content. */
-    static String describe(Throwable failure) {
-        if (failure == null) {
-            return null;
-        }
-        StringBuilder sb = new StringBuilder();
-        Throwable t = failure;
-        for (int depth = 0; t != null && depth < 4; depth++) {
-            if (sb.length() > 0) {
-                sb.append(": ");
-            }
-            sb.append(t.getClass().getSimpleName());
-            if (t.getMessage() != null) {
-                sb.append(" (").append(t.getMessage().strip().replaceAll("\\s+", " ")).append(')');
-            }
-            Throwable next = t instanceof MessagingException me && me.getNextException() != null
-                    ? me.getNextException() : t.getCause();
-            t = next == t ? null : next;
-        }
-        return sb.length() > 500 ? sb.substring(0, 500) : sb.toString();
     }
 
     static void closeQuietly(TrackingSmtpTransport transport) {

@@ -1,15 +1,17 @@
 package io.submissionrouter.smtp;
 
+import jakarta.mail.Address;
+import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
+import jakarta.mail.SendFailedException;
 import jakarta.mail.Session;
 import jakarta.mail.URLName;
+import jakarta.mail.internet.InternetAddress;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.Socket;
-import java.net.SocketException;
-import java.util.LinkedHashMap;
+import java.net.SocketTimeoutException;
+import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import org.eclipse.angus.mail.smtp.SMTPTransport;
 
@@ -19,8 +21,11 @@ import org.eclipse.angus.mail.smtp.SMTPTransport;
  * written, so that the session's end is classified by step and code in one place ({@link SmtpReplyClassifier}),
  * never by exception types, message texts or a reply to an earlier command (CONTRACT 8.1).
  * <p>
- * It also gives every read its timeout: {@code read-timeout}, {@code data-timeout} for the reply after the final
- * dot, each cut to what is left of the job's time ({@link #deadline(long)}).
+ * It also bounds every reply (CONTRACT 9.1) through its {@link SessionSocket}: {@code read-timeout} in total for
+ * each (the TLS handshake included), {@code data-timeout} for the reply after the final dot, each cut to what is left
+ * of the job's time ({@link #deadline(long)}), and {@link SessionSocket#MAX_REPLY_BYTES} in size. Each RCPT reply is
+ * filed under the address that RCPT sent (the n-th RCPT of a transaction is the n-th recipient of its envelope),
+ * never under an address read back from the command's text: a quoted local part may hold {@code >} (CONTRACT 9.2).
  * Created by {@link SmtpSubmitter} for every session; a pooled session carries several messages.
  */
 public class TrackingSmtpTransport extends SMTPTransport {
@@ -29,26 +34,42 @@ public class TrackingSmtpTransport extends SMTPTransport {
     public static final String DATA_TIMEOUT = "submission.smtp.data-timeout-ms";
 
     private static final Set<String> HOUSEKEEPING = Set.of("RSET", "QUIT", "NOOP");
+    /** The mechanisms Angus Mail tries when none are configured (XOAUTH2 only when asked for). */
+    private static final List<String> DEFAULT_MECHANISMS = List.of("LOGIN", "PLAIN", "DIGEST-MD5", "NTLM");
 
     private final int readTimeoutMillis;
     private final int dataTimeoutMillis;
+    /** Whether STARTTLS comes before AUTH (so the EHLO before it is not the one AUTH follows). */
+    private final boolean startTls;
+    /** Set when credentials are: the setting prefix to name when AUTH cannot happen. */
+    private String authSetting;
+    private List<String> authMechanisms = List.of();
     private SmtpStep step = SmtpStep.CONNECT;
     private boolean tlsActive;
     /** The reply to the current step's last command; null until one was read (or when reading it failed). */
     private SmtpReply reply;
     private boolean dotWritten;
-    private String pendingRecipient;
+    /** The envelope of the message under way, in the order its RCPTs go out. */
+    private Address[] envelope = new Address[0];
+    /** RCPT replies of the current transaction, by the index of the recipient in {@link #envelope}. */
+    private SmtpReply[] recipientReplies = new SmtpReply[0];
+    /** RCPT commands sent in the current transaction; the index of the one whose reply is read next, minus one. */
+    private int rcptSent;
+    private boolean rcptPending;
     private boolean housekeeping;
+    /** The time RSET or NOOP may take to answer: read-timeout, or a kept session's check's own. */
+    private int housekeepingMillis;
     /** System.nanoTime() by which the session must be over (the job's time); Long.MAX_VALUE without one. */
     private long deadlineNanos = Long.MAX_VALUE;
-    /** The plain socket under this session (under TLS too), whose read timeout each read sets. */
-    private Socket socket;
-    private final Map<String, SmtpReply> recipientReplies = new LinkedHashMap<>();
+    /** The socket under this session (under TLS too), armed before each reply. */
+    private SessionSocket socket;
 
     public TrackingSmtpTransport(Session session, URLName urlname) {
         super(session, urlname);
         this.readTimeoutMillis = Integer.parseInt(session.getProperty("mail.smtp.timeout"));
         this.dataTimeoutMillis = Integer.parseInt(session.getProperty(DATA_TIMEOUT));
+        this.housekeepingMillis = readTimeoutMillis;
+        this.startTls = Boolean.parseBoolean(session.getProperty("mail.smtp.starttls.enable"));
     }
 
     /** The step under way when the session ended. */
@@ -66,9 +87,28 @@ public class TrackingSmtpTransport extends SMTPTransport {
         return dotWritten;
     }
 
-    /** RCPT replies by address, in the order sent. */
-    public Map<String, SmtpReply> recipientReplies() {
-        return recipientReplies;
+    /** The RCPT reply of the recipient at {@code index} of the envelope sent, or null when it got none. */
+    public SmtpReply recipientReply(int index) {
+        return index < recipientReplies.length ? recipientReplies[index] : null;
+    }
+
+    /**
+     * Whether the session failed because the job's own time ran out ({@code failure} is a read timed out under the
+     * job's deadline, which came before the step's own timeout): the router's outcome, not the endpoint's.
+     */
+    public boolean ranOutOfJobTime(Throwable failure) {
+        return socket != null && socket.cutByJob() && timedOut(failure);
+    }
+
+    static boolean timedOut(Throwable failure) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < 8; depth++) {
+            if (t instanceof SocketTimeoutException) {
+                return true;
+            }
+            t = t instanceof MessagingException me && me.getNextException() != null ? me.getNextException() : t.getCause();
+        }
+        return false;
     }
 
     /** Every read from now on waits at most until {@code nanoTime} ({@link System#nanoTime()}). */
@@ -80,6 +120,7 @@ public class TrackingSmtpTransport extends SMTPTransport {
     protected synchronized boolean protocolConnect(String host, int port, String user, String password)
             throws MessagingException {
         enter(SmtpStep.CONNECT);
+        SessionSocketFactory.jobDeadline(deadlineNanos); // bounds the handshake of TLS from the first byte too
         try {
             boolean connected = super.protocolConnect(host, port, user, password);
             socket = SessionSocketFactory.current();
@@ -101,10 +142,40 @@ public class TrackingSmtpTransport extends SMTPTransport {
     protected boolean ehlo(String domain) throws MessagingException {
         enter(SmtpStep.EHLO);
         boolean ok = super.ehlo(domain);
+        if (!ok && tlsActive) {
+            // Angus goes on after a failed EHLO under TLS, without the extensions (AUTH) it lists: the session ends here
+            throw new MessagingException("EHLO after STARTTLS failed: " + getLastServerResponse());
+        }
         if (ok) {
             enter(SmtpStep.AUTH); // what follows EHLO in protocolConnect is STARTTLS or AUTH
+            if (authSetting != null && (tlsActive || !startTls)) {
+                checkAuthPossible(); // the EHLO that AUTH follows
+            }
         }
         return ok;
+    }
+
+    /**
+     * Credentials are set: the session must authenticate with one of {@code mechanisms} (empty: Angus Mail's defaults),
+     * settings under {@code settingPrefix}; when the server makes that impossible the session ends before AUTH as a
+     * {@code config_error} naming the setting.
+     */
+    void requireAuth(List<String> mechanisms, String settingPrefix) {
+        this.authMechanisms = mechanisms.isEmpty() ? DEFAULT_MECHANISMS : mechanisms;
+        this.authSetting = settingPrefix;
+    }
+
+    private void checkAuthPossible() throws SessionOutcomes.AuthImpossible {
+        if (!supportsExtension("AUTH") && !supportsExtension("AUTH=LOGIN")) {
+            throw new SessionOutcomes.AuthImpossible("credentials are set (" + authSetting + ".username, .password or "
+                    + ".oauth2.*) but the server offers no AUTH");
+        }
+        if (authMechanisms.stream().noneMatch(this::supportsAuthentication)) {
+            String offered = getExtensionParameter("AUTH");
+            throw new SessionOutcomes.AuthImpossible("the server offers AUTH " + (offered == null ? "" : offered.strip())
+                    + ", none of the mechanisms allowed (" + authSetting + ".auth-mechanisms: "
+                    + String.join(" ", authMechanisms) + ")");
+        }
     }
 
     @Override
@@ -112,6 +183,20 @@ public class TrackingSmtpTransport extends SMTPTransport {
         enter(SmtpStep.STARTTLS);
         super.startTLS();
         tlsActive = true;
+    }
+
+    @Override
+    public synchronized void sendMessage(Message message, Address[] addresses) throws MessagingException {
+        for (Address a : addresses) {
+            if (!(a instanceof InternetAddress ia) || ia.isGroup()) {
+                // Angus would expand a group into more RCPTs than the envelope has: replies could not be matched
+                throw new SendFailedException("the envelope holds a group or a non-Internet address: " + a);
+            }
+        }
+        envelope = addresses.clone();
+        recipientReplies = new SmtpReply[addresses.length];
+        rcptSent = 0;
+        super.sendMessage(message, addresses);
     }
 
     @Override
@@ -143,7 +228,10 @@ public class TrackingSmtpTransport extends SMTPTransport {
 
     @Override
     protected void sendCommand(String cmd) throws MessagingException {
-        pendingRecipient = cmd.regionMatches(true, 0, "RCPT TO:", 0, 8) ? mailbox(cmd.substring(8)) : null;
+        rcptPending = step == SmtpStep.RCPT && cmd.regionMatches(true, 0, "RCPT TO:", 0, 8);
+        if (rcptPending) {
+            rcptSent++; // Angus sends one RCPT per envelope address, in order, and reads its reply before the next
+        }
         // Angus sends RSET after a refused transaction: its 250 must not stand for the step that failed.
         housekeeping = HOUSEKEEPING.contains(cmd.strip().toUpperCase(Locale.ROOT));
         super.sendCommand(cmd);
@@ -157,34 +245,34 @@ public class TrackingSmtpTransport extends SMTPTransport {
         if (step == SmtpStep.CONNECT) {
             enter(SmtpStep.GREETING); // the first thing read on a connected socket is the greeting
         }
-        if (housekeeping) {
-            return super.readServerResponse(); // RSET, NOOP: with the timeout their caller set
-        }
-        reply = null; // until this read succeeds, the step has no reply
-        setReadTimeout(step == SmtpStep.DOT ? dataTimeoutMillis : readTimeoutMillis);
-        int code = super.readServerResponse();
-        reply = code > 0 ? SmtpReply.parse(getLastServerResponse()) : null;
-        if (step == SmtpStep.RCPT && pendingRecipient != null && reply != null) {
-            recipientReplies.put(pendingRecipient, reply);
-        }
-        pendingRecipient = null;
-        return code;
-    }
-
-    /** Sets the socket's read timeout to {@code millis}, or to what is left of the job's time if that is less. */
-    private void setReadTimeout(int millis) throws MessagingException {
         if (socket == null) {
             socket = SessionSocketFactory.current();
         }
-        long left = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : (deadlineNanos - System.nanoTime()) / 1_000_000;
-        if (left <= 0) {
-            throw new MessagingException("the job's time (submission.consumer.job-timeout) ran out before the "
-                    + step.wireName() + " reply");
+        boolean dot = step == SmtpStep.DOT && !housekeeping;
+        expect(housekeeping ? "reply to RSET or NOOP" : "reply to " + step.wireName(),
+                housekeeping ? housekeepingMillis : dot ? dataTimeoutMillis : readTimeoutMillis);
+        if (housekeeping) {
+            return super.readServerResponse(); // RSET after a refusal: bounded, but it never stands for the step
         }
-        try {
-            setTimeout(socket, (int) Math.min(millis, left));
-        } catch (SocketException e) {
-            throw new MessagingException("cannot set the read timeout", e);
+        reply = null; // until this read succeeds, the step has no reply
+        int code = super.readServerResponse();
+        reply = code > 0 ? SmtpReply.parse(getLastServerResponse()) : null;
+        if (step == SmtpStep.RCPT && rcptPending && reply != null && rcptSent <= recipientReplies.length) {
+            recipientReplies[rcptSent - 1] = reply;
+        }
+        rcptPending = false;
+        if (step == SmtpStep.STARTTLS && code == 220) {
+            expect("TLS handshake", readTimeoutMillis); // the handshake that follows reads through the same socket
+        }
+        return code;
+    }
+
+    /** Arms the socket for the next reply: {@code millis} in total, cut to the job's time, and a bounded size. */
+    private void expect(String what, int millis) {
+        if (socket != null) {
+            socket.expect(what, millis, deadlineNanos,
+                    step == SmtpStep.STARTTLS && what.startsWith("TLS") ? SessionSocket.HANDSHAKE_BYTES
+                            : SessionSocket.MAX_REPLY_BYTES);
         }
     }
 
@@ -211,16 +299,13 @@ public class TrackingSmtpTransport extends SMTPTransport {
         if (socket == null || socket.isClosed()) {
             return Liveness.CLOSED;
         }
+        housekeepingMillis = timeoutMillis;
         try {
-            setTimeout(socket, timeoutMillis);
             return simpleCommand("RSET") == 250 ? Liveness.ALIVE : Liveness.CLOSED;
-        } catch (MessagingException | IOException e) {
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof java.net.SocketTimeoutException) {
-                    return Liveness.SILENT;
-                }
-            }
-            return Liveness.CLOSED;
+        } catch (MessagingException e) {
+            return timedOut(e) ? Liveness.SILENT : Liveness.CLOSED;
+        } finally {
+            housekeepingMillis = readTimeoutMillis;
         }
     }
 
@@ -229,19 +314,8 @@ public class TrackingSmtpTransport extends SMTPTransport {
         enter(SmtpStep.MAIL);
         reply = null;
         dotWritten = false;
-        pendingRecipient = null;
-        recipientReplies.clear();
-    }
-
-    private static String mailbox(String path) {
-        String p = path.strip();
-        int end = p.indexOf('>');
-        return p.startsWith("<") && end > 0 ? p.substring(1, end) : p;
-    }
-
-    private static void setTimeout(Socket socket, int millis) throws SocketException {
-        if (socket != null) {
-            socket.setSoTimeout(millis);
-        }
+        rcptPending = false;
+        rcptSent = 0;
+        recipientReplies = new SmtpReply[0];
     }
 }

@@ -35,7 +35,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * so that every record is too large, then restored. Whatever Kafka refuses, no message is sent twice, nothing is
  * lost, the condition shows (log line, metric, health group {@code kafka-writes}), and the pipeline goes on by itself
  * once the topic takes records again. With {@code submission.kafka.write-retry-for=5s} in tests, a refusal that lasts
- * longer also has the job's record read again, and its pass found unsettled rather than run again.
+ * longer also has the job's record read again, and its pass found unsettled rather than run again. One record too
+ * large for its topic, where the others fit, holds only its own job (CONTRACT 9.3).
  */
 @QuarkusTest
 class KafkaWriteFaultsTest extends RouterTestBase {
@@ -139,6 +140,11 @@ class KafkaWriteFaultsTest extends RouterTestBase {
      */
     @Test
     void aCompletionRefusedAfterAFailoverHoldsEveryNewSession() throws Exception {
+        // the topic took completions before its max.message.bytes came down: records of that size are refused because
+        // of the topic, not because of their own size (a record larger than any it took would hold only its job)
+        String before = Jobs.newJobId("taken-before");
+        kafka.sendJob(before, Jobs.json(Jobs.job(before)));
+        assertThat(kafka.awaitResult(before, Duration.ofSeconds(30)).path("status").asText()).isEqualTo("SENT");
         primary().mode(TestSmtpServer.Mode.REFUSE);
         try {
             refuse("email.jobs.completed");
@@ -211,6 +217,45 @@ class KafkaWriteFaultsTest extends RouterTestBase {
                 .contains("submission_kafka_write_refusing{topic=\"email.results\"} 0.0");
         assertThat(copies(jobId)).isEqualTo(1);
         assertThat(kafka.on("email.results", jobId)).hasSize(1);
+    }
+
+    /**
+     * One record too large for its topic is the record's fault, not the topic's (CONTRACT 9.3): a job whose completion
+     * (it echoes the job's 40 KB of metadata) exceeds the idempotency topic's max.message.bytes (16 KiB, far above
+     * every other completion) stays held, sent once and never again, while the other jobs get their sessions and
+     * results; once the topic takes it, its result follows.
+     */
+    @Test
+    void oneCompletionTooLargeForItsTopicHoldsOnlyItsJob() throws Exception {
+        String warm = Jobs.newJobId("fits");
+        kafka.sendJob(warm, Jobs.json(Jobs.job(warm)));
+        assertThat(kafka.awaitResult(warm, Duration.ofSeconds(30)).path("status").asText()).isEqualTo("SENT");
+        alter("email.jobs.completed", new AlterConfigOp(new ConfigEntry("max.message.bytes", "16384"),
+                AlterConfigOp.OpType.SET));
+        String big = Jobs.newJobId("too-large-completion");
+        ObjectNode job = Jobs.job(big);
+        job.putObject("metadata").put("blob", "x".repeat(40_000));
+        kafka.sendJob(big, Jobs.json(job));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> copies(big) == 1);
+        awaitRefusing("email.jobs.completed");
+
+        List<String> others = List.of(Jobs.newJobId("fits-a"), Jobs.newJobId("fits-b"), Jobs.newJobId("fits-c"));
+        others.forEach(jobId -> kafka.sendJob(jobId, Jobs.json(Jobs.job(jobId))));
+        for (String jobId : others) {
+            assertThat(kafka.awaitResult(jobId, Duration.ofSeconds(30)).path("status").asText())
+                    .as("a job whose records fit is not held by another's: " + jobId).isEqualTo("SENT");
+        }
+        assertThat(kafka.on("email.results", big)).as("the big job's result waits for its completion").isEmpty();
+        assertThat(RestAssured.get("/q/health/group/kafka-writes").then().statusCode(503).extract().asString())
+                .contains("email.jobs.completed").contains("RecordTooLargeException");
+
+        restore("email.jobs.completed");
+        assertThat(kafka.awaitResult(big, Duration.ofSeconds(30)).path("status").asText()).isEqualTo("SENT");
+        Thread.sleep(1000); // anything sent twice would show by now
+        for (String jobId : Stream.concat(Stream.of(big), others.stream()).toList()) {
+            assertThat(copies(jobId)).as("sent once: " + jobId).isEqualTo(1);
+            assertThat(kafka.on("email.results", jobId)).as("one result: " + jobId).hasSize(1);
+        }
     }
 
     private static void awaitRefusing(String topic) {

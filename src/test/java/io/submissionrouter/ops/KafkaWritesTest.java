@@ -8,6 +8,8 @@ import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.kafka.OneRecordTooLarge;
+import io.submissionrouter.kafka.ProducerWatch;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.camel.Exchange;
@@ -22,8 +24,10 @@ import org.junit.jupiter.api.Test;
 class KafkaWritesTest {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final KafkaWrites writes = new KafkaWrites(registry, config(Map.of(
-            "submission.smtp.primary.host", "a", "submission.kafka.write-retry-for", "300ms")));
+    private final SubmissionConfig config = config(Map.of(
+            "submission.smtp.primary.host", "a", "submission.kafka.write-retry-for", "300ms"));
+    private final KafkaWrites writes = new KafkaWrites(registry, config,
+            new ProducerWatch(config, registry, new DefaultCamelContext()));
 
     private static SubmissionConfig config(Map<String, String> props) {
         return new SmallRyeConfigBuilder().withMapping(SubmissionConfig.class)
@@ -50,7 +54,7 @@ class KafkaWritesTest {
                 .count()).isEqualTo(1);
         assertThat(registry.get("submission.kafka.write.refusing").tag("topic", "email.results").gauge().value())
                 .isEqualTo(1);
-        writes.ok("email.results");
+        writes.ok("email.results", "job-1");
         assertThat(writes.refusing()).containsOnlyKeys("email.attempts");
         assertThat(registry.get("submission.kafka.write.refusing").tag("topic", "email.results").gauge().value())
                 .isZero();
@@ -59,16 +63,43 @@ class KafkaWritesTest {
 
     @Test
     void noSessionStartsWhileTheCompletionsAreRefusedAndOneStartsOnceTheyAreTaken() {
-        writes.holdWhileRefusing("email.jobs.completed"); // nothing refused: at once
+        writes.holdUntilCompletionsCanBeWritten("email.jobs.completed"); // nothing refused: at once
         refuse("email.jobs.completed", new RecordTooLargeException("too large"));
         long start = System.nanoTime();
-        assertThatThrownBy(() -> writes.holdWhileRefusing("email.jobs.completed"))
+        assertThatThrownBy(() -> writes.holdUntilCompletionsCanBeWritten("email.jobs.completed"))
                 .isInstanceOf(KafkaWrites.Refusing.class).hasMessageContaining("email.jobs.completed");
         assertThat((System.nanoTime() - start) / 1_000_000).as("waited write-retry-for first").isGreaterThanOrEqualTo(290);
-        writes.ok("email.jobs.completed");
-        writes.holdWhileRefusing("email.jobs.completed");
+        writes.ok("email.jobs.completed", "job-1");
+        writes.holdUntilCompletionsCanBeWritten("email.jobs.completed");
         // another topic refusing holds no session back: no message can be sent twice for it
         refuse("email.results", new RecordTooLargeException("too large"));
-        writes.holdWhileRefusing("email.jobs.completed");
+        writes.holdUntilCompletionsCanBeWritten("email.jobs.completed");
+    }
+
+    @Test
+    void oneRecordTooLargeForItsOwnSizeHoldsOnlyItsJobNotTheTopic() {
+        refuse("email.jobs.completed", new OneRecordTooLarge("email.jobs.completed", "big-job", 40_000, 900,
+                new RecordTooLargeException("The message is 40000 bytes")));
+        assertThat(writes.refusing().get("email.jobs.completed").record()).isEqualTo("big-job");
+        assertThat(writes.refusing().get("email.jobs.completed").reason()).startsWith("RecordTooLargeException");
+        assertThat(registry.counter("submission.kafka.write.failures", "topic", "email.jobs.completed", "kind",
+                "permanent").count()).isEqualTo(1);
+        long start = System.nanoTime();
+        writes.holdUntilCompletionsCanBeWritten("email.jobs.completed");
+        assertThat((System.nanoTime() - start) / 1_000_000).as("no session held for one record").isLessThan(290);
+        writes.ok("email.jobs.completed", "another-job");
+        assertThat(writes.refusing()).as("another job's record taken: this one still waits")
+                .containsKey("email.jobs.completed");
+        // the topic refusing a record of a size it takes: now the topic refuses, and sessions wait
+        refuse("email.jobs.completed", new RecordTooLargeException("The message is 800 bytes"));
+        assertThat(writes.refusing().get("email.jobs.completed").record()).isNull();
+        assertThatThrownBy(() -> writes.holdUntilCompletionsCanBeWritten("email.jobs.completed"))
+                .isInstanceOf(KafkaWrites.Refusing.class);
+        writes.ok("email.jobs.completed", "another-job");
+        assertThat(writes.refusing()).isEmpty();
+        refuse("email.jobs.completed", new OneRecordTooLarge("email.jobs.completed", "big-job", 40_000, 900,
+                new RecordTooLargeException("The message is 40000 bytes")));
+        writes.ok("email.jobs.completed", "big-job");
+        assertThat(writes.refusing()).as("its own record taken: over").isEmpty();
     }
 }

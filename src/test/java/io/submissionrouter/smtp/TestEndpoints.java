@@ -26,7 +26,12 @@ final class TestEndpoints {
 
     /** The primary endpoint on a server listening on {@code port}, as {@link #spec(TestSmtpServer, String, CredentialSource)}. */
     static EndpointSpec spec(int port, String trustPem, CredentialSource credentials) {
-        return new EndpointSpec("default", "primary", "127.0.0.1", port, TlsMode.STARTTLS, credentials, java.util.List.of(),
+        return spec(port, TlsMode.STARTTLS, trustPem, credentials);
+    }
+
+    /** As {@link #spec(int, String, CredentialSource)}, with {@code tls}. */
+    static EndpointSpec spec(int port, TlsMode tls, String trustPem, CredentialSource credentials) {
+        return new EndpointSpec("default", "primary", "127.0.0.1", port, tls, credentials, java.util.List.of(),
                 TrustStores.socketFactory(Optional.of(resource(trustPem)), "submission.smtp.trust-pem"), true,
                 Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(2),
                 Optional.empty());

@@ -1,10 +1,14 @@
 package io.submissionrouter.testing;
 
 import static io.submissionrouter.testing.FaultSmtpServer.Action.close;
+import static io.submissionrouter.testing.FaultSmtpServer.Action.drip;
 import static io.submissionrouter.testing.FaultSmtpServer.Action.drop;
+import static io.submissionrouter.testing.FaultSmtpServer.Action.flood;
 import static io.submissionrouter.testing.FaultSmtpServer.Action.refuse;
 import static io.submissionrouter.testing.FaultSmtpServer.Action.reply;
 import static io.submissionrouter.testing.FaultSmtpServer.Action.silent;
+import static io.submissionrouter.testing.FaultSmtpServer.Action.stallHandshake;
+import static io.submissionrouter.testing.FaultSmtpServer.Action.trickle;
 
 import io.submissionrouter.testing.FaultSmtpServer.Action;
 import io.submissionrouter.testing.FaultSmtpServer.Step;
@@ -42,15 +46,22 @@ public final class FaultMatrix {
      * @param copies      copies of the job the primary and the fallback stored
      * @param breaker     failures the primary's breaker counted
      * @param note        why, where it is not plain (README)
+     * @param then        a second fault of the same session, later in it (null for none): at its first occurrence
      */
     public record Cell(Step step, int nth, Action action, int sessions, int recipients, boolean warmUp,
             boolean bigBody, List<String> outcomes, String step1, Integer code1, String status, boolean duplicate,
-            int[] copies, int breaker, String note) {
+            int[] copies, int breaker, String note, Then then) {
 
         /** The same cell with a word on why. */
         Cell because(String why) {
             return new Cell(step, nth, action, sessions, recipients, warmUp, bigBody, outcomes, step1, code1, status,
-                    duplicate, copies, breaker, why);
+                    duplicate, copies, breaker, why, then);
+        }
+
+        /** The same cell, the server doing {@code action} too at the first {@code step} after the cell's own fault. */
+        Cell then(Step step, Action action) {
+            return new Cell(this.step, nth, this.action, sessions, recipients, warmUp, bigBody, outcomes, step1, code1,
+                    status, duplicate, copies, breaker, note, new Then(step, action));
         }
 
         public String name() {
@@ -74,6 +85,11 @@ public final class FaultMatrix {
         }
 
         String does() {
+            return does(step, action) + (then == null ? "" : ", then at " + then.step() + " " + does(then.step(),
+                    then.action())) + (sessions == ALWAYS ? ", every time" : "");
+        }
+
+        private static String does(Step step, Action action) {
             String what;
             if (action instanceof FaultSmtpServer.Refuse) {
                 what = "refuses the connection";
@@ -83,11 +99,24 @@ public final class FaultMatrix {
                 what = step == Step.DOT ? "stores the message, closes without a reply" : "closes the connection";
             } else if (action instanceof FaultSmtpServer.Silent) {
                 what = step == Step.DOT ? "stores the message, never replies" : "goes silent";
+            } else if (action instanceof FaultSmtpServer.Drip d) {
+                what = (step == Step.DOT ? "stores the message, then " : "") + "sends `" + d.line() + "` every "
+                        + d.millis() + " ms, never a last line";
+            } else if (action instanceof FaultSmtpServer.Trickle t) {
+                what = "sends its reply one byte every " + t.millis() + " ms";
+            } else if (action instanceof FaultSmtpServer.Flood) {
+                what = (step == Step.DOT ? "stores the message, then " : "") + "sends a line without end";
+            } else if (action instanceof FaultSmtpServer.StallHandshake h) {
+                what = "answers 220, then sends its TLS handshake one byte every " + h.millis() + " ms";
             } else {
-                what = "`" + ((FaultSmtpServer.Reply) action).line() + "`";
+                what = "`" + ((FaultSmtpServer.Reply) action).line().replace("\r\n", " / ") + "`";
             }
-            return what + (sessions == ALWAYS ? ", every time" : "");
+            return what;
         }
+    }
+
+    /** A second fault in a cell's session. */
+    public record Then(Step step, Action action) {
     }
 
     private static Cell cell(Step step, int nth, Action action, int sessions, String outcomes, String step1,
@@ -95,7 +124,7 @@ public final class FaultMatrix {
         return new Cell(step, nth, action, sessions, step == Step.RCPT ? 2 : 1,
                 step == Step.RSET || step == Step.MAIL && nth == 2,
                 step == Step.BODY, List.of(outcomes.split(" ")), step1, code1, status,
-                outcomes.contains("uncertain"), new int[] {primaryCopies, fallbackCopies}, breaker, "");
+                outcomes.contains("uncertain"), new int[] {primaryCopies, fallbackCopies}, breaker, "", null);
     }
 
     /** A session failure of the primary: the same job goes to the fallback at once and is sent there. */
@@ -173,6 +202,31 @@ public final class FaultMatrix {
                     0).because("a server ending an idle session says 421 first: a new session, not throttling"),
             cell(Step.MAIL, 2, silent(), ONCE, "primary:endpoint_down fallback:sent", "mail", null, "SENT", 0, 1, 1)
                     .because("found within read-timeout (MAIL is a command of the message)"),
+            // replies without end (CONTRACT 9.1): each reply within its step's timeout in total, and 64 KiB
+            failover(Step.GREETING, 1, drip("220-still greeting", 500), "greeting", null)
+                    .because("read-timeout in total, not per line"),
+            failover(Step.GREETING, 1, trickle(300), "greeting", null).because("read-timeout in total, not per byte"),
+            failover(Step.GREETING, 1, flood(), "greeting", null)
+                    .because("cut at 64 KiB; the heap stays flat"),
+            failover(Step.EHLO, 2, drip("250-still listing", 500), "ehlo", null),
+            failover(Step.STARTTLS, 1, stallHandshake(300), "starttls", 220)
+                    .because("the handshake within read-timeout in total"),
+            failover(Step.AUTH, 1, flood(), "auth", null),
+            failover(Step.MAIL, 1, drip("250-nearly", 500), "mail", null),
+            failover(Step.RCPT, 2, trickle(300), "rcpt", null),
+            cell(Step.DOT, 1, drip("250-queued, nearly", 500), ONCE, "primary:uncertain primary:sent", "dot", null,
+                    "SENT", 2, 0, 0).because("no complete reply within data-timeout: the server may have it"),
+            cell(Step.DOT, 1, flood(), ONCE, "primary:uncertain primary:sent", "dot", null, "SENT", 2, 0, 0)
+                    .because("cut at 64 KiB: no complete reply, the server may have it"),
+            cell(Step.DOT, 1, reply("451 4.3.0 Queue file write error"), ONCE, "primary:transient primary:sent", "dot",
+                    451, "SENT", 1, 0, 0).then(Step.RSET, drip("250-resetting", 500))
+                    .because("the RSET after a refusal within read-timeout, not data-timeout, nor without end"),
+            // AUTH that cannot happen is a setting to fix (config_error), not the endpoint down
+            cell(Step.EHLO, 2, reply("250 faulty.test"), ALWAYS, "primary:config_error fallback:sent", "auth", null,
+                    "SENT", 0, 1, 1).because("credentials are set and the server offers no AUTH: ERROR naming them"),
+            cell(Step.EHLO, 2, reply("250-faulty.test\r\n250 AUTH CRAM-MD5"), ALWAYS,
+                    "primary:config_error fallback:sent", "auth", null, "SENT", 0, 1, 1)
+                    .because("no mechanism in common: ERROR naming auth-mechanisms"),
             cell(Step.MAIL, 1, reply("421 4.3.2 Too many messages, slow down"), ONCE, "primary:throttled primary:sent",
                     "mail", 421, "SENT", 1, 0, 0).because("the group's rate halves"),
             cell(Step.DOT, 1, reply("421 4.7.0 Rate limit exceeded"), ONCE, "primary:throttled primary:sent", "dot",

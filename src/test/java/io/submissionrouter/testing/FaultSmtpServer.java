@@ -53,7 +53,8 @@ public final class FaultSmtpServer implements AutoCloseable {
      * What the server does at a scripted step. The factories live here rather than on the server: a static
      * {@code FaultSmtpServer.close()} would clash with {@link FaultSmtpServer#close()}.
      */
-    public sealed interface Action permits Close, Silent, Reply, Refuse, Drop, Delay {
+    public sealed interface Action permits Close, Silent, Reply, Refuse, Drop, Delay, Drip, Trickle, Flood,
+            StallHandshake {
         /** Closes the connection without a reply (at BODY: resets it after the first bytes of the body). */
         static Action close() { return new Close(); }
         /** Never answers and stops reading; the connection stays open until the server's reset() or close(). */
@@ -66,6 +67,24 @@ public final class FaultSmtpServer implements AutoCloseable {
         static Action drop() { return new Drop(); }
         /** Answers as usual, after {@code millis}: a slow server. */
         static Action delay(long millis) { return new Delay(millis); }
+        /**
+         * Never finishes the reply: sends the continuation line {@code line} (such as {@code 220-still here}) every
+         * {@code millis}, until the client hangs up (or {@link #DRIP_FOR} has passed).
+         */
+        static Action drip(String line, long millis) { return new Drip(line, millis); }
+        /** Sends the normal reply one byte every {@code millis}; the command then takes effect. */
+        static Action trickle(long millis) { return new Trickle(millis); }
+        /**
+         * A reply line without end: sends bytes without a line break as fast as the client reads them, until it hangs
+         * up or {@link #FLOOD_CAP} bytes went out; {@link #flooded()} counts them.
+         */
+        static Action flood() { return new Flood(); }
+        /**
+         * STARTTLS only (on a server with TLS from the first byte: the handshake before the greeting): answers 220
+         * (implicit: nothing), then sends the start of a TLS record and one byte of it every {@code millis}, so the
+         * client's handshake never completes while bytes keep coming.
+         */
+        static Action stallHandshake(long millis) { return new StallHandshake(millis); }
     }
 
     public record Close() implements Action { }
@@ -74,6 +93,15 @@ public final class FaultSmtpServer implements AutoCloseable {
     public record Refuse() implements Action { }
     public record Drop() implements Action { }
     public record Delay(long millis) implements Action { }
+    public record Drip(String line, long millis) implements Action { }
+    public record Trickle(long millis) implements Action { }
+    public record Flood() implements Action { }
+    public record StallHandshake(long millis) implements Action { }
+
+    /** How long a {@link Drip} or {@link StallHandshake} goes on at most, if the client never hangs up. */
+    public static final java.time.Duration DRIP_FOR = java.time.Duration.ofSeconds(90);
+    /** The most bytes a {@link Flood} sends. */
+    public static final long FLOOD_CAP = 64L * 1024 * 1024;
 
     /** A message as the server received it (dot-unstuffed, lines ending in CRLF). */
     public record Received(String from, List<String> recipients, byte[] data, Instant at) {
@@ -97,7 +125,7 @@ public final class FaultSmtpServer implements AutoCloseable {
     public static final int BODY_PEEK = 512;
 
     private static final Pattern MESSAGE_ID = Pattern.compile("(?im)^Message-ID:[ \\t]*(\\S+)");
-    private static final Pattern PATH = Pattern.compile("(?i)^(FROM|TO):\\s*<([^>]*)>");
+    private static final Pattern PATH = Pattern.compile("(?i)^(FROM|TO):\\s*<");
     private static final String OK = "250 2.0.0 Ok";
 
     private record Fault(Step step, int nth, Action action, AtomicInteger left) {
@@ -117,6 +145,10 @@ public final class FaultSmtpServer implements AutoCloseable {
     private final AtomicInteger sessions = new AtomicInteger();
     private final AtomicInteger logins = new AtomicInteger();
     private final AtomicInteger rsets = new AtomicInteger();
+    private final AtomicLong flooded = new AtomicLong();
+    private volatile int recipientLimit = Integer.MAX_VALUE;
+    private volatile String recipientLimitReply;
+    private final Map<String, String> recipientAnswers = new ConcurrentHashMap<>();
     private final AtomicLong queueIds = new AtomicLong(0xA000);
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     /** Silent connections, raw socket to the socket in use: kept reachable, as JDK 17 closes a collected SSLSocket. */
@@ -174,8 +206,30 @@ public final class FaultSmtpServer implements AutoCloseable {
         sessions.set(0);
         logins.set(0);
         rsets.set(0);
+        flooded.set(0);
+        recipientLimit = Integer.MAX_VALUE;
+        recipientAnswers.clear();
         received.clear();
     }
+
+    /**
+     * Takes at most {@code n} recipients a transaction, and answers {@code reply} (such as {@code 452 4.5.3 Too many
+     * recipients}) to every RCPT after those, until {@link #reset()}.
+     */
+    public FaultSmtpServer recipientLimit(int n, String reply) {
+        recipientLimitReply = reply;
+        recipientLimit = n;
+        return this;
+    }
+
+    /** Answers {@code line} to every RCPT of exactly {@code address} (as sent, quotes included), until reset. */
+    public FaultSmtpServer answerRecipient(String address, String line) {
+        recipientAnswers.put(address, line);
+        return this;
+    }
+
+    /** Bytes {@link Action#flood()} sent since start or {@link #reset()}, before the client hung up. */
+    public long flooded() { return flooded.get(); }
 
     /** Cuts every open connection without a reply, kept sessions included, as a server that restarts does. */
     public synchronized void cutAll() {
@@ -297,6 +351,9 @@ public final class FaultSmtpServer implements AutoCloseable {
             try {
                 streams(raw);
                 if (implicitTls) {
+                    if (take(Step.STARTTLS, ++counts[Step.STARTTLS.ordinal()]) instanceof StallHandshake h) {
+                        stallHandshake(h.millis());
+                    }
                     startTls();
                 }
                 if (!positive(act(Step.GREETING, "220 " + host + " ESMTP FaultSmtpServer"))) {
@@ -322,8 +379,15 @@ public final class FaultSmtpServer implements AutoCloseable {
             switch (verb) {
                 case "EHLO", "HELO" -> ehlo(verb.equals("EHLO"));
                 case "STARTTLS" -> {
-                    if (!deny(tlsActive, "503 5.5.1 Error: TLS already active")
-                            && positive(act(Step.STARTTLS, "220 2.0.0 Ready to start TLS"))) {
+                    if (deny(tlsActive, "503 5.5.1 Error: TLS already active")) {
+                        return;
+                    }
+                    Action a = take(Step.STARTTLS, ++counts[Step.STARTTLS.ordinal()]);
+                    if (a instanceof StallHandshake h) {
+                        send("220 2.0.0 Ready to start TLS");
+                        stallHandshake(h.millis());
+                    }
+                    if (positive(act(a, "220 2.0.0 Ready to start TLS"))) {
                         startTls();
                     }
                 }
@@ -413,8 +477,10 @@ public final class FaultSmtpServer implements AutoCloseable {
             if (address == null || deny(from == null, "503 5.5.1 Error: need MAIL command")) {
                 return;
             }
-            String local = address.substring(0, Math.max(0, address.indexOf('@')));
-            String normal = local.startsWith("reject")
+            String local = unquoted(address.substring(0, Math.max(0, address.lastIndexOf('@'))));
+            String normal = recipientAnswers.containsKey(address) ? recipientAnswers.get(address)
+                    : recipients.size() >= recipientLimit ? recipientLimitReply
+                    : local.startsWith("reject")
                     ? "550 5.1.1 <" + address + ">: Recipient address rejected: User unknown"
                     : local.startsWith("defer") ? "451 4.2.0 <" + address + ">: try again later" : "250 2.1.5 Ok";
             if (positive(act(Step.RCPT, normal))) {
@@ -422,12 +488,15 @@ public final class FaultSmtpServer implements AutoCloseable {
             }
         }
 
-        /** The address in {@code FROM:<address>} or {@code TO:<address>}; null (refused) out of turn or malformed. */
+        /**
+         * The address in {@code FROM:<address>} or {@code TO:<address>}, as sent (a quoted local part keeps its quotes
+         * and escapes: {@code "a>b"@example.org}); null (refused) out of turn or malformed.
+         */
         private String path(String arg, String keyword) throws IOException {
             Matcher m = PATH.matcher(arg);
-            boolean ok = m.find() && m.group(1).equalsIgnoreCase(keyword);
+            String address = m.find() && m.group(1).equalsIgnoreCase(keyword) ? mailbox(arg.substring(m.end())) : null;
             String usage = (keyword.equals("FROM") ? "MAIL " : "RCPT ") + keyword + ":<address>";
-            return refused(true) || deny(!ok, "501 5.5.4 Syntax: " + usage) ? null : m.group(2);
+            return refused(true) || deny(address == null, "501 5.5.4 Syntax: " + usage) ? null : address;
         }
 
         private void data() throws IOException {
@@ -493,6 +562,17 @@ public final class FaultSmtpServer implements AutoCloseable {
                 held.put(raw, socket); // never read or written again, until reset() or close()
                 throw new Hangup();
             }
+            if (action instanceof Drip d) {
+                drip(d.line(), d.millis());
+            } else if (action instanceof Flood) {
+                flood();
+            } else if (action instanceof Trickle t && normal != null) {
+                trickle(normal, t.millis());
+                if (normal.startsWith("421")) {
+                    throw hangUp(false);
+                }
+                return normal;
+            }
             if (action instanceof Delay d) {
                 try {
                     Thread.sleep(d.millis());
@@ -508,6 +588,60 @@ public final class FaultSmtpServer implements AutoCloseable {
                 throw hangUp(false);
             }
             return line;
+        }
+
+        /** A continuation line every {@code millis}, until the client hangs up; then the session ends. */
+        private void drip(String line, long millis) throws IOException {
+            long until = System.nanoTime() + DRIP_FOR.toNanos();
+            while (System.nanoTime() - until < 0) {
+                send(line);
+                pause(millis);
+            }
+            throw hangUp(false);
+        }
+
+        /** {@code line} and its CRLF, one byte every {@code millis}. */
+        private void trickle(String line, long millis) throws IOException {
+            for (byte b : (line + "\r\n").getBytes(StandardCharsets.UTF_8)) {
+                out.write(b);
+                out.flush();
+                pause(millis);
+            }
+        }
+
+        /** A line without end, as fast as the client takes it, up to {@link #FLOOD_CAP}; then the session ends. */
+        private void flood() throws IOException {
+            byte[] chunk = new byte[16 * 1024];
+            Arrays.fill(chunk, (byte) 'x');
+            chunk[0] = '2';
+            chunk[1] = '2';
+            chunk[2] = '0';
+            chunk[3] = ' ';
+            while (flooded.get() < FLOOD_CAP) {
+                out.write(chunk);
+                out.flush();
+                flooded.addAndGet(chunk.length);
+                chunk[0] = chunk[1] = chunk[2] = chunk[3] = 'x';
+            }
+            throw hangUp(false);
+        }
+
+        /** The start of a TLS handshake record, then one byte of it every {@code millis}; the session then ends. */
+        private void stallHandshake(long millis) throws IOException {
+            OutputStream plain = raw.getOutputStream();
+            plain.write(new byte[] {0x16, 0x03, 0x03, 0x40, 0x00}); // handshake record, 16 KiB to come
+            plain.flush();
+            long until = System.nanoTime() + DRIP_FOR.toNanos();
+            while (System.nanoTime() - until < 0) {
+                plain.write(0x02);
+                plain.flush();
+                pause(millis);
+            }
+            throw hangUp(true);
+        }
+
+        private void pause(long millis) {
+            LockSupport.parkNanos(millis * 1_000_000L);
         }
 
         /** Closes the connection: gracefully (TLS close_notify, FIN) or with a reset (SO_LINGER 0, RST). */
@@ -576,6 +710,32 @@ public final class FaultSmtpServer implements AutoCloseable {
             int n = bytes.length;
             return b < 0 && n == 0 ? null : n > 0 && bytes[n - 1] == '\r' ? Arrays.copyOf(bytes, n - 1) : bytes;
         }
+    }
+
+    /**
+     * The mailbox at the start of {@code rest} (what follows {@code <} in a path), up to its closing {@code >}: a
+     * quoted local part (RFC 5321 4.1.2) may hold {@code >}, spaces and backslash escapes. Null when malformed.
+     */
+    static String mailbox(String rest) {
+        int i = 0;
+        if (rest.startsWith("\"")) {
+            for (i = 1; i < rest.length() && rest.charAt(i) != '"'; i++) {
+                if (rest.charAt(i) == '\\') {
+                    i++;
+                }
+            }
+            i++;
+        }
+        int end = rest.indexOf('>', Math.min(i, rest.length()));
+        return end < 0 ? null : rest.substring(0, end);
+    }
+
+    /** A local part without its quotes and escapes. */
+    static String unquoted(String local) {
+        if (local.length() < 2 || !local.startsWith("\"") || !local.endsWith("\"")) {
+            return local;
+        }
+        return local.substring(1, local.length() - 1).replaceAll("\\\\(.)", "$1");
     }
 
     private static boolean positive(String line) {

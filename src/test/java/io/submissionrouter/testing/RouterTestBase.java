@@ -69,6 +69,17 @@ public abstract class RouterTestBase {
         return RouterTestResources.bulk();
     }
 
+    /** The job's sessions as {@code endpoint:outcome}, in order (skipped endpoints left out). */
+    protected static List<String> sessions(String jobId) {
+        List<String> out = new java.util.ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode a : kafka.attempts(jobId)) {
+            if (!a.path("outcome").asText().equals("skipped_open")) {
+                out.add(a.path("endpoint").path("name").asText() + ":" + a.path("outcome").asText());
+            }
+        }
+        return out;
+    }
+
     protected SubmissionEndpoint endpoint(String name) {
         return groups.endpoint("default", name);
     }

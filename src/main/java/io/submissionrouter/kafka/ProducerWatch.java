@@ -1,0 +1,227 @@
+package io.submissionrouter.kafka;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.submissionrouter.config.SubmissionConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.ExecutorServiceManager;
+import org.jboss.logging.Logger;
+
+/**
+ * Watches the router's shared Kafka producers (issue 21, CONTRACT 9.5). Kafka answers every send within the
+ * producer's {@code delivery.timeout.ms}, with an acknowledgement or an error, for as long as the producer works (a
+ * broker outage is answered with errors: writes are refused, not unanswered). So:
+ * <ul>
+ * <li>a write unanswered for {@code submission.kafka.ack-timeout} makes the producer's writes <em>unanswered</em>: no
+ * new SMTP session starts ({@link #unanswered()}), readiness and the health group {@code kafka-writes} are DOWN;</li>
+ * <li>a producer whose network thread died, or with a write unanswered for {@code delivery.timeout.ms} plus
+ * {@code ack-timeout}, has stopped working: a new producer with the same settings takes its place, every write it
+ * did not answer fails and is retried on the new one (the records stay owed; nothing is sent again over SMTP),
+ * and it is closed on a thread of its own. Sessions wait until the new producer answers a write;</li>
+ * <li>a new producer that stops working too before it answered anything means the process cannot fix this by itself:
+ * liveness goes DOWN ({@link #beyondRepair()}) so that Kubernetes restarts the pod.</li>
+ * </ul>
+ * Its rounds run on a scheduled pool from Camel's ExecutorServiceManager rather than a scheduler route: a write that
+ * hangs during shutdown must still be bounded after the routes stopped.
+ */
+@ApplicationScoped
+public class ProducerWatch {
+
+    private static final Logger LOG = Logger.getLogger(ProducerWatch.class);
+
+    private final Duration ackTimeout;
+    private final MeterRegistry registry;
+    private final CamelContext camel;
+    private final List<SharedProducer> watched = new CopyOnWriteArrayList<>();
+    private ScheduledExecutorService rounds;
+    private ExecutorService closer;
+    private volatile boolean unansweredLogged;
+
+    public ProducerWatch(SubmissionConfig config, MeterRegistry registry, CamelContext camel) {
+        this.ackTimeout = config.kafka().ackTimeout();
+        this.registry = registry;
+        this.camel = camel;
+        Gauge.builder("submission.kafka.writes.unanswered", this, ProducerWatch::unansweredCount)
+                .description("Writes the router's Kafka producers have neither acknowledged nor refused yet")
+                .register(registry);
+        Gauge.builder("submission.kafka.writes.oldest.unanswered.seconds", this, ProducerWatch::oldestSeconds)
+                .description("How long the oldest write not answered yet has waited").register(registry);
+    }
+
+    /** How long a write may wait for its answer: the producer reports within delivery.timeout.ms if it works. */
+    Duration writeBound(Duration deliveryTimeout) {
+        return deliveryTimeout.plus(ackTimeout);
+    }
+
+    synchronized void watch(SharedProducer producer) {
+        watched.add(producer);
+        if (rounds == null) {
+            ExecutorServiceManager pools = camel.getExecutorServiceManager();
+            rounds = pools.newSingleThreadScheduledExecutor(this, "KafkaProducerWatch");
+            closer = pools.newSingleThreadExecutor(this, "KafkaProducerClose");
+            long every = Math.max(50, Math.min(250, ackTimeout.toMillis() / 4));
+            rounds.scheduleWithFixedDelay(this::round, every, every, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    void unwatch(SharedProducer producer) {
+        watched.remove(producer);
+    }
+
+    /** The last step let go of it: one that works is flushed and closed here, one that does not on a thread of its own. */
+    synchronized void close(SharedProducer producer) {
+        ProducerGeneration g = producer.current();
+        long now = System.nanoTime();
+        if (closer == null || broken(g, producer.deliveryTimeout(), now) == null && unanswered(g, now) == null) {
+            g.producer().close(producer.deliveryTimeout());
+        } else {
+            g.retire("the router stops");
+            closeAside(g);
+        }
+    }
+
+    private void closeAside(ProducerGeneration g) {
+        try {
+            closer.execute(g::close);
+        } catch (RejectedExecutionException e) {
+            LOG.warnf("Kafka producer %s is left to the JVM's exit: Camel's pools are shut down", g.clientId());
+        }
+    }
+
+    /**
+     * Why the router's Kafka writes are not being answered now, so that no new SMTP session may start; else null. While
+     * replacing the producer has not helped ({@link #beyondRepair()}), that holds too, until a producer answers.
+     */
+    public String unanswered() {
+        long now = System.nanoTime();
+        for (SharedProducer p : watched) {
+            String why = p.beyondRepair() != null ? p.beyondRepair() : unanswered(p.current(), now);
+            if (why != null) {
+                return why;
+            }
+        }
+        return null;
+    }
+
+    /** Why replacing the producer did not make the writes work again (liveness DOWN); null while it did. */
+    public String beyondRepair() {
+        for (SharedProducer p : watched) {
+            if (p.beyondRepair() != null) {
+                return p.beyondRepair();
+            }
+        }
+        return null;
+    }
+
+    private String unanswered(ProducerGeneration g, long now) {
+        if (g.networkThreadDied()) {
+            return "Kafka producer " + g.clientId() + " stopped working: its network thread died (it is being replaced)";
+        }
+        Duration oldest = g.oldestUnanswered(now);
+        if (oldest.compareTo(ackTimeout) > 0) {
+            return g.unansweredCount() + " writes of Kafka producer " + g.clientId() + " unanswered, the oldest for "
+                    + seconds(oldest) + " (submission.kafka.ack-timeout " + seconds(ackTimeout) + ")";
+        }
+        if (g.replacement() && !g.answered() && (g.unansweredCount() > 0 || g.age(now).compareTo(ackTimeout) < 0)) {
+            return "Kafka producer " + g.clientId() + " took the place of one that stopped working and has answered "
+                    + "no write yet (" + g.unansweredCount() + " unanswered)";
+        }
+        return null;
+    }
+
+    /** Why {@code g} has stopped working, or null while it may still answer. */
+    private String broken(ProducerGeneration g, Duration deliveryTimeout, long now) {
+        if (g.networkThreadDied()) {
+            return "its network thread " + g.networkThreadName() + " died";
+        }
+        Duration oldest = g.oldestUnanswered(now);
+        if (oldest.compareTo(writeBound(deliveryTimeout)) > 0) {
+            return g.unansweredCount() + " writes unanswered, the oldest for " + seconds(oldest)
+                    + ", past its delivery.timeout.ms (" + seconds(deliveryTimeout)
+                    + ") and submission.kafka.ack-timeout (" + seconds(ackTimeout) + ")";
+        }
+        return null;
+    }
+
+    /** One round: each producer that stopped working is replaced; a change of state is logged once. */
+    void round() {
+        try {
+            long now = System.nanoTime();
+            for (SharedProducer p : watched) {
+                ProducerGeneration g = p.current();
+                String broken = broken(g, p.deliveryTimeout(), now);
+                if (broken != null) {
+                    replace(p, g, broken);
+                } else if (g.answered() && p.beyondRepair() != null) {
+                    p.beyondRepair(null);
+                    LOG.infof("Kafka producer %s answers the router's writes: liveness is UP again", g.clientId());
+                }
+            }
+            logChange();
+        } catch (RuntimeException e) {
+            LOG.error("The Kafka producer watch failed a round; it runs again", e);
+        }
+    }
+
+    private void replace(SharedProducer p, ProducerGeneration broken, String why) {
+        ProducerGeneration next;
+        try {
+            next = p.replace(broken);
+        } catch (RuntimeException e) {
+            p.beyondRepair("Kafka producer " + broken.clientId() + " stopped working (" + why
+                    + ") and no new producer could be made: " + e);
+            LOG.errorf(e, "%s; liveness is DOWN so that the pod is restarted", p.beyondRepair());
+            return;
+        }
+        Counter.builder("submission.kafka.producer.replaced")
+                .description("Kafka producers replaced because they stopped working (reason: thread_died, unanswered)")
+                .tag("reason", broken.networkThreadDied() ? "thread_died" : "unanswered").register(registry)
+                .increment();
+        LOG.errorf("Kafka producer %s stopped working: %s. Replaced by %s; the %d writes it did not answer are written"
+                + " again on it, and no new SMTP session starts until it answers.", broken.clientId(), why,
+                next.clientId(), broken.unansweredCount());
+        if (broken.replacement() && !broken.answered()) {
+            p.beyondRepair("Kafka producer " + broken.clientId() + ", put in place of one that stopped working, "
+                    + "stopped working too before it answered any write (" + why + ")");
+            LOG.errorf("%s: replacing the producer does not help, liveness is DOWN so that the pod is restarted",
+                    p.beyondRepair());
+        }
+        broken.retire(why);
+        closeAside(broken);
+    }
+
+    private void logChange() {
+        String why = unanswered();
+        if (why != null && !unansweredLogged) {
+            unansweredLogged = true;
+            LOG.warnf("Kafka does not answer the router's writes: %s. No new SMTP session starts until it does.", why);
+        } else if (why == null && unansweredLogged) {
+            unansweredLogged = false;
+            LOG.info("Kafka answers the router's writes again: SMTP sessions start again");
+        }
+    }
+
+    private double unansweredCount() {
+        return watched.stream().mapToInt(p -> p.current().unansweredCount()).sum();
+    }
+
+    private double oldestSeconds() {
+        long now = System.nanoTime();
+        return watched.stream().mapToDouble(p -> p.current().oldestUnanswered(now).toMillis() / 1000.0).max()
+                .orElse(0);
+    }
+
+    private static String seconds(Duration d) {
+        return String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
+    }
+}

@@ -1,0 +1,94 @@
+package io.submissionrouter.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.submissionrouter.config.TlsMode;
+import io.submissionrouter.testing.FaultSmtpServer;
+import io.submissionrouter.testing.FaultSmtpServer.Action;
+import io.submissionrouter.testing.FaultSmtpServer.Step;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every reply is bounded in size and in time in total (CONTRACT 9.1), in the sessions that carry messages, in the
+ * prober's, and in a TLS handshake from the first byte (which FaultMatrixTest's STARTTLS cells do not reach), straight
+ * against a scripted server without Quarkus. Settings: read-timeout 2 s (TestEndpoints).
+ */
+class BoundedRepliesTest {
+
+    private static FaultSmtpServer startTls;
+    private static FaultSmtpServer implicitTls;
+
+    @BeforeAll
+    static void start() {
+        startTls = FaultSmtpServer.startStartTls("bounded");
+        implicitTls = FaultSmtpServer.startImplicitTls("bounded-465");
+    }
+
+    @AfterAll
+    static void stop() {
+        startTls.close();
+        implicitTls.close();
+    }
+
+    @AfterEach
+    void reset() {
+        startTls.reset();
+        startTls.cutAll();
+        implicitTls.reset();
+        implicitTls.cutAll();
+    }
+
+    private static SmtpSubmitter submitter(FaultSmtpServer server, TlsMode tls) {
+        return new SmtpSubmitter(TestEndpoints.spec(server.port(), tls, "/tls/smtp-ca.pem",
+                TestEndpoints.password(FaultSmtpServer.PASSWORD)));
+    }
+
+    @Test
+    void theProberHangsUpOnAGreetingWithoutEnd() {
+        startTls.fault(Step.GREETING, 1, Action.flood(), 1);
+        SmtpOutcome outcome = submitter(startTls, TlsMode.STARTTLS).probe();
+        assertThat(outcome.outcome()).isEqualTo(OutcomeClass.ENDPOINT_DOWN);
+        assertThat(outcome.step()).isEqualTo(SmtpStep.GREETING);
+        assertThat(outcome.detail()).contains("exceeded " + SessionSocket.MAX_REPLY_BYTES + " bytes");
+        assertThat(startTls.flooded()).as("what the server got out before the prober hung up")
+                .isLessThan(FaultSmtpServer.FLOOD_CAP / 4);
+    }
+
+    @Test
+    void theProberHangsUpOnAnEhloThatNeverEnds() {
+        startTls.fault(Step.EHLO, 2, Action.drip("250-still listing", 300), 1);
+        SmtpOutcome outcome = submitter(startTls, TlsMode.STARTTLS).probe();
+        assertThat(outcome.outcome()).isEqualTo(OutcomeClass.ENDPOINT_DOWN);
+        assertThat(outcome.step()).isEqualTo(SmtpStep.EHLO);
+        // the probe's own deadline is four times connect + read (16 s): the reply's bound (2 s) came first
+        assertThat(outcome.detail()).contains("no complete reply to ehlo within its time").doesNotContain("job");
+    }
+
+    @Test
+    void aTlsHandshakeFromTheFirstByteIsBoundedInTotal() throws Exception {
+        implicitTls.fault(Step.STARTTLS, 1, Action.stallHandshake(300), 1);
+        SmtpOutcome outcome = TestEndpoints.send(submitter(implicitTls, TlsMode.IMPLICIT), "ada@example.org");
+        assertThat(outcome.outcome()).isEqualTo(OutcomeClass.ENDPOINT_DOWN);
+        assertThat(outcome.detail()).contains("no complete TLS handshake within its time");
+        assertThat(implicitTls.received()).isEmpty();
+    }
+
+    @Test
+    void aTlsHandshakeFromTheFirstByteStillSends() throws Exception {
+        SmtpOutcome outcome = TestEndpoints.send(submitter(implicitTls, TlsMode.IMPLICIT), "ada@example.org");
+        assertThat(outcome.outcome()).isEqualTo(OutcomeClass.SENT);
+        assertThat(implicitTls.received()).hasSize(1);
+    }
+
+    @Test
+    void aReplyTextIsCutTo512Characters() throws Exception {
+        String longText = "x".repeat(2000);
+        startTls.fault(Step.DOT, 1, Action.reply("250 2.0.0 " + longText), 1);
+        SmtpOutcome outcome = TestEndpoints.send(submitter(startTls, TlsMode.STARTTLS), "ada@example.org");
+        assertThat(outcome.outcome()).isEqualTo(OutcomeClass.SENT);
+        assertThat(outcome.reply().text()).hasSize(SmtpReply.MAX_TEXT_CHARS);
+    }
+}
