@@ -418,6 +418,14 @@ public interface SubmissionConfig {
         int maxAttachments();
 
         /**
+         * Bytes of a job's {@code metadata} as the router writes it (JSON, UTF-8); more is {@code INVALID} with
+         * {@code TOO_LARGE}. Every result and completion record echoes the metadata, so this bounds their size
+         * (CONTRACT 9.3) and what a replica keeps per job. Addition.
+         */
+        @WithDefault("65536")
+        long maxMetadataBytes();
+
+        /**
          * Domains a job's {@code from} may use (comma-separated, compared without case); when set, any other
          * sender is {@code INVALID} with {@code SENDER_NOT_ALLOWED}, so producers cannot send as anyone.
          */

@@ -1,6 +1,8 @@
 package io.submissionrouter.idempotency;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.kafka.Topics;
@@ -22,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import io.submissionrouter.routing.RecordRef;
 import org.apache.camel.CamelContext;
 import org.apache.kafka.clients.admin.Admin;
@@ -63,6 +66,9 @@ public class CompletedJobs {
     public static final String ORIGIN_HEADER = "origin";
 
     private static final Logger LOG = Logger.getLogger(CompletedJobs.class);
+    private static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
+    /** The longest pause of the tail after failures in a row. */
+    private static final Duration MAX_PAUSE = Duration.ofSeconds(30);
 
     private final byte[] origin = UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII);
 
@@ -78,6 +84,10 @@ public class CompletedJobs {
     private final String topic;
     private final Duration window;
     private final Clock clock;
+    /** How often the tail forgets the completions older than the window. */
+    private final Duration sweepEvery;
+    /** Records skipped because they cannot be read ({@code submission_idempotency_unreadable_records_total}). */
+    private final AtomicLong unreadable = new AtomicLong();
     /** Counted down when the tail of the last {@link #start} has read the topic to the end it had then. */
     private volatile CountDownLatch caughtUp = new CountDownLatch(1);
     private volatile KafkaConsumer<String, byte[]> consumer;
@@ -86,16 +96,26 @@ public class CompletedJobs {
     private final Object tailerLock = new Object();
 
     @Inject
-    public CompletedJobs(ObjectMapper mapper, CamelContext camel, SubmissionConfig config) {
-        this(mapper, camel, config.topics().idempotency(), config.idempotency().window(), Clock.systemUTC());
+    public CompletedJobs(ObjectMapper mapper, CamelContext camel, SubmissionConfig config, MeterRegistry registry) {
+        this(mapper, camel, config.topics().idempotency(), config.idempotency().window(), Clock.systemUTC(),
+                SWEEP_EVERY);
+        FunctionCounter.builder("submission.idempotency.unreadable.records", unreadable, AtomicLong::get)
+                .description("Records of the idempotency topic skipped because they cannot be read as a completion")
+                .register(registry);
     }
 
     CompletedJobs(ObjectMapper mapper, CamelContext camel, String topic, Duration window, Clock clock) {
+        this(mapper, camel, topic, window, clock, SWEEP_EVERY);
+    }
+
+    CompletedJobs(ObjectMapper mapper, CamelContext camel, String topic, Duration window, Clock clock,
+            Duration sweepEvery) {
         this.mapper = mapper;
         this.camel = camel;
         this.topic = topic;
         this.window = window;
         this.clock = clock;
+        this.sweepEvery = sweepEvery;
     }
 
     /** The completion of {@code jobId} within the window, if any. */
@@ -194,14 +214,24 @@ public class CompletedJobs {
             c.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = c.endOffsets(partitions);
             long lastSweep = System.nanoTime();
+            int failures = 0;
             while (true) {
-                pollOnce(c);
-                if (caughtUp.getCount() > 0 && end.entrySet().stream().allMatch(e -> c.position(e.getKey()) >= e.getValue())) {
-                    caughtUp.countDown();
-                }
-                if (System.nanoTime() - lastSweep > TimeUnit.MINUTES.toNanos(1)) {
-                    sweep();
-                    lastSweep = System.nanoTime();
+                try {
+                    pollOnce(c);
+                    if (caughtUp.getCount() > 0 && end.entrySet().stream()
+                            .allMatch(e -> c.position(e.getKey()) >= e.getValue())) {
+                        caughtUp.countDown();
+                    }
+                    if (System.nanoTime() - lastSweep > sweepEvery.toNanos()) {
+                        lastSweep = System.nanoTime();
+                        sweep();
+                    }
+                    failures = 0;
+                } catch (WakeupException | InterruptException e) {
+                    throw e; // stopping
+                } catch (RuntimeException e) {
+                    // the tail must not end while the replica runs: every job would then be sent as if never seen
+                    pauseAfter(++failures, e);
                 }
             }
         } catch (WakeupException e) {
@@ -209,7 +239,26 @@ public class CompletedJobs {
         } catch (InterruptException e) {
             // stopping: the pool shut down by Camel
         } catch (RuntimeException e) {
+            // before the loop (the topic's partitions and ends): start() does not see the tail catch up, and fails
             LOG.errorf(e, "reading the idempotency topic %s failed; duplicates can no longer be suppressed", topic);
+        }
+    }
+
+    /** Logs a failure of the tail's loop and pauses, longer after each failure in a row (up to {@link #MAX_PAUSE}). */
+    private void pauseAfter(int failures, RuntimeException e) {
+        Duration pause = Duration.ofSeconds(1L << Math.min(failures - 1, 5));
+        pause = pause.compareTo(MAX_PAUSE) > 0 ? MAX_PAUSE : pause;
+        if (failures == 1) {
+            LOG.errorf(e, "tailing the idempotency topic %s failed; it goes on in %s", topic, pause);
+        } else {
+            LOG.errorf("tailing the idempotency topic %s failed again (%d in a row: %s); it goes on in %s", topic,
+                    failures, e.toString(), pause);
+        }
+        try {
+            Thread.sleep(pause.toMillis());
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new WakeupException();
         }
     }
 
@@ -273,6 +322,11 @@ public class CompletedJobs {
                 && completed.containsKey(r.key());
     }
 
+    /**
+     * Takes one record of the topic: a completion, or a tombstone. A record that cannot be read as a completion (not
+     * JSON, or without the status or the time it was completed) completes nothing: it is skipped with a warning and
+     * counted, and a known completion of the same jobId stays as it was.
+     */
     void apply(String jobId, byte[] value, RecordRef location) {
         if (jobId == null) {
             return;
@@ -281,12 +335,29 @@ public class CompletedJobs {
             completed.remove(jobId);
             return;
         }
+        Completion c;
         try {
-            completed.merge(jobId, CompletedJob.of(mapper.readValue(value, Completion.class), location),
-                    CompletedJobs::newer);
-        } catch (IOException e) {
-            LOG.warnf("ignoring an unreadable record for %s on %s at %s", jobId, topic, location);
+            c = mapper.readValue(value, Completion.class);
+        } catch (IOException | RuntimeException e) {
+            skip(jobId, location, e.getClass().getSimpleName());
+            return;
         }
+        if (c == null || c.status() == null || c.completedAt() == null) {
+            skip(jobId, location, c == null || c.status() == null ? "no status" : "no completedAt");
+            return;
+        }
+        completed.merge(jobId, CompletedJob.of(c, location), CompletedJobs::newer);
+    }
+
+    private void skip(String jobId, RecordRef location, String why) {
+        unreadable.incrementAndGet();
+        LOG.warnf("skipping the record of %s on %s at %s: it cannot be read as a completion (%s)", jobId, topic,
+                location, why);
+    }
+
+    /** Records of the topic skipped because they could not be read as a completion, since this instance started. */
+    public long unreadableRecords() {
+        return unreadable.get();
     }
 
     /**
@@ -364,7 +435,7 @@ public class CompletedJobs {
 
     void sweep() {
         Instant horizon = clock.instant().minus(window);
-        completed.values().removeIf(c -> c.completedAt().isBefore(horizon));
+        completed.values().removeIf(c -> c.completedAt() == null || c.completedAt().isBefore(horizon));
     }
 
     /** The later of two completions of a job; of two at the same time, the one that ended it. */
@@ -382,8 +453,22 @@ public class CompletedJobs {
     }
 
     private void createTopic(Properties clientProperties, int partitions) {
-        Topics.ensure(clientProperties, List.of(topic), partitions, Map.of(
-                TopicConfig.CLEANUP_POLICY_CONFIG, "compact,delete",
-                TopicConfig.RETENTION_MS_CONFIG, String.valueOf(window.toMillis())));
+        Topics.ensure(clientProperties, List.of(topic), partitions, topicConfigs());
+    }
+
+    /**
+     * Creates the topic if it is missing, taking records of up to {@code maxMessageBytes}: what a completion record
+     * (the whole result of a job, or its retry state) may need (CONTRACT 9.3). The router's startup does this before
+     * {@link #start}, which finds the topic there.
+     */
+    public void createTopic(Properties clientProperties, int partitions, long maxMessageBytes) {
+        Map<String, String> configs = new java.util.HashMap<>(topicConfigs());
+        configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(maxMessageBytes));
+        Topics.ensure(clientProperties, List.of(topic), partitions, configs);
+    }
+
+    private Map<String, String> topicConfigs() {
+        return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, "compact,delete",
+                TopicConfig.RETENTION_MS_CONFIG, String.valueOf(window.toMillis()));
     }
 }

@@ -6,8 +6,9 @@ import io.submissionrouter.control.EndpointControl;
 import io.submissionrouter.kafka.KafkaClients;
 import io.submissionrouter.kafka.Topics;
 import io.submissionrouter.ops.WorkOnCamelPool;
+import io.submissionrouter.results.OutputTopics;
+import io.submissionrouter.results.TopicTooSmallException;
 import io.submissionrouter.retry.RetryConsumers;
-import io.submissionrouter.retry.RetryTopics;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -21,7 +22,9 @@ import org.apache.camel.CamelContext;
 import org.jboss.logging.Logger;
 
 /**
- * Creates the retry tier and waiting topics, then starts the intake route and the retry consumer only
+ * Creates the topics the router writes (results, attempts, dead letters, retry tiers, waiting, idempotency) sized for
+ * what a job can lead to, checks those that exist take that much (CONTRACT 9.3), then starts the intake route and the
+ * retry consumer only
  * after the completed jobIds are loaded, so a restarted replica never sends again what it (or another
  * replica) already completed. The application itself starts at once
  * (live, not ready); loading runs in the background and is retried while Kafka cannot be reached: the route
@@ -46,22 +49,26 @@ public class IntakeStarter {
     private final CamelContext camel;
     private final CompletedJobs completedJobs;
     private final String jobsTopic;
-    private final RetryTopics retryTopics;
+    private final OutputTopics outputTopics;
     private final RetryConsumers retryConsumers;
     private final EndpointControl endpointControl;
     private final String controlTopic;
+    private static final Duration REFUSAL_LOG_EVERY = Duration.ofMinutes(1);
+    /** The last refusal logged, and when: the same one is logged at most once a minute. */
+    private String lastRefusal;
+    private long lastRefusalAt;
     private volatile boolean started;
     private volatile boolean stopped;
     /** Where attempts run; guarded by this. */
     private ExecutorService attempts;
 
     public IntakeStarter(CamelContext camel, CompletedJobs completedJobs, SubmissionConfig config,
-            RetryTopics retryTopics, RetryConsumers retryConsumers, EndpointControl endpointControl) {
+            OutputTopics outputTopics, RetryConsumers retryConsumers, EndpointControl endpointControl) {
         this.endpointControl = endpointControl;
         this.controlTopic = config.topics().control();
         this.camel = camel;
         this.completedJobs = completedJobs;
-        this.retryTopics = retryTopics;
+        this.outputTopics = outputTopics;
         this.retryConsumers = retryConsumers;
         this.jobsTopic = config.topics().jobs();
     }
@@ -126,6 +133,20 @@ public class IntakeStarter {
         }
     }
 
+    /**
+     * A topic takes smaller records than a job within the limits leads to (CONTRACT 9.3): the intake does not start,
+     * and the line naming the topic is logged at the first attempt and then once a minute (every attempt fails alike
+     * until an operator raises the topic's max.message.bytes, and the next attempt then starts the intake).
+     */
+    private void refused(TopicTooSmallException e) {
+        long now = System.nanoTime();
+        if (!e.getMessage().equals(lastRefusal) || now - lastRefusalAt > REFUSAL_LOG_EVERY.toNanos()) {
+            LOG.errorf("the intake does not start: %s", e.getMessage());
+            lastRefusal = e.getMessage();
+            lastRefusalAt = now;
+        }
+    }
+
     private void loadThenStartIntake() {
         if (!pending()) {
             return; // an attempt queued behind one that started the intake, or after the application began to stop
@@ -134,7 +155,7 @@ public class IntakeStarter {
         Properties client = KafkaClients.consumer(camel);
         try {
             Topics.JobsTopic jobs = Topics.describeJobs(client, jobsTopic);
-            retryTopics.create(client, jobs);
+            outputTopics.prepare(client, jobs);
             completedJobs.start(client, jobs.partitions(), LOAD_TIMEOUT);
             // operator suspensions in force hold before the first job (routes/control.yaml)
             endpointControl.catchUp(client, controlTopic, LOAD_TIMEOUT);
@@ -159,10 +180,12 @@ public class IntakeStarter {
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
+            } else if (e instanceof TopicTooSmallException tooSmall) {
+                refused(tooSmall);
             } else if (!stopped) {
-                LOG.warnf("cannot start the intake yet: creating the router's topics (retry tiers, waiting, "
-                        + "idempotency) or loading the completed jobIds failed (%s); retrying in %s", e.getMessage(),
-                        RETRY);
+                LOG.warnf("cannot start the intake yet: creating the router's topics (results, attempts, dlq, retry "
+                        + "tiers, waiting, idempotency) or loading the completed jobIds failed (%s); retrying in %s",
+                        e.getMessage(), RETRY);
             }
             completedJobs.stop();
         }

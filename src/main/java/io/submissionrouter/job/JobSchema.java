@@ -57,6 +57,12 @@ public final class JobSchema {
         if (evaluated.startsWith("$.allOf")) {
             return new JobRejection(JobRejection.MISSING_FIELD, "at least one recipient in to, cc or bcc is required");
         }
+        if (where.equals("metadata") || where.startsWith("metadata.")) {
+            // every result echoes the metadata: more than the schema allows is a size, not a shape, problem
+            if (Set.of("maxProperties", "maxLength", "propertyNames").contains(m.getType())) {
+                return new JobRejection(JobRejection.TOO_LARGE, where + ": " + m.getMessage());
+            }
+        }
         return switch (m.getType()) {
             case "required" -> new JobRejection(JobRejection.MISSING_FIELD,
                     (where.isEmpty() ? "" : where + ".") + m.getProperty() + " is required");

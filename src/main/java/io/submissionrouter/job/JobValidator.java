@@ -1,11 +1,8 @@
 package io.submissionrouter.job;
 
-import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.ContentType;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.ParseException;
-import java.net.IDN;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,9 +15,6 @@ public final class JobValidator {
 
     private static final Pattern JOB_ID = Pattern.compile("[\\x21-\\x7E]{1,200}");
     private static final Pattern RELAY = Pattern.compile("[a-z0-9]+");
-    private static final Pattern DOMAIN = Pattern.compile(
-            "(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
-    private static final Pattern ADDRESS_LITERAL = Pattern.compile("\\[[0-9.]{7,15}]|\\[IPv6:[0-9A-Fa-f:.]+]");
     private static final Pattern FIELD_NAME = Pattern.compile("[\\x21-\\x39\\x3B-\\x7E]+");
     /** A field name is never folded, so with ": " it must fit in a recommended 78-character line. */
     private static final int MAX_FIELD_NAME = 76;
@@ -91,11 +85,12 @@ public final class JobValidator {
         checkRelay(job.relay());
         checkHeaders(job.headers());
         checkAttachments(job.attachments());
-        InternetAddress sender = address("from", from);
+        InternetAddress sender = MailAddresses.parse("from", from);
         checkSender(sender);
         return new ValidJob(job, sender,
-                job.replyTo() == null ? null : address("replyTo", job.replyTo()),
-                addresses("to", job.to()), addresses("cc", job.cc()), addresses("bcc", job.bcc()));
+                job.replyTo() == null ? null : MailAddresses.parse("replyTo", job.replyTo()),
+                MailAddresses.parseAll("to", job.to()), MailAddresses.parseAll("cc", job.cc()),
+                MailAddresses.parseAll("bcc", job.bcc()));
     }
 
     /** No value that ends up in a header may carry CR or LF (header injection). */
@@ -233,84 +228,6 @@ public final class JobValidator {
                     throw new JobRejection(JobRejection.INVALID_ATTACHMENT, field + ".contentType is not a MIME type");
                 }
             }
-        }
-    }
-
-    private static List<InternetAddress> addresses(String field, List<String> values) throws JobRejection {
-        List<InternetAddress> out = new ArrayList<>(values.size());
-        for (int i = 0; i < values.size(); i++) {
-            out.add(address(field + "[" + i + "]", values.get(i)));
-        }
-        return out;
-    }
-
-    /**
-     * The address with an internationalised domain written in punycode ({@code bücher.example} becomes
-     * {@code xn--bcher-kva.example}), as SMTP without SMTPUTF8 needs it. A non-ASCII local part is kept as
-     * it is: such a job needs SMTPUTF8 (RFC 6531), which is checked against the server when it is sent
-     * ({@link ValidJob#needsSmtpUtf8()}).
-     */
-    static String asciiDomain(String field, String value) throws JobRejection {
-        int at = value.lastIndexOf('@');
-        if (at < 0 || value.chars().allMatch(c -> c < 0x80)) {
-            return value;
-        }
-        int end = value.indexOf('>', at);
-        end = end < 0 ? value.length() : end;
-        String domain = value.substring(at + 1, end).strip();
-        try {
-            return value.substring(0, at + 1) + IDN.toASCII(domain, IDN.USE_STD3_ASCII_RULES) + value.substring(end);
-        } catch (IllegalArgumentException e) {
-            throw new JobRejection(JobRejection.INVALID_ADDRESS, field + " has an invalid internationalised domain: "
-                    + e.getMessage());
-        }
-    }
-
-    /** RFC 6531 lets any UTF-8 character into a local part; the invisible and the breaking ones stay out. */
-    private static boolean mayBeInLocalPart(int c) {
-        if (c < 0x80) {
-            return true; // Angus Mail's strict parser has checked the ASCII ones
-        }
-        int type = Character.getType(c);
-        return !Character.isISOControl(c) && !Character.isWhitespace(c) && !Character.isSpaceChar(c)
-                && type != Character.FORMAT && type != Character.SURROGATE && type != Character.UNASSIGNED
-                && type != Character.LINE_SEPARATOR && type != Character.PARAGRAPH_SEPARATOR;
-    }
-
-    /** Parses one mailbox strictly (RFC 822 syntax, Angus Mail), display name allowed. */
-    static InternetAddress address(String field, String value) throws JobRejection {
-        if (value == null || value.isBlank()) {
-            throw new JobRejection(JobRejection.INVALID_ADDRESS, field + " is empty");
-        }
-        try {
-            InternetAddress[] parsed = InternetAddress.parse(asciiDomain(field, value), true);
-            if (parsed.length != 1 || parsed[0].isGroup()) {
-                throw new JobRejection(JobRejection.INVALID_ADDRESS, field + " must hold exactly one address");
-            }
-            parsed[0].validate();
-            String address = parsed[0].getAddress();
-            int at = address.lastIndexOf('@');
-            if (at < 1) {
-                throw new JobRejection(JobRejection.INVALID_ADDRESS, field + " has no domain");
-            }
-            if (!address.substring(0, at).codePoints().allMatch(JobValidator::mayBeInLocalPart)) {
-                throw new JobRejection(JobRejection.INVALID_ADDRESS, field
-                        + " has a control, space or formatting character in its local part");
-            }
-            String domain = address.substring(at + 1);
-            if (!DOMAIN.matcher(domain).matches() && !ADDRESS_LITERAL.matcher(domain).matches()) {
-                throw new JobRejection(JobRejection.INVALID_ADDRESS, field + ": " + domain
-                        + " is not a valid domain (RFC 5321 4.1.2)");
-            }
-            if (parsed[0].getPersonal() != null) {
-                // a parsed display name is kept as it was written; set it again so it goes out RFC 2047-encoded
-                parsed[0].setPersonal(parsed[0].getPersonal(), "UTF-8");
-            }
-            return parsed[0];
-        } catch (java.io.UnsupportedEncodingException e) {
-            throw new IllegalStateException(e);
-        } catch (AddressException e) {
-            throw new JobRejection(JobRejection.INVALID_ADDRESS, field + " is not a valid address: " + e.getMessage());
         }
     }
 }

@@ -1,9 +1,12 @@
 package io.submissionrouter.kafka;
 
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -11,6 +14,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -18,8 +22,9 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.jboss.logging.Logger;
 
 /**
- * The topics the router owns (idempotency, retry tiers, waiting topics): created at startup when missing,
- * with as many partitions as the jobs topic and up to three replicas. Existing topics are left as they are.
+ * The topics the router writes (results, attempts, dead letters, idempotency, retry tiers, waiting topics): created
+ * at startup when missing, with as many partitions as the jobs topic and up to three replicas. Existing topics are
+ * left as they are; what they take ({@code max.message.bytes}) is read so it can be checked.
  */
 public final class Topics {
 
@@ -51,6 +56,47 @@ public final class Topics {
         }
     }
 
+    /**
+     * The {@code max.message.bytes} of each of {@code topics} that exists, as the broker applies it (the topic's own,
+     * or the broker's default); a topic that does not exist is left out.
+     */
+    public static Map<String, Long> maxMessageBytes(Properties client, Collection<String> topics) throws Exception {
+        Map<String, Long> found = new LinkedHashMap<>();
+        try (Admin admin = Admin.create(client)) {
+            Map<ConfigResource, KafkaFuture<Config>> configs = admin.describeConfigs(topics.stream()
+                    .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList()).values();
+            for (Map.Entry<ConfigResource, KafkaFuture<Config>> e : configs.entrySet()) {
+                try {
+                    ConfigEntry max = e.getValue().get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                            .get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+                    if (max != null && max.value() != null) {
+                        found.put(e.getKey().name(), Long.parseLong(max.value()));
+                    }
+                } catch (ExecutionException missing) {
+                    if (!(missing.getCause() instanceof UnknownTopicOrPartitionException)) {
+                        throw missing;
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    /**
+     * What a topic created without {@code max.message.bytes} takes: the {@code message.max.bytes} of a broker (what
+     * the jobs topic takes when it does not exist yet, as producers will have it created).
+     */
+    public static long brokerMaxMessageBytes(Properties client) throws Exception {
+        try (Admin admin = Admin.create(client)) {
+            String broker = String.valueOf(admin.describeCluster().nodes().get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                    .iterator().next().id());
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.BROKER, broker);
+            ConfigEntry max = admin.describeConfigs(List.of(resource)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                    .get(resource).get("message.max.bytes");
+            return Long.parseLong(max.value());
+        }
+    }
+
     /** The smallest {@code max.message.bytes} among {@code topics}; empty when it cannot be read. */
     public static java.util.OptionalLong smallestMaxMessageBytes(Properties client, List<String> topics) {
         try (Admin admin = Admin.create(client)) {
@@ -66,12 +112,16 @@ public final class Topics {
         }
     }
 
-    /** Creates each topic that does not exist yet, with {@code configs}; replicas: min(3, brokers). */
+    /**
+     * Creates each topic that does not exist yet, with {@code configs}; replicas: min(3, brokers). One that exists is
+     * not asked for, so a principal that may not create topics works with topics made beforehand.
+     */
     public static void ensure(Properties client, List<String> names, int partitions, Map<String, String> configs) {
         try (Admin admin = Admin.create(client)) {
             int brokers = admin.describeCluster().nodes().get(TIMEOUT_SECONDS, TimeUnit.SECONDS).size();
             short replicas = (short) Math.min(3, Math.max(1, brokers));
-            for (String name : names) {
+            Set<String> existing = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            for (String name : names.stream().filter(n -> !existing.contains(n)).toList()) {
                 try {
                     admin.createTopics(List.of(new NewTopic(name, partitions, replicas).configs(configs))).all()
                             .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);

@@ -65,7 +65,7 @@ public class RetryTiers {
         }
         d.cannotDefer("TOO_LARGE_TO_RETRY", "the job's record with its retry state (" + size + " bytes) is larger "
                 + "than " + topic + " takes (max.message.bytes " + max.getAsLong() + "); give the retry and waiting "
-                + "topics " + RetryTopics.HEADROOM + " bytes more than the jobs topic");
+                + "topics the max.message.bytes the router asks for at startup");
         return false;
     }
 

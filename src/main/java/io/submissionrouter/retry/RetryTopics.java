@@ -4,6 +4,7 @@ import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.kafka.Topics;
 import io.submissionrouter.routing.RelayGroups;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,14 +31,20 @@ public class RetryTopics {
     private final Map<String, String> waiting = new HashMap<>();
     private final Duration retention;
 
+    @Inject
     public RetryTopics(SubmissionConfig config, RelayGroups groups) {
+        this(config, groups.names());
+    }
+
+    /** The tiers of {@code config} and the waiting topics of the relay groups {@code relays}. */
+    public RetryTopics(SubmissionConfig config, java.util.Set<String> relays) {
         this.prefix = config.topics().retry();
         this.delays = List.copyOf(config.retry().delays());
         this.retention = config.retry().retention();
         for (Duration d : delays) {
             tiers.put(prefix + "-" + delayName(d), d);
         }
-        for (String relay : groups.names()) {
+        for (String relay : relays) {
             waiting.put(waitTopic(relay), relay);
         }
     }
@@ -97,24 +104,16 @@ public class RetryTopics {
     }
 
     /**
-     * What a tier or waiting record adds to the job's record: its {@code source.*}, {@code router.*} and
-     * {@code traceparent} headers (the job's state with up to max-recipients answers), and the batch's overhead.
-     */
-    public static final int HEADROOM = 64 * 1024;
-
-    /**
-     * Creates the missing tier and waiting topics like the jobs topic: as many partitions, and records as large
-     * ({@code max.message.bytes}, CONTRACT 1) plus {@value #HEADROOM} bytes for the headers a deferred job carries,
-     * kept for {@code submission.retry.retention}. Then reads the smallest {@code max.message.bytes} among them
-     * (topics created before may have less), so a job whose record would not fit is not deferred
+     * Creates the missing tier and waiting topics like the jobs topic (as many partitions), taking records of up to
+     * {@code maxMessageBytes} (what OutputTopics found a job as large as the jobs topic takes needs, with the
+     * state it carries; CONTRACT 1 and 9.3), kept for {@code submission.retry.retention}. Then reads the smallest
+     * {@code max.message.bytes} among them, so a job whose record would not fit is not deferred
      * ({@link #maxRecordBytes()}).
      */
-    public void create(Properties client, Topics.JobsTopic jobs) {
-        Map<String, String> configs = new HashMap<>();
-        configs.put(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()));
-        jobs.maxMessageBytes().ifPresent(max -> configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
-                String.valueOf(Long.parseLong(max) + HEADROOM)));
-        Topics.ensure(client, all(), jobs.partitions(), configs);
+    public void create(Properties client, Topics.JobsTopic jobs, long maxMessageBytes) {
+        Topics.ensure(client, all(), jobs.partitions(), Map.of(
+                TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()),
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(maxMessageBytes)));
         maxRecordBytes = Topics.smallestMaxMessageBytes(client, all());
     }
 

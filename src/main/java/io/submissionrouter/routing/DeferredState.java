@@ -1,8 +1,10 @@
 package io.submissionrouter.routing;
 
 import io.submissionrouter.results.EndpointRef;
+import io.submissionrouter.results.RecordTexts;
 import io.submissionrouter.smtp.OutcomeClass;
 import io.submissionrouter.smtp.RecipientReply;
+import io.submissionrouter.smtp.SmtpReply;
 import io.submissionrouter.smtp.SmtpStep;
 import java.time.Instant;
 import java.util.List;
@@ -33,8 +35,18 @@ public record DeferredState(
         List<RecipientReply> pendingReplies,
         int failedEverywhere) {
 
-    /** The session that decided the job's last pass, as the result reports it if the job ends without another. */
+    /**
+     * The session that decided the job's last pass, as the result reports it if the job ends without another. Its
+     * reply and detail are cut to their bounds ({@link SmtpReply#MAX_TEXT_CHARS},
+     * {@link RecordTexts#MAX_DETAIL_CHARS}), so the state a tier record carries has an upper bound.
+     */
     public record LastSession(EndpointRef endpoint, OutcomeClass outcome, SmtpStep step, Integer smtpCode,
             String smtpEnhancedCode, String smtpReply, String detail) {
+
+        /** A session's answer; reply and detail cut. */
+        public LastSession {
+            smtpReply = RecordTexts.cut(smtpReply, SmtpReply.MAX_TEXT_CHARS);
+            detail = RecordTexts.cut(detail, RecordTexts.MAX_DETAIL_CHARS);
+        }
     }
 }

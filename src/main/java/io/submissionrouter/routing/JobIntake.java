@@ -5,6 +5,7 @@ import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.idempotency.CompletedJob;
 import io.submissionrouter.idempotency.CompletedJobs;
 import io.submissionrouter.idempotency.Completion;
+import io.submissionrouter.job.EchoedFields;
 import io.submissionrouter.job.EmailJob;
 import io.submissionrouter.job.JobReader;
 import io.submissionrouter.job.JobRejection;
@@ -13,6 +14,7 @@ import io.submissionrouter.job.MessageIds;
 import io.submissionrouter.job.MimeMessageFactory;
 import io.submissionrouter.job.ValidJob;
 import io.submissionrouter.results.DeliveryResults;
+import io.submissionrouter.results.OutputTopics;
 import io.submissionrouter.retry.DeferredJob;
 import io.submissionrouter.retry.RetryTiers;
 import io.submissionrouter.smtp.SubmissionMessage;
@@ -43,6 +45,8 @@ public class JobIntake {
 
     private final JobReader reader;
     private final JobValidator validator;
+    private final EchoedFields echoed;
+    private final OutputTopics outputTopics;
     private final MimeMessageFactory mime = new MimeMessageFactory();
     private final SubmissionConfig config;
     private final long jobTimeoutNanos;
@@ -53,7 +57,9 @@ public class JobIntake {
     private final DeliveryResults results;
 
     public JobIntake(ObjectMapper mapper, SubmissionConfig config, RelayGroups groups, CompletedJobs completedJobs,
-            RetryTiers retryTiers, UnsettledPasses unsettled, DeliveryResults results) {
+            RetryTiers retryTiers, UnsettledPasses unsettled, DeliveryResults results, OutputTopics outputTopics) {
+        this.outputTopics = outputTopics;
+        this.echoed = new EchoedFields(mapper, config.limits().maxMetadataBytes(), groups.names());
         this.completedJobs = completedJobs;
         this.retryTiers = retryTiers;
         this.unsettled = unsettled;
@@ -109,13 +115,14 @@ public class JobIntake {
      * record is read again), never the job.
      */
     Delivery deliveryOf(SourceRecord source, Instant now, DeferredState state) {
-        EmailJob job;
+        EmailJob job = null;
         try {
             job = reader.read(source.value());
+            echoed.check(job); // first: a result echoes the metadata whatever the job becomes, DUPLICATE too
         } catch (JobRejection rejection) {
-            return invalid(source, now, null, rejection);
+            return invalid(source, now, job, rejection);
         } catch (RuntimeException e) {
-            return invalid(source, now, null, new JobRejection(JobRejection.MALFORMED_JSON, e.getMessage()));
+            return invalid(source, now, job, new JobRejection(JobRejection.MALFORMED_JSON, e.getMessage()));
         }
         Optional<CompletedJob> completed = JobValidator.isValidJobId(job.jobId())
                 ? completedJobs.find(job.jobId()) : Optional.empty();
@@ -125,10 +132,11 @@ public class JobIntake {
             Optional<Completion> full = c.sameJobRecord(RecordRef.of(source)) && (c.done() || state == null)
                     ? completedJobs.fetch(c) : Optional.empty();
             if (!c.sameJobRecord(RecordRef.of(source)) || c.done() && (full.isEmpty() || full.get().result() == null)) {
-                return Delivery.duplicate(source, now, job.jobId(), job.relay(), job.metadata(), c);
+                return Delivery.duplicate(source, now, job.jobId(), echoed.relay(job), job.metadata(), c);
             }
             if (c.done()) {
-                Delivery ended = Delivery.ended(source, now, job.jobId(), job.relay(), job.metadata(), c.status());
+                Delivery ended = Delivery.ended(source, now, job.jobId(), echoed.relay(job), job.metadata(),
+                        c.status());
                 results.logReplay(ended, c);
                 return DeliveryResults.replay(ended, full.get().result());
             }
@@ -137,12 +145,21 @@ public class JobIntake {
                 // from its completion, or (if that cannot be read) is sent to nobody again
                 from = full.map(Completion::state).orElse(null);
                 if (from == null) {
-                    return Delivery.duplicate(source, now, job.jobId(), job.relay(), job.metadata(), c);
+                    return Delivery.duplicate(source, now, job.jobId(), echoed.relay(job), job.metadata(), c);
                 }
             }
         }
+        return validated(source, now, job, from);
+    }
+
+    /**
+     * The job validated, checked against what the topics take (its records must all be writable: CONTRACT 9.3), and
+     * its message built; or INVALID. {@code from} is where an earlier pass left it, or null.
+     */
+    private Delivery validated(SourceRecord source, Instant now, EmailJob job, DeferredState from) {
         try {
             ValidJob valid = validator.validate(job);
+            outputTopics.check(valid, source);
             SubmissionMessage message = mime.create(valid,
                     MessageIds.of(job.jobId(), config.messageIdDomain()), config.limits().maxMessageBytes());
             return from == null ? Delivery.of(source, now, valid, message)
@@ -158,8 +175,7 @@ public class JobIntake {
     private Delivery invalid(SourceRecord source, Instant now, EmailJob job, JobRejection rejection) {
         String jobId = job != null && JobValidator.isValidJobId(job.jobId())
                 ? job.jobId() : reader.salvageJobId(source.value(), source.key());
-        return Delivery.invalid(source, now, jobId, job == null ? null : job.relay(),
-                job == null ? null : job.metadata(), rejection);
+        return Delivery.invalid(source, now, jobId, echoed.relay(job), echoed.metadata(job), rejection);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.submissionrouter.routing;
 
+import io.submissionrouter.results.RecordTexts;
 import java.time.Instant;
 
 /**
@@ -8,4 +9,16 @@ import java.time.Instant;
  */
 public record SourceRecord(String topic, int partition, long offset, Instant timestamp, byte[] key, byte[] value,
         String traceparent) {
+
+    /**
+     * A record; a {@code traceparent} that cannot be a W3C one (longer than
+     * {@value RecordTexts#MAX_TRACEPARENT_CHARS} characters, or not printable ASCII) is dropped: it would be copied to
+     * every record the job leads to, whose size must have a bound (CONTRACT 9.3).
+     */
+    public SourceRecord {
+        if (traceparent != null && (traceparent.length() > RecordTexts.MAX_TRACEPARENT_CHARS
+                || !traceparent.chars().allMatch(c -> c >= 0x20 && c < 0x7f))) {
+            traceparent = null;
+        }
+    }
 }

@@ -118,6 +118,78 @@ class CompletedJobsTest {
         assertThat(restarted.find("known")).hasValueSatisfying(c -> assertThat(c.messageId()).isEqualTo("<as-written@x>"));
     }
 
+    /**
+     * Records the tail cannot read (no completedAt, a time that is not one, no status, not JSON) are skipped with a
+     * warning and counted, whether their jobId is known or not; the records after them are read, and nothing that
+     * runs later on the tail (the sweep of old entries) or on the intake (find) trips over them.
+     */
+    @Test
+    void skipsRecordsItCannotReadCountsThemAndReadsThoseAfterThem() throws Exception {
+        String topic = "completed-unreadable";
+        CompletedJobs store = store(topic);
+        write(topic, "known", new Completion(Status.SENT, "<k@x>", NOW));
+        writeRaw(topic, "known", "{\"status\":\"SENT\",\"messageId\":\"<k2@x>\"}");
+        writeRaw(topic, "no-time", "{\"status\":\"SENT\",\"messageId\":\"<n@x>\"}");
+        writeRaw(topic, "bad-time", "{\"status\":\"SENT\",\"completedAt\":\"yesterday\"}");
+        writeRaw(topic, "no-status", "{\"completedAt\":\"" + NOW + "\"}");
+        writeRaw(topic, "garbage", "not json");
+        write(topic, "after", new Completion(Status.SENT, "<a@x>", NOW));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.find("after").isPresent());
+
+        assertThat(store.find("known")).hasValueSatisfying(c -> assertThat(c.messageId()).isEqualTo("<k@x>"));
+        assertThat(store.find("no-time")).isEmpty();
+        assertThat(store.find("no-status")).isEmpty();
+        store.sweep();
+        assertThat(store.find("after")).isPresent();
+        assertThat(store.unreadableRecords()).isEqualTo(5);
+    }
+
+    /**
+     * A failure anywhere in the tail's loop (here the sweep of old entries, which runs on the tail every sweep
+     * interval) is logged and the tail goes on after a pause: it never ends while the replica runs.
+     */
+    @Test
+    void theTailGoesOnAfterAFailureInItsLoop() throws Exception {
+        String topic = "completed-loop-failure";
+        // the first two sweeps fail
+        java.util.concurrent.atomic.AtomicInteger sweeps = new java.util.concurrent.atomic.AtomicInteger();
+        Clock failingOnTheTail = new Clock() {
+            @Override
+            public Instant instant() {
+                if (Thread.currentThread().getName().endsWith("CompletedJobsTail") && sweeps.getAndIncrement() < 2) {
+                    throw new IllegalStateException("a failure in the tail's loop");
+                }
+                return NOW;
+            }
+
+            @Override
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+        };
+        CompletedJobs store = new CompletedJobs(JSON, camel, topic, Duration.ofDays(7), failingOnTheTail,
+                Duration.ofMillis(100));
+        STORES.add(store);
+        store.start(client(), 1, Duration.ofSeconds(30));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> sweeps.get() >= 2);
+        write(topic, "after-failures", new Completion(Status.SENT, "<f@x>", NOW));
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> store.find("after-failures").isPresent());
+        assertThat(sweeps.get()).as("the sweep ran again after the failures").isGreaterThan(2);
+    }
+
+    private static void writeRaw(String topic, String jobId, String value) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(client(), new StringSerializer(),
+                new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, 0, jobId, value.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    .get();
+        }
+    }
+
     @Test
     void aReplicaGivenPartitionsFirstReadsTheTopicToItsEnd() throws Exception {
         String topic = "completed-catch-up";

@@ -5,11 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.submissionrouter.idempotency.CompletedJobs;
+import io.submissionrouter.job.MessageIds;
 import io.submissionrouter.testing.Jobs;
 import io.submissionrouter.testing.KafkaTestClient;
 import io.submissionrouter.testing.RouterTestBase;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -17,6 +23,8 @@ import org.junit.jupiter.api.Test;
 /** A completed jobId seen again gets DUPLICATE and nothing is sent; INVALID and FAILED jobs may come back (CONTRACT 5.4). */
 @QuarkusTest
 class IdempotencyTest extends RouterTestBase {
+
+    private static final String IDEMPOTENCY = "email.jobs.completed";
 
     @Test
     void answersDuplicateWithTheOriginalsStatusMessageIdAndTimeAndSendsNothing() {
@@ -92,6 +100,47 @@ class IdempotencyTest extends RouterTestBase {
         } finally {
             completed.close();
         }
+    }
+
+    /**
+     * Records of the idempotency topic the router cannot read (no completedAt, a time that is not one, no status, not
+     * JSON) complete nothing: each is skipped with a warning and counted, and the tail goes on, so a completion another
+     * replica wrote after them still makes a copy of its job a DUPLICATE.
+     */
+    @Test
+    void skipsIdempotencyRecordsItCannotReadAndStillKnowsTheCompletionsAfterThem() {
+        double before = unreadableRecords();
+        String noTime = Jobs.newJobId("no-completed-at");
+        String elsewhere = Jobs.newJobId("completed-elsewhere");
+        String messageId = MessageIds.of(elsewhere, "router.test");
+        completion(noTime, "{\"status\":\"SENT\",\"messageId\":\"<x@router.test>\",\"done\":true}");
+        completion(Jobs.newJobId("bad-time"), "{\"status\":\"SENT\",\"completedAt\":\"yesterday\"}");
+        completion(Jobs.newJobId("garbage"), "not json");
+        completion(elsewhere, "{\"status\":\"SENT\",\"messageId\":\"" + messageId + "\",\"completedAt\":\""
+                + Instant.now() + "\",\"done\":true}");
+        // written last: once it is counted, the tail has read every record before it (the topic has one partition)
+        completion(Jobs.newJobId("no-status"), "{\"completedAt\":\"" + Instant.now() + "\"}");
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> unreadableRecords() >= before + 4);
+
+        kafka.sendJob(noTime, Jobs.json(Jobs.job(noTime)));
+        assertThat(awaitResults(noTime, 1).get(0).path("status").asText()).as("a record without completedAt completes "
+                + "nothing").isEqualTo("SENT");
+        kafka.sendJob(elsewhere, Jobs.json(Jobs.job(elsewhere)));
+        JsonNode duplicate = awaitResults(elsewhere, 1).get(0);
+        assertThat(duplicate.path("status").asText()).isEqualTo("DUPLICATE");
+        assertThat(duplicate.path("messageId").asText()).isEqualTo(messageId);
+        assertThat(primary().received()).hasSize(1);
+    }
+
+    private static void completion(String jobId, String value) {
+        kafka.send(IDEMPOTENCY, jobId.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8),
+                Map.of(CompletedJobs.ORIGIN_HEADER, "another-replica"));
+    }
+
+    private static double unreadableRecords() {
+        String metrics = RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines().filter(l -> l.startsWith("submission_idempotency_unreadable_records_total"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     private static List<JsonNode> awaitResults(String jobId, int count) {

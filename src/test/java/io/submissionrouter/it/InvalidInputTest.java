@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.submissionrouter.job.MessageIds;
 import io.submissionrouter.testing.AsyncApi;
 import io.submissionrouter.testing.Jobs;
 import io.submissionrouter.testing.KafkaTestClient;
 import io.submissionrouter.testing.RouterTestBase;
+import io.submissionrouter.testing.RouterTestResources;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -20,6 +23,8 @@ import org.junit.jupiter.api.Test;
 /** Bad input gets an INVALID result and a dead-letter record with the original bytes; the pipeline goes on. */
 @QuarkusTest
 class InvalidInputTest extends RouterTestBase {
+
+    private static final String IDEMPOTENCY = "email.jobs.completed";
 
     @Test
     void deadLettersMalformedJsonByteForByteAndReportsItUnderTheRecordKey() {
@@ -179,6 +184,50 @@ class InvalidInputTest extends RouterTestBase {
                     .isEqualTo("SENT");
         }
         assertThat(primary().received()).hasSize(2);
+    }
+
+    /**
+     * CONTRACT 9.3: a job whose records could not be written is INVALID before any session, and the pipeline goes on.
+     * The idempotency topic is set to what a broker with Kafka's defaults gives a topic created without
+     * {@code max.message.bytes} (1048588 bytes; the test broker's default is 16 MiB): 1.5 MB of metadata, echoed in
+     * the completion and the result, could never be written there.
+     */
+    @Test
+    void answersAJobWhoseRecordsCouldNotBeWrittenTooLargeBeforeAnySessionAndSendsTheNextOne() {
+        // ready: the router has created its topics and started its intake
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> RestAssured.get("/q/health/ready").statusCode() == 200);
+        String previous = RouterTestResources.kafka().maxMessageBytes(IDEMPOTENCY);
+        RouterTestResources.kafka().setMaxMessageBytes(IDEMPOTENCY, "1048588");
+        try {
+            String jobId = Jobs.newJobId("huge-metadata");
+            ObjectNode job = Jobs.job(jobId);
+            ObjectNode metadata = job.putObject("metadata");
+            for (int i = 0; i < 150; i++) {
+                metadata.put("note" + i, "x".repeat(10_000));
+            }
+            String json = Jobs.json(job);
+            assertThat(json.length()).isGreaterThan(1_500_000);
+            kafka.sendJob(jobId, json);
+
+            JsonNode result = kafka.awaitResult(jobId, Duration.ofSeconds(30));
+            assertThat(result.path("status").asText()).isEqualTo("INVALID");
+            assertThat(result.path("error").path("code").asText()).isEqualTo("TOO_LARGE");
+            assertThat(result.path("error").path("message").asText()).contains("metadata");
+            assertThat(result.path("metadata").size()).as("metadata too large to echo").isZero();
+            ConsumerRecord<byte[], byte[]> dead = awaitDeadLetter(jobId);
+            assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo(json);
+            assertThat(KafkaTestClient.header(dead, "error.code")).isEqualTo("TOO_LARGE");
+            assertThat(kafka.attempts(jobId)).as("no SMTP session").isEmpty();
+            String messageId = MessageIds.of(jobId, "router.test");
+            assertThat(primary().received()).noneMatch(m -> m.text().contains(messageId));
+            assertThat(fallback().received()).noneMatch(m -> m.text().contains(messageId));
+
+            String next = Jobs.newJobId("after-huge-metadata");
+            kafka.sendJob(next, Jobs.json(Jobs.job(next)));
+            assertThat(kafka.awaitResult(next, Duration.ofSeconds(30)).path("status").asText()).isEqualTo("SENT");
+        } finally {
+            RouterTestResources.kafka().setMaxMessageBytes(IDEMPOTENCY, previous);
+        }
     }
 
     private static ConsumerRecord<byte[], byte[]> awaitDeadLetter(String jobId) {

@@ -234,7 +234,11 @@ class KafkaWriteFaultsTest extends RouterTestBase {
                 AlterConfigOp.OpType.SET));
         String big = Jobs.newJobId("too-large-completion");
         ObjectNode job = Jobs.job(big);
-        job.putObject("metadata").put("blob", "x".repeat(40_000));
+        // 40 KB within the limits of metadata (values of at most 16384 characters, 64 KiB in all), so the job is valid
+        ObjectNode metadata = job.putObject("metadata");
+        for (int i = 0; i < 4; i++) {
+            metadata.put("blob" + i, "x".repeat(10_000));
+        }
         kafka.sendJob(big, Jobs.json(job));
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> copies(big) == 1);
         awaitRefusing("email.jobs.completed");

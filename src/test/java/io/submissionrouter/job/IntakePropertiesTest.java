@@ -98,7 +98,7 @@ class IntakePropertiesTest {
         Set<String> named = new HashSet<>();
         for (List<String> list : List.of(valid.job().to(), valid.job().cc(), valid.job().bcc())) {
             for (String a : list) {
-                named.add(JobValidator.address("x", a).getAddress().toLowerCase(Locale.ROOT));
+                named.add(MailAddresses.parse("x", a).getAddress().toLowerCase(Locale.ROOT));
             }
         }
         assertThat(message.envelope()).isNotEmpty().allMatch(a -> named.contains(a.getAddress().toLowerCase(Locale.ROOT)));

@@ -164,6 +164,56 @@ class JobValidationTest {
     }
 
     @Test
+    void boundsEachAddressToWhatAServerTakes() throws Exception {
+        String local = "a".repeat(MailAddresses.MAX_ADDRESS_OCTETS - "@example.org".length());
+        assertThat(valid(job("").replace("ada@example.org", "Ada <" + local + "@example.org>")).to().get(0)
+                .getAddress()).hasSize(MailAddresses.MAX_ADDRESS_OCTETS);
+        rejects(job("").replace("ada@example.org", local + "a@example.org"), JobRejection.INVALID_ADDRESS,
+                "to[0] has more than 254 octets");
+        // octets, not characters: each ü takes two
+        rejects(job(",\"bcc\":[\"" + "ü".repeat(125) + "@example.org\"]"), JobRejection.INVALID_ADDRESS,
+                "bcc[0] has more than 254 octets");
+        rejects(job("").replace("ada@example.org", "\\\"a\\u0001b\\\"@example.org"), JobRejection.INVALID_ADDRESS,
+                "to[0]");
+    }
+
+    /** Every result echoes the metadata, DUPLICATE and INVALID ones too: its size is bounded (CONTRACT 9.3). */
+    @Test
+    void boundsTheMetadataThatEveryResultEchoes() throws Exception {
+        rejects(job(",\"metadata\":{\"k\":\"" + "x".repeat(16_385) + "\"}"), JobRejection.TOO_LARGE, "metadata.k");
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 65; i++) {
+            many.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":\"v\"");
+        }
+        rejects(job(",\"metadata\":{" + many + "}"), JobRejection.TOO_LARGE, "metadata");
+        rejects(job(",\"metadata\":{\"" + "k".repeat(129) + "\":\"v\"}"), JobRejection.TOO_LARGE, "metadata");
+
+        // in all: {"k":"..."} is 8 bytes and its value
+        EchoedFields echoed = new EchoedFields(new ObjectMapper(), 100, Set.of("default"));
+        EmailJob fits = reader.read(job(",\"metadata\":{\"k\":\"" + "x".repeat(92) + "\"}")
+                .getBytes(StandardCharsets.UTF_8));
+        echoed.check(fits);
+        assertThat(echoed.metadata(fits)).isEqualTo(fits.metadata());
+        EmailJob over = reader.read(job(",\"metadata\":{\"k\":\"" + "x".repeat(93) + "\"}")
+                .getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> echoed.check(over)).isInstanceOfSatisfying(JobRejection.class, r -> {
+            assertThat(r.code()).isEqualTo(JobRejection.TOO_LARGE);
+            assertThat(r.getMessage()).contains("101 bytes").contains("submission.limits.max-metadata-bytes (100)");
+        });
+        assertThat(echoed.metadata(over)).as("not echoed").isEmpty();
+    }
+
+    @Test
+    void echoesAConfiguredRelayOrAShortValidNameOnly() throws Exception {
+        EchoedFields echoed = new EchoedFields(new ObjectMapper(), 100, Set.of("default"));
+        assertThat(echoed.relay(reader.read(job(",\"relay\":\"marketing\"").getBytes(StandardCharsets.UTF_8))))
+                .isEqualTo("marketing");
+        assertThat(echoed.relay(reader.read(job(",\"relay\":\"" + "m".repeat(65) + "\"")
+                .getBytes(StandardCharsets.UTF_8)))).isNull();
+        assertThat(echoed.relay(null)).isNull();
+    }
+
+    @Test
     void rejectsCrOrLfInAnythingThatBecomesAHeader() {
         rejects(job("").replace("\"Hi\"", "\"Hi\\r\\nBcc: x@evil.example\""), JobRejection.HEADER_INJECTION, "subject");
         rejects(job(",\"headers\":{\"X-A\":\"v\\nBcc: x@evil.example\"}"), JobRejection.HEADER_INJECTION, "headers.X-A");

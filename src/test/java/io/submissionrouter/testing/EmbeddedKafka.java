@@ -63,6 +63,33 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /** The {@code max.message.bytes} of {@code topic} as the broker applies it (its own, or the broker's default). */
+    public String maxMessageBytes(String topic) {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                java.util.Map.of("bootstrap.servers", bootstrapServers()))) {
+            var resource = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+            return admin.describeConfigs(java.util.List.of(resource)).all().get().get(resource)
+                    .get("max.message.bytes").value();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not read max.message.bytes of " + topic, e);
+        }
+    }
+
+    /** Sets the {@code max.message.bytes} of an existing {@code topic}. */
+    public void setMaxMessageBytes(String topic, String value) {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                java.util.Map.of("bootstrap.servers", bootstrapServers()))) {
+            var resource = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+            var op = new org.apache.kafka.clients.admin.AlterConfigOp(new org.apache.kafka.clients.admin.ConfigEntry(
+                    "max.message.bytes", value), org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET);
+            admin.incrementalAlterConfigs(java.util.Map.of(resource, java.util.List.of(op))).all().get();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not set max.message.bytes of " + topic, e);
+        }
+    }
+
     public String bootstrapServers() {
         return cluster.bootstrapServers();
     }

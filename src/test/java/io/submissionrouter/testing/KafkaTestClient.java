@@ -46,6 +46,9 @@ public final class KafkaTestClient implements AutoCloseable {
         c.put(ConsumerConfig.GROUP_ID_CONFIG, "test-observer-" + UUID.randomUUID());
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "500");
+        // as a results consumer should: topics are the router's to create, with the max.message.bytes they need
+        // (a topic made here by subscribing to it first would take only the broker's default)
+        c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
         consumer.subscribe(topics);
