@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -98,6 +99,28 @@ public final class Topics {
     }
 
     /** The smallest {@code max.message.bytes} among {@code topics}; empty when it cannot be read. */
+    /**
+     * Raises {@code max.message.bytes} of {@code topic} to {@code bytes} (a topic the router created itself, sized by an
+     * earlier version for smaller records); false, with a WARN line, when Kafka does not let it (no ALTER_CONFIGS).
+     */
+    public static boolean raiseMaxMessageBytes(Properties client, String topic, long from, long bytes) {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        AlterConfigOp raise = new AlterConfigOp(new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                String.valueOf(bytes)), AlterConfigOp.OpType.SET);
+        try (Admin admin = Admin.create(client)) {
+            admin.incrementalAlterConfigs(Map.of(resource, List.of(raise))).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            LOG.infof("raised max.message.bytes of the router's own topic %s from %d to %d bytes", topic, from, bytes);
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warnf("cannot raise max.message.bytes of %s to %d (%s)", topic, bytes,
+                    e.getCause() == null ? e.toString() : e.getCause().toString());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     public static java.util.OptionalLong smallestMaxMessageBytes(Properties client, List<String> topics) {
         try (Admin admin = Admin.create(client)) {
             List<ConfigResource> resources = topics.stream()

@@ -116,11 +116,16 @@ public class OutputTopics {
         }
         retryTopics.create(client, jobs, need(needs, retryTopics.tiers().get(0)).bytes());
         completedJobs.createTopic(client, jobs.partitions(), need(needs, names.idempotency()).bytes());
-        Map<String, Long> found = Topics.maxMessageBytes(client, needs.stream().map(Need::topic).toList());
+        Map<String, Long> found = new java.util.HashMap<>(Topics.maxMessageBytes(client,
+                needs.stream().map(Need::topic).toList()));
         for (Need n : needs) {
             Long t = found.get(n.topic());
             if (t == null) {
                 throw new IllegalStateException("the topic " + n.topic() + " (" + n.setting() + ") does not exist");
+            }
+            if (t < n.bytes() && owned(n.topic()) && Topics.raiseMaxMessageBytes(client, n.topic(), t, n.bytes())) {
+                found.put(n.topic(), n.bytes()); // one the router created itself, sized by an earlier version
+                t = n.bytes();
             }
             if (t < n.bytes()) {
                 throw new TopicTooSmallException(n.topic(), n.setting(), t, n.bytes(), n.why());
@@ -168,6 +173,11 @@ public class OutputTopics {
     static RecordBounds.JobShape largestJob(String relay, long maxMetadataBytes, int maxRecipients, long jobsTakes) {
         return new RecordBounds.JobShape(LONGEST_JOB_ID, relay, maxMetadataBytes,
                 Collections.nCopies(maxRecipients, LONGEST_ADDRESS), 0, jobsTakes);
+    }
+
+    /** Topics only the router writes and reads (idempotency, retry tiers, waiting topics): it may resize them itself. */
+    private boolean owned(String topic) {
+        return topic.equals(names.idempotency()) || retryTopics.all().contains(topic);
     }
 
     private static Need need(List<Need> needs, String topic) {

@@ -124,6 +124,24 @@ class OutputTopicsTest {
     }
 
     @Test
+    void raisesItsOwnTopicsThatAnEarlierVersionMadeTooSmall() throws Exception {
+        OutputTopics topics = topics("older");
+        Topics.JobsTopic jobs = jobsTopic("older");
+        // as versions before CONTRACT 9.3 made them: the jobs topic's size plus 64 KiB
+        for (String own : List.of("older.retry-30s", "older.retry-wait-default", "older.completed")) {
+            kafka.createTopic(own, 2);
+            kafka.setMaxMessageBytes(own, String.valueOf(KAFKA_DEFAULT + 65536));
+        }
+        topics.prepare(client(), jobs);
+        List<OutputTopics.Need> needs = topics.needs(KAFKA_DEFAULT);
+        assertThat(kafka.maxMessageBytes("older.retry-30s")).isEqualTo(String.valueOf(need(needs, "older.retry-30s")));
+        assertThat(kafka.maxMessageBytes("older.retry-wait-default"))
+                .isEqualTo(String.valueOf(need(needs, "older.retry-wait-default")));
+        assertThat(kafka.maxMessageBytes("older.completed")).as("large enough already: left as it was")
+                .isEqualTo(String.valueOf(KAFKA_DEFAULT + 65536));
+    }
+
+    @Test
     void takesTheBrokersDefaultForAJobsTopicThatDoesNotExistYet() throws Exception {
         OutputTopics topics = topics("nojobs");
         topics.prepare(client(), Topics.describeJobs(client(), "nojobs.jobs"));
