@@ -28,6 +28,12 @@ import org.apache.kafka.common.record.DefaultRecordBatch;
  * and its record on a retry tier or waiting topic, each in bytes as a broker counts it against a topic's
  * {@code max.message.bytes} (a batch of that one record, uncompressed).
  * <p>
+ * Uncompressed, because the router's producer does not compress ({@code camel.component.kafka.compression-codec=none},
+ * application.properties): a broker then counts exactly these bytes. A compressed batch of data that does not
+ * compress can be a few bytes larger than the data, so these would not be bounds under a codec. The dead letter and the
+ * retry record carry the job's own record, whose size is what its producer wrote: one compressed by its producer may
+ * be larger than the jobs topic takes, and so larger than the topics sized from it (README "Record sizes").
+ * <p>
  * Values are JSON of the router's own types, measured once here by serialising them with the router's mapper, every
  * text the job does not bring at its longest ({@link SmtpReply#MAX_TEXT_CHARS}, {@link RecordTexts}) and made of
  * U+0001, which Jackson writes longest (six bytes, {@code \u0001}), every number at its longest. What a job brings
@@ -119,8 +125,24 @@ public final class RecordBounds {
                 batch(id, v.completion(), header(CompletedJobs.ORIGIN_HEADER, UUID_CHARS)),
                 batch(id, v.result(), cloudEventHeaders(id, longestResultType())),
                 batch(id, v.attempt(), cloudEventHeaders(id, KafkaRecords.ATTEMPT_TYPE)),
-                batch(job.sourceKeyBytes(), job.sourceValueBytes(), deadLetterHeaders(id)),
-                batch(job.sourceKeyBytes(), job.sourceValueBytes(), deferredHeaders(job.relay(), v.state())));
+                deadLetter(job.sourceKeyBytes(), job.sourceValueBytes(), job.jobId()),
+                deferred(job.sourceKeyBytes(), job.sourceValueBytes(), job.relay(), v.state()));
+    }
+
+    /**
+     * The dead letter of a record of {@code keyBytes} and {@code valueBytes} (its original key and value), job
+     * {@code jobId} (null when it could not be read).
+     */
+    public long deadLetter(long keyBytes, long valueBytes, String jobId) {
+        return batch(keyBytes, valueBytes, deadLetterHeaders(headerText(jobId)));
+    }
+
+    /**
+     * The record on a retry tier or waiting topic of a record of {@code keyBytes} and {@code valueBytes}, of relay
+     * group {@code relay}, whose retry state is {@code stateJsonBytes} of JSON.
+     */
+    public long deferred(long keyBytes, long valueBytes, String relay, long stateJsonBytes) {
+        return batch(keyBytes, valueBytes, deferredHeaders(relay, stateJsonBytes));
     }
 
     Values values(JobShape job) {
