@@ -121,20 +121,6 @@ public final class Topics {
         }
     }
 
-    public static java.util.OptionalLong smallestMaxMessageBytes(Properties client, List<String> topics) {
-        try (Admin admin = Admin.create(client)) {
-            List<ConfigResource> resources = topics.stream()
-                    .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
-            return admin.describeConfigs(resources).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS).values().stream()
-                    .map(c -> c.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG))
-                    .filter(e -> e != null && e.value() != null)
-                    .mapToLong(e -> Long.parseLong(e.value())).min();
-        } catch (Exception e) {
-            LOG.warnf("cannot read max.message.bytes of %s (%s)", topics, e.getMessage());
-            return java.util.OptionalLong.empty();
-        }
-    }
-
     /**
      * Creates each topic that does not exist yet, with {@code configs}; replicas: min(3, brokers). One that exists is
      * not asked for, so a principal that may not create topics works with topics made beforehand.

@@ -35,8 +35,10 @@ import org.jboss.logging.Logger;
  * jobId of 200 characters, and a record as large as the jobs topic takes): the results, attempts and dead-letter
  * topics, the idempotency topic, the retry tiers and waiting topics are created with that {@code max.message.bytes}
  * when missing, and an existing one that takes less stops the intake from starting ({@link TopicTooSmallException}).
- * Every job is then checked against what the topics take ({@link #check}): one whose records could not be written is
- * {@code INVALID} with {@code TOO_LARGE} before any session.
+ * Every job is then checked against what the topics take ({@link #check}): one whose completion, result or attempt
+ * events could not be written is {@code INVALID} with {@code TOO_LARGE} before any session. Its dead letter and retry
+ * record are the job's own record with headers: their size is the record's, which the jobs topic took, and is looked
+ * at where they are written ({@link #deadLetterBytes}, {@link #retryRecordBytes}).
  */
 @ApplicationScoped
 public class OutputTopics {
@@ -62,6 +64,8 @@ public class OutputTopics {
     private final long batchSize;
     /** What each topic took at startup ({@code max.message.bytes}); empty before. */
     private volatile Map<String, Long> takes = Map.of();
+    /** What the dead-letter topic must take (a dead letter of a record as large as the jobs topic takes); 0 before. */
+    private volatile long deadLetterNeed;
 
     @Inject
     public OutputTopics(SubmissionConfig config, ObjectMapper mapper, RelayGroups groups, RetryTopics retryTopics,
@@ -132,6 +136,7 @@ public class OutputTopics {
             }
         }
         takes = Map.copyOf(found);
+        deadLetterNeed = need(needs, names.dlq()).bytes();
         LOG.infof("the router's topics take every record a job within its limits leads to: %s", needs.stream()
                 .map(n -> n.topic() + " " + found.get(n.topic()) + " (needs " + n.bytes() + ")")
                 .collect(Collectors.joining(", ")));
@@ -186,7 +191,14 @@ public class OutputTopics {
 
     /**
      * Rejects a job whose records could not be written to the topics as they were at startup (CONTRACT 9.3): its
-     * completion, result, attempt events, dead letter or retry record, each at its largest.
+     * completion, result and attempt events, each at its largest.
+     * <p>
+     * Not its dead letter or retry record: they are the job's own record with headers, and their size is the record's.
+     * A record larger than the topics were sized for is one the jobs topic took compressed (Kafka checks
+     * {@code max.message.bytes} against the compressed batch) or took after it was raised. Rejecting it would not
+     * help: {@code INVALID} writes the very same bytes as a dead letter. Such a job is sent; if it cannot be retried
+     * it ends {@code FAILED} with {@code TOO_LARGE_TO_RETRY} (RetryTiers), and a dead letter of it that Kafka refuses
+     * as too large goes without its value (DeadLettersTooLarge).
      */
     public void check(ValidJob job, SourceRecord source) throws JobRejection {
         Map<String, Long> t = takes;
@@ -199,10 +211,38 @@ public class OutputTopics {
         if (attempts) {
             fits(t, "attempt events", s.attempt(), names.attempts());
         }
-        fits(t, "dead letter", s.deadLetter(), names.dlq());
-        for (String topic : retryTopics.all()) {
-            fits(t, "retry record", s.deferred(), topic);
-        }
+    }
+
+    /**
+     * What the dead-letter topic must take: a dead letter of a record as large as the jobs topic took at startup, with
+     * its headers (0 before {@link #prepare}). A dead letter larger than this is one of a record its producer
+     * compressed, or one written to the jobs topic after it was raised.
+     */
+    public long deadLetterNeed() {
+        return deadLetterNeed;
+    }
+
+    /** Upper bound of the dead letter of {@code source}, job {@code jobId} (null: unread), as a broker counts it. */
+    public long deadLetterBytes(SourceRecord source, String jobId) {
+        return bounds.deadLetter(length(source.key()), length(source.value()), jobId);
+    }
+
+    /**
+     * Upper bound of the record on a retry tier or waiting topic of {@code source}, of relay group {@code relay}, with
+     * {@code stateJsonBytes} of retry state, as a broker counts it.
+     */
+    public long retryRecordBytes(SourceRecord source, String relay, long stateJsonBytes) {
+        return bounds.deferred(length(source.key()), length(source.value()), relay, stateJsonBytes);
+    }
+
+    /** The largest record every retry tier and waiting topic took at startup (after raising them); empty before. */
+    public java.util.OptionalLong retryTakes() {
+        Map<String, Long> t = takes;
+        return retryTopics.all().stream().filter(t::containsKey).mapToLong(t::get).min();
+    }
+
+    private static long length(byte[] bytes) {
+        return bytes == null ? 0 : bytes.length;
     }
 
     private static void fits(Map<String, Long> takes, String record, long bytes, String topic) throws JobRejection {
@@ -227,7 +267,7 @@ public class OutputTopics {
             metadata = Long.MAX_VALUE / 2; // a map of strings always serialises
         }
         return new RecordBounds.JobShape(job.job().jobId(), job.job().relay(), metadata,
-                job.recipients().stream().map(InternetAddress::getAddress).toList(),
-                source.key() == null ? 0 : source.key().length, source.value() == null ? 0 : source.value().length);
+                job.recipients().stream().map(InternetAddress::getAddress).toList(), length(source.key()),
+                length(source.value()));
     }
 }

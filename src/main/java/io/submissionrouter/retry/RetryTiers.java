@@ -2,6 +2,7 @@ package io.submissionrouter.retry;
 
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.ops.SubmissionMetrics;
+import io.submissionrouter.results.OutputTopics;
 import io.submissionrouter.routing.Delivery;
 import io.submissionrouter.routing.JobProperties;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,10 +26,12 @@ public class RetryTiers {
     private final SubmissionMetrics metrics;
 
     private final com.fasterxml.jackson.databind.ObjectMapper mapper;
+    private final OutputTopics outputTopics;
 
     public RetryTiers(RetryTopics topics, SubmissionConfig config, SubmissionMetrics metrics,
-            com.fasterxml.jackson.databind.ObjectMapper mapper) {
+            com.fasterxml.jackson.databind.ObjectMapper mapper, OutputTopics outputTopics) {
         this.mapper = mapper;
+        this.outputTopics = outputTopics;
         this.topics = topics;
         this.maxAge = config.retry().maxAge();
         this.metrics = metrics;
@@ -50,16 +53,17 @@ public class RetryTiers {
     }
 
     /**
-     * Whether the job's record, with what it carries, fits every tier and waiting topic. One that does not would be
-     * refused for good (and hold its partition): the job ends instead, as far as it got, with {@code TOO_LARGE_TO_RETRY}.
+     * Whether the job's record, with what it carries (headers at their longest, README "Record sizes"), fits every
+     * tier and waiting topic as they took records at startup. One that does not (its producer compressed it, or the
+     * jobs topic was raised since) would be refused for good and hold its partition: the job ends instead, as far as
+     * it got, with {@code TOO_LARGE_TO_RETRY}.
      */
     private boolean fits(Delivery d, String topic) {
-        java.util.OptionalLong max = topics.maxRecordBytes();
+        java.util.OptionalLong max = outputTopics.retryTakes();
         if (max.isEmpty()) {
             return true;
         }
-        long size = (d.source().value() == null ? 0 : d.source().value().length)
-                + (d.source().key() == null ? 0 : d.source().key().length) + stateBytes(d) + 1024;
+        long size = outputTopics.retryRecordBytes(d.source(), d.relay(), stateBytes(d));
         if (size <= max.getAsLong()) {
             return true;
         }

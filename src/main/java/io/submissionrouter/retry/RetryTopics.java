@@ -106,21 +106,13 @@ public class RetryTopics {
     /**
      * Creates the missing tier and waiting topics like the jobs topic (as many partitions), taking records of up to
      * {@code maxMessageBytes} (what OutputTopics found a job as large as the jobs topic takes needs, with the
-     * state it carries; CONTRACT 1 and 9.3), kept for {@code submission.retry.retention}. Then reads the smallest
-     * {@code max.message.bytes} among them, so a job whose record would not fit is not deferred
-     * ({@link #maxRecordBytes()}).
+     * state it carries; CONTRACT 1 and 9.3), kept for {@code submission.retry.retention}. What they take in the end
+     * (OutputTopics raises those an earlier version made too small) is {@code OutputTopics.retryTakes()}, so that a job
+     * whose record would not fit is not deferred.
      */
     public void create(Properties client, Topics.JobsTopic jobs, long maxMessageBytes) {
         Topics.ensure(client, all(), jobs.partitions(), Map.of(
                 TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()),
                 TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(maxMessageBytes)));
-        maxRecordBytes = Topics.smallestMaxMessageBytes(client, all());
-    }
-
-    private volatile java.util.OptionalLong maxRecordBytes = java.util.OptionalLong.empty();
-
-    /** The largest record every tier and waiting topic takes ({@code max.message.bytes}); empty when not known. */
-    public java.util.OptionalLong maxRecordBytes() {
-        return maxRecordBytes;
     }
 }

@@ -156,13 +156,40 @@ class OutputTopicsTest {
         OutputTopics topics = topics("check");
         topics.prepare(client(), jobsTopic("check"));
         topics.check(job("{}"), source(1000));
-        // the jobs topic raised since startup, not the dead-letter topic: the job's record would not fit there
-        assertThatThrownBy(() -> topics.check(job("{}"), source(KAFKA_DEFAULT + 8 * 1024)))
+        // a megabyte of metadata, past max-metadata-bytes (the intake refuses it before): its completion could not fit
+        StringBuilder metadata = new StringBuilder("{");
+        for (int i = 0; i < 64; i++) {
+            metadata.append(i == 0 ? "" : ",").append("\"note").append(i).append("\":\"").append("x".repeat(16_000))
+                    .append('"');
+        }
+        metadata.append('}');
+        assertThatThrownBy(() -> topics.check(job(metadata.toString()), source(1000)))
                 .isInstanceOfSatisfying(JobRejection.class, r -> {
                     assertThat(r.code()).isEqualTo(JobRejection.TOO_LARGE);
-                    assertThat(r.getMessage()).contains("dead letter").contains("check.dlq")
-                            .contains("max.message.bytes " + kafka.maxMessageBytes("check.dlq"));
+                    assertThat(r.getMessage()).contains("completion record").contains("check.completed")
+                            .contains("max.message.bytes " + kafka.maxMessageBytes("check.completed"));
                 });
+    }
+
+    /**
+     * A record larger than the jobs topic took at startup (its producer compressed it, or the topic was raised since)
+     * is not a reason to refuse the job: INVALID would write the same bytes as a dead letter. Its dead letter and
+     * retry record are then larger than their topics must take, which is what the places that write them look at.
+     */
+    @Test
+    void doesNotRefuseAJobForItsOwnRecordLargerThanTheJobsTopicTook() throws Exception {
+        OutputTopics topics = topics("own");
+        topics.prepare(client(), jobsTopic("own"));
+        SourceRecord large = source(KAFKA_DEFAULT + 8 * 1024);
+        topics.check(job("{}"), large);
+
+        assertThat(topics.deadLetterNeed()).isEqualTo(need(topics.needs(KAFKA_DEFAULT), "own.dlq"));
+        assertThat(topics.deadLetterBytes(source(1000), "j-1")).isLessThan(topics.deadLetterNeed());
+        assertThat(topics.deadLetterBytes(large, "j-1")).isGreaterThan(topics.deadLetterNeed());
+        assertThat(topics.retryTakes()).hasValue(Long.parseLong(kafka.maxMessageBytes("own.retry-30s")));
+        assertThat(topics.retryRecordBytes(source(1000), "default", 2000)).isLessThan(topics.retryTakes().getAsLong());
+        assertThat(topics.retryRecordBytes(source(need(topics.needs(KAFKA_DEFAULT), "own.retry-30s")), "default", 0))
+                .isGreaterThan(topics.retryTakes().getAsLong());
     }
 
     private static long need(List<OutputTopics.Need> needs, String topic) {
