@@ -2,6 +2,7 @@ package io.submissionrouter.admin;
 
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.kafka.KafkaClients;
+import io.submissionrouter.results.DeadLettersTooLarge;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -34,7 +35,8 @@ import org.jboss.logging.Logger;
  * for byte, a header {@code replayed-from} ({@code <dlq>/<partition>/<offset>}) and a new timestamp, so
  * {@code submission.retry.max-age} counts afresh. The dlq itself is left as it is. A replayed job is an
  * ordinary job: one already completed meanwhile comes back {@code DUPLICATE}; an {@code INVALID} one not fixed
- * comes back {@code INVALID} again.
+ * comes back {@code INVALID} again. A dead letter without the value ({@code TOO_LARGE_FOR_DLQ}) is matched and
+ * listed, never replayed: its original is on its source topic.
  */
 @ApplicationScoped
 public class DlqReplay {
@@ -87,7 +89,13 @@ public class DlqReplay {
                         continue;
                     }
                     matched.add(new Entry(header(r, "jobId"), header(r, "error.code"), r.partition(), r.offset()));
-                    if (producer != null) {
+                    if (DeadLettersTooLarge.CODE.equals(header(r, "error.code"))) {
+                        // no value to replay: the original is on its source topic while its retention lasts
+                        LOG.infof("dlq replay: %s/%d/%d (job %s) has no value (%s); not replayed, the original is "
+                                + "%s-%s@%s", dlq, r.partition(), r.offset(), header(r, "jobId"),
+                                DeadLettersTooLarge.CODE, header(r, "source.topic"), header(r, "source.partition"),
+                                header(r, "source.offset"));
+                    } else if (producer != null) {
                         ProducerRecord<byte[], byte[]> again = new ProducerRecord<>(jobs, r.key(), r.value());
                         again.headers().add("replayed-from",
                                 (dlq + "/" + r.partition() + "/" + r.offset()).getBytes(StandardCharsets.UTF_8));

@@ -35,7 +35,9 @@ import org.jboss.logging.Logger;
  * A refused write is retried in place for {@code submission.kafka.write-retry-for} ({@link #retryWhile}); then the
  * exchange fails and the record is read again, with only what its pass still owes to write. A job is never sent
  * again for it: whatever Kafka refuses, the pipeline holds the job until the topic takes the record, and recovers by
- * itself when it does. Nothing is dropped: a record refused permanently waits for the topic's settings to change.
+ * itself when it does. Nothing is dropped: a record refused permanently waits for the topic's settings to change. The
+ * one exception is a dead letter larger than the dead-letter topic must take (its record came compressed), which
+ * {@code DeadLettersTooLarge} writes without the original value once these retries are over.
  * <p>
  * A record refused as too large for its own size ({@link OneRecordTooLarge}) is the record's refusal, not its
  * topic's (CONTRACT 9.3): it is counted, logged and shown like the others, but holds no session; only its job waits,

@@ -12,6 +12,7 @@ import io.submissionrouter.kafka.InFlightJobs;
 import io.submissionrouter.kafka.InFlightRoom;
 import io.submissionrouter.rate.JobsTopicShare;
 import io.submissionrouter.results.AttemptEvent;
+import io.submissionrouter.results.DeadLettersTooLarge;
 import io.submissionrouter.results.DeliveryResult;
 import io.submissionrouter.results.DeliveryResults;
 import io.submissionrouter.results.EndpointRef;
@@ -42,7 +43,7 @@ import io.submissionrouter.smtp.RecipientReply;
         FailureTriage.class, JobIntake.class, KafkaRecords.class, InFlightJobs.class, InFlightCommits.class,
         InFlightRoom.class, RecipientDomains.class,
         RetryTiers.class, SessionRecorder.class, JobTraces.class, EndpointControl.class, UnsettledPasses.class,
-        KafkaWrites.class, KafkaWritesRefused.class,
+        KafkaWrites.class, KafkaWritesRefused.class, DeadLettersTooLarge.class,
         // beans of the periodic routes (routes/periodic.yaml)
         IntakeStarter.class, KafkaReachability.class, EndpointProber.class, JobsTopicShare.class,
         // records written to and read from Kafka as JSON

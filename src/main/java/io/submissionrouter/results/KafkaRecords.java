@@ -181,12 +181,27 @@ public class KafkaRecords {
         return m;
     }
 
-    /** The original record, byte for byte, with why it is dead and where it came from. */
+    /**
+     * The original record, byte for byte, with why it is dead and where it came from. One Kafka refused as too large
+     * for the dead-letter topic ({@link DeadLettersTooLarge}) goes without the value: {@code error.code}
+     * {@value DeadLettersTooLarge#CODE}, the original's code in {@code original.error.code} and its size in
+     * {@code original.size} (README "Record sizes": the one exception to CONTRACT 4).
+     */
     private Message deadLetter(Exchange exchange, Delivery d) {
         Message m = message(exchange, topics.dlq());
         DeferredRecords.writeOriginal(m, d.source());
-        m.setHeader("error.code", d.error().code());
-        m.setHeader("error.message", d.error().message());
+        String tooLarge = d.outputs().deadLetterWithoutValue();
+        if (tooLarge == null) {
+            m.setHeader("error.code", d.error().code());
+            m.setHeader("error.message", d.error().message());
+        } else {
+            m.setBody(new byte[0]);
+            m.setHeader("error.code", DeadLettersTooLarge.CODE);
+            m.setHeader("error.message", tooLarge);
+            m.setHeader(DeadLettersTooLarge.ORIGINAL_CODE, d.error().code());
+            m.setHeader(DeadLettersTooLarge.ORIGINAL_SIZE,
+                    String.valueOf(d.source().value() == null ? 0 : d.source().value().length));
+        }
         m.setHeader("attempts", String.valueOf(d.sessions()));
         if (d.jobId() != null) {
             m.setHeader("jobId", d.jobId());

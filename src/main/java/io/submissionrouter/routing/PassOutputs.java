@@ -18,6 +18,7 @@ public final class PassOutputs {
     private final List<Attempt> attempts = new ArrayList<>();
     private int attemptsWritten;
     private boolean deadLetter;
+    private String deadLetterWithoutValue;
     private DeliveryResult result;
     private String resultTraceparent;
     private String deferTo;
@@ -50,6 +51,18 @@ public final class PassOutputs {
 
     public void deadLetter(boolean owed) {
         this.deadLetter = owed;
+    }
+
+    /**
+     * Why the dead letter goes without the original record's value (Kafka refused it as too large for the dead-letter
+     * topic, README "Record sizes"), or null: it carries the original bytes (CONTRACT 4).
+     */
+    public String deadLetterWithoutValue() {
+        return deadLetterWithoutValue;
+    }
+
+    public void deadLetterWithoutValue(String why) {
+        this.deadLetterWithoutValue = why;
     }
 
     /** The result to write (null: none, or already acknowledged). */
