@@ -123,12 +123,22 @@ public final class Delivery {
     /** What the job carries to its retry tier or waiting topic. */
     public DeferredState deferredState() {
         DeferredState.LastSession last = decisive == null ? null : new DeferredState.LastSession(lastEndpoint,
-                decisive.outcome(), decisive.step(), code(decisive),
+                persisted(decisive.outcome()), decisive.step(), code(decisive),
                 decisive.reply() == null ? null : decisive.reply().enhancedCode(),
                 decisive.reply() == null ? null : decisive.reply().text(), decisive.detail());
         return new DeferredState(receivedAt, sessions, retryableOutcomes, waits, possibleDuplicate,
                 recipients.pendingAddresses(), List.copyOf(recipients.accepted()), List.copyOf(recipients.rejected()),
                 last, recipients.pendingReplies(), failedEverywhere);
+    }
+
+    /**
+     * The outcome as the job's retry record and completion carry it: {@code job_timeout} (new in this version) as
+     * {@code transient}, the class it is retried as, so that a replica of the version before, during a rolling update
+     * or a rollback, still reads the job's state (it would drop a state it cannot read, and start the job afresh,
+     * sending it again to recipients that accepted it).
+     */
+    private static OutcomeClass persisted(OutcomeClass o) {
+        return o == OutcomeClass.JOB_TIMEOUT ? OutcomeClass.TRANSIENT : o;
     }
 
     /** A record that failed validation; {@code jobId} is null when none could be read. */
@@ -192,6 +202,13 @@ public final class Delivery {
             endWithPending(new ErrorInfo("UNCERTAIN", UNCERTAIN_WHY));
         } else if (!o.outcome().endpointFailed()) {
             retryable(maxAttempts);
+        } else if (!o.accepted().isEmpty()) {
+            // a session whose first transaction was accepted failed in a following one (CONTRACT 9.2): the job is
+            // completed now, and its completion is written before anything else; the rest go through a retry tier,
+            // never to the next endpoint in this pass, where a failure before the completion is written (Kafka
+            // refusing, a crash) would have the next pass send the accepted recipients the message again
+            failedEverywhere++;
+            next = Next.RETRY;
         }
         if (message != null) {
             message.envelope(recipients.pending());

@@ -41,7 +41,7 @@ final class SessionOutcomes {
             rcpt.add(t.recipientReply(i));
         }
         OutcomeClass cls;
-        if (!t.dotWritten() && t.ranOutOfJobTime(failure)) {
+        if (reply == null && !t.dotWritten() && t.ranOutOfJobTime(failure)) {
             cls = OutcomeClass.JOB_TIMEOUT;
         } else if (everyRecipientAnswered(step, rcpt)) {
             // (Angus reports a 250 to the dot with some recipients refused as a failure too: the dot's reply decides)
@@ -77,6 +77,21 @@ final class SessionOutcomes {
         String detail = cls == OutcomeClass.SENT ? null
                 : failure == null && cls == OutcomeClass.REJECTED ? "every recipient was refused" : describe(failure);
         return new SmtpOutcome(cls, step, reply, accepted, rejected, pending, millis, detail);
+    }
+
+    /**
+     * How a following transaction of a session ended ({@link #of}), but that a refusal of its MAIL, which a server may
+     * give to a session's next message (a limit of messages per session), is no refusal of its recipients for good:
+     * they are pending, and go in another session later ({@code transient}).
+     */
+    static SmtpOutcome followUp(TrackingSmtpTransport t, List<InternetAddress> moved, MessagingException failure,
+            long millis) {
+        SmtpOutcome o = of(t, moved, failure, millis);
+        if (o.outcome() != OutcomeClass.REJECTED || o.step() != SmtpStep.MAIL) {
+            return o;
+        }
+        return new SmtpOutcome(OutcomeClass.TRANSIENT, o.step(), o.reply(), List.of(), List.of(),
+                pendingAll(moved, o.reply()), millis, o.detail());
     }
 
     /**

@@ -1,8 +1,10 @@
 package io.submissionrouter.smtp;
 
 import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -48,6 +50,9 @@ final class SessionSocket extends WriteTimeoutSocket {
     private volatile long bytesLeft = Long.MAX_VALUE;
     private volatile long armedBytes = Long.MAX_VALUE;
     private volatile boolean cutByJob;
+    private volatile long writeDeadlineNanos = Long.MAX_VALUE;
+    private volatile boolean writeCutByJob;
+    private OutputStream output;
     private volatile String what = "the reply";
 
     /**
@@ -87,6 +92,30 @@ final class SessionSocket extends WriteTimeoutSocket {
         this.bytesLeft = maxBytes;
     }
 
+    /**
+     * Every write from now on must be done by {@code nanoTime} ({@link System#nanoTime()}, the job's deadline): a
+     * server that takes the message's body a few bytes at a time, each write within {@code write-timeout}, cannot
+     * hold the session past the job's time. Past it a write fails as the job's time ran out ({@link #cutByJob()}).
+     */
+    void jobDeadline(long nanoTime) {
+        this.writeDeadlineNanos = nanoTime;
+        this.writeCutByJob = false;
+    }
+
+    /**
+     * Nothing more is to be read (the session is closing): any read from now on fails at once, rather than wait out
+     * the last reply's bound (closing a TLS session may read what the server still sends).
+     */
+    void quiet() {
+        this.what = "read after the session";
+        this.deadlineNanos = System.nanoTime() - 1;
+    }
+
+    /** Whether a write failed because the job's deadline had passed (reset when the next job's deadline is set). */
+    boolean writeCutByJob() {
+        return writeCutByJob;
+    }
+
     /** Whether the bound of the reply under way is the job's deadline rather than the step's own timeout. */
     boolean cutByJob() {
         return cutByJob;
@@ -95,6 +124,42 @@ final class SessionSocket extends WriteTimeoutSocket {
     @Override
     public InputStream getInputStream() {
         return input;
+    }
+
+    @Override
+    public synchronized OutputStream getOutputStream() throws IOException {
+        if (output == null) {
+            output = new DeadlineOutput(super.getOutputStream());
+        }
+        return output;
+    }
+
+    /** Every write through here: before the job's deadline (each one is timed out by write-timeout underneath). */
+    private final class DeadlineOutput extends FilterOutputStream {
+        DeadlineOutput(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            check();
+            out.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            check();
+            out.write(b, off, len);
+        }
+
+        private void check() throws SocketTimeoutException {
+            if (writeDeadlineNanos != Long.MAX_VALUE && System.nanoTime() - writeDeadlineNanos > 0) {
+                cutByJob = true;
+                writeCutByJob = true; // under TLS the layer above reports this as the socket closed: remembered here
+                throw new SocketTimeoutException("the job's time (submission.consumer.job-timeout) ran out while "
+                        + "writing to the server");
+            }
+        }
     }
 
     /** Every read through here: within what is left of the reply's time, and of its size. */

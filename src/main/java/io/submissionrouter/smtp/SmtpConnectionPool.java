@@ -162,6 +162,13 @@ final class SmtpConnectionPool implements AutoCloseable {
             return true;
         }
         TrackingSmtpTransport.Liveness alive = p.transport().rset((int) rsetTimeout.toMillis());
+        if (alive == TrackingSmtpTransport.Liveness.OUT_OF_TIME) {
+            // the job waited long for this session: its own time is out (job_timeout), the endpoint is not to blame
+            discard(p);
+            p.transport().beginMessage();
+            throw new ConnectFailed(p.transport(), new MessagingException("the job's time ran out before a kept "
+                    + "session answered RSET", new java.net.SocketTimeoutException("the job's time")));
+        }
         if (alive == TrackingSmtpTransport.Liveness.SILENT) {
             // packets dropped, server hung: waiting for a new session's connect-timeout would only
             // double the wait; the endpoint is down now, and its breaker must hear of it

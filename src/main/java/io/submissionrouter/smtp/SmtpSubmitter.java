@@ -146,7 +146,8 @@ public final class SmtpSubmitter implements AutoCloseable {
             long next = System.nanoTime();
             t.beginMessage();
             failure = send(t, message, moved);
-            outcome = SessionOutcomes.merge(outcome, SessionOutcomes.of(t, moved, failure, millisSince(next)), moved);
+            outcome = SessionOutcomes.merge(outcome, SessionOutcomes.followUp(t, moved, failure, millisSince(next)),
+                    moved);
             moved = SessionOutcomes.tooMany(outcome, moved);
         }
         return new Transactions(outcome, failure == null);

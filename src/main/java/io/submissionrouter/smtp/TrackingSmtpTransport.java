@@ -97,7 +97,7 @@ public class TrackingSmtpTransport extends SMTPTransport {
      * job's deadline, which came before the step's own timeout): the router's outcome, not the endpoint's.
      */
     public boolean ranOutOfJobTime(Throwable failure) {
-        return socket != null && socket.cutByJob() && timedOut(failure);
+        return socket != null && (socket.writeCutByJob() || socket.cutByJob() && timedOut(failure));
     }
 
     static boolean timedOut(Throwable failure) {
@@ -111,9 +111,30 @@ public class TrackingSmtpTransport extends SMTPTransport {
         return false;
     }
 
-    /** Every read from now on waits at most until {@code nanoTime} ({@link System#nanoTime()}). */
+    /** Every read and write from now on ends by {@code nanoTime} ({@link System#nanoTime()}), the job's time. */
     void deadline(long nanoTime) {
         this.deadlineNanos = nanoTime;
+        if (socket != null) {
+            socket.jobDeadline(nanoTime);
+        }
+    }
+
+    /** This session's socket, once it has one (the socket factory's, remembered on this thread at connect). */
+    private void adoptSocket() {
+        if (socket == null) {
+            socket = SessionSocketFactory.current();
+            if (socket != null) {
+                socket.jobDeadline(deadlineNanos);
+            }
+        }
+    }
+
+    @Override
+    public synchronized void close() throws MessagingException {
+        if (socket != null) {
+            socket.quiet(); // a TLS close may read what the server still sends: not for the last reply's whole bound
+        }
+        super.close();
     }
 
     @Override
@@ -123,10 +144,10 @@ public class TrackingSmtpTransport extends SMTPTransport {
         SessionSocketFactory.jobDeadline(deadlineNanos); // bounds the handshake of TLS from the first byte too
         try {
             boolean connected = super.protocolConnect(host, port, user, password);
-            socket = SessionSocketFactory.current();
+            adoptSocket();
             return connected;
         } catch (MessagingException e) {
-            socket = SessionSocketFactory.current();
+            adoptSocket();
             if (step == SmtpStep.CONNECT && socket != null && socket.isConnected()) {
                 enter(SmtpStep.GREETING);
             }
@@ -245,9 +266,7 @@ public class TrackingSmtpTransport extends SMTPTransport {
         if (step == SmtpStep.CONNECT) {
             enter(SmtpStep.GREETING); // the first thing read on a connected socket is the greeting
         }
-        if (socket == null) {
-            socket = SessionSocketFactory.current();
-        }
+        adoptSocket();
         boolean dot = step == SmtpStep.DOT && !housekeeping;
         expect(housekeeping ? "reply to RSET or NOOP" : "reply to " + step.wireName(),
                 housekeeping ? housekeepingMillis : dot ? dataTimeoutMillis : readTimeoutMillis);
@@ -287,8 +306,8 @@ public class TrackingSmtpTransport extends SMTPTransport {
         enter(SmtpStep.MAIL);
     }
 
-    /** How a kept session answered RSET. */
-    enum Liveness { ALIVE, CLOSED, SILENT }
+    /** How a kept session answered RSET; OUT_OF_TIME: the job's time ran out first, the endpoint is not to blame. */
+    enum Liveness { ALIVE, CLOSED, SILENT, OUT_OF_TIME }
 
     /**
      * Sends RSET on a kept session and waits at most {@code timeoutMillis} for 250. A session cut by the server,
@@ -303,7 +322,7 @@ public class TrackingSmtpTransport extends SMTPTransport {
         try {
             return simpleCommand("RSET") == 250 ? Liveness.ALIVE : Liveness.CLOSED;
         } catch (MessagingException e) {
-            return timedOut(e) ? Liveness.SILENT : Liveness.CLOSED;
+            return !timedOut(e) ? Liveness.CLOSED : socket.cutByJob() ? Liveness.OUT_OF_TIME : Liveness.SILENT;
         } finally {
             housekeepingMillis = readTimeoutMillis;
         }

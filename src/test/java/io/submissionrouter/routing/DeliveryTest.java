@@ -314,4 +314,30 @@ class DeliveryTest {
         assertThat(d.source().partition()).isEqualTo(SOURCE.partition());
         assertThat(d.jobId()).isEqualTo("j-1");
     }
+
+    @Test
+    void aSessionWhoseFirstTransactionWasAcceptedAndASecondFailedGoesToARetryTierNotTheNextEndpoint() {
+        Delivery d = delivery("r1@example.org", "r2@example.org", "r3@example.org");
+        // a server taking two recipients a transaction; the connection lost at the second transaction's MAIL
+        d.apply(PRIMARY, outcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.MAIL, null,
+                List.of("r1@example.org", "r2@example.org"), List.of(),
+                List.of(new RecipientReply("r3@example.org", null, null, null))), 3, true, NOW);
+        assertThat(d.next()).as("the completion first: never another session in this pass")
+                .isEqualTo(Delivery.Next.RETRY);
+        assertThat(d.acceptedInThisPass()).isTrue();
+        assertThat(d.accepted()).containsExactly("r1@example.org", "r2@example.org");
+        assertThat(d.message().envelope()).extracting(InternetAddress::getAddress).containsExactly("r3@example.org");
+        assertThat(d.retryableOutcomes()).as("not an attempt toward max-attempts").isZero();
+    }
+
+    @Test
+    void aJobTimeoutIsKeptAsTransientInTheStateAVersionBeforeCanRead() throws Exception {
+        Delivery d = delivery("ada@example.org");
+        d.apply(PRIMARY, outcome(OutcomeClass.JOB_TIMEOUT, SmtpStep.RCPT, null, List.of(), List.of(),
+                List.of(new RecipientReply("ada@example.org", null, null, null))), 3, true, NOW);
+        assertThat(d.next()).isEqualTo(Delivery.Next.RETRY);
+        String state = JSON.writeValueAsString(d.deferredState());
+        assertThat(state).doesNotContain("job_timeout").contains("\"outcome\":\"transient\"");
+        assertThat(nextPass(d, "ada@example.org").retryableOutcomes()).isEqualTo(1);
+    }
 }

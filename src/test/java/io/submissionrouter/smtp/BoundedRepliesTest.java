@@ -91,4 +91,37 @@ class BoundedRepliesTest {
         assertThat(outcome.outcome()).isEqualTo(OutcomeClass.SENT);
         assertThat(outcome.reply().text()).hasSize(512); // SmtpReply.MAX_TEXT_CHARS
     }
+
+    @Test
+    void closingATlsSessionDoesNotWaitOutTheLastRepliesBound() throws Exception {
+        startTls.holdOnQuit(); // no reply to QUIT, no close, no TLS close_notify
+        long start = System.nanoTime();
+        SmtpOutcome outcome = TestEndpoints.send(submitter(startTls, TlsMode.STARTTLS), "ada@example.org");
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(outcome.outcome()).isEqualTo(OutcomeClass.SENT);
+        // a bound, not a speed: the session, closing included, ends well before the dot's bound (data-timeout 5 s)
+        assertThat(millis).as("the whole session, closing included").isLessThan(4000);
+    }
+
+    @Test
+    void aServerTakingTheBodyAFewBytesAtATimeCannotHoldTheSessionPastTheJobsTime() throws Exception {
+        startTls.fault(Step.BODY, 1, Action.trickle(50), 1); // 80 KiB a second
+        // larger than the socket buffers hold: the writes crawl at the server's pace, each within write-timeout
+        String body = "0123456789abcdef\r\n".repeat(400_000);
+        long deadline = System.nanoTime() + 5_000_000_000L; // the job's time: connect, read, and 1 s more
+        EndpointSpec spec = TestEndpoints.spec(startTls.port(), TlsMode.STARTTLS, "/tls/smtp-ca.pem",
+                TestEndpoints.password(FaultSmtpServer.PASSWORD));
+        // write-timeout 20 s: no single write of the crawl takes that long (TCP's own stalls included)
+        spec = new EndpointSpec(spec.relay(), spec.name(), spec.host(), spec.port(), spec.tls(), spec.credentials(),
+                spec.authMechanisms(), spec.sslSocketFactory(), spec.verifyIdentity(), spec.connectTimeout(),
+                spec.readTimeout(), spec.dataTimeout(), java.time.Duration.ofSeconds(20), spec.ehloName());
+        SmtpOutcome outcome = new SmtpSubmitter(spec)
+                .submit(TestEndpoints.message("ada@example.org", body),
+                        java.util.List.of(new jakarta.mail.internet.InternetAddress("ada@example.org")), deadline);
+        assertThat(outcome.outcome()).as("the job's own time, not the endpoint's failure: %s", outcome.detail())
+                .isEqualTo(OutcomeClass.JOB_TIMEOUT);
+        assertThat(outcome.step()).isEqualTo(SmtpStep.DATA);
+        assertThat(outcome.deferred()).extracting(RecipientReply::address).containsExactly("ada@example.org");
+        assertThat(startTls.received()).isEmpty();
+    }
 }

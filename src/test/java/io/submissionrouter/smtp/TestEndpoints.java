@@ -44,12 +44,17 @@ final class TestEndpoints {
 
     /** Sends a short message to {@code to} through {@code submitter}. */
     static SmtpOutcome send(SmtpSubmitter submitter, String to) throws Exception {
+        return submitter.submit(message(to, "hello"), List.of(new InternetAddress(to)));
+    }
+
+    /** A message to {@code to} with {@code text} for its body. */
+    static SubmissionMessage message(String to, String text) throws Exception {
         SubmissionMessage m = new SubmissionMessage(Session.getInstance(new Properties()), "<" + to + "@test>");
         m.setFrom(new InternetAddress("noreply@shop.example"));
         m.setSubject("hello");
-        m.setText("hello");
+        m.setText(text);
         m.saveChanges();
-        return submitter.submit(m, List.of(new InternetAddress(to)));
+        return m;
     }
 
     static String resource(String name) {

@@ -72,7 +72,10 @@ public final class FaultSmtpServer implements AutoCloseable {
          * {@code millis}, until the client hangs up (or {@link #DRIP_FOR} has passed).
          */
         static Action drip(String line, long millis) { return new Drip(line, millis); }
-        /** Sends the normal reply one byte every {@code millis}; the command then takes effect. */
+        /**
+         * Sends the normal reply one byte every {@code millis}; the command then takes effect. At BODY: reads the body
+         * 4 KiB every {@code millis}, never to its end.
+         */
         static Action trickle(long millis) { return new Trickle(millis); }
         /**
          * A reply line without end: sends bytes without a line break as fast as the client reads them, until it hangs
@@ -147,6 +150,7 @@ public final class FaultSmtpServer implements AutoCloseable {
     private final AtomicInteger rsets = new AtomicInteger();
     private final AtomicLong flooded = new AtomicLong();
     private volatile int recipientLimit = Integer.MAX_VALUE;
+    private volatile boolean holdOnQuit;
     private volatile String recipientLimitReply;
     private final Map<String, String> recipientAnswers = new ConcurrentHashMap<>();
     private final AtomicLong queueIds = new AtomicLong(0xA000);
@@ -208,6 +212,7 @@ public final class FaultSmtpServer implements AutoCloseable {
         rsets.set(0);
         flooded.set(0);
         recipientLimit = Integer.MAX_VALUE;
+        holdOnQuit = false;
         recipientAnswers.clear();
         received.clear();
     }
@@ -219,6 +224,12 @@ public final class FaultSmtpServer implements AutoCloseable {
     public FaultSmtpServer recipientLimit(int n, String reply) {
         recipientLimitReply = reply;
         recipientLimit = n;
+        return this;
+    }
+
+    /** Neither answers QUIT nor closes the connection (nor sends TLS close_notify), until {@link #reset()}. */
+    public FaultSmtpServer holdOnQuit() {
+        holdOnQuit = true;
         return this;
     }
 
@@ -403,6 +414,10 @@ public final class FaultSmtpServer implements AutoCloseable {
                 }
                 case "NOOP" -> send(OK);
                 case "QUIT" -> {
+                    if (holdOnQuit) {
+                        held.put(raw, socket); // neither answers nor closes, until reset() or close()
+                        throw new Hangup();
+                    }
                     send("221 2.0.0 Bye");
                     throw hangUp(false);
                 }
@@ -507,6 +522,9 @@ public final class FaultSmtpServer implements AutoCloseable {
             }
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             Action bodyFault = take(Step.BODY, ++counts[Step.BODY.ordinal()]);
+            if (bodyFault instanceof Trickle t) {
+                slowReader(t.millis()); // reads 4 KiB of the body every t.millis(), never more
+            }
             boolean complete = readBody(body, bodyFault == null ? Long.MAX_VALUE : BODY_PEEK);
             if (bodyFault instanceof Close) {
                 throw hangUp(true);
@@ -588,6 +606,16 @@ public final class FaultSmtpServer implements AutoCloseable {
                 throw hangUp(false);
             }
             return line;
+        }
+
+        /** Takes the body 4 KiB every {@code millis} (with the 16 KiB receive buffer, the client's writes crawl). */
+        private void slowReader(long millis) throws IOException {
+            byte[] chunk = new byte[4096];
+            long until = System.nanoTime() + DRIP_FOR.toNanos();
+            while (System.nanoTime() - until < 0 && in.read(chunk) >= 0) {
+                pause(millis);
+            }
+            throw hangUp(false);
         }
 
         /** A continuation line every {@code millis}, until the client hangs up; then the session ends. */
