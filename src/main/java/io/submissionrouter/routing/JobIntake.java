@@ -117,14 +117,19 @@ public class JobIntake {
      * job. Reading a completion record fails the exchange (the record is read again), never the job.
      */
     Delivery deliveryOf(SourceRecord source, RecordRef record, Instant now, DeferredState state) {
-        EmailJob job = null;
+        EmailJob job;
         try {
             job = reader.read(source.value());
-            echoed.check(job); // first: a result echoes the metadata whatever the job becomes, DUPLICATE too
         } catch (JobRejection rejection) {
-            return invalid(source, now, job, rejection);
+            return invalid(source, now, null, rejection);
         } catch (RuntimeException e) {
-            return invalid(source, now, job, new JobRejection(JobRejection.MALFORMED_JSON, e.getMessage()));
+            return invalid(source, now, null, new JobRejection(JobRejection.MALFORMED_JSON, e.getMessage()));
+        }
+        JobRejection unechoable = null;
+        try {
+            echoed.check(job); // a result echoes the metadata whatever the job becomes, DUPLICATE too
+        } catch (JobRejection rejection) {
+            unechoable = rejection;
         }
         Optional<CompletedJob> completed = JobValidator.isValidJobId(job.jobId())
                 ? completedJobs.find(job.jobId()) : Optional.empty();
@@ -133,18 +138,19 @@ public class JobIntake {
             AlreadyCompleted.Verdict verdict = alreadyCompleted.verdict(job.jobId(), completed.get(), source, record,
                     state);
             if (verdict.kind() != AlreadyCompleted.Kind.GO_ON) {
-                return readAgain(verdict, source, now, job, completed.get());
+                return readAgain(verdict, source, now, job, completed.get(), unechoable);
             }
             from = verdict.from();
         }
-        return validated(source, now, job, from);
+        return unechoable != null ? rejected(source, now, job, from, unechoable) : validated(source, now, job, from);
     }
 
     /** A record of a completed job that sends nothing: a DUPLICATE, its result written again, or nothing at all. */
     private Delivery readAgain(AlreadyCompleted.Verdict verdict, SourceRecord source, Instant now, EmailJob job,
-            CompletedJob c) {
+            CompletedJob c, JobRejection unechoable) {
         if (verdict.kind() == AlreadyCompleted.Kind.DUPLICATE) {
-            return Delivery.duplicate(source, now, job.jobId(), echoed.relay(job), job.metadata(), c);
+            return unechoable != null ? invalid(source, now, job, unechoable)
+                    : Delivery.duplicate(source, now, job.jobId(), echoed.relay(job), job.metadata(), c);
         }
         Delivery ended = Delivery.ended(source, now, job.jobId(), echoed.relay(job), job.metadata(), c.status());
         if (verdict.kind() == AlreadyCompleted.Kind.REPLAY) {
@@ -168,11 +174,24 @@ public class JobIntake {
             return from == null ? Delivery.of(source, now, valid, message)
                     : Delivery.resumed(source, valid, message, DeferredStates.withPending(from, valid.recipients()));
         } catch (JobRejection rejection) {
-            return invalid(source, now, job, rejection);
+            return rejected(source, now, job, from, rejection);
         } catch (MessagingException | RuntimeException e) {
-            return invalid(source, now, job, new JobRejection(JobRejection.INVALID_FIELD,
+            return rejected(source, now, job, from, new JobRejection(JobRejection.INVALID_FIELD,
                     "the message cannot be built: " + e.getMessage()));
         }
+    }
+
+    /**
+     * A job that fails a check: INVALID, unless it goes on from a pass a server accepted it in (or that may have
+     * delivered it) and the check passed then: it ends as far as it got ({@link LateRejection}).
+     */
+    private Delivery rejected(SourceRecord source, Instant now, EmailJob job, DeferredState from,
+            JobRejection rejection) {
+        if (!LateRejection.applies(from) || !JobValidator.isValidJobId(job.jobId())) {
+            return invalid(source, now, job, rejection);
+        }
+        return LateRejection.end(source, job.jobId(), echoed.relay(job), echoed.metadata(job),
+                MessageIds.of(job.jobId(), config.messageIdDomain()), from, rejection);
     }
 
     private Delivery invalid(SourceRecord source, Instant now, EmailJob job, JobRejection rejection) {

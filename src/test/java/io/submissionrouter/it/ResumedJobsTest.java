@@ -11,10 +11,12 @@ import io.submissionrouter.testing.RouterTestBase;
 import io.submissionrouter.testing.RouterTestResources;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -59,6 +61,43 @@ class ResumedJobsTest extends RouterTestBase {
         assertThat(result.path("acceptedRecipients")).extracting(JsonNode::asText).containsExactly("ada@example.org");
         assertThat(result.path("failedRecipients")).extracting(r -> r.path("address").asText())
                 .containsExactly("defer-bob@example.org");
+    }
+
+    /**
+     * A job read again after a server accepted it for some recipients, whose input no longer passes a check it passed
+     * then (here its metadata is over max-metadata-bytes, as when the limit was lowered between its passes): it is
+     * completed, so it is never INVALID; it ends SENT as far as it got, the recipients still pending failed.
+     */
+    @Test
+    void aJobAcceptedForSomeRecipientsThatFailsACheckWhenReadAgainEndsSentNotInvalid() {
+        String jobId = Jobs.newJobId("late-check");
+        ObjectNode job = Jobs.job(jobId);
+        job.putArray("to").add("ada@example.org").add("defer-bob@example.org");
+        ObjectNode metadata = job.putObject("metadata");
+        for (int i = 0; i < 7; i++) {
+            metadata.put("blob" + i, "x".repeat(10_000)); // 70 KB as JSON, over max-metadata-bytes (64 KiB)
+        }
+        // its tier record as the pass that had ada accepted wrote it (bob got 451)
+        String state = "{\"receivedAt\":\"" + Instant.now() + "\",\"attempts\":1,\"retryableOutcomes\":1,"
+                + "\"waits\":0,\"possibleDuplicate\":false,\"pending\":[\"defer-bob@example.org\"],"
+                + "\"accepted\":[\"ada@example.org\"],\"rejected\":[],\"pendingReplies\":[{\"address\":"
+                + "\"defer-bob@example.org\",\"smtpCode\":451,\"smtpEnhancedCode\":\"4.2.0\",\"smtpReply\":"
+                + "\"try again later\"}],\"failedEverywhere\":0}";
+        kafka.send(RETRY_200MS, jobId.getBytes(StandardCharsets.UTF_8), Jobs.json(job).getBytes(StandardCharsets.UTF_8),
+                Map.of("source.topic", "email.jobs", "source.partition", "0", "source.offset", // a record of its own
+                        String.valueOf(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50)), "source.timestamp",
+                        String.valueOf(System.currentTimeMillis()), "router.relay", "default", "router.state", state));
+
+        JsonNode result = kafka.awaitResult(jobId, Duration.ofSeconds(20));
+        assertThat(result.path("status").asText()).isEqualTo("SENT");
+        assertThat(result.path("acceptedRecipients")).extracting(JsonNode::asText).containsExactly("ada@example.org");
+        assertThat(result.path("failedRecipients")).extracting(r -> r.path("address").asText() + " "
+                + r.path("smtpCode").asInt()).containsExactly("defer-bob@example.org 451");
+        assertThat(result.path("error").path("code").asText()).isEqualTo("TOO_LARGE");
+        assertThat(result.path("metadata").isEmpty()).as("over the bound: not echoed").isTrue();
+        assertThat(result.path("messageId").asText()).isNotEmpty();
+        assertThat(kafka.on("email.dlq", jobId)).as("completed: no dead letter to replay").isEmpty();
+        assertThat(primary().received()).as("nothing sent").isEmpty();
     }
 
     private static long copiesTo(String recipient) {
