@@ -22,9 +22,9 @@ import org.jboss.logging.Logger;
  * One Kafka producer behind a {@link SharedProducer}: the sends it has not answered yet (oldest first), whether it
  * answered any, and its network thread. A producer reports every send, acknowledged or failed, within its
  * {@code delivery.timeout.ms} of {@code send()} returning, and returns from {@code send()} within its
- * {@code max.block.ms}; one that does not has stopped working ({@link #overdue}, {@link ProducerWatch}). Each send's callback and
- * future are told once: by the producer, or, when the producer is retired or the wait passes the write's bound, with a
- * {@link WriteUnanswered} (the write is then retried, on the producer in place by then).
+ * {@code max.block.ms}; one that does not has stopped working ({@link #overdue}, {@link ProducerWatch}). Each send's
+ * callback and future are told once: by the producer, or, when the producer is retired or the wait passes the write's
+ * bound, with a {@link WriteUnanswered} (the write is then retried, on the producer in place by then).
  */
 final class ProducerGeneration {
 

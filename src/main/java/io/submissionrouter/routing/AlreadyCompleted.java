@@ -19,7 +19,7 @@ import org.jboss.logging.Logger;
  */
 final class AlreadyCompleted {
 
-    /** How long a completion this replica wrote may take to be read back by the tail before the record is read again. */
+    /** How long a completion this replica wrote may take to be read back by the tail; then the record is read again. */
     static final Duration READ_BACK = Duration.ofSeconds(10);
     private static final Logger LOG = Logger.getLogger(AlreadyCompleted.class);
 

@@ -77,7 +77,8 @@ class ProducerGenerationTest {
         sender.start();
         try {
             assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(g.overdue(started + BLOCK_BOUND.toNanos() - MS)).as("within max.block.ms + ack-timeout").isNull();
+            assertThat(g.overdue(started + BLOCK_BOUND.toNanos() - MS)).as("within max.block.ms + ack-timeout")
+                    .isNull();
             assertThat(g.overdue(started + BLOCK_BOUND.toNanos() + MS)).isEqualTo(BLOCK_BOUND.plusNanos(MS));
         } finally {
             release.countDown();
