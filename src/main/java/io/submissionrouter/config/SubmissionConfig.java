@@ -61,9 +61,10 @@ public interface SubmissionConfig {
          * A write Kafka has neither acknowledged nor refused for this long is unanswered (CONTRACT 9.5): no new SMTP
          * session starts until the router's writes are answered again (a session waits up to {@code write-retry-for},
          * then its pass fails and its job is read again, unsent), readiness is DOWN, and the health group
-         * {@code kafka-writes} names it. A producer with a write unanswered for its {@code delivery.timeout.ms} plus
-         * this (it would have reported any failure by then), or whose network thread died, has stopped working and is
-         * replaced; its writes are retried on the new one. Addition.
+         * {@code kafka-writes} names it. A producer with a write unanswered for its {@code delivery.timeout.ms} after
+         * {@code send()} returned plus this (it would have reported any failure by then), or stuck inside
+         * {@code send()} for its {@code max.block.ms} plus this, or whose network thread died, has stopped working and
+         * is replaced; its writes are retried on the new one. Addition.
          */
         @WithDefault("30s")
         Duration ackTimeout();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.submissionrouter.ops.KafkaWrites;
 import io.submissionrouter.routing.Delivery;
 import io.submissionrouter.routing.JobProperties;
+import io.submissionrouter.routing.RecordRef;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import java.nio.charset.StandardCharsets;
@@ -28,12 +29,13 @@ public class CompletionRecords {
     }
 
     /**
-     * Shapes the record (the route has cleared every header). This replica remembers the completion first: from
-     * here on it never sends the job again, whether or not Kafka takes the record.
+     * Shapes the record (the route has cleared every header), naming the record the pass read (the jobs topic's or a
+     * tier's): only that record, read again, owes what the pass did not get to write. This replica remembers the
+     * completion first: from here on it never sends the job again, whether or not Kafka takes the record.
      */
     public void record(Exchange exchange) throws JsonProcessingException {
         Delivery d = exchange.getProperty(JobProperties.DELIVERY, Delivery.class);
-        Completion c = d.outputs().completion();
+        Completion c = d.outputs().completion().writtenFor(exchange.getProperty(JobProperties.RECORD, RecordRef.class));
         completedJobs.remember(d.jobId(), c);
         exchange.getIn().setHeader(KafkaConstants.KEY, d.jobId().getBytes(StandardCharsets.UTF_8));
         exchange.getIn().setHeader(CompletedJobs.ORIGIN_HEADER, completedJobs.origin());

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -20,9 +21,10 @@ import org.jboss.logging.Logger;
 /**
  * One Kafka producer behind a {@link SharedProducer}: the sends it has not answered yet (oldest first), whether it
  * answered any, and its network thread. A producer reports every send, acknowledged or failed, within its
- * {@code delivery.timeout.ms}; one that does not has stopped working ({@link ProducerWatch}). Each send's callback and
- * future are told once: by the producer, or, when the producer is retired or the wait passes the write's bound, with a
- * {@link WriteUnanswered} (the write is then retried, on the producer in place by then).
+ * {@code delivery.timeout.ms} of {@code send()} returning, and returns from {@code send()} within its
+ * {@code max.block.ms}; one that does not has stopped working ({@link #overdue}, {@link ProducerWatch}). Each send's
+ * callback and future are told once: by the producer, or, when the producer is retired or the wait passes the write's
+ * bound, with a {@link WriteUnanswered} (the write is then retried, on the producer in place by then).
  */
 final class ProducerGeneration {
 
@@ -33,17 +35,28 @@ final class ProducerGeneration {
     private final Producer<Object, Object> producer;
     private final Thread networkThread;
     private final boolean replacement;
-    private final long startedNanos = System.nanoTime();
+    /** {@link System#nanoTime()}, or a test's clock. */
+    private final LongSupplier clock;
+    private final long startedNanos;
     private final RecordSizes sizes;
     private final Duration writeBound;
+    private final Duration blockBound;
     private final ConcurrentSkipListMap<Long, PendingSend> unanswered = new ConcurrentSkipListMap<>();
     private final AtomicLong sequence = new AtomicLong();
     private volatile boolean answered;
     private volatile boolean retired;
 
+    ProducerGeneration(String clientId, Producer<?, ?> producer, boolean replacement, RecordSizes sizes,
+            Duration writeBound, Duration blockBound) {
+        this(clientId, producer, replacement, sizes, writeBound, blockBound, System::nanoTime);
+    }
+
     @SuppressWarnings("unchecked")
     ProducerGeneration(String clientId, Producer<?, ?> producer, boolean replacement, RecordSizes sizes,
-            Duration writeBound) {
+            Duration writeBound, Duration blockBound, LongSupplier clock) {
+        this.blockBound = blockBound;
+        this.clock = clock;
+        this.startedNanos = clock.getAsLong();
         this.clientId = clientId;
         this.producer = (Producer<Object, Object>) producer;
         this.replacement = replacement;
@@ -68,6 +81,7 @@ final class ProducerGeneration {
         }
         try {
             producer.send(record, send);
+            send.returned(clock.getAsLong()); // delivery.timeout.ms counts from here
         } catch (RuntimeException e) {
             unanswered.remove(send.id);
             throw e;
@@ -105,6 +119,28 @@ final class ProducerGeneration {
         return unanswered.size();
     }
 
+    /**
+     * How long the first send past the time a working producer answers in has waited (since it was handed over), or
+     * null: Kafka reports a send within {@code delivery.timeout.ms} of {@code send()} returning, and {@code send()}
+     * itself returns within {@code max.block.ms} (it waits there for metadata or buffer space), each bound with
+     * {@code ack-timeout} on top ({@code writeBound}, {@code blockBound}). Counting both from before {@code send()}
+     * would take a working producer that waited for metadata for one that stopped, and replace it.
+     */
+    Duration overdue(long nowNanos) {
+        long mayWait = Math.min(writeBound.toNanos(), blockBound.toNanos());
+        for (PendingSend send : unanswered.values()) {
+            if (nowNanos - send.startedNanos <= mayWait) {
+                return null; // the later ones were handed over later still (oldest first): none of them is overdue
+            }
+            boolean past = send.returned ? nowNanos - send.sentNanos > writeBound.toNanos()
+                    : nowNanos - send.startedNanos > blockBound.toNanos();
+            if (past) {
+                return Duration.ofNanos(nowNanos - send.startedNanos);
+            }
+        }
+        return null;
+    }
+
     /** How long the oldest send it has not answered has waited; zero when it owes none. */
     Duration oldestUnanswered(long nowNanos) {
         var oldest = unanswered.firstEntry();
@@ -140,7 +176,11 @@ final class ProducerGeneration {
     /** One send: the callback Kafka calls, and the future camel-kafka waits on; told once. */
     private final class PendingSend implements Callback, Future<RecordMetadata> {
         private final long id;
-        private final long startedNanos = System.nanoTime();
+        private final long startedNanos = clock.getAsLong();
+        /** When {@code send()} returned, once {@link #returned} says it did. */
+        private long sentNanos;
+        /** Whether {@code send()} returned; false while the producer is still inside it. */
+        private volatile boolean returned;
         private final String topic;
         private final Integer partition;
         private final String key;
@@ -156,6 +196,11 @@ final class ProducerGeneration {
             this.key = RecordSizes.key(record);
             this.size = RecordSizes.size(record);
             this.callback = callback;
+        }
+
+        void returned(long nanos) {
+            sentNanos = nanos;
+            returned = true; // volatile, after: a reader that sees it sees sentNanos
         }
 
         /** The producer's answer; one that comes after the send was failed as unanswered changes nothing. */

@@ -24,8 +24,9 @@ import org.jboss.logging.Logger;
  * <ul>
  * <li>a write unanswered for {@code submission.kafka.ack-timeout} makes the producer's writes <em>unanswered</em>: no
  * new SMTP session starts ({@link #unanswered()}), readiness and the health group {@code kafka-writes} are DOWN;</li>
- * <li>a producer whose network thread died, or with a write unanswered for {@code delivery.timeout.ms} plus
- * {@code ack-timeout}, has stopped working: a new producer with the same settings takes its place, every write it
+ * <li>a producer whose network thread died, or with a write unanswered for {@code delivery.timeout.ms} after
+ * {@code send()} returned (or stuck inside {@code send()} past {@code max.block.ms}) plus {@code ack-timeout}, has
+ * stopped working: a new producer with the same settings takes its place, every write it
  * did not answer fails and is retried on the new one (the records stay owed; nothing is sent again over SMTP),
  * and it is closed on a thread of its own. Sessions wait until the new producer answers a write;</li>
  * <li>a new producer that stops working too before it answered anything means the process cannot fix this by itself:
@@ -58,9 +59,12 @@ public class ProducerWatch {
                 .description("How long the oldest write not answered yet has waited").register(registry);
     }
 
-    /** How long a write may wait for its answer: the producer reports within delivery.timeout.ms if it works. */
-    Duration writeBound(Duration deliveryTimeout) {
-        return deliveryTimeout.plus(ackTimeout);
+    /**
+     * How long a working producer may take past one of its own bounds: delivery.timeout.ms (it reports a send within
+     * that of send() returning) or max.block.ms (send() returns within that), plus ack-timeout.
+     */
+    Duration writeBound(Duration kafkaBound) {
+        return kafkaBound.plus(ackTimeout);
     }
 
     synchronized void watch(SharedProducer producer) {
@@ -82,7 +86,7 @@ public class ProducerWatch {
     synchronized void close(SharedProducer producer) {
         ProducerGeneration g = producer.current();
         long now = System.nanoTime();
-        if (closer == null || broken(g, producer.deliveryTimeout(), now) == null && unanswered(g, now) == null) {
+        if (closer == null || broken(g, now) == null && unanswered(g, now) == null) {
             g.producer().close(producer.deliveryTimeout());
         } else {
             g.retire("the router stops");
@@ -140,15 +144,15 @@ public class ProducerWatch {
     }
 
     /** Why {@code g} has stopped working, or null while it may still answer. */
-    private String broken(ProducerGeneration g, Duration deliveryTimeout, long now) {
+    private String broken(ProducerGeneration g, long now) {
         if (g.networkThreadDied()) {
             return "its network thread " + g.networkThreadName() + " died";
         }
-        Duration oldest = g.oldestUnanswered(now);
-        if (oldest.compareTo(writeBound(deliveryTimeout)) > 0) {
-            return g.unansweredCount() + " writes unanswered, the oldest for " + seconds(oldest)
-                    + ", past its delivery.timeout.ms (" + seconds(deliveryTimeout)
-                    + ") and submission.kafka.ack-timeout (" + seconds(ackTimeout) + ")";
+        Duration overdue = g.overdue(now);
+        if (overdue != null) {
+            return g.unansweredCount() + " writes unanswered, one for " + seconds(overdue) + ", past its "
+                    + "delivery.timeout.ms after send() returned (or its max.block.ms inside send()) and "
+                    + "submission.kafka.ack-timeout (" + seconds(ackTimeout) + ")";
         }
         return null;
     }
@@ -159,7 +163,7 @@ public class ProducerWatch {
             long now = System.nanoTime();
             for (SharedProducer p : watched) {
                 ProducerGeneration g = p.current();
-                String broken = broken(g, p.deliveryTimeout(), now);
+                String broken = broken(g, now);
                 if (broken != null) {
                     replace(p, g, broken);
                 } else if (g.answered() && p.beyondRepair() != null) {

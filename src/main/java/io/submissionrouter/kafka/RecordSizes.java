@@ -9,18 +9,22 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Header;
 
 /**
- * The size of the largest record each topic took, as this process saw it, to tell a record too large for its topic
- * from a topic that refuses records (CONTRACT 9.3). A record refused as too large that is at most twice as large as
- * one the topic took is refused because the topic's {@code max.message.bytes} came down: the topic refuses. One
- * larger than that (or on a topic that took nothing yet) is refused for its own size: only its job waits. Sizes are
- * key, value and headers, as the router's records are bytes.
+ * The size of the largest record each topic took from this process's own writes, to tell a record too large for its
+ * topic from a topic that refuses records (CONTRACT 9.3). A record refused as too large that is at most twice as large
+ * as one the topic took is refused because the topic's {@code max.message.bytes} came down: the topic refuses. One
+ * larger than that is refused for its own size: only its job waits. Sizes are key, value and headers, as the router's
+ * records are bytes.
+ * <p>
+ * Blind at first: nothing is read back from the topics, and the sizes start empty with each process, so until this
+ * process has written a record to a topic every refusal there is taken for the record's own (README, "Kafka writes that
+ * are not answered").
  */
 @ApplicationScoped
 public class RecordSizes {
 
     private final Map<String, Integer> largestTaken = new ConcurrentHashMap<>();
 
-    /** The topic took a record of {@code size} bytes (written by this process, or read back from the topic). */
+    /** The topic acknowledged a record of {@code size} bytes that this process wrote. */
     public void taken(String topic, int size) {
         if (size > 0) {
             largestTaken.merge(topic, size, Math::max);

@@ -89,9 +89,9 @@ public class SharedKafkaProducers implements KafkaClientFactory {
         props.putAll(key);
         String clientId = CLIENT_ID_PREFIX + ids.incrementAndGet();
         props.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
-        Duration deliveryTimeout = SharedProducer.deliveryTimeout(key);
         return new ProducerGeneration(clientId, withApplicationClassLoader(() -> plain.getProducer(props)),
-                replacement, sizes, watch.writeBound(deliveryTimeout));
+                replacement, sizes, watch.writeBound(SharedProducer.deliveryTimeout(key)),
+                watch.writeBound(SharedProducer.maxBlock(key)));
     }
 
     private static <T> T withApplicationClassLoader(Supplier<T> make) {

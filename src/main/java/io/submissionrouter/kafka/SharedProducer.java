@@ -55,6 +55,12 @@ final class SharedProducer implements Producer<Object, Object> {
         return Duration.ofMillis(timeout == null ? 120_000 : Long.parseLong(timeout.toString()));
     }
 
+    /** The producer's max.block.ms (Kafka's default, 1 minute, unless set): send() returns within it. */
+    static Duration maxBlock(Properties settings) {
+        Object block = settings.get(ProducerConfig.MAX_BLOCK_MS_CONFIG);
+        return Duration.ofMillis(block == null ? 60_000 : Long.parseLong(block.toString()));
+    }
+
     Properties key() {
         return key;
     }

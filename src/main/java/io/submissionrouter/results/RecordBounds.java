@@ -218,8 +218,8 @@ public final class RecordBounds {
     }
 
     private Completion completion(DeliveryResult result, DeferredState state) {
-        return new Completion(longest(Status.class), messageId, LATEST,
-                new RecordRef("t".repeat(MAX_TOPIC_CHARS), Integer.MIN_VALUE, Long.MIN_VALUE), false, result, state);
+        RecordRef longestRef = new RecordRef("t".repeat(MAX_TOPIC_CHARS), Integer.MIN_VALUE, Long.MIN_VALUE);
+        return new Completion(longest(Status.class), messageId, LATEST, longestRef, false, result, state, longestRef);
     }
 
     private List<RecipientReply> replies(List<String> addresses) {

@@ -293,9 +293,18 @@ public final class Delivery {
         next = Next.WAIT;
     }
 
-    /** A check after validation (the recipient domains in DNS) found the job cannot be sent: {@code INVALID}. */
+    /**
+     * A check found the job cannot be sent (the recipient domains in DNS; the job read again: {@link LateRejection}):
+     * {@code INVALID}, unless an earlier pass had a server accept it for some recipients or may have delivered it; it
+     * then ends as far as it got (CONTRACT 8.1: a completed job is never INVALID).
+     */
     public void rejectInput(JobRejection rejection) {
-        finish(Status.INVALID, new ErrorInfo(rejection.code(), rejection.getMessage()));
+        ErrorInfo why = new ErrorInfo(rejection.code(), rejection.getMessage());
+        if (recipients.accepted().isEmpty() && !possibleDuplicate) {
+            finish(Status.INVALID, why);
+        } else {
+            endWithPending(why);
+        }
     }
 
     /** The job outlived {@code submission.retry.max-age}. */

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.idempotency.CompletedJob;
 import io.submissionrouter.idempotency.CompletedJobs;
-import io.submissionrouter.idempotency.Completion;
 import io.submissionrouter.job.EchoedFields;
 import io.submissionrouter.job.EmailJob;
 import io.submissionrouter.job.JobReader;
@@ -36,8 +35,9 @@ import org.apache.camel.component.kafka.KafkaConstants;
  * them all right after this step.
  * <p>
  * A record read again is not always a new job: a pass of this replica whose writes failed is found in
- * {@link UnsettledPasses} and only writes what it still owes; a job whose completion names this very record (the
- * pass that completed it did not get to commit) is not sent again.
+ * {@link UnsettledPasses} and only writes what it still owes; a record of a job that has a completion (its own
+ * record read again, a copy of its tier record) is a DUPLICATE, writes its result again, ends with nothing, or goes on
+ * to the recipients neither it nor the completion knows as accepted or refused ({@link AlreadyCompleted}).
  */
 @ApplicationScoped
 @Named("jobIntake")
@@ -55,12 +55,14 @@ public class JobIntake {
     private final RetryTiers retryTiers;
     private final UnsettledPasses unsettled;
     private final DeliveryResults results;
+    private final AlreadyCompleted alreadyCompleted;
 
     public JobIntake(ObjectMapper mapper, SubmissionConfig config, RelayGroups groups, CompletedJobs completedJobs,
             RetryTiers retryTiers, UnsettledPasses unsettled, DeliveryResults results, OutputTopics outputTopics) {
         this.outputTopics = outputTopics;
         this.echoed = new EchoedFields(mapper, config.limits().maxMetadataBytes(), groups.names());
         this.completedJobs = completedJobs;
+        this.alreadyCompleted = new AlreadyCompleted(completedJobs);
         this.retryTiers = retryTiers;
         this.unsettled = unsettled;
         this.results = results;
@@ -80,14 +82,14 @@ public class JobIntake {
     public Delivery read(@ExchangeProperty(JobProperties.SOURCE) SourceRecord source,
             @ExchangeProperty(JobProperties.RECORD) RecordRef record) {
         Delivery unsettledPass = unsettled.find(record);
-        return start(unsettledPass != null ? unsettledPass : deliveryOf(source, Instant.now(), null));
+        return start(unsettledPass != null ? unsettledPass : deliveryOf(source, record, Instant.now(), null));
     }
 
     /**
      * The pass of a job back from a retry tier or waiting topic ({@code job}, handed over by the retry consumer with
      * the tier {@code record}): read and checked again like a new record (a jobId completed meanwhile by another
-     * record is a {@code DUPLICATE}), then it goes on from the state its last pass left, unless it outlived
-     * {@code submission.retry.max-age}.
+     * record is a {@code DUPLICATE}; recipients its completion knows as accepted or refused are not sent to again),
+     * then it goes on from the state its last pass left, unless it outlived {@code submission.retry.max-age}.
      */
     public Delivery resume(@ExchangeProperty(JobProperties.DEFERRED_JOB) DeferredJob job,
             @ExchangeProperty(JobProperties.RECORD) RecordRef record) {
@@ -96,7 +98,7 @@ public class JobIntake {
             return start(unsettledPass);
         }
         Instant now = Instant.now();
-        Delivery delivery = deliveryOf(job.source(), now, job.state());
+        Delivery delivery = deliveryOf(job.source(), record, now, job.state());
         retryTiers.expireIfDue(delivery, now);
         return start(delivery);
     }
@@ -110,46 +112,53 @@ public class JobIntake {
     }
 
     /**
-     * Reads, validates and builds the message; any failure of the input becomes an INVALID delivery. {@code state}
-     * is what an earlier pass left, or null for a new job. Reading a completion record fails the exchange (the
-     * record is read again), never the job.
+     * Reads, validates and builds the message; any failure of the input becomes an INVALID delivery. {@code record} is
+     * the record read (the jobs topic's, or a tier's); {@code state} is what an earlier pass left, or null for a new
+     * job. Reading a completion record fails the exchange (the record is read again), never the job.
      */
-    Delivery deliveryOf(SourceRecord source, Instant now, DeferredState state) {
-        EmailJob job = null;
+    Delivery deliveryOf(SourceRecord source, RecordRef record, Instant now, DeferredState state) {
+        EmailJob job;
         try {
             job = reader.read(source.value());
-            echoed.check(job); // first: a result echoes the metadata whatever the job becomes, DUPLICATE too
         } catch (JobRejection rejection) {
-            return invalid(source, now, job, rejection);
+            return invalid(source, now, null, rejection);
         } catch (RuntimeException e) {
-            return invalid(source, now, job, new JobRejection(JobRejection.MALFORMED_JSON, e.getMessage()));
+            return invalid(source, now, null, new JobRejection(JobRejection.MALFORMED_JSON, e.getMessage()));
+        }
+        JobRejection unechoable = null;
+        try {
+            echoed.check(job); // a result echoes the metadata whatever the job becomes, DUPLICATE too
+        } catch (JobRejection rejection) {
+            unechoable = rejection;
         }
         Optional<CompletedJob> completed = JobValidator.isValidJobId(job.jobId())
                 ? completedJobs.find(job.jobId()) : Optional.empty();
         DeferredState from = state;
         if (completed.isPresent()) {
-            CompletedJob c = completed.get();
-            Optional<Completion> full = c.sameJobRecord(RecordRef.of(source)) && (c.done() || state == null)
-                    ? completedJobs.fetch(c) : Optional.empty();
-            if (!c.sameJobRecord(RecordRef.of(source)) || c.done() && (full.isEmpty() || full.get().result() == null)) {
-                return Delivery.duplicate(source, now, job.jobId(), echoed.relay(job), job.metadata(), c);
+            AlreadyCompleted.Verdict verdict = alreadyCompleted.verdict(job.jobId(), completed.get(), source, record,
+                    state);
+            if (verdict.kind() != AlreadyCompleted.Kind.GO_ON) {
+                return readAgain(verdict, source, now, job, completed.get(), unechoable);
             }
-            if (c.done()) {
-                Delivery ended = Delivery.ended(source, now, job.jobId(), echoed.relay(job), job.metadata(),
-                        c.status());
-                results.logReplay(ended, c);
-                return DeliveryResults.replay(ended, full.get().result());
-            }
-            if (from == null) {
-                // the job's own record read again after a server accepted it for some recipients: it goes on
-                // from its completion, or (if that cannot be read) is sent to nobody again
-                from = full.map(Completion::state).orElse(null);
-                if (from == null) {
-                    return Delivery.duplicate(source, now, job.jobId(), echoed.relay(job), job.metadata(), c);
-                }
-            }
+            from = verdict.from();
         }
-        return validated(source, now, job, from);
+        return unechoable != null ? rejected(source, now, job, from, unechoable) : validated(source, now, job, from);
+    }
+
+    /** A record of a completed job that sends nothing: a DUPLICATE, its result written again, or nothing at all. */
+    private Delivery readAgain(AlreadyCompleted.Verdict verdict, SourceRecord source, Instant now, EmailJob job,
+            CompletedJob c, JobRejection unechoable) {
+        if (verdict.kind() == AlreadyCompleted.Kind.DUPLICATE) {
+            return unechoable != null ? invalid(source, now, job, unechoable)
+                    : Delivery.duplicate(source, now, job.jobId(), echoed.relay(job), job.metadata(), c);
+        }
+        Delivery ended = Delivery.ended(source, now, job.jobId(), echoed.relay(job), job.metadata(), c.status());
+        if (verdict.kind() == AlreadyCompleted.Kind.REPLAY) {
+            results.logReplay(ended, c);
+            return DeliveryResults.replay(ended, verdict.result());
+        }
+        ended.conclude(); // concluded with nothing owed: the pass that ended the job, or goes on with it, writes
+        return ended;
     }
 
     /**
@@ -163,13 +172,26 @@ public class JobIntake {
             SubmissionMessage message = mime.create(valid,
                     MessageIds.of(job.jobId(), config.messageIdDomain()), config.limits().maxMessageBytes());
             return from == null ? Delivery.of(source, now, valid, message)
-                    : Delivery.resumed(source, valid, message, from);
+                    : Delivery.resumed(source, valid, message, DeferredStates.withPending(from, valid.recipients()));
         } catch (JobRejection rejection) {
-            return invalid(source, now, job, rejection);
+            return rejected(source, now, job, from, rejection);
         } catch (MessagingException | RuntimeException e) {
-            return invalid(source, now, job, new JobRejection(JobRejection.INVALID_FIELD,
+            return rejected(source, now, job, from, new JobRejection(JobRejection.INVALID_FIELD,
                     "the message cannot be built: " + e.getMessage()));
         }
+    }
+
+    /**
+     * A job that fails a check: INVALID, unless it goes on from a pass a server accepted it in (or that may have
+     * delivered it) and the check passed then: it ends as far as it got ({@link LateRejection}).
+     */
+    private Delivery rejected(SourceRecord source, Instant now, EmailJob job, DeferredState from,
+            JobRejection rejection) {
+        if (!LateRejection.applies(from) || !JobValidator.isValidJobId(job.jobId())) {
+            return invalid(source, now, job, rejection);
+        }
+        return LateRejection.end(source, job.jobId(), echoed.relay(job), echoed.metadata(job),
+                MessageIds.of(job.jobId(), config.messageIdDomain()), from, rejection);
     }
 
     private Delivery invalid(SourceRecord source, Instant now, EmailJob job, JobRejection rejection) {

@@ -58,6 +58,8 @@ class RecordBoundsTest {
     private static final String DOMAIN = "router.test";
     /** What a server may answer: longer than the router keeps, of the characters JSON writes longest. */
     private static final String LONG_TEXT = "\u0001".repeat(2000);
+    /** The record a retry pass reads: its completion names it. */
+    private static final String RETRY_TIER = "email.jobs.retry-30s";
     private static final SubmissionEndpoint PRIMARY = endpoint("primary", "smtp.example.net");
     private static final SubmissionEndpoint FALLBACK = endpoint("fallback", "smtp-fallback.example.net");
 
@@ -77,7 +79,7 @@ class RecordBoundsTest {
         RecordBounds.Values bound = bounds.values(shape(job));
         long state = JSON.writeValueAsBytes(d.deferredState()).length;
         Completion ongoing = new Completion(Status.SENT, d.message().messageId(), NOW, RecordRef.of(job.source()),
-                false, null, d.deferredState());
+                false, null, d.deferredState()).writtenFor(new RecordRef(RETRY_TIER, 0, Long.MAX_VALUE));
         long attempt = JSON.writeValueAsBytes(d.drainAttempts().get(0)).length;
         assertWithin(state, bound.state());
         assertWithin(JSON.writeValueAsBytes(ongoing).length, bound.completion());
@@ -97,7 +99,7 @@ class RecordBoundsTest {
 
         DeliveryResult result = DeliveryResults.resultOf(d, NOW);
         Completion done = new Completion(result.status(), result.messageId(), result.completedAt(),
-                RecordRef.of(job.source()), true, result, null);
+                RecordRef.of(job.source()), true, result, null).writtenFor(RecordRef.of(job.source()));
         RecordBounds.Values bound = bounds.values(shape(job));
         assertWithin(JSON.writeValueAsBytes(result).length, bound.result());
         // a completion's bound is that of its larger form, the retry state of every recipient
