@@ -1,5 +1,8 @@
 package io.submissionrouter.smtp;
 
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import static io.submissionrouter.testing.FaultSmtpServer.Action.reply;
 import static io.submissionrouter.testing.FaultSmtpServer.Action.delay;
 import static io.submissionrouter.testing.FaultSmtpServer.Action.silent;
@@ -25,6 +28,9 @@ import org.junit.jupiter.api.Test;
  * so a server slow under load is not taken for a dead one, and silence is the endpoint down after that. Against a
  * scripted STARTTLS + AUTH server that counts the RSETs it gets.
  */
+// beside the Quarkus tests (only its own servers, mostly waiting); its own methods one after another (the lock)
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock("KeptSessionsTest")
 class KeptSessionsTest {
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofMillis(800);

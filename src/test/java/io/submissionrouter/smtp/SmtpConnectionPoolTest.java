@@ -1,5 +1,8 @@
 package io.submissionrouter.smtp;
 
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.submissionrouter.config.CredentialSource;
@@ -24,6 +27,9 @@ import org.junit.jupiter.api.Test;
  * Pooled sessions against a real STARTTLS + AUTH server: reused (one AUTH for many messages), checked with RSET
  * before reuse, replaced when broken, bounded in count, messages and idle time, and never reused after a failure.
  */
+// beside the Quarkus tests (only its own servers, mostly waiting); its own methods one after another (the lock)
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock("SmtpConnectionPoolTest")
 class SmtpConnectionPoolTest {
 
     private static TestSmtpServer server;

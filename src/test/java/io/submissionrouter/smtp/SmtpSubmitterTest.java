@@ -1,5 +1,8 @@
 package io.submissionrouter.smtp;
 
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.submissionrouter.config.CredentialSource;
@@ -14,6 +17,9 @@ import org.junit.jupiter.api.Test;
  * SMTP sessions straight against real STARTTLS servers, without Quarkus: certificates and host names are
  * verified, credentials files are read at every new session, and nothing goes out unencrypted.
  */
+// beside the Quarkus tests (only its own servers, mostly waiting); its own methods one after another (the lock)
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock("SmtpSubmitterTest")
 class SmtpSubmitterTest {
 
     private static TestSmtpServer trusted;

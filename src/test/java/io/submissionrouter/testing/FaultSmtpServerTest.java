@@ -1,5 +1,8 @@
 package io.submissionrouter.testing;
 
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import static io.submissionrouter.testing.FaultSmtpServer.Action.close;
 import static io.submissionrouter.testing.FaultSmtpServer.Action.drop;
 import static io.submissionrouter.testing.FaultSmtpServer.Action.refuse;
@@ -55,6 +58,9 @@ import org.junit.jupiter.api.Test;
  * Drives {@link FaultSmtpServer} with Angus Mail's own SMTP client and checks that every scripted fault hits the
  * client at exactly the step it was scripted for (the client's protocol trace shows where the session stopped).
  */
+// beside the Quarkus tests (only its own servers, mostly waiting); its own methods one after another (the lock)
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock("FaultSmtpServerTest")
 class FaultSmtpServerTest {
 
     private static final SSLSocketFactory TRUSTING_TEST_CA = trustingTestCa();
