@@ -1,6 +1,8 @@
 package io.submissionrouter.control;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
+import io.submissionrouter.job.BindingUnavailable;
 import io.submissionrouter.kafka.Topics;
 import io.submissionrouter.ops.SubmissionMetrics;
 import io.submissionrouter.routing.EndpointBreaker;
@@ -114,6 +116,8 @@ public class EndpointControl {
         ControlCommand command;
         try {
             command = mapper.readValue(value, ControlCommand.class);
+        } catch (InvalidDefinitionException e) {
+            throw new BindingUnavailable(ControlCommand.class, e);
         } catch (IOException e) {
             LOG.warnf("control record %s skipped: not a command (%s)", key, e.getMessage());
             return;

@@ -1,11 +1,14 @@
 package io.submissionrouter.idempotency;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.job.BindingUnavailable;
 import io.submissionrouter.kafka.Topics;
+import io.submissionrouter.routing.RecordRef;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -25,7 +28,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import io.submissionrouter.routing.RecordRef;
 import org.apache.camel.CamelContext;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -338,6 +340,8 @@ public class CompletedJobs {
         Completion c;
         try {
             c = mapper.readValue(value, Completion.class);
+        } catch (InvalidDefinitionException e) {
+            throw new BindingUnavailable(Completion.class, e); // skipping it would forget a completed job
         } catch (IOException | RuntimeException e) {
             skip(jobId, location, e.getClass().getSimpleName());
             return;
@@ -421,6 +425,8 @@ public class CompletedJobs {
                 if (r.offset() == at.offset() && r.value() != null) {
                     try {
                         return Optional.of(mapper.readValue(r.value(), Completion.class));
+                    } catch (InvalidDefinitionException e) {
+                        throw new BindingUnavailable(Completion.class, e);
                     } catch (IOException e) {
                         return Optional.empty();
                     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +14,10 @@ import java.util.stream.Collectors;
 /**
  * Reads the bytes of a jobs-topic record into an {@link EmailJob}, checked against the job's JSON Schema
  * ({@link JobSchema}). Total: any input yields a job or a
- * {@link JobRejection}, never an unexpected exception, so bad input can never stall a partition.
+ * {@link JobRejection}, never an unexpected exception, so bad input can never stall a partition. The one exception is
+ * the router's own: when Jackson cannot bind {@link EmailJob} at all (its definition, not the input, is at fault, as
+ * in a native image that lacks the record's registration) the read fails with {@link BindingUnavailable},
+ * which the intake retries and never reports as the job's fault.
  */
 public final class JobReader {
 
@@ -43,6 +47,8 @@ public final class JobReader {
         schema.check(node);
         try {
             return mapper.treeToValue(node, EmailJob.class);
+        } catch (InvalidDefinitionException e) {
+            throw new BindingUnavailable(EmailJob.class, e);
         } catch (MismatchedInputException e) {
             throw new JobRejection(JobRejection.INVALID_FIELD, fieldPath(e) + " has the wrong type: " + firstLine(e));
         } catch (JsonProcessingException | IllegalArgumentException e) {

@@ -2,6 +2,8 @@ package io.submissionrouter.retry;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
+import io.submissionrouter.job.BindingUnavailable;
 import io.submissionrouter.routing.DeferredState;
 import io.submissionrouter.routing.Delivery;
 import io.submissionrouter.routing.SourceRecord;
@@ -122,6 +124,8 @@ public class DeferredRecords {
         }
         try {
             return mapper.readValue(json, DeferredState.class);
+        } catch (InvalidDefinitionException e) {
+            throw new BindingUnavailable(DeferredState.class, e); // starting afresh would resend to accepted ones
         } catch (IOException e) {
             LOG.warnf("record %s-%d@%d has an unreadable %s header (%s); the job starts afresh", r.topic(),
                     r.partition(), r.offset(), STATE, e.getMessage());

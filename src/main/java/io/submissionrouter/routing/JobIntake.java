@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.idempotency.CompletedJob;
 import io.submissionrouter.idempotency.CompletedJobs;
+import io.submissionrouter.job.BindingUnavailable;
 import io.submissionrouter.job.EchoedFields;
 import io.submissionrouter.job.EmailJob;
 import io.submissionrouter.job.JobReader;
@@ -122,6 +123,8 @@ public class JobIntake {
             job = reader.read(source.value());
         } catch (JobRejection rejection) {
             return invalid(source, now, null, rejection);
+        } catch (BindingUnavailable e) {
+            throw e; // the router's fault, never the job's: the exchange fails and the record is read again
         } catch (RuntimeException e) {
             return invalid(source, now, null, new JobRejection(JobRejection.MALFORMED_JSON, e.getMessage()));
         }

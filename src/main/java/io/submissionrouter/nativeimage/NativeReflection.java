@@ -1,12 +1,14 @@
-package io.submissionrouter.ops;
+package io.submissionrouter.nativeimage;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.submissionrouter.admin.DlqReplay;
 import io.submissionrouter.control.ControlCommand;
 import io.submissionrouter.control.EndpointControl;
 import io.submissionrouter.dns.RecipientDomains;
 import io.submissionrouter.idempotency.Completion;
 import io.submissionrouter.idempotency.CompletionRecords;
 import io.submissionrouter.idempotency.IntakeStarter;
+import io.submissionrouter.job.EmailJob;
 import io.submissionrouter.kafka.InFlightCommits;
 import io.submissionrouter.kafka.InFlightJobs;
 import io.submissionrouter.kafka.InFlightRoom;
@@ -30,12 +32,20 @@ import io.submissionrouter.routing.RecordRef;
 import io.submissionrouter.routing.SessionRecorder;
 import io.submissionrouter.routing.SubmissionEndpoint;
 import io.submissionrouter.routing.UnsettledPasses;
+import io.submissionrouter.ops.JobTraces;
+import io.submissionrouter.ops.KafkaReachability;
+import io.submissionrouter.ops.KafkaWrites;
+import io.submissionrouter.ops.KafkaWritesRefused;
+import io.submissionrouter.results.Status;
+import io.submissionrouter.smtp.OutcomeClass;
 import io.submissionrouter.smtp.RecipientReply;
+import io.submissionrouter.smtp.SmtpStep;
 
 /**
- * What a native image must keep for reflection: the beans the routes call by name (Camel's bean component
- * finds their methods reflectively) and the records Jackson writes and reads on Kafka. On the JVM this
- * changes nothing. {@code NativeReadinessTest} fails when a route names a bean that is missing here.
+ * What a native image must keep for reflection, every entry with its reason (README, "Native"). On the JVM this
+ * changes nothing. {@code NativeImageGuardTest} derives what is needed from the code, the routes and the libraries
+ * (see its javadoc) and fails when something here is missing; {@link StartupSelfCheck} tries the same at start-up,
+ * so that an image that lacks one of them stops with its name instead of reporting jobs wrongly.
  */
 @RegisterForReflection(targets = {
         // beans named in routes/*.yaml
@@ -50,11 +60,24 @@ import io.submissionrouter.smtp.RecipientReply;
         DeliveryResult.class, AttemptEvent.class, EndpointRef.class, ErrorInfo.class, RecipientReply.class,
         Completion.class, DeferredState.class, DeferredState.LastSession.class, ControlCommand.class,
         RecordRef.class,
+        // the enums inside those records (Jackson reads their constants and their fields' annotations)
+        Status.class, OutcomeClass.class, SmtpStep.class, ControlCommand.Action.class,
+        // the job Jackson binds from each jobs-topic record (JobReader), with the record inside
+        EmailJob.class, EmailJob.Attachment.class,
         // the operator endpoints' answers (JSON through Jackson)
-        EndpointControl.EndpointView.class,
+        EndpointControl.EndpointView.class, DlqReplay.Report.class, DlqReplay.Entry.class,
         // what the routes read through simple's OGNL: ${exchangeProperty.delivery.next}, .concluded,
         // ${exchangeProperty.endpoint.sender}
-        Delivery.class, Delivery.Next.class, SubmissionEndpoint.class })
+        Delivery.class, Delivery.Next.class, SubmissionEndpoint.class,
+        // this class, whose annotation StartupSelfCheck reads at start-up
+        NativeReflection.class },
+        classNames = {
+            // commons-pool2 (SmtpConnectionPool) loads its eviction policy by name (BaseObjectPoolConfig
+            // .DEFAULT_EVICTION_POLICY_CLASS_NAME) in every pool's constructor, and checks it is an EvictionPolicy
+            "org.apache.commons.pool2.impl.DefaultEvictionPolicy", "org.apache.commons.pool2.impl.EvictionPolicy",
+            // jakarta.mail-api names these classes in strings (logger names, the StreamProvider lookup); Angus Mail's
+            // own native-image feature covers the implementation, not the API jar
+            "jakarta.mail.MailLogger", "jakarta.mail.internet.MailDateFormat", "jakarta.mail.util.StreamProvider" })
 public final class NativeReflection {
 
     private NativeReflection() {
