@@ -2,7 +2,7 @@ package io.submissionrouter.control;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
-import io.submissionrouter.job.BindingUnavailable;
+import io.submissionrouter.job.RouterFault;
 import io.submissionrouter.kafka.Topics;
 import io.submissionrouter.ops.SubmissionMetrics;
 import io.submissionrouter.routing.EndpointBreaker;
@@ -117,7 +117,7 @@ public class EndpointControl {
         try {
             command = mapper.readValue(value, ControlCommand.class);
         } catch (InvalidDefinitionException e) {
-            throw new BindingUnavailable(ControlCommand.class, e);
+            throw new RouterFault(ControlCommand.class, e);
         } catch (IOException e) {
             LOG.warnf("control record %s skipped: not a command (%s)", key, e.getMessage());
             return;

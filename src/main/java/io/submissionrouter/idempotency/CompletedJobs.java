@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.submissionrouter.config.SubmissionConfig;
-import io.submissionrouter.job.BindingUnavailable;
+import io.submissionrouter.job.RouterFault;
 import io.submissionrouter.kafka.Topics;
 import io.submissionrouter.routing.RecordRef;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,6 +34,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
@@ -286,8 +288,12 @@ public class CompletedJobs {
 
     /** One poll; a failure is logged and retried after a pause (the client reconnects by itself). */
     private void pollOnce(KafkaConsumer<String, byte[]> c) {
+        Map<TopicPartition, Long> unapplied = new HashMap<>();
         try {
-            for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+            ConsumerRecords<String, byte[]> batch = c.poll(Duration.ofMillis(200));
+            batch.partitions().forEach(tp -> unapplied.put(tp, batch.records(tp).get(0).offset()));
+            for (ConsumerRecord<String, byte[]> r : batch) {
+                unapplied.put(new TopicPartition(r.topic(), r.partition()), r.offset());
                 RecordRef location = new RecordRef(r.topic(), r.partition(), r.offset());
                 if (writtenHereAndKnown(r)) {
                     // not parsed again, but where the newest one is is noted: its result may have to be written again
@@ -296,12 +302,18 @@ public class CompletedJobs {
                 } else {
                     apply(r.key(), r.value(), location);
                 }
+                unapplied.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
             }
             for (TopicPartition tp : c.assignment()) {
                 positions.put(tp.partition(), c.position(tp));
             }
         } catch (WakeupException | InterruptException e) {
             throw e; // stopping
+        } catch (RouterFault e) {
+            // read again, never skipped: a completion passed over is a job sent again. The tail's loop backs off,
+            // and start() never sees it caught up while the router cannot read its own records.
+            unapplied.forEach(c::seek);
+            throw e;
         } catch (RuntimeException e) {
             LOG.warnf("reading %s failed (%s); retrying", topic, e.getMessage());
             try {
@@ -341,7 +353,7 @@ public class CompletedJobs {
         try {
             c = mapper.readValue(value, Completion.class);
         } catch (InvalidDefinitionException e) {
-            throw new BindingUnavailable(Completion.class, e); // skipping it would forget a completed job
+            throw new RouterFault(Completion.class, e); // skipping it would forget a completed job
         } catch (IOException | RuntimeException e) {
             skip(jobId, location, e.getClass().getSimpleName());
             return;
@@ -426,7 +438,7 @@ public class CompletedJobs {
                     try {
                         return Optional.of(mapper.readValue(r.value(), Completion.class));
                     } catch (InvalidDefinitionException e) {
-                        throw new BindingUnavailable(Completion.class, e);
+                        throw new RouterFault(Completion.class, e);
                     } catch (IOException e) {
                         return Optional.empty();
                     }

@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
  * ({@link JobSchema}). Total: any input yields a job or a
  * {@link JobRejection}, never an unexpected exception, so bad input can never stall a partition. The one exception is
  * the router's own: when Jackson cannot bind {@link EmailJob} at all (its definition, not the input, is at fault, as
- * in a native image that lacks the record's registration) the read fails with {@link BindingUnavailable},
+ * in a native image that lacks the record's registration) the read fails with {@link RouterFault},
  * which the intake retries and never reports as the job's fault.
  */
 public final class JobReader {
@@ -48,7 +48,7 @@ public final class JobReader {
         try {
             return mapper.treeToValue(node, EmailJob.class);
         } catch (InvalidDefinitionException e) {
-            throw new BindingUnavailable(EmailJob.class, e);
+            throw new RouterFault(EmailJob.class, e);
         } catch (MismatchedInputException e) {
             throw new JobRejection(JobRejection.INVALID_FIELD, fieldPath(e) + " has the wrong type: " + firstLine(e));
         } catch (JsonProcessingException | IllegalArgumentException e) {

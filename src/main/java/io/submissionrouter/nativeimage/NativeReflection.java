@@ -69,8 +69,8 @@ import io.submissionrouter.smtp.SmtpStep;
         // what the routes read through simple's OGNL: ${exchangeProperty.delivery.next}, .concluded,
         // ${exchangeProperty.endpoint.sender}
         Delivery.class, Delivery.Next.class, SubmissionEndpoint.class,
-        // this class, whose annotation StartupSelfCheck reads at start-up
-        NativeReflection.class },
+        // this class, whose annotation StartupSelfCheck reads at start-up, and StartupSelfCheck (a route calls it)
+        NativeReflection.class, StartupSelfCheck.class },
         classNames = {
             // commons-pool2 (SmtpConnectionPool) loads its eviction policy by name (BaseObjectPoolConfig
             // .DEFAULT_EVICTION_POLICY_CLASS_NAME) in every pool's constructor, and checks it is an EvictionPolicy

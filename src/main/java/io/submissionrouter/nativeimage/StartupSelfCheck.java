@@ -5,9 +5,12 @@ import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import com.fasterxml.jackson.databind.ser.impl.UnknownSerializer;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.annotations.RegisterForReflection;
-import io.submissionrouter.job.JobSchema;
+import io.submissionrouter.job.JobReader;
+import io.submissionrouter.job.MimeMessageFactory;
+import io.submissionrouter.job.SampleJob;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Named;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,24 +23,41 @@ import org.jboss.logging.Logger;
 
 /**
  * Tries at start-up, once, what a native image leaves out unless it is told: every record of
- * {@link NativeReflection} bound by Jackson both ways, every class it names loaded by name, the job schema read
- * from the class path and a commons-pool2 pool made (its eviction policy is loaded by name). A miss stops the
+ * {@link NativeReflection} bound by Jackson both ways, every class it names loaded by name, the router's
+ * {@link SampleJob} read (the job schema from the class path, Jackson), validated and built (Angus Mail's stream
+ * provider, the MIME content handlers of text, html, an inline image and an attachment), and a commons-pool2 pool
+ * made (its eviction policy is loaded by name). It runs before the intake starts ({@code IntakeStarter}) and again
+ * when Quarkus has started. A miss stops the
  * start with one line naming each missing piece: a crash Kubernetes shows is better than jobs reported
  * {@code INVALID} for the router's own fault, or completions skipped as unreadable and their messages sent again.
  * On the JVM every check passes (NativeImageGuardTest runs them).
  */
 @ApplicationScoped
+@Named("startupSelfCheck")
 public class StartupSelfCheck {
 
     private static final Logger LOG = Logger.getLogger(StartupSelfCheck.class);
 
     private final ObjectMapper mapper;
+    private volatile boolean passed;
 
     public StartupSelfCheck(ObjectMapper mapper) {
         this.mapper = mapper;
     }
 
     void onStart(@Observes StartupEvent start) {
+        verify();
+    }
+
+    /**
+     * Throws, naming what is missing, unless everything is there; once it passed it is not tried again. Called by
+     * the intake-starter route before each attempt to start the intake (routes/periodic.yaml), and when Quarkus has
+     * started (a failure then stops the process).
+     */
+    public void verify() {
+        if (passed) {
+            return;
+        }
         List<String> missing = missing(mapper);
         if (!missing.isEmpty()) {
             String line = "the router cannot start: what it loads at run time is missing (a native image built "
@@ -45,6 +65,9 @@ public class StartupSelfCheck {
             LOG.error(line);
             throw new IllegalStateException(line);
         }
+        passed = true;
+        LOG.debug("start-up self-check: every registered record binds, every registered class loads, the sample job "
+                + "is read and built and a commons-pool2 pool can be made");
     }
 
     /** What is missing, each as one phrase; empty when everything loads. */
@@ -67,9 +90,9 @@ public class StartupSelfCheck {
             }
         }
         try {
-            new JobSchema();
-        } catch (RuntimeException e) {
-            missing.add("the job schema (" + e.getMessage() + ")");
+            SampleJob.build(new JobReader(mapper), new MimeMessageFactory());
+        } catch (Exception e) {
+            missing.add("reading and building the router's sample job (" + e + ")");
         }
         GenericObjectPoolConfig<Object> config = new GenericObjectPoolConfig<>();
         config.setJmxEnabled(false); // as SmtpConnectionPool's

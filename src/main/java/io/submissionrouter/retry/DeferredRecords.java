@@ -3,7 +3,7 @@ package io.submissionrouter.retry;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
-import io.submissionrouter.job.BindingUnavailable;
+import io.submissionrouter.job.RouterFault;
 import io.submissionrouter.routing.DeferredState;
 import io.submissionrouter.routing.Delivery;
 import io.submissionrouter.routing.SourceRecord;
@@ -125,7 +125,7 @@ public class DeferredRecords {
         try {
             return mapper.readValue(json, DeferredState.class);
         } catch (InvalidDefinitionException e) {
-            throw new BindingUnavailable(DeferredState.class, e); // starting afresh would resend to accepted ones
+            throw new RouterFault(DeferredState.class, e); // starting afresh would resend to accepted ones
         } catch (IOException e) {
             LOG.warnf("record %s-%d@%d has an unreadable %s header (%s); the job starts afresh", r.topic(),
                     r.partition(), r.offset(), STATE, e.getMessage());

@@ -3,6 +3,7 @@ package io.submissionrouter.retry;
 import io.submissionrouter.config.EndpointSpecs;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.idempotency.CompletedJobs;
+import io.submissionrouter.job.RouterFault;
 import io.submissionrouter.rate.GroupRates;
 import io.submissionrouter.routing.JobProperties;
 import io.submissionrouter.routing.RecordRef;
@@ -178,8 +179,15 @@ public final class RetryConsumer {
                 try {
                     releaseDue(c, System.currentTimeMillis());
                     ConsumerRecords<byte[], byte[]> batch = c.poll(POLL);
-                    for (TopicPartition tp : batch.partitions()) {
-                        handleAll(c, tp, batch.records(tp));
+                    List<TopicPartition> partitions = List.copyOf(batch.partitions());
+                    for (int p = 0; p < partitions.size(); p++) {
+                        try {
+                            handleAll(c, partitions.get(p), batch.records(partitions.get(p)));
+                        } catch (RuntimeException e) {
+                            // the batch's partitions not handled yet are read again, never passed over
+                            rewind(c, batch, partitions.subList(p + 1, partitions.size()));
+                            throw e;
+                        }
                     }
                     commitPassedOver(c);
                 } catch (WakeupException e) {
@@ -240,7 +248,15 @@ public final class RetryConsumer {
             return true;
         }
         long now = System.currentTimeMillis();
-        DeferredJob job = records.read(r);
+        DeferredJob job;
+        try {
+            job = records.read(r);
+        } catch (RouterFault e) {
+            LOG.errorf("%s-%d@%d stays there and is read again: %s", r.topic(), r.partition(), r.offset(),
+                    e.getMessage());
+            hold(c, tp, now + FAILURE_BACKOFF_MS);
+            return false;
+        }
         long due = r.timestamp() + topics.tierDelay(r.topic())
                 .orElseGet(() -> waitBackoff(job.state() == null ? 0 : job.state().waits())).toMillis();
         if (now < due) {
@@ -275,6 +291,17 @@ public final class RetryConsumer {
         passedOver.remove(tp);
         unsettled.settle(record);
         return true;
+    }
+
+    private static void rewind(KafkaConsumer<byte[], byte[]> c, ConsumerRecords<byte[], byte[]> batch,
+            List<TopicPartition> partitions) {
+        for (TopicPartition tp : partitions) {
+            try {
+                c.seek(tp, batch.records(tp).get(0).offset());
+            } catch (IllegalStateException notAssigned) {
+                // revoked meanwhile: its new owner starts from the committed offset
+            }
+        }
     }
 
     /** Commits past the other groups' records, without waiting (reading them again would only pass them over). */

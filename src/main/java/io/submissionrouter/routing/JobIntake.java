@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.idempotency.CompletedJob;
 import io.submissionrouter.idempotency.CompletedJobs;
-import io.submissionrouter.job.BindingUnavailable;
 import io.submissionrouter.job.EchoedFields;
 import io.submissionrouter.job.EmailJob;
 import io.submissionrouter.job.JobReader;
@@ -12,6 +11,8 @@ import io.submissionrouter.job.JobRejection;
 import io.submissionrouter.job.JobValidator;
 import io.submissionrouter.job.MessageIds;
 import io.submissionrouter.job.MimeMessageFactory;
+import io.submissionrouter.job.RouterFault;
+import io.submissionrouter.job.SampleJob;
 import io.submissionrouter.job.ValidJob;
 import io.submissionrouter.results.DeliveryResults;
 import io.submissionrouter.results.OutputTopics;
@@ -123,9 +124,10 @@ public class JobIntake {
             job = reader.read(source.value());
         } catch (JobRejection rejection) {
             return invalid(source, now, null, rejection);
-        } catch (BindingUnavailable e) {
+        } catch (RouterFault e) {
             throw e; // the router's fault, never the job's: the exchange fails and the record is read again
         } catch (RuntimeException e) {
+            throwIfRouterFault("reading the job failed", e);
             return invalid(source, now, null, new JobRejection(JobRejection.MALFORMED_JSON, e.getMessage()));
         }
         JobRejection unechoable = null;
@@ -179,9 +181,23 @@ public class JobIntake {
         } catch (JobRejection rejection) {
             return rejected(source, now, job, from, rejection);
         } catch (MessagingException | RuntimeException e) {
+            throwIfRouterFault("building the message failed", e);
             return rejected(source, now, job, from, new JobRejection(JobRejection.INVALID_FIELD,
                     "the message cannot be built: " + e.getMessage()));
         }
+    }
+
+    /**
+     * A failure no check names is the job's own when the router's sample job goes through, the router's when it fails
+     * too (in a native image, something left out of the registrations): never reported as the job's fault.
+     */
+    private void throwIfRouterFault(String what, Exception failure) {
+        if (failure instanceof RouterFault fault) {
+            throw fault;
+        }
+        SampleJob.routerFault(reader, mime, what, failure).ifPresent(fault -> {
+            throw fault;
+        });
     }
 
     /**

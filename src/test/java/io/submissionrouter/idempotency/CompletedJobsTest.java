@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.submissionrouter.nativeimage.BlindMapper;
 import io.submissionrouter.results.Status;
 import io.submissionrouter.testing.EmbeddedKafka;
 import java.time.Clock;
@@ -148,6 +149,31 @@ class CompletedJobsTest {
      * A failure anywhere in the tail's loop (here the sweep of old entries, which runs on the tail every sweep
      * interval) is logged and the tail goes on after a pause: it never ends while the replica runs.
      */
+    /**
+     * Completions the router cannot bind (in a native image, Completion left out of the registrations) are never
+     * skipped as unreadable: that would forget completed jobs and send them again. The replica does not catch up
+     * (its intake does not start) and the records are read again, once the router can.
+     */
+    @Test
+    void completionsTheRouterCannotBindAreNeverSkipped() throws Exception {
+        String topic = "completed-blind";
+        CompletedJobs blind = new CompletedJobs(BlindMapper.blindTo(Completion.class), camel, topic,
+                Duration.ofDays(7), Clock.fixed(NOW, ZoneOffset.UTC));
+        STORES.add(blind);
+        blind.createTopic(client(), 3, 1 << 20);
+        write(topic, "first", new Completion(Status.SENT, "<f@x>", NOW));
+        write(topic, "second", new Completion(Status.SENT, "<s@x>", NOW));
+        assertThatThrownBy(() -> blind.start(client(), 3, Duration.ofSeconds(4)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("could not read");
+        assertThat(blind.unreadableRecords()).isZero();
+        assertThat(blind.find("first")).isEmpty();
+        blind.stop();
+
+        CompletedJobs seeing = store(topic);
+        assertThat(seeing.find("first")).isPresent();
+        assertThat(seeing.find("second")).isPresent();
+    }
+
     @Test
     void theTailGoesOnAfterAFailureInItsLoop() throws Exception {
         String topic = "completed-loop-failure";

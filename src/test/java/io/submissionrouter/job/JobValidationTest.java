@@ -63,7 +63,7 @@ class JobValidationTest {
     void aJobTheRouterCannotBindIsItsOwnFaultNotTheJobs() {
         JobReader blind = new JobReader(BlindMapper.blindTo(EmailJob.class));
         assertThatThrownBy(() -> blind.read(job("").getBytes(StandardCharsets.UTF_8)))
-                .isInstanceOf(BindingUnavailable.class).isNotInstanceOf(JobRejection.class)
+                .isInstanceOf(RouterFault.class).isNotInstanceOf(JobRejection.class)
                 .hasMessageContaining(EmailJob.class.getName());
     }
 

@@ -41,10 +41,13 @@ final class BytecodeNeeds {
     private static final String MAPPER = "com/fasterxml/jackson/databind/ObjectMapper";
     private static final Set<String> JACKSON_OWNERS = Set.of(MAPPER, "com/fasterxml/jackson/databind/ObjectReader",
             "com/fasterxml/jackson/databind/ObjectWriter", "com/fasterxml/jackson/databind/json/JsonMapper");
-    private static final Set<String> JACKSON_READS = Set.of("readValue", "treeToValue", "readerFor", "readValues");
+    private static final Set<String> JACKSON_READS =
+            Set.of("readValue", "treeToValue", "readerFor", "readValues", "convertValue");
     private static final Set<String> JACKSON_WRITES =
             Set.of("writeValueAsBytes", "writeValueAsString", "writeValue", "valueToTree");
     private static final String RESPONSE = "jakarta/ws/rs/core/Response";
+    private static final Set<String> CONTAINERS = Set.of("java/util/List", "java/util/Set", "java/util/Map",
+            "java/util/Collection", "java/util/Optional");
     private static final Set<String> CONTAINER_FACTORIES = Set.of("java/util/Map", "java/util/List", "java/util/Set");
     /** Types Jackson writes without reflection on them (its own serializers, the JavaTimeModule's). */
     private static final List<String> PLAIN = List.of("java/lang/String", "java/lang/Integer", "java/lang/Long",
@@ -146,6 +149,34 @@ final class BytecodeNeeds {
             }
         }
         return false;
+    }
+
+    private static java.lang.reflect.Type genericReturnType(MethodInsnNode call) throws ReflectiveOperationException {
+        Class<?> owner = Class.forName(call.owner.replace('/', '.'), false, BytecodeNeeds.class.getClassLoader());
+        for (Class<?> c = owner; c != null; c = c.getSuperclass()) {
+            for (java.lang.reflect.Method m : c.getDeclaredMethods()) {
+                if (m.getName().equals(call.name) && Type.getMethodDescriptor(m).equals(call.desc)) {
+                    return m.getGenericReturnType();
+                }
+            }
+        }
+        for (java.lang.reflect.Method m : owner.getMethods()) {
+            if (m.getName().equals(call.name) && Type.getMethodDescriptor(m).equals(call.desc)) {
+                return m.getGenericReturnType();
+            }
+        }
+        throw new NoSuchMethodException(call.owner + "." + call.name + call.desc);
+    }
+
+    private static java.lang.reflect.Type genericParameterType(ClassNode owner, MethodNode method, int parameter)
+            throws ReflectiveOperationException {
+        Class<?> type = Class.forName(owner.name.replace('/', '.'), false, BytecodeNeeds.class.getClassLoader());
+        for (java.lang.reflect.Method m : type.getDeclaredMethods()) {
+            if (m.getName().equals(method.name) && Type.getMethodDescriptor(m).equals(method.desc)) {
+                return m.getGenericParameterTypes()[parameter];
+            }
+        }
+        throw new NoSuchMethodException(owner.name + "." + method.name + method.desc);
     }
 
     private static SimpleVerifier verifier(ClassNode owner) {
@@ -268,8 +299,43 @@ final class BytecodeNeeds {
                 callersOf(method).forEach(caller -> caller.valueTypes(caller.index, p, caller.argCount(), what));
             } else if (name.equals("java/lang/Object")) {
                 unreadable(what + " typed Object");
+            } else if (CONTAINERS.contains(name)) {
+                containedTypes(at, s, what);
             } else if (PLAIN.stream().noneMatch(name::startsWith)) {
                 jacksonTypes.add(type.getClassName());
+            }
+        }
+
+        /**
+         * What a collection or map holds, read from the generic return type of the method that gave it (erased in
+         * the bytecode); a container from anywhere else cannot be told.
+         */
+        private void containedTypes(int at, int slot, String what) {
+            Set<AbstractInsnNode> from = sources[at].getStack(slot).insns;
+            java.lang.reflect.Type returned;
+            try {
+                if (from.size() == 1 && from.iterator().next() instanceof MethodInsnNode made) {
+                    returned = genericReturnType(made);
+                } else if (parameter(at, slot).isPresent()) {
+                    returned = genericParameterType(owner, method, parameter(at, slot).getAsInt());
+                } else {
+                    unreadable(what + " held in a collection or map whose contents cannot be told");
+                    return;
+                }
+            } catch (ReflectiveOperationException | LinkageError e) {
+                unreadable(what + " held in a collection or map whose contents cannot be told (" + e + ")");
+                return;
+            }
+            if (!(returned instanceof java.lang.reflect.ParameterizedType p)) {
+                unreadable(what + " in a raw collection or map");
+                return;
+            }
+            for (java.lang.reflect.Type arg : p.getActualTypeArguments()) {
+                if (arg instanceof Class<?> c && PLAIN.stream().noneMatch(Type.getInternalName(c)::startsWith)) {
+                    jacksonTypes.add(c.getName());
+                } else if (!(arg instanceof Class<?>)) {
+                    unreadable(what + " of type " + arg.getTypeName());
+                }
             }
         }
 
@@ -281,6 +347,11 @@ final class BytecodeNeeds {
             if ((method.access & Opcodes.ACC_PRIVATE) == 0 || depth > 3) {
                 return java.util.OptionalInt.empty();
             }
+            return parameter(at, slot);
+        }
+
+        /** The parameter a value is, when it is one of this method's parameters loaded as it came in. */
+        private java.util.OptionalInt parameter(int at, int slot) {
             Set<AbstractInsnNode> from = sources[at].getStack(slot).insns;
             if (from.size() != 1 || !(from.iterator().next() instanceof VarInsnNode load)
                     || load.getOpcode() != Opcodes.ALOAD) {

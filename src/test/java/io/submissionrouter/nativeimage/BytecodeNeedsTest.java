@@ -24,10 +24,10 @@ class BytecodeNeedsTest {
     }
 
     @Test
-    void findsTheTypesJacksonReadsAndWritesIncludingInsideMapsAndThroughPrivateHelpers() {
+    void findsTheTypesJacksonReadsAndWritesInsideMapsAndListsAndThroughPrivateHelpers() {
         String fixture = NeedsFixture.class.getName();
         assertThat(NEEDS.jacksonTypes()).containsExactlyInAnyOrder(fixture + "$Read", fixture + "$Written",
-                fixture + "$InMap", fixture + "$ViaPrivate");
+                fixture + "$InMap", fixture + "$ViaPrivate", fixture + "$Listed", fixture + "$Converted");
     }
 
     @Test

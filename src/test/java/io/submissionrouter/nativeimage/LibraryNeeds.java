@@ -60,7 +60,7 @@ final class LibraryNeeds {
 
     /** A library jar and what was found in it. */
     record Library(String coordinates, Path jar, boolean ownConfiguration, String preparedBy,
-            Set<String> classesByName, Map<String, String> serviceProviders) {
+            Set<String> classesByName, Map<String, String> serviceProviders, Set<String> resourceBundles) {
 
         boolean read() {
             return !ownConfiguration && preparedBy == null;
@@ -134,11 +134,14 @@ final class LibraryNeeds {
                     .orElse(null);
             Set<String> byName = new TreeSet<>();
             Map<String, String> providers = new TreeMap<>();
+            Set<String> bundles = new TreeSet<>();
+            if (preparedBy == null) {
+                readBytecode(jar, own ? new TreeSet<>() : byName, bundles);
+            }
             if (!own && preparedBy == null) {
-                readBytecode(jar, byName);
                 readServices(jar, providers);
             }
-            return new Library(coordinates, path, own, preparedBy, byName, providers);
+            return new Library(coordinates, path, own, preparedBy, byName, providers, bundles);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -167,12 +170,20 @@ final class LibraryNeeds {
         return path.getFileName().toString();
     }
 
-    /** Class names held as string constants, when the library loads classes by name at all. */
-    private static void readBytecode(JarFile jar, Set<String> byName) throws IOException {
+    /**
+     * Class names held as string constants, when the library loads classes by name at all; and the resource bundles
+     * it opens: string constants naming a {@code .properties} file of the jar, when it calls
+     * {@code ResourceBundle.getBundle} (a native image finds a bundle only when it is registered as one, even when
+     * the library includes its files as resources).
+     */
+    private static void readBytecode(JarFile jar, Set<String> byName, Set<String> bundles) throws IOException {
         Set<String> classes = new TreeSet<>();
         Set<String> constants = new TreeSet<>();
+        Set<String> entries = new TreeSet<>();
         boolean loadsByName = false;
+        boolean opensBundles = false;
         for (JarEntry e : Collections.list(jar.entries())) {
+            entries.add(e.getName());
             if (!e.getName().endsWith(".class") || e.getName().startsWith("META-INF/")) {
                 continue;
             }
@@ -198,12 +209,18 @@ final class LibraryNeeds {
                             && call.name.equals("forName")) || (call.owner.equals("java/lang/ClassLoader")
                             && call.name.equals("loadClass")))) {
                         loadsByName = true;
+                    } else if (insn instanceof MethodInsnNode call && call.owner.equals("java/util/ResourceBundle")
+                            && call.name.equals("getBundle")) {
+                        opensBundles = true;
                     }
                 }
             }
         }
         if (loadsByName) {
             constants.stream().filter(classes::contains).forEach(byName::add);
+        }
+        if (opensBundles) {
+            constants.stream().filter(c -> entries.contains(c.replace('.', '/') + ".properties")).forEach(bundles::add);
         }
     }
 

@@ -74,13 +74,17 @@ class NativeImageGuardTest {
                 .isEmpty();
     }
 
-    @Test
-    void everyResourceOpenedByNameIsIncluded() throws IOException {
+    private static Properties application() throws IOException {
         Properties app = new Properties();
         try (InputStream in = Files.newInputStream(Path.of("src/main/resources/application.properties"))) {
             app.load(in);
         }
-        List<String> includes = Arrays.stream(app.getProperty("quarkus.native.resources.includes", "").split(","))
+        return app;
+    }
+
+    @Test
+    void everyResourceOpenedByNameIsIncluded() throws IOException {
+        List<String> includes = Arrays.stream(application().getProperty("quarkus.native.resources.includes", "").split(","))
                 .map(String::strip).filter(s -> !s.isEmpty()).toList();
         assertThat(NEEDS.resources()).isNotEmpty();
         for (String resource : NEEDS.resources()) {
@@ -101,6 +105,21 @@ class NativeImageGuardTest {
         assertThat(libraries).filteredOn(LibraryNeeds.Library::read).extracting(LibraryNeeds.Library::coordinates)
                 .contains("org.apache.commons:commons-pool2");
         assertThat(REGISTERED_NAMES).containsAll(needed);
+    }
+
+    /** Bundles are registered with the builder option {@code -H:IncludeResourceBundles} (Quarkus has no setting). */
+    @Test
+    void everyResourceBundleALibraryOpensIsRegisteredAsABundle() throws IOException {
+        Set<String> bundles = new TreeSet<>();
+        LibraryNeeds.of(CLASSES).forEach(l -> bundles.addAll(l.resourceBundles()));
+        Set<String> registered = new TreeSet<>();
+        for (String arg : application().getProperty("quarkus.native.additional-build-args", "").split(",")) {
+            if (arg.strip().startsWith("-H:IncludeResourceBundles=")) {
+                registered.addAll(List.of(arg.strip().substring("-H:IncludeResourceBundles=".length()).split(":")));
+            }
+        }
+        assertThat(bundles).contains("jsv-messages");
+        assertThat(registered).containsAll(bundles);
     }
 
     @Test
@@ -163,14 +182,29 @@ class NativeImageGuardTest {
         return found;
     }
 
-    /** The type and the router's types inside it: record components, with their type arguments. */
+    /**
+     * The type and the router's types inside it: record components and, of other classes, their fields, with their
+     * type arguments, array elements and wildcard bounds.
+     */
     private static void collect(Type type, Set<Class<?>> found) {
         if (type instanceof ParameterizedType p) {
             Arrays.stream(p.getActualTypeArguments()).forEach(t -> collect(t, found));
+        } else if (type instanceof java.lang.reflect.WildcardType w) {
+            Arrays.stream(w.getUpperBounds()).forEach(t -> collect(t, found));
+        } else if (type instanceof java.lang.reflect.GenericArrayType a) {
+            collect(a.getGenericComponentType(), found);
+        } else if (type instanceof Class<?> c && c.isArray()) {
+            collect(c.getComponentType(), found);
         } else if (type instanceof Class<?> c && c.getName().startsWith("io.submissionrouter.") && found.add(c)) {
             if (c.isRecord()) {
                 for (RecordComponent rc : c.getRecordComponents()) {
                     collect(rc.getGenericType(), found);
+                }
+            } else if (!c.isEnum()) {
+                for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+                    if (!java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+                        collect(f.getGenericType(), found);
+                    }
                 }
             }
         }

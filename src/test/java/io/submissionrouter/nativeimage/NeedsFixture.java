@@ -3,6 +3,7 @@ package io.submissionrouter.nativeimage;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Map;
 
 /** Call sites of each kind {@link BytecodeNeeds} reads, for {@link BytecodeNeedsTest}; never run. */
@@ -18,6 +19,12 @@ final class NeedsFixture {
     }
 
     record ViaPrivate(String d) {
+    }
+
+    record Listed(String e) {
+    }
+
+    record Converted(String f) {
     }
 
     Object read(ObjectMapper m, byte[] v) throws IOException {
@@ -38,6 +45,18 @@ final class NeedsFixture {
 
     private long json(ObjectMapper m, Object value) throws IOException {
         return m.writeValueAsBytes(value).length;
+    }
+
+    List<Listed> listed() {
+        return List.of(new Listed("e"));
+    }
+
+    byte[] inAReturnedList(ObjectMapper m) throws IOException {
+        return m.writeValueAsBytes(listed());
+    }
+
+    Object converted(ObjectMapper m, Object value) {
+        return m.convertValue(value, Converted.class);
     }
 
     byte[] vague(ObjectMapper m, Object value) throws IOException {

@@ -1,8 +1,11 @@
 package io.submissionrouter.retry;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.submissionrouter.job.RouterFault;
+import io.submissionrouter.nativeimage.BlindMapper;
 import io.submissionrouter.routing.DeferredState;
 import io.submissionrouter.smtp.RecipientReply;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +51,21 @@ class DeferredRecordsTest {
         assertThat(job.source().traceparent()).isEqualTo("00-abc-def-01");
         assertThat(job.source().value()).isEqualTo("{}".getBytes(StandardCharsets.UTF_8));
         assertThat(job.state()).isEqualTo(state);
+    }
+
+    /**
+     * A state the router cannot bind (in a native image, DeferredState left out of the registrations) is its own fault:
+     * taking the job as starting afresh would send it again to the recipients that accepted it.
+     */
+    @Test
+    void aStateTheRouterCannotBindIsItsOwnFaultNotAFreshStart() throws Exception {
+        DeferredState state = new DeferredState(Instant.parse("2026-11-27T10:00:00Z"), 2, 1, 0, true,
+                List.of("ada@example.org"), List.of("bob@example.org"), List.of(), null, List.of(), 0);
+        DeferredRecords blind = new DeferredRecords(BlindMapper.blindTo(DeferredState.class));
+        assertThatThrownBy(() -> blind.read(record(headers("source.topic", "email.jobs", "source.partition", "4",
+                "source.offset", "1234", "source.timestamp", "1699999999000",
+                "router.state", JSON.writeValueAsString(state))))).isInstanceOf(RouterFault.class)
+                .hasMessageContaining(DeferredState.class.getName());
     }
 
     @Test
