@@ -6,7 +6,8 @@ import java.util.Set;
 
 /**
  * The router's own job: valid by construction, with every part a message can have (text and html, an inline image,
- * an attachment, a header, metadata), read, validated and built as every job is. When a job fails in a way no check
+ * an attachment, a header, metadata, a Reply-To, a Cc to an internationalised domain, a Bcc with a UTF-8 local part
+ * that takes the SMTPUTF8 session), read, validated and built as every job is. When a job fails in a way no check
  * names (an unexpected exception while reading or building it) and this job fails too, the fault is the router's,
  * not the job's ({@link RouterFault}): in a native image, a class, resource or service left out of the
  * registrations. {@code StartupSelfCheck} builds it at start-up for the same reason.
@@ -17,7 +18,9 @@ public final class SampleJob {
     private static final String PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 
     static final byte[] JSON = ("{\"jobId\":\"router-sample-job\",\"from\":\"Router <router@sample.invalid>\","
-            + "\"to\":[\"Ada <ada@sample.invalid>\"],\"subject\":\"Sample: ä\",\"text\":\"Hello, ä\","
+            + "\"replyTo\":\"help@sample.invalid\",\"to\":[\"Ada <ada@sample.invalid>\"],"
+            + "\"cc\":[\"Bücher <b@bücher.invalid>\"],\"bcc\":[\"jörg@sample.invalid\"],"
+            + "\"subject\":\"Sample: ä\",\"text\":\"Hello, ä\","
             + "\"html\":\"<p>Hello</p><img src=\\\"cid:pixel\\\">\",\"headers\":{\"X-Sample\":\"yes\"},"
             + "\"attachments\":[{\"filename\":\"pixel.png\",\"contentType\":\"image/png\",\"contentBase64\":\"" + PIXEL
             + "\",\"contentId\":\"pixel\"},{\"filename\":\"note.txt\",\"contentType\":\"text/plain\","

@@ -62,10 +62,14 @@ public final class RetryConsumer {
     private static final Logger LOG = Logger.getLogger(RetryConsumer.class);
     private static final Duration POLL = Duration.ofMillis(100);
     private static final long FAILURE_BACKOFF_MS = 1000;
+    /** How often a record the router cannot read is logged while it stays held (ERROR). */
+    private static final long FAULT_LOG_EVERY_MS = 60_000;
     private static final Duration FIRST_WAIT = Duration.ofMillis(500);
     private static final Duration MAX_WAIT = Duration.ofSeconds(5);
 
     private final String relay;
+    /** When a record this consumer cannot read was last logged (ms); the consumer's own thread only. */
+    private long lastFaultLogged = Long.MIN_VALUE / 2;
     private final CamelContext camel;
     private final ProducerTemplate template;
     private final RetryTopics topics;
@@ -252,8 +256,11 @@ public final class RetryConsumer {
         try {
             job = records.read(r);
         } catch (RouterFault e) {
-            LOG.errorf("%s-%d@%d stays there and is read again: %s", r.topic(), r.partition(), r.offset(),
-                    e.getMessage());
+            if (now - lastFaultLogged > FAULT_LOG_EVERY_MS) { // the same fault, every second, until the router is fixed
+                lastFaultLogged = now;
+                LOG.errorf("%s-%d@%d stays there and is read again: %s", r.topic(), r.partition(), r.offset(),
+                        e.getMessage());
+            }
             hold(c, tp, now + FAILURE_BACKOFF_MS);
             return false;
         }

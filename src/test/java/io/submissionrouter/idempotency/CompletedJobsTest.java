@@ -146,10 +146,6 @@ class CompletedJobsTest {
     }
 
     /**
-     * A failure anywhere in the tail's loop (here the sweep of old entries, which runs on the tail every sweep
-     * interval) is logged and the tail goes on after a pause: it never ends while the replica runs.
-     */
-    /**
      * Completions the router cannot bind (in a native image, Completion left out of the registrations) are never
      * skipped as unreadable: that would forget completed jobs and send them again. The replica does not catch up
      * (its intake does not start) and the records are read again, once the router can.
@@ -174,6 +170,10 @@ class CompletedJobsTest {
         assertThat(seeing.find("second")).isPresent();
     }
 
+    /**
+     * A failure anywhere in the tail's loop (here the sweep of old entries, which runs on the tail every sweep
+     * interval) is logged and the tail goes on after a pause: it never ends while the replica runs.
+     */
     @Test
     void theTailGoesOnAfterAFailureInItsLoop() throws Exception {
         String topic = "completed-loop-failure";
