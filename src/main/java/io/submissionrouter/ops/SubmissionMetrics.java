@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
 import io.submissionrouter.results.Status;
 import io.submissionrouter.routing.RelayGroups;
 import io.submissionrouter.routing.SubmissionEndpoint;
@@ -23,6 +24,7 @@ import java.util.function.Supplier;
  * with sorted tags and the registry's lookup.
  */
 @ApplicationScoped
+@Startup // its meters are on /q/metrics from the start, not from the first job's use of it
 public class SubmissionMetrics {
 
     private final MeterRegistry registry;

@@ -2,6 +2,7 @@ package io.submissionrouter.rate;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import io.submissionrouter.config.EndpointSpecs;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.routing.RelayGroups;
@@ -20,6 +21,7 @@ import org.jboss.logging.Logger;
  * {@code +Inf} without a limit).
  */
 @ApplicationScoped
+@Startup // its meters are on /q/metrics from the start, not from the first job's use of it
 public class GroupRates {
 
     private static final Logger LOG = Logger.getLogger(GroupRates.class);
