@@ -1,5 +1,8 @@
 package io.submissionrouter.admin;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.control.ControlCommand;
@@ -14,36 +17,46 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.camel.ProducerTemplate;
+import org.jboss.logging.Logger;
 
 /**
  * The operator endpoints (CONTRACT 7): bearer-token protected ({@code submission.admin.token}), and absent
  * (404) when no token is set.
  */
 @Path("/admin")
+@Startup // a weak token stops start-up, naming its setting
 @Produces(MediaType.APPLICATION_JSON)
 public class AdminResource {
 
-    private final Optional<String> token;
+    private static final Logger LOG = Logger.getLogger(AdminResource.class);
+    /** At most one WARN line a minute about refused tokens (the counter counts every one). */
+    private static final long REFUSAL_LOG_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+    private final AdminToken token;
     private final DlqReplay replay;
     private final EndpointControl control;
     private final ProducerTemplate producer;
+    private final Counter refusals;
+    private final AtomicLong lastRefusalLogged = new AtomicLong(System.nanoTime() - REFUSAL_LOG_EVERY_NANOS);
 
     public AdminResource(SubmissionConfig config, DlqReplay replay, EndpointControl control,
-            ProducerTemplate producer) {
-        this.token = config.admin().token().filter(t -> !t.isBlank());
+            ProducerTemplate producer, MeterRegistry registry) {
+        this.token = new AdminToken(config.admin().token(), config.admin().tokenFile());
         this.replay = replay;
         this.control = control;
         this.producer = producer;
+        this.refusals = Counter.builder("submission.admin.refused")
+                .description("Requests to the operator endpoints refused for a missing or wrong bearer token")
+                .register(registry);
     }
 
     /** Every relay group's endpoints with breaker state (or suspension) and counters, as this replica has them. */
@@ -141,13 +154,24 @@ public class AdminResource {
     }
 
     private Response authorize(String authorization) {
-        if (token.isEmpty()) {
+        if (!token.configured()) {
+            return Response.status(Response.Status.NOT_FOUND).build();
+        }
+        if (token.current().isEmpty()) {
+            LOG.error("the operator endpoints are off: submission.admin.token-file cannot be read or holds a weak "
+                    + "token (at least " + AdminToken.MIN_LENGTH + " characters, not a placeholder)");
             return Response.status(Response.Status.NOT_FOUND).build();
         }
         String presented = authorization != null && authorization.startsWith("Bearer ")
                 ? authorization.substring("Bearer ".length()).trim() : "";
-        if (!MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
-                token.get().getBytes(StandardCharsets.UTF_8))) {
+        if (!token.accepts(presented)) {
+            refusals.increment();
+            long now = System.nanoTime();
+            long last = lastRefusalLogged.get();
+            if (now - last >= REFUSAL_LOG_EVERY_NANOS && lastRefusalLogged.compareAndSet(last, now)) {
+                LOG.warnf("an operator request was refused: %s bearer token (submission_admin_refused_total counts "
+                        + "every one)", authorization == null ? "no" : "a wrong");
+            }
             return Response.status(Response.Status.UNAUTHORIZED).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
                     .entity(Map.of("error", "a valid bearer token (submission.admin.token) is required")).build();
         }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
 
 /**
  * Resolves the endpoints of each relay group ({@code default} from {@code submission.smtp.*}, the others from
@@ -186,6 +187,7 @@ public final class EndpointSpecs {
     }
 
     /** SASL mechanisms Angus Mail knows, in upper case. */
+    private static final Logger LOG = Logger.getLogger(EndpointSpecs.class);
     private static final List<String> MECHANISMS = List.of("LOGIN", "PLAIN", "DIGEST-MD5", "NTLM", "XOAUTH2");
 
     private static List<String> mechanisms(String setting, Optional<List<String>> configured, boolean oauth2) {
@@ -214,6 +216,16 @@ public final class EndpointSpecs {
         positive("submission.smtp.read-timeout", smtp.readTimeout());
         positive("submission.smtp.data-timeout", smtp.dataTimeout());
         positive("submission.smtp.write-timeout", smtp.writeTimeout());
+        if (!smtp.verifyIdentity()) {
+            if (!smtp.allowPlaintext()) {
+                throw new InvalidSettingException("submission.smtp.verify-identity",
+                        "false accepts a certificate issued for any host (whoever sits between the router and its "
+                                + "servers reads credentials and mail); set submission.smtp.allow-plaintext=true to "
+                                + "allow it (a developer's laptop only)");
+            }
+            LOG.warn("submission.smtp.verify-identity=false: no SMTP server's host name is checked against its "
+                    + "certificate, in any relay group (a developer's laptop only)");
+        }
         SubmissionConfig.Breaker b = config.breaker();
         if (b.window() < 1) {
             throw new InvalidSettingException("submission.breaker.window", "must be at least 1");

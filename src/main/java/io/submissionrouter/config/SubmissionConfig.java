@@ -130,6 +130,17 @@ public interface SubmissionConfig {
 
         /** Resolvers to ask ({@code host:port}, comma-separated) instead of the system's. */
         Optional<List<String>> servers();
+
+        /**
+         * Bound of all the lookups of one job, its domains asked at once: a domain not decided by then is unknown
+         * (the job goes on; nothing is rejected for a silent resolver). Addition.
+         */
+        @WithDefault("5s")
+        Duration jobTimeout();
+
+        /** Lookups under way at once, for all jobs of the replica (Camel's thread pool "DnsLookups"). Addition. */
+        @WithDefault("16")
+        int parallelism();
     }
 
     /** What a recipient domain that cannot receive mail does to a job. */
@@ -143,8 +154,14 @@ public interface SubmissionConfig {
     }
 
     interface Admin {
-        /** Bearer token of the operator endpoints; they are disabled without it. */
+        /**
+         * Bearer token of the operator endpoints; they are disabled without it (and without {@link #tokenFile()}).
+         * At least 32 characters, not a placeholder: start-up refuses a weak one.
+         */
         Optional<String> token();
+
+        /** File holding the token (a Kubernetes Secret mount), read on every request: rotation needs no restart. */
+        Optional<String> tokenFile();
     }
 
     /** One more relay group: {@code submission.relays.<name>.*}. */
@@ -275,7 +292,10 @@ public interface SubmissionConfig {
         /** PEM file of CA certificates to trust instead of the JVM's trust store. */
         Optional<String> trustPem();
 
-        /** Verifies the server's host name against its certificate. Switch off only on a laptop. Addition. */
+        /**
+         * Verifies the server's host name against its certificate, in every relay group. {@code false} is refused
+         * unless {@code allow-plaintext} is set too (a developer's laptop), and then logged as a WARN. Addition.
+         */
         @WithDefault("true")
         boolean verifyIdentity();
 

@@ -2,7 +2,16 @@ package io.submissionrouter.dns;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
@@ -52,12 +61,53 @@ public final class MailDomains {
     }
 
     public MailDomainVerdict verdict(String domain) {
+        return verdict(domain, Instant.now().plus(timeout));
+    }
+
+    /**
+     * The verdicts of {@code domains}, in their order, asked at once on {@code pool} and all decided by
+     * {@code deadline} (each domain also within {@code timeout}): a domain not decided by then, or that the pool
+     * had no room for, is unknown. So a job's DNS costs at most its budget, however many domains it has and however
+     * slow their resolvers are.
+     */
+    public Map<String, MailDomainVerdict> verdicts(Collection<String> domains, Instant deadline, Executor pool) {
+        Instant each = Instant.now().plus(timeout);
+        Instant bound = each.isBefore(deadline) ? each : deadline;
+        Map<String, CompletableFuture<MailDomainVerdict>> asked = new LinkedHashMap<>();
+        for (String domain : domains) {
+            try {
+                asked.put(domain, CompletableFuture.supplyAsync(() -> verdict(domain, bound), pool));
+            } catch (RejectedExecutionException full) {
+                asked.put(domain, CompletableFuture.completedFuture(MailDomainVerdict.unknown(domain,
+                        "no room to ask (submission.dns.parallelism lookups under way and their queue full)")));
+            }
+        }
+        Map<String, MailDomainVerdict> verdicts = new LinkedHashMap<>();
+        for (Map.Entry<String, CompletableFuture<MailDomainVerdict>> e : asked.entrySet()) {
+            try {
+                // a small margin past the bound: each lookup ends by it by itself (CamelDnsLookup abandons it)
+                verdicts.put(e.getKey(), e.getValue().get(remaining(bound).toMillis() + 100, TimeUnit.MILLISECONDS));
+            } catch (TimeoutException | ExecutionException ex) {
+                e.getValue().cancel(true);
+                verdicts.put(e.getKey(), MailDomainVerdict.unknown(e.getKey(),
+                        "not decided within the job's DNS budget (submission.dns.job-timeout)"));
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                verdicts.put(e.getKey(), MailDomainVerdict.unknown(e.getKey(), "interrupted"));
+            }
+        }
+        return verdicts;
+    }
+
+    private MailDomainVerdict verdict(String domain, Instant deadline) {
         String name = domain.toLowerCase(Locale.ROOT);
         String absolute = name.endsWith(".") ? name : name + ".";
         if (name.startsWith("[")) {
             return MailDomainVerdict.accepts(domain); // an address literal needs no DNS
         }
-        Instant deadline = Instant.now().plus(timeout);
+        if (remaining(deadline).isZero()) {
+            return MailDomainVerdict.unknown(domain, "no time left for the MX lookup");
+        }
         Answer mx = lookup.lookup(absolute, "MX", remaining(deadline));
         switch (mx.result()) {
             case FOUND -> {

@@ -11,12 +11,16 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Named;
 import jakarta.mail.internet.InternetAddress;
 import java.net.UnknownHostException;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExchangeProperty;
+import org.apache.camel.builder.ThreadPoolProfileBuilder;
+import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,6 +41,7 @@ public class RecipientDomains {
     private final SubmissionMetrics metrics;
     private final CamelContext camel;
     private volatile MailDomains domains;
+    private ExecutorService pool;
 
     public RecipientDomains(SubmissionConfig config, SubmissionMetrics metrics, CamelContext camel) {
         this.mode = config.dns().mxCheck();
@@ -48,8 +53,10 @@ public class RecipientDomains {
     void configure(@Observes StartupEvent event) throws UnknownHostException {
         if (mode != SubmissionConfig.MxCheck.OFF) {
             CamelDnsLookup.configure(settings.servers().orElse(List.of()), settings.timeout());
-            LOG.infof("recipient domains checked in DNS (%s) against %s, %s per domain", mode.name().toLowerCase(Locale.ROOT),
-                    settings.servers().map(Object::toString).orElse("the system's resolvers"), settings.timeout());
+            LOG.infof("recipient domains checked in DNS (%s) against %s, %s per domain, %s per job, %d lookups at once",
+                    mode.name().toLowerCase(Locale.ROOT), settings.servers().map(Object::toString)
+                            .orElse("the system's resolvers"), settings.timeout(), settings.jobTimeout(),
+                    settings.parallelism());
         }
     }
 
@@ -58,8 +65,11 @@ public class RecipientDomains {
                 || delivery.concluded()) {
             return;
         }
-        for (Map.Entry<String, String> e : byDomain(delivery.message().envelope()).entrySet()) {
-            MailDomainVerdict verdict = domains().verdict(e.getKey());
+        Map<String, String> byDomain = byDomain(delivery.message().envelope());
+        Map<String, MailDomainVerdict> verdicts = domains().verdicts(byDomain.keySet(),
+                Instant.now().plus(settings.jobTimeout()), pool());
+        for (Map.Entry<String, String> e : byDomain.entrySet()) {
+            MailDomainVerdict verdict = verdicts.get(e.getKey());
             metrics.dnsCheck(verdict.kind());
             if (verdict.kind() == MailDomainVerdict.Kind.NO_MX) {
                 String why = "recipient " + e.getValue() + ": the domain " + e.getKey() + " " + verdict.reason();
@@ -83,6 +93,20 @@ public class RecipientDomains {
             domains.putIfAbsent(address.substring(address.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT), address);
         }
         return domains;
+    }
+
+    /**
+     * Camel's pool the lookups run on: {@code submission.dns.parallelism} threads and a bounded queue; a lookup
+     * it has no room for is an unknown verdict (never a rejection, never a wait).
+     */
+    private synchronized ExecutorService pool() {
+        if (pool == null) {
+            int n = Math.max(1, settings.parallelism());
+            pool = camel.getExecutorServiceManager().newThreadPool(this, "DnsLookups",
+                    new ThreadPoolProfileBuilder("DnsLookups").poolSize(n).maxPoolSize(n).maxQueueSize(n * 64)
+                            .rejectedPolicy(ThreadPoolRejectedPolicy.Abort).build());
+        }
+        return pool;
     }
 
     private MailDomains domains() {

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
@@ -27,12 +28,18 @@ import java.util.function.Supplier;
 @Startup // its meters are on /q/metrics from the start, not from the first job's use of it
 public class SubmissionMetrics {
 
+    /** The relay label of jobs whose relay is not a configured group. */
+    public static final String UNKNOWN = "unknown";
+
     private final MeterRegistry registry;
+    /** The configured relay groups: the only relay labels (a job's relay is input until validated). */
+    private final Set<String> relays;
     /** Meters already registered, by name and tag values. */
     private final Map<List<Object>, Meter> meters = new ConcurrentHashMap<>();
 
     public SubmissionMetrics(MeterRegistry registry, RelayGroups groups) {
         this.registry = registry;
+        this.relays = Set.copyOf(groups.names());
         for (SubmissionEndpoint e : groups.all()) {
             Gauge.builder("submission.breaker.state", e.breaker(), b -> b.stateCode())
                     .description("Breaker state per endpoint: 0 closed, 1 half-open, 2 open, 3 suspended")
@@ -52,7 +59,15 @@ public class SubmissionMetrics {
 
     /** {@code submission_jobs_total{relay,status}}: one per terminal result. */
     public void job(String relay, Status status) {
-        jobCounter(relay == null ? "unknown" : relay, status).increment();
+        jobCounter(label(relay), status).increment();
+    }
+
+    /**
+     * The relay label of a job: its group when configured, else {@value #UNKNOWN}. Labels come only from
+     * configuration, so jobs naming other relays (each rejected UNKNOWN_RELAY) cannot grow the registry.
+     */
+    private String label(String relay) {
+        return relay != null && relays.contains(relay) ? relay : UNKNOWN;
     }
 
     /** {@code submission_smtp_attempts_total{relay,endpoint,outcome}} and {@code submission_smtp_send_seconds}. */
@@ -67,7 +82,8 @@ public class SubmissionMetrics {
      * {@code submission_deferred_total{relay,topic}} (addition): jobs written to a retry tier or a waiting
      * topic. Its rate per tier is the retry rate; per waiting topic, the rate of jobs parked by an outage.
      */
-    public void deferred(String relay, String topic) {
+    public void deferred(String jobRelay, String topic) {
+        String relay = label(jobRelay);
         meter(List.of("submission.deferred", relay, topic), () -> Counter.builder("submission.deferred")
                 .description("Jobs written to a retry tier or waiting topic")
                 .tags("relay", relay, "topic", topic).register(registry), Counter.class).increment();
@@ -77,7 +93,8 @@ public class SubmissionMetrics {
      * {@code submission_endpoint_control_total{relay,endpoint,action}} (addition): operator suspensions and
      * resumptions applied by this replica. The state itself is {@code submission_breaker_state} 3.
      */
-    public void control(String relay, String endpoint, String action) {
+    public void control(String commandRelay, String endpoint, String action) {
+        String relay = label(commandRelay);
         Counter.builder("submission.endpoint.control").description("Operator commands applied, by endpoint and action")
                 .tags("relay", relay, "endpoint", endpoint, "action", action).register(registry).increment();
     }
@@ -86,7 +103,8 @@ public class SubmissionMetrics {
      * {@code submission_rate_limited_total{relay}} (addition): jobs whose group's rate had no permit for them
      * within {@code submission.throttle.intake-wait}, sent to wait in the group's waiting topic.
      */
-    public void rateLimited(String relay) {
+    public void rateLimited(String jobRelay) {
+        String relay = label(jobRelay);
         meter(List.of("submission.rate.limited", relay), () -> Counter.builder("submission.rate.limited")
                 .description("Jobs sent to their group's waiting topic by its rate limit")
                 .tags("relay", relay).register(registry), Counter.class).increment();

@@ -39,6 +39,17 @@ class EndpointSpecsTest {
         assertThat(specs.get(0).credentials().get()).isEmpty();
     }
 
+    /** Host-name checks go off only where plaintext is allowed too: a developer's laptop, never by one setting. */
+    @Test
+    void refusesToSkipHostNameChecksUnlessPlaintextIsAllowed() {
+        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "smtp.example.net",
+                "submission.smtp.verify-identity", "false")))).isInstanceOf(InvalidSettingException.class)
+                .hasMessageContaining("submission.smtp.verify-identity").hasMessageContaining("allow-plaintext");
+        List<EndpointSpec> laptop = EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host",
+                "localhost", "submission.smtp.verify-identity", "false", "submission.smtp.allow-plaintext", "true")));
+        assertThat(laptop).noneMatch(EndpointSpec::verifyIdentity);
+    }
+
     @Test
     void takesTheHostsAndPortsASubmissionDomainPublishes() {
         EndpointDiscovery two = domain -> {

@@ -21,7 +21,7 @@ import java.util.TreeMap;
  */
 public final class RealMtaRelays {
 
-    private static final String TOKEN = "demo-admin-token";
+    private static final String TOKEN = "demo-admin-token-Gm4Rx7Lp1Hz9Bw3Kt6";
 
     private RealMtaRelays() {
     }

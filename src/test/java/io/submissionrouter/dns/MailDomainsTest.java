@@ -8,6 +8,10 @@ import io.submissionrouter.testing.TestDnsServer.Answer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.apache.camel.CamelContext;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
@@ -89,6 +93,27 @@ class MailDomainsTest {
         domains.verdict("cached.example");
         assertThat(dns.queries("cached.example", "MX")).isEqualTo(1);
         assertThat(dns.queries("cached.example.cluster.local", "MX")).isZero();
+    }
+
+    /**
+     * A job's domains are asked at once and all decided within the job's DNS budget: a hundred domains whose
+     * resolver never answers cost the budget, not a hundred timeouts one after another (80 s here), and a domain
+     * not decided by then is unknown, never rejected.
+     */
+    @Test
+    void aJobsDomainsAreAskedAtOnceAndAllDecidedWithinItsBudget() {
+        List<String> silent = IntStream.range(0, 100).mapToObj(i -> "silent-" + i + ".example").toList();
+        silent.forEach(d -> dns.answer(d, Answer.SILENT));
+        List<String> asked = Stream.concat(Stream.of("mail.example", "gone.example"), silent.stream()).toList();
+        ExecutorService pool = camel.getExecutorServiceManager().newFixedThreadPool(this, "DnsLookups", 16);
+        Instant start = Instant.now();
+        Map<String, MailDomainVerdict> verdicts = domains.verdicts(asked, start.plusMillis(1500), pool);
+        assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(3));
+        assertThat(verdicts.keySet()).containsExactlyElementsOf(asked);
+        assertThat(verdicts.get("mail.example").kind()).isEqualTo(Kind.ACCEPTS_MAIL);
+        assertThat(verdicts.get("gone.example").kind()).isEqualTo(Kind.NO_MX);
+        assertThat(silent).allSatisfy(d -> assertThat(verdicts.get(d).kind()).isEqualTo(Kind.UNKNOWN));
+        camel.getExecutorServiceManager().shutdown(pool);
     }
 
     @Test

@@ -115,6 +115,27 @@ class InvalidInputTest extends RouterTestBase {
         assertThat(result.path("relay").asText()).isEqualTo("marketing");
     }
 
+    /**
+     * A metric label comes only from configuration: jobs naming relays that do not exist (each its own name, one of
+     * them 4,000 characters long) are counted under relay="unknown", so hostile jobs cannot grow the registry or
+     * /q/metrics.
+     */
+    @Test
+    void metricsNeverTakeALabelFromAJob() {
+        String[] relays = {"x1", "x2", "y".repeat(4000)};
+        String last = null;
+        for (String relay : relays) {
+            last = Jobs.newJobId("label");
+            ObjectNode job = Jobs.job(last);
+            job.put("relay", relay);
+            kafka.sendJob(last, Jobs.json(job));
+        }
+        assertThat(kafka.awaitResult(last, Duration.ofSeconds(20)).path("status").asText()).isEqualTo("INVALID");
+        String metrics = RestAssured.get("/q/metrics").asString();
+        assertThat(metrics).doesNotContain("relay=\"x1\"").doesNotContain("relay=\"x2\"").doesNotContain("yyyy");
+        assertThat(metrics).containsPattern("submission_jobs_total\\{relay=\"unknown\",status=\"INVALID\"} [1-9]");
+    }
+
     @Test
     void deadLettersARecordWithoutReadableJobIdWithoutAResultAndKeepsGoing() {
         byte[] value = "not json at all".getBytes(StandardCharsets.UTF_8);

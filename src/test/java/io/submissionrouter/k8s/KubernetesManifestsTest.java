@@ -119,6 +119,33 @@ class KubernetesManifestsTest {
                 .doesNotContainKey("SUBMISSION_SMTP_PASSWORD");
     }
 
+    /**
+     * No overlay ships an admin token: the operator endpoints read theirs from an optional Secret of their own,
+     * mounted as a file (rotation needs no restart), which no manifest here creates.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void theAdminTokenComesOnlyFromASecretTheOperatorCreates(String overlay) throws Exception {
+        for (JsonNode node : render(overlay)) {
+            if (node.path("kind").asText().equals("Secret")) {
+                assertThat(node.path("stringData").has("admin-token") || node.path("data").has("admin-token")
+                        || node.path("stringData").has("token")).as("a Secret with an admin token").isFalse();
+            }
+        }
+        var pod = one(overlay, Deployment.class).getSpec().getTemplate().getSpec();
+        Container c = pod.getContainers().get(0);
+        assertThat(c.getEnv()).noneSatisfy(e -> assertThat(e.getName()).isEqualTo("SUBMISSION_ADMIN_TOKEN"));
+        assertThat(c.getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("SUBMISSION_ADMIN_TOKEN_FILE");
+            assertThat(e.getValue()).isEqualTo("/var/run/secrets/admin/token");
+        });
+        assertThat(c.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/var/run/secrets/admin"));
+        assertThat(pod.getVolumes()).anySatisfy(v -> {
+            assertThat(v.getSecret().getSecretName()).isEqualTo("smtp-submission-router-admin");
+            assertThat(v.getSecret().getOptional()).isTrue();
+        });
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"dev", "prod"})
     void selectorsFindThePods(String overlay) throws Exception {

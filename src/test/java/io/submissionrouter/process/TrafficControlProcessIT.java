@@ -33,7 +33,7 @@ class TrafficControlProcessIT {
 
     private static final int PARTITIONS = 4;
     private static final double BULK_RATE = 10;
-    private static final String TOKEN = "process-admin-token";
+    private static final String TOKEN = "process-admin-token-Fj5Tn8Qw2Ks6Yc9Dv";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static EmbeddedKafka kafka;
     private static TestSmtpServer primary;

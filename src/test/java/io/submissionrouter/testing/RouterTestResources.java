@@ -18,7 +18,7 @@ public class RouterTestResources implements QuarkusTestResourceLifecycleManager 
     public static final java.time.Duration CHECK_AFTER_IDLE = java.time.Duration.ofSeconds(3);
 
     /** Bearer token of the operator endpoints in tests. */
-    public static final String ADMIN_TOKEN = "test-admin-token";
+    public static final String ADMIN_TOKEN = "test-admin-token-Hq7Lx2Vb9Rk4Wm8Zp3Ny";
     /** The router's log file in tests. */
     public static final String LOG_FILE = "target/router-test.log";
 
