@@ -133,13 +133,16 @@ public class AdminResource {
     /**
      * Replays dead letters into the jobs topic (addition). Query parameters, all optional and combined:
      * {@code errorCode} (repeatable, e.g. {@code RETRIES_EXHAUSTED}), {@code jobId} (repeatable), {@code since}
-     * (ISO-8601 time of the dead letter), {@code dryRun=true} (report what would be replayed).
+     * (ISO-8601 time of the dead letter), {@code dryRun=true} (report what would be replayed), {@code limit} (records
+     * replayed at most, {@value DlqReplay#DEFAULT_LIMIT} by default). Only what can succeed is replayed (see
+     * {@link DlqReplay}).
      */
     @POST
     @Path("/dlq/replay")
     public Response replayDlq(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @QueryParam("errorCode") List<String> errorCodes, @QueryParam("jobId") List<String> jobIds,
-            @QueryParam("since") String since, @QueryParam("dryRun") boolean dryRun) throws Exception {
+            @QueryParam("since") String since, @QueryParam("dryRun") boolean dryRun,
+            @QueryParam("limit") Integer limit) throws Exception {
         Response refused = authorize(authorization);
         if (refused != null) {
             return refused;
@@ -150,7 +153,11 @@ public class AdminResource {
         } catch (DateTimeParseException e) {
             return badRequest("since must be an ISO-8601 time such as 2026-11-27T10:00:00Z");
         }
-        return Response.ok(replay.replay(new DlqReplay.Request(errorCodes, jobIds, from, dryRun))).build();
+        int most = limit == null ? DlqReplay.DEFAULT_LIMIT : limit;
+        if (most < 1 || most > DlqReplay.MAX_LIMIT) {
+            return badRequest("limit must be between 1 and " + DlqReplay.MAX_LIMIT);
+        }
+        return Response.ok(replay.replay(new DlqReplay.Request(errorCodes, jobIds, from, dryRun, most))).build();
     }
 
     private Response authorize(String authorization) {

@@ -1,16 +1,22 @@
 package io.submissionrouter.admin;
 
 import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.idempotency.CompletedJob;
+import io.submissionrouter.idempotency.CompletedJobs;
+import io.submissionrouter.job.JobRejection;
 import io.submissionrouter.kafka.KafkaClients;
 import io.submissionrouter.results.DeadLettersTooLarge;
+import io.submissionrouter.results.Status;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -30,49 +36,83 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jboss.logging.Logger;
 
 /**
- * Replays dead letters into the jobs topic: every dlq record written so far that matches the request (by
- * {@code error.code}, by jobId, written since a time) goes back to the jobs topic with its key and value byte
+ * Replays dead letters into the jobs topic: the dlq records written so far that match the request (by
+ * {@code error.code}, by jobId, written since a time) go back to the jobs topic with their key and value byte
  * for byte, a header {@code replayed-from} ({@code <dlq>/<partition>/<offset>}) and a new timestamp, so
- * {@code submission.retry.max-age} counts afresh. The dlq itself is left as it is. A replayed job is an
- * ordinary job: one already completed meanwhile comes back {@code DUPLICATE}; an {@code INVALID} one not fixed
- * comes back {@code INVALID} again. A dead letter without the value ({@code TOO_LARGE_FOR_DLQ}) is matched and
- * listed, never replayed: its original is on its source topic.
+ * {@code submission.retry.max-age} counts afresh. The dlq itself is left as it is. Only what can succeed is
+ * replayed, at most {@code limit} records a call:
+ * <ul>
+ * <li>a job's own fault (an {@code INVALID} code, {@link JobRejection#CODES}) only when the request names its code
+ * or its jobId: replayed unchanged it would only come back {@code INVALID} and be dead-lettered again;</li>
+ * <li>never a dead letter of a job that ran again since (its completion is newer: replayed already) or that was
+ * delivered ({@code SENT} or {@code DUPLICATE});</li>
+ * <li>each jobId once a call;</li>
+ * <li>never a dead letter without its value ({@code TOO_LARGE_FOR_DLQ}): its original is on its source topic.</li>
+ * </ul>
+ * The dlq is read as a stream: the report lists the first {@value #LISTED} records it matched and counts the rest.
  */
 @ApplicationScoped
 public class DlqReplay {
 
     /** Records listed in a report; the counts cover all. */
     static final int LISTED = 1000;
+    /** Records replayed by a call that does not say how many. */
+    public static final int DEFAULT_LIMIT = 1000;
+    /** The most records one call may replay. */
+    public static final int MAX_LIMIT = 100_000;
     private static final Logger LOG = Logger.getLogger(DlqReplay.class);
     private static final Duration POLL = Duration.ofMillis(500);
+    private static final String REPLAYED = "replayed";
+    private static final String OVER_LIMIT = "over-limit";
 
     private final CamelContext camel;
     private final String dlq;
     private final String jobs;
+    private final CompletedJobs completedJobs;
 
-    public DlqReplay(CamelContext camel, SubmissionConfig config) {
+    public DlqReplay(CamelContext camel, SubmissionConfig config, CompletedJobs completedJobs) {
         this.camel = camel;
         this.dlq = config.topics().dlq();
         this.jobs = config.topics().jobs();
+        this.completedJobs = completedJobs;
     }
 
-    /** What to replay; empty lists match everything. */
-    public record Request(List<String> errorCodes, List<String> jobIds, Instant since, boolean dryRun) {
+    /** What to replay; empty lists match everything; at most {@code limit} records are replayed. */
+    public record Request(List<String> errorCodes, List<String> jobIds, Instant since, boolean dryRun, int limit) {
+
+        public Request(List<String> errorCodes, List<String> jobIds, Instant since, boolean dryRun) {
+            this(errorCodes, jobIds, since, dryRun, DEFAULT_LIMIT);
+        }
+
+        boolean names(String errorCode, String jobId) {
+            return (errorCodes != null && errorCodes.contains(errorCode)) || (jobIds != null && jobIds.contains(jobId));
+        }
     }
 
-    /** One dead letter matched by a request. */
-    public record Entry(String jobId, String errorCode, int partition, long offset) {
+    /**
+     * One dead letter matched by a request, and what became of it: {@code replayed} (or would be, in a dry run,
+     * whose report counts none replayed),
+     * {@code no-value}, {@code input-fault} (not named by the request), {@code delivered}, {@code ran-again},
+     * {@code jobId-once} or {@code over-limit}.
+     */
+    public record Entry(String jobId, String errorCode, int partition, long offset, String outcome) {
     }
 
-    /** What a request matched and, unless it was a dry run, replayed. */
-    public record Report(String from, String to, boolean dryRun, int matched, int replayed, List<Entry> records) {
+    /** What a request matched and, unless it was a dry run, replayed; {@code records} lists the first ones. */
+    public record Report(String from, String to, boolean dryRun, int matched, int replayed, int skipped,
+            boolean limitReached, List<Entry> records) {
     }
 
     public synchronized Report replay(Request request) throws InterruptedException, ExecutionException {
         Properties c = KafkaClients.consumer(camel);
         c.remove(ConsumerConfig.GROUP_ID_CONFIG);
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        List<Entry> matched = new ArrayList<>();
+        List<Entry> listed = new ArrayList<>();
+        int matched = 0;
+        int replayed = 0;
+        int skipped = 0;
+        boolean limitReached = false;
+        Set<String> jobIdsSeen = new HashSet<>();
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
@@ -88,18 +128,23 @@ public class DlqReplay {
                     if (r.offset() >= end.get(new TopicPartition(r.topic(), r.partition())) || !matches(r, request)) {
                         continue;
                     }
-                    matched.add(new Entry(header(r, "jobId"), header(r, "error.code"), r.partition(), r.offset()));
-                    if (DeadLettersTooLarge.CODE.equals(header(r, "error.code"))) {
-                        // no value to replay: the original is on its source topic while its retention lasts
-                        LOG.infof("dlq replay: %s/%d/%d (job %s) has no value (%s); not replayed, the original is "
-                                + "%s-%s@%s", dlq, r.partition(), r.offset(), header(r, "jobId"),
-                                DeadLettersTooLarge.CODE, header(r, "source.topic"), header(r, "source.partition"),
-                                header(r, "source.offset"));
-                    } else if (producer != null) {
-                        ProducerRecord<byte[], byte[]> again = new ProducerRecord<>(jobs, r.key(), r.value());
-                        again.headers().add("replayed-from",
-                                (dlq + "/" + r.partition() + "/" + r.offset()).getBytes(StandardCharsets.UTF_8));
-                        sent.add(producer.send(again));
+                    matched++;
+                    String outcome = outcome(r, request, jobIdsSeen, replayed);
+                    if (outcome.equals(REPLAYED)) {
+                        replayed++;
+                        if (producer != null) {
+                            ProducerRecord<byte[], byte[]> again = new ProducerRecord<>(jobs, r.key(), r.value());
+                            again.headers().add("replayed-from",
+                                    (dlq + "/" + r.partition() + "/" + r.offset()).getBytes(StandardCharsets.UTF_8));
+                            sent.add(producer.send(again));
+                        }
+                    } else {
+                        skipped++;
+                        limitReached |= outcome.equals(OVER_LIMIT);
+                    }
+                    if (listed.size() < LISTED) {
+                        listed.add(new Entry(header(r, "jobId"), header(r, "error.code"), r.partition(), r.offset(),
+                                outcome));
                     }
                 }
             }
@@ -110,9 +155,40 @@ public class DlqReplay {
         for (Future<RecordMetadata> f : sent) {
             f.get();
         }
-        LOG.infof("dlq replay %s: %d matched, %d replayed to %s", request, matched.size(), sent.size(), jobs);
-        return new Report(dlq, jobs, request.dryRun(), matched.size(), sent.size(),
-                List.copyOf(matched.subList(0, Math.min(LISTED, matched.size()))));
+        LOG.infof("dlq replay %s: %d matched, %d %s to %s, %d skipped", request, matched, replayed,
+                request.dryRun() ? "would be replayed" : "replayed", jobs, skipped);
+        // a dry run replays nothing: its records say what would be ("replayed")
+        return new Report(dlq, jobs, request.dryRun(), matched, request.dryRun() ? 0 : replayed, skipped,
+                limitReached, List.copyOf(listed));
+    }
+
+    /** What becomes of a matched dead letter ({@link Entry#outcome()}). */
+    private String outcome(ConsumerRecord<byte[], byte[]> r, Request request, Set<String> jobIdsSeen,
+            int replayedSoFar) {
+        String code = header(r, "error.code");
+        String jobId = header(r, "jobId");
+        if (DeadLettersTooLarge.CODE.equals(code)) {
+            // no value to replay: the original is on its source topic while its retention lasts
+            LOG.infof("dlq replay: %s/%d/%d (job %s) has no value (%s); not replayed, the original is %s-%s@%s",
+                    dlq, r.partition(), r.offset(), jobId, DeadLettersTooLarge.CODE, header(r, "source.topic"),
+                    header(r, "source.partition"), header(r, "source.offset"));
+            return "no-value";
+        }
+        if (JobRejection.CODES.contains(code) && !request.names(code, jobId)) {
+            return "input-fault";
+        }
+        Optional<CompletedJob> completed = jobId == null ? Optional.empty() : completedJobs.find(jobId);
+        if (completed.isPresent() && (completed.get().status() == Status.SENT
+                || completed.get().status() == Status.DUPLICATE)) {
+            return "delivered";
+        }
+        if (completed.isPresent() && completed.get().completedAt().toEpochMilli() > r.timestamp()) {
+            return "ran-again"; // replayed already (or sent again by its producer), and ended after this letter
+        }
+        if (jobId != null && !jobIdsSeen.add(jobId)) {
+            return "jobId-once";
+        }
+        return replayedSoFar >= request.limit() ? OVER_LIMIT : REPLAYED;
     }
 
     private static void seekToStart(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions,

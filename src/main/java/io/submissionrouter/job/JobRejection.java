@@ -31,4 +31,9 @@ public final class JobRejection extends Exception {
     public static final String SENDER_NOT_ALLOWED = "SENDER_NOT_ALLOWED";
     public static final String NO_MX = "NO_MX";
     public static final String TOO_MANY_ATTACHMENTS = "TOO_MANY_ATTACHMENTS";
+
+    /** Every code above: a job's own fault, which sending it again unchanged cannot mend. */
+    public static final java.util.Set<String> CODES = java.util.Set.of(MALFORMED_JSON, MISSING_FIELD, INVALID_FIELD,
+            INVALID_ADDRESS, INVALID_HEADER, INVALID_ATTACHMENT, HEADER_INJECTION, TOO_LARGE, TOO_MANY_RECIPIENTS,
+            UNKNOWN_RELAY, SENDER_NOT_ALLOWED, NO_MX, TOO_MANY_ATTACHMENTS);
 }

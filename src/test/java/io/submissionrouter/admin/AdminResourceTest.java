@@ -34,7 +34,7 @@ class AdminResourceTest {
                 assertThat(admin.endpoints(authorization).getStatus()).isEqualTo(404);
                 assertThat(admin.suspend(authorization, "default", "primary", "1m").getStatus()).isEqualTo(404);
                 assertThat(admin.resume(authorization, "default", "primary").getStatus()).isEqualTo(404);
-                assertThat(admin.replayDlq(authorization, List.of(), List.of(), null, true).getStatus()).isEqualTo(404);
+                assertThat(admin.replayDlq(authorization, List.of(), List.of(), null, true, null).getStatus()).isEqualTo(404);
             }
         }
     }

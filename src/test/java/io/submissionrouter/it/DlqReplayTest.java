@@ -50,6 +50,44 @@ class DlqReplayTest extends RouterTestBase {
         JsonNode second = io.submissionrouter.testing.KafkaTestClient.json(kafka.on("email.results", jobId).get(1));
         assertThat(second.path("status").asText()).isEqualTo("SENT");
         assertThat(kafka.on("email.dlq", jobId)).hasSize(1);
+
+        // replayed once is enough: the job was delivered since, so its dead letter is skipped, never sent again
+        Response again = replay("Bearer " + RouterTestResources.ADMIN_TOKEN, jobId, false);
+        assertThat(again.jsonPath().getInt("matched")).isEqualTo(1);
+        assertThat(again.jsonPath().getInt("replayed")).isZero();
+        assertThat(again.jsonPath().getString("records[0].outcome")).isEqualTo("delivered");
+    }
+
+    /**
+     * A replay that names nothing replays only what can succeed: a job's own fault (INVALID) would only come back
+     * INVALID and be dead-lettered again, doubling the topic with every call; it is replayed when named. (Dry runs:
+     * the other tests' dead letters stay where they are.)
+     */
+    @Test
+    void anInvalidJobIsReplayedOnlyWhenNamed() {
+        String jobId = Jobs.newJobId("replay-invalid");
+        var job = Jobs.job(jobId);
+        job.put("relay", "nowhere");
+        kafka.sendJob(jobId, Jobs.json(job));
+        assertThat(kafka.awaitResult(jobId, Duration.ofSeconds(30)).path("error").path("code").asText())
+                .isEqualTo("UNKNOWN_RELAY");
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !kafka.on("email.dlq", jobId).isEmpty());
+
+        Response unnamed = RestAssured.given().header("Authorization", "Bearer " + RouterTestResources.ADMIN_TOKEN)
+                .queryParam("dryRun", true).post("/admin/dlq/replay");
+        assertThat(unnamed.statusCode()).isEqualTo(200);
+        assertThat(unnamed.jsonPath().getList("records.findAll { it.jobId == '" + jobId + "' }.outcome"))
+                .containsExactly("input-fault");
+
+        Response named = RestAssured.given().header("Authorization", "Bearer " + RouterTestResources.ADMIN_TOKEN)
+                .queryParam("dryRun", true).queryParam("errorCode", "UNKNOWN_RELAY").queryParam("jobId", jobId)
+                .post("/admin/dlq/replay");
+        assertThat(named.jsonPath().getInt("matched")).isEqualTo(1);
+        assertThat(named.jsonPath().getString("records[0].outcome")).isEqualTo("replayed");
+
+        Response capped = RestAssured.given().header("Authorization", "Bearer " + RouterTestResources.ADMIN_TOKEN)
+                .queryParam("dryRun", true).queryParam("limit", 0).post("/admin/dlq/replay");
+        assertThat(capped.statusCode()).isEqualTo(400);
     }
 
     private static Response replay(String authorization, String jobId, boolean dryRun) {
