@@ -52,17 +52,17 @@ public final class DemoMain {
                 TestSmtpServer fallback = TestSmtpServer.start("fallback")) {
             say("  Kafka at %s; \"587\" (primary) on 127.0.0.1:%d; \"2525\" (fallback) on 127.0.0.1:%d",
                     kafka.bootstrapServers(), primary.port(), fallback.port());
-            int httpPort = freePort();
-            Process router = startRouter(jar, kafka, primary, fallback, httpPort);
+            int managementPort = freePort();
+            Process router = startRouter(jar, kafka, primary, fallback, managementPort);
             try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers(),
                     List.of("email.results", "email.attempts", "email.dlq"))) {
-                awaitReady(httpPort, router);
+                awaitReady(managementPort, router);
                 List<String> jobs = new ArrayList<>();
-                phase("Phase 1: both endpoints up", httpPort);
+                phase("Phase 1: both endpoints up", managementPort);
                 jobs.addAll(feed(client, "before", 4));
                 awaitResults(client, jobs);
 
-                phase("Phase 2: \"587\" goes dark (connections refused)", httpPort);
+                phase("Phase 2: \"587\" goes dark (connections refused)", managementPort);
                 primary.mode(Mode.REFUSE);
                 Instant dark = Instant.now();
                 List<String> during = feed(client, "during", 6);
@@ -71,16 +71,16 @@ public final class DemoMain {
                 Instant firstFallback = fallback.received().get(0).at();
                 say("  first job served by \"2525\" %d ms after \"587\" went dark",
                         Duration.between(dark, firstFallback).toMillis());
-                breakers(httpPort);
+                breakers(managementPort);
 
-                phase("Phase 3: \"587\" comes back; a probe closes its breaker", httpPort);
+                phase("Phase 3: \"587\" comes back; a probe closes its breaker", managementPort);
                 primary.mode(Mode.UP);
-                awaitBreakerClosed(httpPort, "primary");
-                breakers(httpPort);
+                awaitBreakerClosed(managementPort, "primary");
+                breakers(managementPort);
                 jobs.addAll(feed(client, "after", 4));
                 awaitResults(client, jobs);
 
-                phase("Phase 4: bad input (INVALID + dead letter, the pipeline goes on)", httpPort);
+                phase("Phase 4: bad input (INVALID + dead letter, the pipeline goes on)", managementPort);
                 client.sendJob("demo-bad-json", "{\"jobId\": \"demo-bad-json\", oops");
                 jobs.add("demo-bad-json");
                 awaitResults(client, jobs);
@@ -96,7 +96,7 @@ public final class DemoMain {
     }
 
     private static Process startRouter(Path jar, EmbeddedKafka kafka, TestSmtpServer primary, TestSmtpServer fallback,
-            int httpPort) throws IOException {
+            int managementPort) throws IOException {
         Path pem = Files.createTempFile("demo-ca", ".pem");
         try (InputStream in = DemoMain.class.getResourceAsStream("/tls/smtp-ca.pem")) {
             Files.copy(in, pem, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -105,7 +105,9 @@ public final class DemoMain {
                 "-jar", jar.toString());
         Map<String, String> env = pb.environment();
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-        env.put("QUARKUS_HTTP_PORT", String.valueOf(httpPort));
+        // health and metrics are on Quarkus' management interface; the demo reads only those
+        env.put("QUARKUS_MANAGEMENT_PORT", String.valueOf(managementPort));
+        env.put("QUARKUS_HTTP_PORT", String.valueOf(freePort()));
         env.put("SUBMISSION_SMTP_PRIMARY_HOST", "127.0.0.1");
         env.put("SUBMISSION_SMTP_PRIMARY_PORT", String.valueOf(primary.port()));
         env.put("SUBMISSION_SMTP_FALLBACK_PORT", String.valueOf(fallback.port()));
@@ -159,12 +161,12 @@ public final class DemoMain {
         }
     }
 
-    private static void phase(String title, int httpPort) {
+    private static void phase(String title, int managementPort) {
         say("%n== %s", title);
     }
 
-    private static void breakers(int httpPort) {
-        String metrics = get(httpPort, "/q/metrics");
+    private static void breakers(int managementPort) {
+        String metrics = get(managementPort, "/q/metrics");
         Matcher m = BREAKER.matcher(metrics);
         List<String> states = new ArrayList<>();
         while (m.find()) {
@@ -173,9 +175,9 @@ public final class DemoMain {
         say("  breakers: %s", String.join(", ", states));
     }
 
-    private static void awaitBreakerClosed(int httpPort, String endpoint) throws InterruptedException {
+    private static void awaitBreakerClosed(int managementPort, String endpoint) throws InterruptedException {
         Instant deadline = Instant.now().plusSeconds(60);
-        while (!get(httpPort, "/q/metrics").contains("submission_breaker_state{endpoint=\"" + endpoint
+        while (!get(managementPort, "/q/metrics").contains("submission_breaker_state{endpoint=\"" + endpoint
                 + "\",relay=\"default\"} 0.0")) {
             if (Instant.now().isAfter(deadline)) {
                 throw new IllegalStateException("the breaker of " + endpoint + " did not close");
@@ -184,14 +186,14 @@ public final class DemoMain {
         }
     }
 
-    private static void awaitReady(int httpPort, Process router) throws InterruptedException {
+    private static void awaitReady(int managementPort, Process router) throws InterruptedException {
         Instant deadline = Instant.now().plusSeconds(60);
         while (true) {
             if (!router.isAlive()) {
                 throw new IllegalStateException("the router exited; see target/demo-router.log");
             }
             try {
-                if (HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/q/health/ready")).build(),
+                if (HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready")).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                     say("  router ready (/q/health/ready is UP)");
                     return;
@@ -206,9 +208,9 @@ public final class DemoMain {
         }
     }
 
-    private static String get(int httpPort, String path) {
+    private static String get(int managementPort, String path) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).build(),
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path)).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
         } catch (IOException | InterruptedException e) {
             throw new IllegalStateException(e);

@@ -31,6 +31,7 @@ public final class RealMtaFailover {
             Map<String, String> env = pb.environment();
             env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
             env.put("QUARKUS_HTTP_PORT", "18080");
+            env.put("QUARKUS_MANAGEMENT_PORT", "19000");
             env.put("SUBMISSION_SMTP_PRIMARY_HOST", "127.0.0.1");
             env.put("SUBMISSION_SMTP_USERNAME", "router");
             env.put("SUBMISSION_SMTP_PASSWORD", password);

@@ -116,6 +116,30 @@ class InvalidInputTest extends RouterTestBase {
     }
 
     /**
+     * What a dead letter echoes is bounded (CONTRACT 9.3): a header name of 60,000 characters, which the schema's
+     * message names, reaches the dead letter's error.message cut to 1,024 characters; a raw traceparent of 60,000
+     * characters on the job's record is not copied at all. So a dead letter is its job's bytes and a bounded rest.
+     */
+    @Test
+    void aDeadLetterEchoesBoundedTexts() {
+        String jobId = Jobs.newJobId("long-header-name");
+        ObjectNode job = Jobs.job(jobId);
+        job.putObject("headers").put("X-" + "n".repeat(60_000), "v");
+        byte[] value = Jobs.json(job).getBytes(StandardCharsets.UTF_8);
+        kafka.send("email.jobs", jobId.getBytes(StandardCharsets.UTF_8), value,
+                Map.of("traceparent", "00-" + "f".repeat(60_000)));
+        assertThat(kafka.awaitResult(jobId, Duration.ofSeconds(20)).path("status").asText()).isEqualTo("INVALID");
+        ConsumerRecord<byte[], byte[]> dead = awaitDeadLetter(jobId);
+        assertThat(dead.value()).isEqualTo(value);
+        assertThat(KafkaTestClient.header(dead, "error.message")).hasSizeLessThanOrEqualTo(1024);
+        int headerBytes = 0;
+        for (org.apache.kafka.common.header.Header h : dead.headers()) {
+            headerBytes += h.key().length() + (h.value() == null ? 0 : h.value().length);
+        }
+        assertThat(headerBytes).isLessThan(4096);
+    }
+
+    /**
      * A metric label comes only from configuration: jobs naming relays that do not exist (each its own name, one of
      * them 4,000 characters long) are counted under relay="unknown", so hostile jobs cannot grow the registry or
      * /q/metrics.

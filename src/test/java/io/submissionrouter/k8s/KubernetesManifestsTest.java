@@ -106,6 +106,13 @@ class KubernetesManifestsTest {
         assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
         assertThat(c.getSecurityContext().getCapabilities().getDrop()).contains("ALL");
         assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
+        // health on the management interface (application.properties), never on the operator endpoints' port
+        assertThat(c.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("management");
+        assertThat(c.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("management");
+        assertThat(c.getPorts()).anySatisfy(p -> {
+            assertThat(p.getName()).isEqualTo("management");
+            assertThat(p.getContainerPort()).isEqualTo(9000);
+        });
         // CONTRACT 7: readiness follows Kafka, never SMTP (that is /q/health/group/smtp)
         assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
         assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
@@ -159,6 +166,60 @@ class KubernetesManifestsTest {
         NetworkPolicy np = one(overlay, NetworkPolicy.class);
         assertThat(np.getSpec().getPodSelector().getMatchLabels()).isNotEmpty();
         assertThat(podLabels).containsAllEntriesOf(np.getSpec().getPodSelector().getMatchLabels());
+    }
+
+    /** Health and metrics (9000) from the cluster; the operator endpoints (8080) only from named clients. */
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void theOperatorPortIsAdmittedOnlyFromNamedClients(String overlay) throws Exception {
+        NetworkPolicy np = one(overlay, NetworkPolicy.class);
+        assertThat(np.getSpec().getIngress()).allSatisfy(rule -> {
+            List<Integer> ports = rule.getPorts().stream().map(p -> p.getPort().getIntVal()).toList();
+            assertThat(ports).isNotEmpty();
+            if (ports.contains(8080)) {
+                assertThat(ports).containsExactly(8080);
+                assertThat(rule.getFrom()).isNotEmpty().allSatisfy(peer -> assertThat(peer.getPodSelector()
+                        .getMatchLabels()).containsEntry("smtp-submission-router/admin-client", "true"));
+            } else {
+                assertThat(ports).containsExactly(9000);
+            }
+        });
+        ServiceMonitor monitor = all(overlay, ServiceMonitor.class).stream().findFirst().orElse(null);
+        if (monitor != null) {
+            assertThat(monitor.getSpec().getEndpoints()).allSatisfy(e -> assertThat(e.getPort()).isEqualTo("management"));
+        }
+    }
+
+    /**
+     * Every egress rule names where it may go: Kafka in its namespace, DNS at the cluster's resolver, SMTP and token
+     * endpoints anywhere but the cluster's own ranges and the metadata service's link-local range.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void egressNamesItsDestinations(String overlay) throws Exception {
+        NetworkPolicy np = one(overlay, NetworkPolicy.class);
+        assertThat(np.getSpec().getEgress()).allSatisfy(rule -> assertThat(rule.getTo()).isNotEmpty());
+        assertThat(np.getSpec().getEgress()).flatExtracting(rule -> rule.getTo()).filteredOn(p -> p.getIpBlock() != null)
+                .allSatisfy(p -> assertThat(p.getIpBlock().getExcept()).contains("10.0.0.0/8", "172.16.0.0/12",
+                        "192.168.0.0/16", "169.254.0.0/16"));
+    }
+
+    /** Kafka carries message bodies and personal data: production speaks SASL over TLS, its KEDA scaler too. */
+    @Test
+    void productionKafkaIsSaslOverTls() throws Exception {
+        ConfigMap config = named("prod", ConfigMap.class, "smtp-submission-router");
+        assertThat(config.getData()).containsEntry("CAMEL_COMPONENT_KAFKA_SECURITY_PROTOCOL", "SASL_SSL");
+        Container c = one("prod", Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(c.getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("CAMEL_COMPONENT_KAFKA_SASL_JAAS_CONFIG");
+            assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("smtp-submission-router-kafka");
+        });
+        JsonNode scaled = render("prod").stream().filter(n -> n.path("kind").asText().equals("ScaledObject"))
+                .findFirst().orElseThrow();
+        JsonNode trigger = scaled.path("spec").path("triggers").get(0);
+        assertThat(trigger.path("metadata").path("tls").asText()).isEqualTo("enable");
+        assertThat(trigger.path("metadata").path("sasl").asText()).isEqualTo("scram_sha512");
+        assertThat(trigger.path("authenticationRef").path("name").asText()).isEqualTo("smtp-submission-router-kafka");
     }
 
     @ParameterizedTest

@@ -25,6 +25,8 @@ public final class RouterProcess {
     private final Map<String, String> env;
     private final Path log;
     private final int httpPort;
+    /** Quarkus' management interface: /q/health and /q/metrics (README, "Who can reach what"). */
+    private final int managementPort;
     private Process process;
 
     public RouterProcess(EmbeddedKafka kafka, TestSmtpServer primary, TestSmtpServer fallback, Path log) {
@@ -36,9 +38,11 @@ public final class RouterProcess {
             Map<String, String> extraEnv) {
         this.log = log;
         this.httpPort = freePort();
+        this.managementPort = freePort();
         Map<String, String> all = new java.util.HashMap<>(Map.ofEntries(
                 Map.entry("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers()),
                 Map.entry("QUARKUS_HTTP_PORT", String.valueOf(httpPort)),
+                Map.entry("QUARKUS_MANAGEMENT_PORT", String.valueOf(managementPort)),
                 Map.entry("SUBMISSION_SMTP_PRIMARY_HOST", "127.0.0.1"),
                 Map.entry("SUBMISSION_SMTP_PRIMARY_PORT", String.valueOf(primary.port())),
                 Map.entry("SUBMISSION_SMTP_FALLBACK_PORT", String.valueOf(fallback.port())),
@@ -55,8 +59,10 @@ public final class RouterProcess {
     private RouterProcess(Map<String, String> env, Path log) {
         this.log = log;
         this.httpPort = freePort();
+        this.managementPort = freePort();
         Map<String, String> all = new java.util.HashMap<>(env);
         all.put("QUARKUS_HTTP_PORT", String.valueOf(httpPort));
+        all.put("QUARKUS_MANAGEMENT_PORT", String.valueOf(managementPort));
         this.env = Map.copyOf(all);
     }
 
@@ -113,24 +119,32 @@ public final class RouterProcess {
         return process.pid();
     }
 
-    /** The HTTP status of a GET on the router's port, such as 200 or 503 for {@code /q/health/ready}. */
+    /**
+     * The HTTP status of a GET, such as 200 or 503 for {@code /q/health/ready}: {@code /q/...} on the management
+     * port, anything else ({@code /admin/...}) on the HTTP port.
+     */
     public int status(String path) throws IOException, InterruptedException {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-                .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri(path)).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
-    /** The body of a GET on the router's port, with {@code Authorization: Bearer <token>} unless null. */
+    /** {@code path} on the port that serves it. */
+    public URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + (path.startsWith("/q/") ? managementPort : httpPort) + path);
+    }
+
+    /** The body of a GET (on the port that serves the path), with {@code Authorization: Bearer <token>} unless null. */
     public String get(String path, String token) throws IOException, InterruptedException {
         return call("GET", path, token).body();
     }
 
-    /** A POST on the router's port, with {@code Authorization: Bearer <token>} unless null. */
+    /** A POST (on the port that serves the path), with {@code Authorization: Bearer <token>} unless null. */
     public HttpResponse<String> post(String path, String token) throws IOException, InterruptedException {
         return call("POST", path, token);
     }
 
     private HttpResponse<String> call(String method, String path, String token) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
                 .method(method, HttpRequest.BodyPublishers.noBody());
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
@@ -150,8 +164,7 @@ public final class RouterProcess {
                 throw new IllegalStateException("the router exited; see " + log);
             }
             try {
-                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + httpPort + "/q/health/ready")).build(),
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(uri("/q/health/ready")).build(),
                         HttpResponse.BodyHandlers.discarding());
                 if (r.statusCode() == 200) {
                     return;
