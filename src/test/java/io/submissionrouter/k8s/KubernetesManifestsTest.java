@@ -168,7 +168,7 @@ class KubernetesManifestsTest {
         assertThat(podLabels).containsAllEntriesOf(np.getSpec().getPodSelector().getMatchLabels());
     }
 
-    /** Health and metrics (9000) from the cluster; the operator endpoints (8080) only from named clients. */
+    /** Health and metrics (9000) from the monitoring namespace; the operator endpoints (8080) only from named clients. */
     @ParameterizedTest
     @ValueSource(strings = {"dev", "prod"})
     void theOperatorPortIsAdmittedOnlyFromNamedClients(String overlay) throws Exception {
@@ -182,6 +182,9 @@ class KubernetesManifestsTest {
                         .getMatchLabels()).containsEntry("smtp-submission-router/admin-client", "true"));
             } else {
                 assertThat(ports).containsExactly(9000);
+                // health names SMTP hosts and Kafka errors: Prometheus's namespace only
+                assertThat(rule.getFrom()).isNotEmpty().allSatisfy(peer -> assertThat(peer.getNamespaceSelector()
+                        .getMatchLabels()).containsEntry("kubernetes.io/metadata.name", "monitoring"));
             }
         });
         ServiceMonitor monitor = all(overlay, ServiceMonitor.class).stream().findFirst().orElse(null);
