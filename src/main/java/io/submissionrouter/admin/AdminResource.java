@@ -47,6 +47,7 @@ public class AdminResource {
     private final ProducerTemplate producer;
     private final Counter refusals;
     private final AtomicLong lastRefusalLogged = new AtomicLong(System.nanoTime() - REFUSAL_LOG_EVERY_NANOS);
+    private final AtomicLong lastOffLogged = new AtomicLong(System.nanoTime() - REFUSAL_LOG_EVERY_NANOS);
 
     public AdminResource(SubmissionConfig config, DlqReplay replay, EndpointControl control,
             ProducerTemplate producer, MeterRegistry registry) {
@@ -157,21 +158,33 @@ public class AdminResource {
         if (most < 1 || most > DlqReplay.MAX_LIMIT) {
             return badRequest("limit must be between 1 and " + DlqReplay.MAX_LIMIT);
         }
-        return Response.ok(replay.replay(new DlqReplay.Request(errorCodes, jobIds, from, dryRun, most))).build();
+        try {
+            return Response.ok(replay.replay(new DlqReplay.Request(errorCodes, jobIds, from, dryRun, most))).build();
+        } catch (IllegalArgumentException tooWide) {
+            return badRequest(tooWide.getMessage());
+        } catch (IllegalStateException unread) {
+            return Response.status(Response.Status.SERVICE_UNAVAILABLE).entity(Map.of("error", unread.getMessage()))
+                    .build();
+        }
     }
 
     private Response authorize(String authorization) {
         if (!token.configured()) {
             return Response.status(Response.Status.NOT_FOUND).build();
         }
-        if (token.current().isEmpty()) {
-            LOG.error("the operator endpoints are off: submission.admin.token-file cannot be read or holds a weak "
-                    + "token (at least " + AdminToken.MIN_LENGTH + " characters, not a placeholder)");
+        java.util.Optional<String> current = token.current();
+        if (current.isEmpty()) {
+            long now = System.nanoTime();
+            long last = lastOffLogged.get();
+            if (now - last >= REFUSAL_LOG_EVERY_NANOS && lastOffLogged.compareAndSet(last, now)) {
+                LOG.info("the operator endpoints are off: submission.admin.token-file is not there, cannot be read or "
+                        + "holds a weak token (at least " + AdminToken.MIN_LENGTH + " characters, not a placeholder)");
+            }
             return Response.status(Response.Status.NOT_FOUND).build();
         }
-        String presented = authorization != null && authorization.startsWith("Bearer ")
+        String presented = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
                 ? authorization.substring("Bearer ".length()).trim() : "";
-        if (!token.accepts(presented)) {
+        if (!AdminToken.same(presented, current.get())) {
             refusals.increment();
             long now = System.nanoTime();
             long last = lastRefusalLogged.get();

@@ -56,12 +56,23 @@ public final class AdminToken {
     /** Whether {@code presented} is the token in force, compared in constant time. */
     boolean accepts(String presented) {
         Optional<String> now = current();
-        return now.isPresent() && presented != null && MessageDigest.isEqual(
-                presented.getBytes(StandardCharsets.UTF_8), now.get().getBytes(StandardCharsets.UTF_8));
+        return now.isPresent() && same(presented, now.get());
     }
+
+    /** {@code presented} equals {@code token}, compared in constant time. */
+    static boolean same(String presented, String token) {
+        return presented != null && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
+                token.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A token file holds a line; one larger than this is not a token (and is not read whole). */
+    private static final long MAX_FILE_BYTES = 4096;
 
     private static Optional<String> read(Path file) {
         try {
+            if (Files.size(file) > MAX_FILE_BYTES) {
+                return Optional.empty();
+            }
             return Optional.of(Files.readString(file, StandardCharsets.UTF_8).strip()).filter(t -> !t.isEmpty());
         } catch (IOException | RuntimeException e) {
             return Optional.empty();

@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,7 +45,8 @@ import org.jboss.logging.Logger;
  * or its jobId: replayed unchanged it would only come back {@code INVALID} and be dead-lettered again;</li>
  * <li>never a dead letter of a job that ran again since (its completion is newer: replayed already) or that was
  * delivered ({@code SENT} or {@code DUPLICATE});</li>
- * <li>each jobId once a call;</li>
+ * <li>of a jobId dead-lettered more than once, only its newest dead letter (as the job was last), the older ones
+ * {@code superseded};</li>
  * <li>never a dead letter without its value ({@code TOO_LARGE_FOR_DLQ}): its original is on its source topic.</li>
  * </ul>
  * The dlq is read as a stream: the report lists the first {@value #LISTED} records it matched and counts the rest.
@@ -60,6 +60,10 @@ public class DlqReplay {
     public static final int DEFAULT_LIMIT = 1000;
     /** The most records one call may replay. */
     public static final int MAX_LIMIT = 100_000;
+    /** The most distinct jobIds one call reads (about 100 bytes each in memory); more is refused. */
+    static final int MAX_JOB_IDS = 200_000;
+    /** Bound of each read of the dead-letter topic to its end. */
+    private static final Duration READ_WITHIN = Duration.ofMinutes(2);
     private static final Logger LOG = Logger.getLogger(DlqReplay.class);
     private static final Duration POLL = Duration.ofMillis(500);
     private static final String REPLAYED = "replayed";
@@ -93,7 +97,7 @@ public class DlqReplay {
      * One dead letter matched by a request, and what became of it: {@code replayed} (or would be, in a dry run,
      * whose report counts none replayed),
      * {@code no-value}, {@code input-fault} (not named by the request), {@code delivered}, {@code ran-again},
-     * {@code jobId-once} or {@code over-limit}.
+     * {@code superseded} (a newer dead letter of the job is replayed instead) or {@code over-limit}.
      */
     public record Entry(String jobId, String errorCode, int partition, long offset, String outcome) {
     }
@@ -108,11 +112,8 @@ public class DlqReplay {
         c.remove(ConsumerConfig.GROUP_ID_CONFIG);
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         List<Entry> listed = new ArrayList<>();
-        int matched = 0;
-        int replayed = 0;
-        int skipped = 0;
-        boolean limitReached = false;
-        Set<String> jobIdsSeen = new HashSet<>();
+        int[] counts = new int[3]; // matched, replayed, skipped
+        boolean[] limitReached = {false};
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
@@ -121,33 +122,40 @@ public class DlqReplay {
             List<TopicPartition> partitions = consumer.partitionsFor(dlq, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(dlq, p.partition())).toList();
             consumer.assign(partitions);
-            seekToStart(consumer, partitions, request.since());
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-                    if (r.offset() >= end.get(new TopicPartition(r.topic(), r.partition())) || !matches(r, request)) {
-                        continue;
-                    }
-                    matched++;
-                    String outcome = outcome(r, request, jobIdsSeen, replayed);
-                    if (outcome.equals(REPLAYED)) {
-                        replayed++;
-                        if (producer != null) {
-                            ProducerRecord<byte[], byte[]> again = new ProducerRecord<>(jobs, r.key(), r.value());
-                            again.headers().add("replayed-from",
-                                    (dlq + "/" + r.partition() + "/" + r.offset()).getBytes(StandardCharsets.UTF_8));
-                            sent.add(producer.send(again));
-                        }
-                    } else {
-                        skipped++;
-                        limitReached |= outcome.equals(OVER_LIMIT);
-                    }
-                    if (listed.size() < LISTED) {
-                        listed.add(new Entry(header(r, "jobId"), header(r, "error.code"), r.partition(), r.offset(),
-                                outcome));
+            // first pass: the newest dead letter of each jobId (a job dead-lettered again, or sent again with new
+            // content under its jobId, is replayed as it was last, never as it was first)
+            Map<String, String> newest = new HashMap<>();
+            scan(consumer, partitions, request, r -> {
+                String jobId = header(r, "jobId");
+                if (jobId != null) {
+                    newest.put(jobId, r.partition() + "/" + r.offset());
+                    if (newest.size() > MAX_JOB_IDS) {
+                        throw new IllegalArgumentException("the dead letters matched name more than " + MAX_JOB_IDS
+                                + " jobIds; narrow the request with since, errorCode or jobId");
                     }
                 }
-            }
+            });
+            scan(consumer, partitions, request, r -> {
+                counts[0]++;
+                String jobId = header(r, "jobId");
+                String outcome = jobId != null && !newest.get(jobId).equals(r.partition() + "/" + r.offset())
+                        ? "superseded" : outcome(r, request, counts[1]);
+                if (outcome.equals(REPLAYED)) {
+                    counts[1]++;
+                    if (producer != null) {
+                        ProducerRecord<byte[], byte[]> again = new ProducerRecord<>(jobs, r.key(), r.value());
+                        again.headers().add("replayed-from",
+                                (dlq + "/" + r.partition() + "/" + r.offset()).getBytes(StandardCharsets.UTF_8));
+                        sent.add(producer.send(again));
+                    }
+                } else {
+                    counts[2]++;
+                    limitReached[0] |= outcome.equals(OVER_LIMIT);
+                }
+                if (listed.size() < LISTED) {
+                    listed.add(new Entry(jobId, header(r, "error.code"), r.partition(), r.offset(), outcome));
+                }
+            });
             if (producer != null) {
                 producer.flush();
             }
@@ -155,16 +163,40 @@ public class DlqReplay {
         for (Future<RecordMetadata> f : sent) {
             f.get();
         }
+        int matched = counts[0];
+        int replayed = counts[1];
+        int skipped = counts[2];
         LOG.infof("dlq replay %s: %d matched, %d %s to %s, %d skipped", request, matched, replayed,
                 request.dryRun() ? "would be replayed" : "replayed", jobs, skipped);
         // a dry run replays nothing: its records say what would be ("replayed")
         return new Report(dlq, jobs, request.dryRun(), matched, request.dryRun() ? 0 : replayed, skipped,
-                limitReached, List.copyOf(listed));
+                limitReached[0], List.copyOf(listed));
+    }
+
+    /**
+     * Reads the dead letters the request matches, from {@code since} (or the beginning) to the end the topic had when
+     * the pass began, within {@link #READ_WITHIN}.
+     */
+    private void scan(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions, Request request,
+            java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
+        seekToStart(consumer, partitions, request.since());
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+        long deadline = System.nanoTime() + READ_WITHIN.toNanos();
+        while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("the dead-letter topic " + dlq + " could not be read to its end within "
+                        + READ_WITHIN + "; nothing more was replayed");
+            }
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+                if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition())) && matches(r, request)) {
+                    each.accept(r);
+                }
+            }
+        }
     }
 
     /** What becomes of a matched dead letter ({@link Entry#outcome()}). */
-    private String outcome(ConsumerRecord<byte[], byte[]> r, Request request, Set<String> jobIdsSeen,
-            int replayedSoFar) {
+    private String outcome(ConsumerRecord<byte[], byte[]> r, Request request, int replayedSoFar) {
         String code = header(r, "error.code");
         String jobId = header(r, "jobId");
         if (DeadLettersTooLarge.CODE.equals(code)) {
@@ -184,9 +216,6 @@ public class DlqReplay {
         }
         if (completed.isPresent() && completed.get().completedAt().toEpochMilli() > r.timestamp()) {
             return "ran-again"; // replayed already (or sent again by its producer), and ended after this letter
-        }
-        if (jobId != null && !jobIdsSeen.add(jobId)) {
-            return "jobId-once";
         }
         return replayedSoFar >= request.limit() ? OVER_LIMIT : REPLAYED;
     }

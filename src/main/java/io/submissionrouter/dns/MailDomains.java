@@ -83,10 +83,12 @@ public final class MailDomains {
             }
         }
         Map<String, MailDomainVerdict> verdicts = new LinkedHashMap<>();
+        // one absolute end for all the waits (a small margin past the bound, by which each lookup ends by itself):
+        // once it has passed, what is not decided is unknown at once
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(remaining(bound).toMillis() + 100);
         for (Map.Entry<String, CompletableFuture<MailDomainVerdict>> e : asked.entrySet()) {
             try {
-                // a small margin past the bound: each lookup ends by it by itself (CamelDnsLookup abandons it)
-                verdicts.put(e.getKey(), e.getValue().get(remaining(bound).toMillis() + 100, TimeUnit.MILLISECONDS));
+                verdicts.put(e.getKey(), e.getValue().get(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS));
             } catch (TimeoutException | ExecutionException ex) {
                 e.getValue().cancel(true);
                 verdicts.put(e.getKey(), MailDomainVerdict.unknown(e.getKey(),

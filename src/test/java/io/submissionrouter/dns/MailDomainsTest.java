@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.camel.CamelContext;
+import org.awaitility.Awaitility;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -113,7 +114,10 @@ class MailDomainsTest {
         assertThat(verdicts.get("mail.example").kind()).isEqualTo(Kind.ACCEPTS_MAIL);
         assertThat(verdicts.get("gone.example").kind()).isEqualTo(Kind.NO_MX);
         assertThat(silent).allSatisfy(d -> assertThat(verdicts.get(d).kind()).isEqualTo(Kind.UNKNOWN));
-        camel.getExecutorServiceManager().shutdown(pool);
+        // the abandoned lookups end by their own deadline; the other tests' lookups should not queue behind them
+        camel.getExecutorServiceManager().shutdownGraceful(pool, 5000);
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(pool::isTerminated);
+        Awaitility.await().pollDelay(Duration.ofMillis(1000)).atMost(Duration.ofSeconds(2)).until(() -> true);
     }
 
     @Test

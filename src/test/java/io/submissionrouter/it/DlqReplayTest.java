@@ -72,18 +72,24 @@ class DlqReplayTest extends RouterTestBase {
         assertThat(kafka.awaitResult(jobId, Duration.ofSeconds(30)).path("error").path("code").asText())
                 .isEqualTo("UNKNOWN_RELAY");
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !kafka.on("email.dlq", jobId).isEmpty());
+        // the producer sends it again under its jobId, changed, and it is dead-lettered again
+        job.put("subject", "second version");
+        kafka.sendJob(jobId, Jobs.json(job));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> kafka.on("email.dlq", jobId).size() == 2);
 
         Response unnamed = RestAssured.given().header("Authorization", "Bearer " + RouterTestResources.ADMIN_TOKEN)
                 .queryParam("dryRun", true).post("/admin/dlq/replay");
         assertThat(unnamed.statusCode()).isEqualTo(200);
         assertThat(unnamed.jsonPath().getList("records.findAll { it.jobId == '" + jobId + "' }.outcome"))
-                .containsExactly("input-fault");
+                .containsExactly("superseded", "input-fault");
 
+        // named, only the newest dead letter (the job as it was last) is replayed
         Response named = RestAssured.given().header("Authorization", "Bearer " + RouterTestResources.ADMIN_TOKEN)
                 .queryParam("dryRun", true).queryParam("errorCode", "UNKNOWN_RELAY").queryParam("jobId", jobId)
                 .post("/admin/dlq/replay");
-        assertThat(named.jsonPath().getInt("matched")).isEqualTo(1);
-        assertThat(named.jsonPath().getString("records[0].outcome")).isEqualTo("replayed");
+        assertThat(named.jsonPath().getInt("matched")).isEqualTo(2);
+        assertThat(named.jsonPath().getList("records.outcome")).containsExactly("superseded", "replayed");
+        assertThat(named.jsonPath().getLong("records[1].offset")).isEqualTo(kafka.on("email.dlq", jobId).get(1).offset());
 
         Response capped = RestAssured.given().header("Authorization", "Bearer " + RouterTestResources.ADMIN_TOKEN)
                 .queryParam("dryRun", true).queryParam("limit", 0).post("/admin/dlq/replay");

@@ -178,13 +178,20 @@ class KubernetesManifestsTest {
             assertThat(ports).isNotEmpty();
             if (ports.contains(8080)) {
                 assertThat(ports).containsExactly(8080);
-                assertThat(rule.getFrom()).isNotEmpty().allSatisfy(peer -> assertThat(peer.getPodSelector()
-                        .getMatchLabels()).containsEntry("smtp-submission-router/admin-client", "true"));
+                // by namespace: the base's labels would turn a pod selector into one for the router's own pods
+                assertThat(rule.getFrom()).isNotEmpty().allSatisfy(peer -> {
+                    assertThat(peer.getPodSelector()).isNull();
+                    assertThat(peer.getNamespaceSelector().getMatchLabels())
+                            .isEqualTo(Map.of("smtp-submission-router/admin-client", "true"));
+                });
             } else {
                 assertThat(ports).containsExactly(9000);
                 // health names SMTP hosts and Kafka errors: Prometheus's namespace only
-                assertThat(rule.getFrom()).isNotEmpty().allSatisfy(peer -> assertThat(peer.getNamespaceSelector()
-                        .getMatchLabels()).containsEntry("kubernetes.io/metadata.name", "monitoring"));
+                assertThat(rule.getFrom()).isNotEmpty().allSatisfy(peer -> {
+                    assertThat(peer.getPodSelector()).isNull();
+                    assertThat(peer.getNamespaceSelector().getMatchLabels())
+                            .isEqualTo(Map.of("kubernetes.io/metadata.name", "monitoring"));
+                });
             }
         });
         ServiceMonitor monitor = all(overlay, ServiceMonitor.class).stream().findFirst().orElse(null);
@@ -202,6 +209,20 @@ class KubernetesManifestsTest {
     void egressNamesItsDestinations(String overlay) throws Exception {
         NetworkPolicy np = one(overlay, NetworkPolicy.class);
         assertThat(np.getSpec().getEgress()).allSatisfy(rule -> assertThat(rule.getTo()).isNotEmpty());
+        // no pod selector in a peer: the base's labels are added to it, and it would match no kube-dns or broker pod
+        assertThat(np.getSpec().getEgress()).flatExtracting(rule -> rule.getTo())
+                .allSatisfy(peer -> assertThat(peer.getPodSelector()).isNull());
+        // the brokers the ConfigMap names are in the namespace the policy admits
+        String bootstrap = named(overlay, ConfigMap.class, "smtp-submission-router").getData()
+                .get("KAFKA_BOOTSTRAP_SERVERS");
+        assertThat(np.getSpec().getEgress()).anySatisfy(rule -> {
+            assertThat(rule.getPorts()).anySatisfy(p -> assertThat(p.getPort().getIntVal()).isEqualTo(9092));
+            String namespace = rule.getTo().get(0).getNamespaceSelector().getMatchLabels()
+                    .get("kubernetes.io/metadata.name");
+            assertThat(bootstrap).contains("." + namespace + ".svc");
+        });
+        Deployment d = one(overlay, Deployment.class);
+        assertThat(d.getSpec().getTemplate().getMetadata().getAnnotations()).containsEntry("prometheus.io/port", "9000");
         assertThat(np.getSpec().getEgress()).flatExtracting(rule -> rule.getTo()).filteredOn(p -> p.getIpBlock() != null)
                 .allSatisfy(p -> assertThat(p.getIpBlock().getExcept()).contains("10.0.0.0/8", "172.16.0.0/12",
                         "192.168.0.0/16", "169.254.0.0/16"));
