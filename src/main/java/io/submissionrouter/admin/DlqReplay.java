@@ -5,6 +5,7 @@ import io.submissionrouter.idempotency.CompletedJob;
 import io.submissionrouter.idempotency.CompletedJobs;
 import io.submissionrouter.job.JobRejection;
 import io.submissionrouter.kafka.KafkaClients;
+import io.submissionrouter.kafka.Topics;
 import io.submissionrouter.results.DeadLettersTooLarge;
 import io.submissionrouter.results.Status;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,6 +31,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -45,6 +48,9 @@ import org.jboss.logging.Logger;
  * or its jobId: replayed unchanged it would only come back {@code INVALID} and be dead-lettered again;</li>
  * <li>never a dead letter of a job that ran again since (its completion is newer: replayed already) or that was
  * delivered ({@code SENT} or {@code DUPLICATE});</li>
+ * <li>never a dead letter replayed before (a compacted topic, the dead-letter topic's name with
+ * {@value #MARKS_SUFFIX}, marks each replay once it is acknowledged, for twice {@code submission.retry.max-age}): a
+ * second call while the first call's jobs are still in flight replays nothing again ({@code replayed-already});</li>
  * <li>of a jobId dead-lettered more than once, only its newest dead letter (as the job was last), the older ones
  * {@code superseded};</li>
  * <li>never a dead letter without its value ({@code TOO_LARGE_FOR_DLQ}): its original is on its source topic.</li>
@@ -62,6 +68,10 @@ public class DlqReplay {
     public static final int MAX_LIMIT = 100_000;
     /** The most distinct jobIds one call reads (about 100 bytes each in memory); more is refused. */
     static final int MAX_JOB_IDS = 200_000;
+    /** The topic of replay marks is the dead-letter topic's name with this suffix. */
+    public static final String MARKS_SUFFIX = ".replayed";
+    /** The most replay marks read (about 80 bytes each in memory); more is refused. */
+    static final int MAX_MARKS = 200_000;
     /** Bound of each read of the dead-letter topic to its end. */
     private static final Duration READ_WITHIN = Duration.ofMinutes(2);
     private static final Logger LOG = Logger.getLogger(DlqReplay.class);
@@ -73,10 +83,16 @@ public class DlqReplay {
     private final String dlq;
     private final String jobs;
     private final CompletedJobs completedJobs;
+    /** The compacted topic of replayed dead letters (key {@code <partition>/<offset>}), so none is replayed twice. */
+    private final String marks;
+    private final Duration marksKeptFor;
 
     public DlqReplay(CamelContext camel, SubmissionConfig config, CompletedJobs completedJobs) {
         this.camel = camel;
         this.dlq = config.topics().dlq();
+        this.marks = dlq + MARKS_SUFFIX;
+        // a replayed job is in flight at most max-age (then it expires): its mark is needed that long, twice for margin
+        this.marksKeptFor = config.retry().maxAge().multipliedBy(2);
         this.jobs = config.topics().jobs();
         this.completedJobs = completedJobs;
     }
@@ -97,7 +113,8 @@ public class DlqReplay {
      * One dead letter matched by a request, and what became of it: {@code replayed} (or would be, in a dry run,
      * whose report counts none replayed),
      * {@code no-value}, {@code input-fault} (not named by the request), {@code delivered}, {@code ran-again},
-     * {@code superseded} (a newer dead letter of the job is replayed instead) or {@code over-limit}.
+     * {@code replayed-already}, {@code superseded} (a newer dead letter of the job is replayed instead) or
+     * {@code over-limit}.
      */
     public record Entry(String jobId, String errorCode, int partition, long offset, String outcome) {
     }
@@ -115,12 +132,14 @@ public class DlqReplay {
         int[] counts = new int[3]; // matched, replayed, skipped
         boolean[] limitReached = {false};
         List<Future<RecordMetadata>> sent = new ArrayList<>();
+        List<String> replayedNow = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
                 KafkaProducer<byte[], byte[]> producer = request.dryRun() ? null : new KafkaProducer<>(
                         KafkaClients.producer(camel), new ByteArraySerializer(), new ByteArraySerializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(dlq, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(dlq, p.partition())).toList();
+            Set<String> replayedBefore = replayedBefore(c);
             consumer.assign(partitions);
             // first pass: the newest dead letter of each jobId (a job dead-lettered again, or sent again with new
             // content under its jobId, is replayed as it was last, never as it was first)
@@ -138,8 +157,9 @@ public class DlqReplay {
             scan(consumer, partitions, request, r -> {
                 counts[0]++;
                 String jobId = header(r, "jobId");
-                String outcome = jobId != null && !newest.get(jobId).equals(r.partition() + "/" + r.offset())
-                        ? "superseded" : outcome(r, request, counts[1]);
+                String at = r.partition() + "/" + r.offset();
+                String outcome = replayedBefore.contains(at) ? "replayed-already"
+                        : jobId != null && !newest.get(jobId).equals(at) ? "superseded" : outcome(r, request, counts[1]);
                 if (outcome.equals(REPLAYED)) {
                     counts[1]++;
                     if (producer != null) {
@@ -147,6 +167,7 @@ public class DlqReplay {
                         again.headers().add("replayed-from",
                                 (dlq + "/" + r.partition() + "/" + r.offset()).getBytes(StandardCharsets.UTF_8));
                         sent.add(producer.send(again));
+                        replayedNow.add(at);
                     }
                 } else {
                     counts[2]++;
@@ -163,6 +184,7 @@ public class DlqReplay {
         for (Future<RecordMetadata> f : sent) {
             f.get();
         }
+        mark(replayedNow); // after the replays are acknowledged: a mark never stands for a replay that was not made
         int matched = counts[0];
         int replayed = counts[1];
         int skipped = counts[2];
@@ -171,6 +193,61 @@ public class DlqReplay {
         // a dry run replays nothing: its records say what would be ("replayed")
         return new Report(dlq, jobs, request.dryRun(), matched, request.dryRun() ? 0 : replayed, skipped,
                 limitReached[0], List.copyOf(listed));
+    }
+
+    /** The dead letters replayed before (marks within {@link #marksKeptFor}); creates the topic of marks if needed. */
+    private Set<String> replayedBefore(Properties client) {
+        Topics.ensure(client, List.of(marks), 1, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, "compact,delete",
+                TopicConfig.RETENTION_MS_CONFIG, String.valueOf(marksKeptFor.toMillis()),
+                TopicConfig.SEGMENT_MS_CONFIG, String.valueOf(Math.max(60_000, marksKeptFor.toMillis() / 4))));
+        Set<String> seen = new HashSet<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(client, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(marks, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(marks, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + READ_WITHIN.toNanos();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("the replay marks " + marks + " could not be read within "
+                            + READ_WITHIN + "; nothing was replayed");
+                }
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+                    String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+                    if (key != null && r.value() != null) {
+                        seen.add(key);
+                    } else if (key != null) {
+                        seen.remove(key);
+                    }
+                    if (seen.size() > MAX_MARKS) {
+                        throw new IllegalStateException("more than " + MAX_MARKS + " dead letters were replayed within "
+                                + marksKeptFor + "; nothing was replayed");
+                    }
+                }
+            }
+        }
+        return seen;
+    }
+
+    /** Marks {@code replayed} ({@code <partition>/<offset>} of the dead-letter topic) as replayed, acknowledged. */
+    private void mark(List<String> replayed) throws InterruptedException, ExecutionException {
+        if (replayed.isEmpty()) {
+            return;
+        }
+        List<Future<RecordMetadata>> written = new ArrayList<>();
+        byte[] when = Instant.now().toString().getBytes(StandardCharsets.UTF_8);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClients.producer(camel),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (String at : replayed) {
+                written.add(producer.send(new ProducerRecord<>(marks, at.getBytes(StandardCharsets.UTF_8), when)));
+            }
+            producer.flush();
+        }
+        for (Future<RecordMetadata> f : written) {
+            f.get();
+        }
     }
 
     /**

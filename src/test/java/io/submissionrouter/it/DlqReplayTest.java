@@ -46,16 +46,20 @@ class DlqReplayTest extends RouterTestBase {
 
         Response done = replay("Bearer " + RouterTestResources.ADMIN_TOKEN, jobId, false);
         assertThat(done.jsonPath().getInt("replayed")).isEqualTo(1);
+        Response soon = replay("Bearer " + RouterTestResources.ADMIN_TOKEN, jobId, false);
+        assertThat(soon.jsonPath().getInt("replayed")).as("a second call while the first call's job is in flight")
+                .isZero();
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> kafka.on("email.results", jobId).size() == 2);
         JsonNode second = io.submissionrouter.testing.KafkaTestClient.json(kafka.on("email.results", jobId).get(1));
         assertThat(second.path("status").asText()).isEqualTo("SENT");
         assertThat(kafka.on("email.dlq", jobId)).hasSize(1);
 
-        // replayed once is enough: the job was delivered since, so its dead letter is skipped, never sent again
+        // replayed once is enough: a second call, however soon (the first call's job in flight or delivered),
+        // skips the dead letter the first one replayed (its mark on email.dlq.replayed)
         Response again = replay("Bearer " + RouterTestResources.ADMIN_TOKEN, jobId, false);
         assertThat(again.jsonPath().getInt("matched")).isEqualTo(1);
         assertThat(again.jsonPath().getInt("replayed")).isZero();
-        assertThat(again.jsonPath().getString("records[0].outcome")).isEqualTo("delivered");
+        assertThat(again.jsonPath().getString("records[0].outcome")).isEqualTo("replayed-already");
     }
 
     /**
