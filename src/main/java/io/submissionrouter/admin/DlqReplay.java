@@ -14,7 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -70,8 +70,6 @@ public class DlqReplay {
     static final int MAX_JOB_IDS = 200_000;
     /** The topic of replay marks is the dead-letter topic's name with this suffix. */
     public static final String MARKS_SUFFIX = ".replayed";
-    /** The most replay marks read (about 80 bytes each in memory); more is refused. */
-    static final int MAX_MARKS = 200_000;
     /** Bound of each read of the dead-letter topic to its end. */
     private static final Duration READ_WITHIN = Duration.ofMinutes(2);
     private static final Logger LOG = Logger.getLogger(DlqReplay.class);
@@ -131,20 +129,22 @@ public class DlqReplay {
         List<Entry> listed = new ArrayList<>();
         int[] counts = new int[3]; // matched, replayed, skipped
         boolean[] limitReached = {false};
-        List<Future<RecordMetadata>> sent = new ArrayList<>();
-        List<String> replayedNow = new ArrayList<>();
+        Map<String, Future<RecordMetadata>> sent = new LinkedHashMap<>(); // mark key -> the replay's write
+        String topicId = Topics.topicId(c, dlq);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
                 KafkaProducer<byte[], byte[]> producer = request.dryRun() ? null : new KafkaProducer<>(
                         KafkaClients.producer(camel), new ByteArraySerializer(), new ByteArraySerializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(dlq, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(dlq, p.partition())).toList();
-            Set<String> replayedBefore = replayedBefore(c);
+            // both passes read to the same ends: a dead letter written meanwhile waits for the next call
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            Map<Integer, Marks> replayedBefore = replayedBefore(c, topicId, consumer.beginningOffsets(partitions), ends);
             consumer.assign(partitions);
             // first pass: the newest dead letter of each jobId (a job dead-lettered again, or sent again with new
             // content under its jobId, is replayed as it was last, never as it was first)
             Map<String, String> newest = new HashMap<>();
-            scan(consumer, partitions, request, r -> {
+            scan(consumer, partitions, ends, request, r -> {
                 String jobId = header(r, "jobId");
                 if (jobId != null) {
                     newest.put(jobId, r.partition() + "/" + r.offset());
@@ -154,37 +154,42 @@ public class DlqReplay {
                     }
                 }
             });
-            scan(consumer, partitions, request, r -> {
-                counts[0]++;
-                String jobId = header(r, "jobId");
-                String at = r.partition() + "/" + r.offset();
-                String outcome = replayedBefore.contains(at) ? "replayed-already"
-                        : jobId != null && !newest.get(jobId).equals(at) ? "superseded" : outcome(r, request, counts[1]);
-                if (outcome.equals(REPLAYED)) {
-                    counts[1]++;
-                    if (producer != null) {
-                        ProducerRecord<byte[], byte[]> again = new ProducerRecord<>(jobs, r.key(), r.value());
-                        again.headers().add("replayed-from",
-                                (dlq + "/" + r.partition() + "/" + r.offset()).getBytes(StandardCharsets.UTF_8));
-                        sent.add(producer.send(again));
-                        replayedNow.add(at);
+            try {
+                scan(consumer, partitions, ends, request, r -> {
+                    counts[0]++;
+                    String jobId = header(r, "jobId");
+                    String at = r.partition() + "/" + r.offset();
+                    Marks marked = replayedBefore.get(r.partition());
+                    String outcome = marked != null && marked.has(r.offset()) ? "replayed-already"
+                            : jobId != null && !at.equals(newest.getOrDefault(jobId, at)) ? "superseded"
+                            : outcome(r, request, counts[1]);
+                    if (outcome.equals(REPLAYED)) {
+                        counts[1]++;
+                        if (producer != null) {
+                            ProducerRecord<byte[], byte[]> again = new ProducerRecord<>(jobs, r.key(), r.value());
+                            again.headers().add("replayed-from",
+                                    (dlq + "/" + r.partition() + "/" + r.offset()).getBytes(StandardCharsets.UTF_8));
+                            sent.put(topicId + "/" + at, producer.send(again));
+                        }
+                    } else {
+                        counts[2]++;
+                        limitReached[0] |= outcome.equals(OVER_LIMIT);
                     }
-                } else {
-                    counts[2]++;
-                    limitReached[0] |= outcome.equals(OVER_LIMIT);
+                    if (listed.size() < LISTED) {
+                        listed.add(new Entry(jobId, header(r, "error.code"), r.partition(), r.offset(), outcome));
+                    }
+                });
+            } finally {
+                if (producer != null) {
+                    producer.flush();
                 }
-                if (listed.size() < LISTED) {
-                    listed.add(new Entry(jobId, header(r, "error.code"), r.partition(), r.offset(), outcome));
-                }
-            });
-            if (producer != null) {
-                producer.flush();
+                // whatever stopped the pass, every replay Kafka acknowledged is marked: never replayed again
+                markAcknowledged(sent);
             }
         }
-        for (Future<RecordMetadata> f : sent) {
+        for (Future<RecordMetadata> f : sent.values()) {
             f.get();
         }
-        mark(replayedNow); // after the replays are acknowledged: a mark never stands for a replay that was not made
         int matched = counts[0];
         int replayed = counts[1];
         int skipped = counts[2];
@@ -193,83 +198,6 @@ public class DlqReplay {
         // a dry run replays nothing: its records say what would be ("replayed")
         return new Report(dlq, jobs, request.dryRun(), matched, request.dryRun() ? 0 : replayed, skipped,
                 limitReached[0], List.copyOf(listed));
-    }
-
-    /** The dead letters replayed before (marks within {@link #marksKeptFor}); creates the topic of marks if needed. */
-    private Set<String> replayedBefore(Properties client) {
-        Topics.ensure(client, List.of(marks), 1, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, "compact,delete",
-                TopicConfig.RETENTION_MS_CONFIG, String.valueOf(marksKeptFor.toMillis()),
-                TopicConfig.SEGMENT_MS_CONFIG, String.valueOf(Math.max(60_000, marksKeptFor.toMillis() / 4))));
-        Set<String> seen = new HashSet<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(client, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(marks, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(marks, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + READ_WITHIN.toNanos();
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new IllegalStateException("the replay marks " + marks + " could not be read within "
-                            + READ_WITHIN + "; nothing was replayed");
-                }
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-                    String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
-                    if (key != null && r.value() != null) {
-                        seen.add(key);
-                    } else if (key != null) {
-                        seen.remove(key);
-                    }
-                    if (seen.size() > MAX_MARKS) {
-                        throw new IllegalStateException("more than " + MAX_MARKS + " dead letters were replayed within "
-                                + marksKeptFor + "; nothing was replayed");
-                    }
-                }
-            }
-        }
-        return seen;
-    }
-
-    /** Marks {@code replayed} ({@code <partition>/<offset>} of the dead-letter topic) as replayed, acknowledged. */
-    private void mark(List<String> replayed) throws InterruptedException, ExecutionException {
-        if (replayed.isEmpty()) {
-            return;
-        }
-        List<Future<RecordMetadata>> written = new ArrayList<>();
-        byte[] when = Instant.now().toString().getBytes(StandardCharsets.UTF_8);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClients.producer(camel),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (String at : replayed) {
-                written.add(producer.send(new ProducerRecord<>(marks, at.getBytes(StandardCharsets.UTF_8), when)));
-            }
-            producer.flush();
-        }
-        for (Future<RecordMetadata> f : written) {
-            f.get();
-        }
-    }
-
-    /**
-     * Reads the dead letters the request matches, from {@code since} (or the beginning) to the end the topic had when
-     * the pass began, within {@link #READ_WITHIN}.
-     */
-    private void scan(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions, Request request,
-            java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
-        seekToStart(consumer, partitions, request.since());
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-        long deadline = System.nanoTime() + READ_WITHIN.toNanos();
-        while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException("the dead-letter topic " + dlq + " could not be read to its end within "
-                        + READ_WITHIN + "; nothing more was replayed");
-            }
-            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-                if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition())) && matches(r, request)) {
-                    each.accept(r);
-                }
-            }
-        }
     }
 
     /** What becomes of a matched dead letter ({@link Entry#outcome()}). */
@@ -295,6 +223,133 @@ public class DlqReplay {
             return "ran-again"; // replayed already (or sent again by its producer), and ended after this letter
         }
         return replayedSoFar >= request.limit() ? OVER_LIMIT : REPLAYED;
+    }
+
+    /**
+     * The offsets of one partition of the dead-letter topic replayed before, as bits from the partition's first
+     * offset: the memory is an eighth of a byte per dead letter the topic holds, whatever number was replayed.
+     */
+    private static final class Marks {
+        private final long from;
+        private final java.util.BitSet bits = new java.util.BitSet();
+
+        Marks(long from) {
+            this.from = from;
+        }
+
+        void add(long offset) {
+            if (offset >= from && offset - from < Integer.MAX_VALUE) {
+                bits.set((int) (offset - from));
+            }
+        }
+
+        boolean has(long offset) {
+            return offset >= from && offset - from < Integer.MAX_VALUE && bits.get((int) (offset - from));
+        }
+    }
+
+    /**
+     * The dead letters of this dead-letter topic (by its topic id: marks of a topic deleted and made again under the
+     * same name do not count) replayed before, within the offsets it holds now; creates the topic of marks if needed.
+     */
+    private Map<Integer, Marks> replayedBefore(Properties client, String topicId, Map<TopicPartition, Long> beginnings,
+            Map<TopicPartition, Long> ends) {
+        Topics.ensure(client, List.of(marks), 1, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, "compact,delete",
+                TopicConfig.RETENTION_MS_CONFIG, String.valueOf(marksKeptFor.toMillis()),
+                TopicConfig.SEGMENT_MS_CONFIG, String.valueOf(Math.max(60_000, marksKeptFor.toMillis() / 4))));
+        Map<Integer, Marks> seen = new HashMap<>();
+        beginnings.forEach((tp, from) -> seen.put(tp.partition(), new Marks(from)));
+        String prefix = topicId + "/";
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(client, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(marks, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(marks, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + READ_WITHIN.toNanos();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("the replay marks " + marks + " could not be read within "
+                            + READ_WITHIN + "; nothing was replayed");
+                }
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+                    String key = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
+                    String[] at = key.startsWith(prefix) && r.value() != null
+                            ? key.substring(prefix.length()).split("/") : new String[0];
+                    if (at.length == 2) {
+                        try {
+                            Marks m = seen.get(Integer.parseInt(at[0]));
+                            long offset = Long.parseLong(at[1]);
+                            if (m != null && offset < ends.getOrDefault(new TopicPartition(dlq,
+                                    Integer.parseInt(at[0])), Long.MAX_VALUE)) {
+                                m.add(offset);
+                            }
+                        } catch (NumberFormatException notAMark) {
+                            // not written by the router: ignored
+                        }
+                    }
+                }
+            }
+        }
+        return seen;
+    }
+
+    /** Marks every replay Kafka acknowledged (keyed {@code <topicId>/<partition>/<offset>}); waits for each. */
+    private void markAcknowledged(Map<String, Future<RecordMetadata>> sent) {
+        List<Future<RecordMetadata>> written = new ArrayList<>();
+        byte[] when = Instant.now().toString().getBytes(StandardCharsets.UTF_8);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClients.producer(camel),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (Map.Entry<String, Future<RecordMetadata>> e : sent.entrySet()) {
+                if (acknowledged(e.getValue())) {
+                    written.add(producer.send(new ProducerRecord<>(marks, e.getKey().getBytes(StandardCharsets.UTF_8),
+                            when)));
+                }
+            }
+            producer.flush();
+            for (Future<RecordMetadata> f : written) {
+                f.get();
+            }
+        } catch (ExecutionException | RuntimeException e) {
+            LOG.errorf("dlq replay: %d replays could not all be marked on %s (%s); a later call may replay them "
+                    + "again, and their jobs then answer DUPLICATE", written.size(), marks, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static boolean acknowledged(Future<RecordMetadata> f) {
+        try {
+            f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            return true;
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * Reads the dead letters the request matches, from {@code since} (or the beginning) to the end the topic had when
+     * the pass began, within {@link #READ_WITHIN}.
+     */
+    private void scan(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions,
+            Map<TopicPartition, Long> end, Request request, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
+        seekToStart(consumer, partitions, request.since());
+        long deadline = System.nanoTime() + READ_WITHIN.toNanos();
+        while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("the dead-letter topic " + dlq + " could not be read to its end within "
+                        + READ_WITHIN + "; what was replayed until then is marked as replayed");
+            }
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+                if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition())) && matches(r, request)) {
+                    each.accept(r);
+                }
+            }
+        }
     }
 
     private static void seekToStart(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions,

@@ -121,6 +121,19 @@ public final class Topics {
         }
     }
 
+    /** The topic id of {@code topic} (a topic deleted and made again under its name has a new one). */
+    public static String topicId(Properties client, String topic) {
+        try (Admin admin = Admin.create(client)) {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                    .get(topic).topicId().toString();
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Kafka did not describe " + topic, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /**
      * Creates each topic that does not exist yet, with {@code configs}; replicas: min(3, brokers). One that exists is
      * not asked for, so a principal that may not create topics works with topics made beforehand.
