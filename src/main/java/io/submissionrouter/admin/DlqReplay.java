@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.camel.CamelContext;
@@ -266,31 +265,25 @@ public class DlqReplay {
                     .map(p -> new TopicPartition(marks, p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + READ_WITHIN.toNanos();
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new IllegalStateException("the replay marks " + marks + " could not be read within "
-                            + READ_WITHIN + "; nothing was replayed");
-                }
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-                    String key = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
-                    String[] at = key.startsWith(prefix) && r.value() != null
-                            ? key.substring(prefix.length()).split("/") : new String[0];
-                    if (at.length == 2) {
-                        try {
-                            Marks m = seen.get(Integer.parseInt(at[0]));
-                            long offset = Long.parseLong(at[1]);
-                            if (m != null && offset < ends.getOrDefault(new TopicPartition(dlq,
-                                    Integer.parseInt(at[0])), Long.MAX_VALUE)) {
-                                m.add(offset);
+            readToEnd(consumer, partitions, consumer.endOffsets(partitions), "the replay marks " + marks
+                    + " could not be read within " + READ_WITHIN + "; nothing was replayed", r -> {
+                        String key = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
+                        String[] at = key.startsWith(prefix) && r.value() != null
+                                ? key.substring(prefix.length()).split("/") : new String[0];
+                        if (at.length == 2) {
+                            try {
+                                int partition = Integer.parseInt(at[0]);
+                                long offset = Long.parseLong(at[1]);
+                                Marks m = seen.get(partition);
+                                if (m != null && offset < ends.getOrDefault(new TopicPartition(dlq, partition),
+                                        Long.MAX_VALUE)) {
+                                    m.add(offset);
+                                }
+                            } catch (NumberFormatException notAMark) {
+                                // not written by the router: ignored
                             }
-                        } catch (NumberFormatException notAMark) {
-                            // not written by the router: ignored
                         }
-                    }
-                }
-            }
+                    });
         }
         return seen;
     }
@@ -338,14 +331,25 @@ public class DlqReplay {
     private void scan(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions,
             Map<TopicPartition, Long> end, Request request, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
         seekToStart(consumer, partitions, request.since());
+        readToEnd(consumer, partitions, end, "the dead-letter topic " + dlq + " could not be read to its end within "
+                + READ_WITHIN + "; what was replayed until then is marked as replayed", r -> {
+                    if (matches(r, request)) {
+                        each.accept(r);
+                    }
+                });
+    }
+
+    /** Hands {@code each} every record below {@code end}, from where the consumer stands, within {@link #READ_WITHIN}. */
+    private static void readToEnd(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions,
+            Map<TopicPartition, Long> end, String failure,
+            java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
         long deadline = System.nanoTime() + READ_WITHIN.toNanos();
         while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
             if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException("the dead-letter topic " + dlq + " could not be read to its end within "
-                        + READ_WITHIN + "; what was replayed until then is marked as replayed");
+                throw new IllegalStateException(failure);
             }
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-                if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition())) && matches(r, request)) {
+                if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
                     each.accept(r);
                 }
             }
@@ -373,7 +377,7 @@ public class DlqReplay {
     }
 
     private static boolean within(List<String> wanted, String value) {
-        return wanted == null || wanted.isEmpty() || (value != null && Set.copyOf(wanted).contains(value));
+        return wanted == null || wanted.isEmpty() || (value != null && wanted.contains(value));
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
