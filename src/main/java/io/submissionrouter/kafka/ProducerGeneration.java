@@ -3,36 +3,36 @@ package io.submissionrouter.kafka;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.producer.Callback;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.record.RecordBatch;
-import org.jboss.logging.Logger;
 
 /**
- * One Kafka producer behind a {@link SharedProducer}: the sends it has not answered yet (oldest first), whether it
- * answered any, and its network thread. A producer reports every send, acknowledged or failed, within its
+ * The sends of one Kafka producer ({@link WriteProducer}) it has not answered yet (oldest first), whether it answered
+ * any, and its network thread. A producer reports every send, acknowledged or failed, within its
  * {@code delivery.timeout.ms} of {@code send()} returning, and returns from {@code send()} within its
  * {@code max.block.ms}; one that does not has stopped working ({@link #overdue}, {@link ProducerWatch}). Each send's
- * callback and future are told once: by the producer, or, when the producer is retired or the wait passes the write's
- * bound, with a {@link WriteUnanswered} (the write is then retried, on the producer in place by then).
+ * callback is told once: by the producer, or, when the producer is retired, with a {@link WriteUnanswered} (the write
+ * is then retried, on the producer in place by then).
  */
 final class ProducerGeneration {
 
     static final String NETWORK_THREAD = "kafka-producer-network-thread | ";
-    private static final Logger LOG = Logger.getLogger(ProducerGeneration.class);
+
+    /** Kafka's own send of the producer: hands the record over, the callback to be told once it is answered. */
+    @FunctionalInterface
+    interface Send {
+        Future<RecordMetadata> send(ProducerRecord<Object, Object> record, Callback callback);
+    }
 
     private final String clientId;
-    private final Producer<Object, Object> producer;
+    private final Send producer;
     private final Thread networkThread;
     private final boolean replacement;
     /** {@link System#nanoTime()}, or a test's clock. */
@@ -46,19 +46,18 @@ final class ProducerGeneration {
     private volatile boolean answered;
     private volatile boolean retired;
 
-    ProducerGeneration(String clientId, Producer<?, ?> producer, boolean replacement, RecordSizes sizes,
-            Duration writeBound, Duration blockBound) {
+    ProducerGeneration(String clientId, Send producer, boolean replacement, RecordSizes sizes, Duration writeBound,
+            Duration blockBound) {
         this(clientId, producer, replacement, sizes, writeBound, blockBound, System::nanoTime);
     }
 
-    @SuppressWarnings("unchecked")
-    ProducerGeneration(String clientId, Producer<?, ?> producer, boolean replacement, RecordSizes sizes,
-            Duration writeBound, Duration blockBound, LongSupplier clock) {
+    ProducerGeneration(String clientId, Send producer, boolean replacement, RecordSizes sizes, Duration writeBound,
+            Duration blockBound, LongSupplier clock) {
         this.blockBound = blockBound;
         this.clock = clock;
         this.startedNanos = clock.getAsLong();
         this.clientId = clientId;
-        this.producer = (Producer<Object, Object>) producer;
+        this.producer = producer;
         this.replacement = replacement;
         this.sizes = sizes;
         this.writeBound = writeBound;
@@ -71,26 +70,33 @@ final class ProducerGeneration {
                 .orElse(null);
     }
 
-    /** @throws IllegalStateException once it is retired: the write goes to its successor */
+    /**
+     * Hands the record to the producer, its callback told once it is answered; null when the producer was retired
+     * before it took the record (the write is neither handed over nor told: it goes to its successor). A send the
+     * producer refuses by throwing is not told either: the exception is the answer.
+     */
     Future<RecordMetadata> send(ProducerRecord<Object, Object> record, Callback callback) {
         PendingSend send = new PendingSend(sequence.incrementAndGet(), record, callback);
         unanswered.put(send.id, send);
         if (retired) { // after put: a retire that did not see this send is seen here
-            unanswered.remove(send.id);
-            throw new IllegalStateException("Kafka producer " + clientId + " was replaced");
+            return untold(send) ? null : send.outcome;
         }
         try {
             producer.send(record, send);
             send.returned(clock.getAsLong()); // delivery.timeout.ms counts from here
         } catch (RuntimeException e) {
-            unanswered.remove(send.id);
-            throw e;
+            if (untold(send)) {
+                throw e;
+            }
+            // retired meanwhile, and told so: the callback has its answer (WriteUnanswered), the write is retried
         }
-        return send;
+        return send.outcome;
     }
 
-    Producer<Object, Object> producer() {
-        return producer;
+    /** Takes a send out of the unanswered ones; true when nobody told its callback anything (nobody will now). */
+    private boolean untold(PendingSend send) {
+        unanswered.remove(send.id);
+        return send.told.compareAndSet(false, true);
     }
 
     String clientId() {
@@ -161,20 +167,8 @@ final class ProducerGeneration {
         unanswered.clear();
     }
 
-    /**
-     * Closes it without waiting for anything: it may never answer again. Kafka's close joins the network thread
-     * without a bound when that thread is stuck, so this runs on a pool thread of its own and nobody waits for it.
-     */
-    void close() {
-        try {
-            producer.close(Duration.ZERO);
-        } catch (RuntimeException e) {
-            LOG.debugf(e, "closing Kafka producer %s", clientId);
-        }
-    }
-
-    /** One send: the callback Kafka calls, and the future camel-kafka waits on; told once. */
-    private final class PendingSend implements Callback, Future<RecordMetadata> {
+    /** One send: the callback Kafka calls, told once, and its outcome. */
+    private final class PendingSend implements Callback {
         private final long id;
         private final long startedNanos = clock.getAsLong();
         /** When {@code send()} returned, once {@link #returned} says it did. */
@@ -234,39 +228,6 @@ final class ProducerGeneration {
             if (callback != null) {
                 callback.onCompletion(metadata, exception);
             }
-        }
-
-        /** camel-kafka's synchronous wait: bounded by the write's own time, then the write fails and is retried. */
-        @Override
-        public RecordMetadata get() throws InterruptedException, ExecutionException {
-            try {
-                return outcome.get(writeBound.toNanos(), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                fail(new WriteUnanswered("Kafka producer " + clientId + " did not answer a write to " + topic
-                        + " within " + writeBound + ": written again"));
-                return outcome.get();
-            }
-        }
-
-        @Override
-        public RecordMetadata get(long timeout, TimeUnit unit)
-                throws InterruptedException, ExecutionException, TimeoutException {
-            return outcome.get(timeout, unit);
-        }
-
-        @Override
-        public boolean isDone() {
-            return outcome.isDone();
-        }
-
-        @Override
-        public boolean cancel(boolean mayInterruptIfRunning) {
-            return false; // a record handed to Kafka cannot be taken back
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return false;
         }
     }
 }

@@ -14,11 +14,12 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.kafka.KafkaProducer;
 import org.apache.camel.spi.ExecutorServiceManager;
 import org.jboss.logging.Logger;
 
 /**
- * Watches the router's shared Kafka producers (issue 21, CONTRACT 9.5). Kafka answers every send within the
+ * Watches the producer of the router's Kafka writes ({@link WriteProducer}; issue 21, CONTRACT 9.5). Kafka answers every send within the
  * producer's {@code delivery.timeout.ms}, with an acknowledgement or an error, for as long as the producer works (a
  * broker outage is answered with errors: writes are refused, not unanswered). So:
  * <ul>
@@ -26,7 +27,7 @@ import org.jboss.logging.Logger;
  * new SMTP session starts ({@link #unanswered()}), readiness and the health group {@code kafka-writes} are DOWN;</li>
  * <li>a producer whose network thread died, or with a write unanswered for {@code delivery.timeout.ms} after
  * {@code send()} returned (or stuck inside {@code send()} past {@code max.block.ms}) plus {@code ack-timeout}, has
- * stopped working: a new producer with the same settings takes its place, every write it
+ * stopped working: a new producer with the same settings takes its place in the write step, every write it
  * did not answer fails and is retried on the new one (the records stay owed; nothing is sent again over SMTP),
  * and it is closed on a thread of its own. Sessions wait until the new producer answers a write;</li>
  * <li>a new producer that stops working too before it answered anything means the process cannot fix this by itself:
@@ -43,7 +44,7 @@ public class ProducerWatch {
     private final Duration ackTimeout;
     private final MeterRegistry registry;
     private final CamelContext camel;
-    private final List<SharedProducer> watched = new CopyOnWriteArrayList<>();
+    private final List<WriteProducer> watched = new CopyOnWriteArrayList<>();
     private ScheduledExecutorService rounds;
     private ExecutorService closer;
     private volatile boolean unansweredLogged;
@@ -67,7 +68,7 @@ public class ProducerWatch {
         return kafkaBound.plus(ackTimeout);
     }
 
-    synchronized void watch(SharedProducer producer) {
+    synchronized void watch(WriteProducer producer) {
         watched.add(producer);
         if (rounds == null) {
             ExecutorServiceManager pools = camel.getExecutorServiceManager();
@@ -78,27 +79,37 @@ public class ProducerWatch {
         }
     }
 
-    void unwatch(SharedProducer producer) {
+    /**
+     * The write step lets go of its producer (Camel stops it): one that works is flushed and closed here, one that
+     * does not on a thread of its own.
+     */
+    synchronized void close(WriteProducer producer) {
         watched.remove(producer);
-    }
-
-    /** The last step let go of it: one that works is flushed and closed here, one that does not on a thread of its own. */
-    synchronized void close(SharedProducer producer) {
-        ProducerGeneration g = producer.current();
+        ProducerGeneration g = producer.generation();
         long now = System.nanoTime();
         if (closer == null || broken(g, now) == null && unanswered(g, now) == null) {
-            g.producer().close(producer.deliveryTimeout());
+            producer.close(producer.deliveryTimeout());
         } else {
-            g.retire("the router stops");
-            closeAside(g);
+            producer.retire("the router stops", null);
+            closeAside(producer);
         }
     }
 
-    private void closeAside(ProducerGeneration g) {
+    /**
+     * Closes it without waiting for anything: it may never answer again. Kafka's close joins the network thread
+     * without a bound when that thread is stuck, so this runs on a pool thread of its own and nobody waits for it.
+     */
+    private void closeAside(WriteProducer p) {
         try {
-            closer.execute(g::close);
+            closer.execute(() -> {
+                try {
+                    p.close(Duration.ZERO);
+                } catch (RuntimeException e) {
+                    LOG.debugf(e, "closing Kafka producer %s", p.clientId());
+                }
+            });
         } catch (RejectedExecutionException e) {
-            LOG.warnf("Kafka producer %s is left to the JVM's exit: Camel's pools are shut down", g.clientId());
+            LOG.warnf("Kafka producer %s is left to the JVM's exit: Camel's pools are shut down", p.clientId());
         }
     }
 
@@ -108,8 +119,8 @@ public class ProducerWatch {
      */
     public String unanswered() {
         long now = System.nanoTime();
-        for (SharedProducer p : watched) {
-            String why = p.beyondRepair() != null ? p.beyondRepair() : unanswered(p.current(), now);
+        for (WriteProducer p : watched) {
+            String why = p.beyondRepair() != null ? p.beyondRepair() : unanswered(p.generation(), now);
             if (why != null) {
                 return why;
             }
@@ -119,7 +130,7 @@ public class ProducerWatch {
 
     /** Why replacing the producer did not make the writes work again (liveness DOWN); null while it did. */
     public String beyondRepair() {
-        for (SharedProducer p : watched) {
+        for (WriteProducer p : watched) {
             if (p.beyondRepair() != null) {
                 return p.beyondRepair();
             }
@@ -161,11 +172,11 @@ public class ProducerWatch {
     void round() {
         try {
             long now = System.nanoTime();
-            for (SharedProducer p : watched) {
-                ProducerGeneration g = p.current();
+            for (WriteProducer p : watched) {
+                ProducerGeneration g = p.generation();
                 String broken = broken(g, now);
                 if (broken != null) {
-                    replace(p, g, broken);
+                    replace(p, broken);
                 } else if (g.answered() && p.beyondRepair() != null) {
                     p.beyondRepair(null);
                     LOG.infof("Kafka producer %s answers the router's writes: liveness is UP again", g.clientId());
@@ -177,12 +188,17 @@ public class ProducerWatch {
         }
     }
 
-    private void replace(SharedProducer p, ProducerGeneration broken, String why) {
-        ProducerGeneration next;
+    /**
+     * Puts a new producer with the same settings in place of {@code p} in the write step; the writes {@code p} did
+     * not answer fail ({@link WriteUnanswered}) and are retried on the new one.
+     */
+    private void replace(WriteProducer p, String why) {
+        ProducerGeneration broken = p.generation();
+        WriteProducer next;
         try {
-            next = p.replace(broken);
+            next = p.replacement();
         } catch (RuntimeException e) {
-            p.beyondRepair("Kafka producer " + broken.clientId() + " stopped working (" + why
+            p.beyondRepair("Kafka producer " + p.clientId() + " stopped working (" + why
                     + ") and no new producer could be made: " + e);
             LOG.errorf(e, "%s; liveness is DOWN so that the pod is restarted", p.beyondRepair());
             return;
@@ -192,16 +208,30 @@ public class ProducerWatch {
                 .tag("reason", broken.networkThreadDied() ? "thread_died" : "unanswered").register(registry)
                 .increment();
         LOG.errorf("Kafka producer %s stopped working: %s. Replaced by %s; the %d writes it did not answer are written"
-                + " again on it, and no new SMTP session starts until it answers.", broken.clientId(), why,
+                + " again on it, and no new SMTP session starts until it answers.", p.clientId(), why,
                 next.clientId(), broken.unansweredCount());
+        next.beyondRepair(p.beyondRepair());
         if (broken.replacement() && !broken.answered()) {
-            p.beyondRepair("Kafka producer " + broken.clientId() + ", put in place of one that stopped working, "
+            next.beyondRepair("Kafka producer " + p.clientId() + ", put in place of one that stopped working, "
                     + "stopped working too before it answered any write (" + why + ")");
             LOG.errorf("%s: replacing the producer does not help, liveness is DOWN so that the pod is restarted",
-                    p.beyondRepair());
+                    next.beyondRepair());
         }
-        broken.retire(why);
-        closeAside(broken);
+        watched.add(next);
+        watched.remove(p);
+        boolean handed = false;
+        for (KafkaProducer step : camel.hasServices(KafkaProducer.class)) {
+            if (step.getKafkaProducer() == p) {
+                step.setKafkaProducer(next); // a plain field: a send that still reaches p goes on to next
+                handed = true;
+            }
+        }
+        if (!handed) {
+            LOG.warnf("no Camel step holds Kafka producer %s: its writes go on to %s through it", p.clientId(),
+                    next.clientId());
+        }
+        p.retire(why, next);
+        closeAside(p);
     }
 
     private void logChange() {
@@ -216,12 +246,12 @@ public class ProducerWatch {
     }
 
     private double unansweredCount() {
-        return watched.stream().mapToInt(p -> p.current().unansweredCount()).sum();
+        return watched.stream().mapToInt(p -> p.generation().unansweredCount()).sum();
     }
 
     private double oldestSeconds() {
         long now = System.nanoTime();
-        return watched.stream().mapToDouble(p -> p.current().oldestUnanswered(now).toMillis() / 1000.0).max()
+        return watched.stream().mapToDouble(p -> p.generation().oldestUnanswered(now).toMillis() / 1000.0).max()
                 .orElse(0);
     }
 

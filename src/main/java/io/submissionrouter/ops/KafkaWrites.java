@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.Exchange;
+import org.apache.camel.util.ObjectHelper;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidTopicException;
@@ -47,7 +48,7 @@ import org.jboss.logging.Logger;
 @Named("kafkaWrites")
 public class KafkaWrites {
 
-    /** Exchange property: when the first write of this exchange was refused. */
+    /** How often a topic that goes on refusing records is logged again (an ERROR line at most this often). */
     private static final Duration LOG_EVERY = Duration.ofMinutes(1);
     private static final Set<Class<? extends Throwable>> PERMANENT = Set.of(RecordTooLargeException.class,
             RecordBatchTooLargeException.class, AuthorizationException.class, AuthenticationException.class,
@@ -150,12 +151,12 @@ public class KafkaWrites {
                 .description("Records Kafka refused to take, by topic and kind (permanent: too large, not authorised, "
                         + "not serializable; transient: anything else)")
                 .tags("topic", topic, "kind", kind).register(registry).increment();
-        if (find(cause, WriteUnanswered.class) != null) {
+        if (ObjectHelper.getException(WriteUnanswered.class, cause) != null) {
             // not a refusal: the producer did not answer (ProducerWatch shows it and holds the sessions)
             LOG.debugf("a write to %s is written again: %s", topic, cause.getMessage());
             return;
         }
-        OneRecordTooLarge own = find(cause, OneRecordTooLarge.class);
+        OneRecordTooLarge own = ObjectHelper.getException(OneRecordTooLarge.class, cause);
         String record = own != null && own.topic().equals(topic) ? own.key() : null;
         Throwable shown = own != null ? own.getCause() : cause;
         String reason = shown == null ? "unknown" : shown.getClass().getSimpleName() + ": " + shown.getMessage();
@@ -201,24 +202,8 @@ public class KafkaWrites {
         return Map.copyOf(refusing);
     }
 
-    private static <T extends Throwable> T find(Throwable t, Class<T> type) {
-        for (int depth = 0; t != null && depth < 10; depth++, t = t.getCause()) {
-            if (type.isInstance(t)) {
-                return type.cast(t);
-            }
-        }
-        return null;
-    }
-
     static boolean permanent(Throwable t) {
-        for (int depth = 0; t != null && depth < 10; depth++, t = t.getCause()) {
-            for (Class<? extends Throwable> c : PERMANENT) {
-                if (c.isInstance(t)) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return t != null && PERMANENT.stream().anyMatch(c -> ObjectHelper.getException(c, t) != null);
     }
 
     private static String advice(Throwable cause, String topic) {
@@ -233,7 +218,7 @@ public class KafkaWrites {
 
     /**
      * The topics of the failed write: those of the records it left unacknowledged (a pass's write of several records,
-     * {@link JobProperties#REFUSED_TOPICS}), or the endpoint's.
+     * {@link JobProperties#REFUSED_TOPICS}), or the write's ({@link JobProperties#KAFKA_TOPIC}).
      */
     private static Set<String> topics(Exchange exchange) {
         @SuppressWarnings("unchecked")
@@ -241,11 +226,7 @@ public class KafkaWrites {
         if (refused != null && !refused.isEmpty()) {
             return refused;
         }
-        String uri = exchange.getProperty(Exchange.FAILURE_ENDPOINT, String.class);
-        if (uri == null) {
-            uri = exchange.getProperty(Exchange.TO_ENDPOINT, String.class);
-        }
-        return Set.of(uri == null ? "unknown" : uri.replaceFirst("^kafka:(//)?", "").replaceFirst("\\?.*$", ""));
+        return Set.of(exchange.getProperty(JobProperties.KAFKA_TOPIC, "unknown", String.class));
     }
 
     private void gauge(String topic) {

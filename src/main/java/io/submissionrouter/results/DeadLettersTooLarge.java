@@ -11,6 +11,7 @@ import jakarta.inject.Named;
 import java.time.Duration;
 import java.util.Set;
 import org.apache.camel.Exchange;
+import org.apache.camel.util.ObjectHelper;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.jboss.logging.Logger;
@@ -95,11 +96,7 @@ public class DeadLettersTooLarge {
     }
 
     private static boolean tooLarge(Throwable t) {
-        for (int depth = 0; t != null && depth < 10; depth++, t = t.getCause()) {
-            if (t instanceof RecordTooLargeException || t instanceof RecordBatchTooLargeException) {
-                return true;
-            }
-        }
-        return false;
+        return ObjectHelper.getException(RecordTooLargeException.class, t) != null
+                || ObjectHelper.getException(RecordBatchTooLargeException.class, t) != null;
     }
 }

@@ -38,6 +38,11 @@ public final class JobProperties {
     public static final String OUTGOING = "kafkaRecords.outgoing";
     /** Set of the topics whose records a refused write left unacknowledged. Set by kafkaRecords. */
     public static final String REFUSED_TOPICS = "kafkaRecords.refusedTopics";
+    /**
+     * String: the topic of the Kafka write, unless a record names its own. Set by the route template kafka-write, read
+     * by the route kafka-send and by kafkaWrites (results.yaml).
+     */
+    public static final String KAFKA_TOPIC = "kafkaTopic";
     /** Instant of the first refusal of the Kafka write being retried. Set by kafkaWrites. */
     public static final String FIRST_REFUSAL = "kafkaWriteRefusedAt";
 

@@ -96,6 +96,6 @@ class ProducerGenerationTest {
     }
 
     private ProducerGeneration generation(MockProducer<Object, Object> producer) {
-        return new ProducerGeneration("test", producer, false, new RecordSizes(), WRITE_BOUND, BLOCK_BOUND, clock::get);
+        return new ProducerGeneration("test", producer::send, false, new RecordSizes(), WRITE_BOUND, BLOCK_BOUND, clock::get);
     }
 }

@@ -10,6 +10,7 @@ import io.smallrye.config.SmallRyeConfigBuilder;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.kafka.OneRecordTooLarge;
 import io.submissionrouter.kafka.ProducerWatch;
+import io.submissionrouter.routing.JobProperties;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.camel.Exchange;
@@ -39,7 +40,7 @@ class KafkaWritesTest {
     private void refuse(String topic, Exception cause) {
         Exchange exchange = new DefaultExchange(new DefaultCamelContext());
         exchange.setException(cause);
-        exchange.setProperty(Exchange.FAILURE_ENDPOINT, "kafka://" + topic + "?brokers=x");
+        exchange.setProperty(JobProperties.KAFKA_TOPIC, topic);
         writes.refused(exchange);
     }
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The shape issue 16 asks of routes/ and src/main/java, checked on the files themselves: every exchange property a
  * route reads or writes is named once, in {@link JobProperties}; one route sends over SMTP, for every endpoint; every
- * Kafka write is the route template {@code kafka-write}; and nothing in the code starts a thread of its own (Camel's
+ * Kafka write is the route template {@code kafka-write}, through one producer step; and nothing in the code starts a thread of its own (Camel's
  * thread pools and timer routes do).
  */
 class RoutesShapeTest {
@@ -88,8 +88,11 @@ class RoutesShapeTest {
             }
         });
         assertThat(uses).containsExactly(Map.entry("results.yaml", 1));
+        // one kafka producer step, in the one route every instance of the template writes through
         assertThat(routes().get("results.yaml")).contains("routeTemplate:\n    id: kafka-write\n",
-                "uri: \"kafka:{{topic}}\"");
+                "- to: direct:kafka-send\n", "id: kafka-send\n", "uri: direct:kafka-send\n");
+        assertThat(Pattern.compile("direct:kafka-send").matcher(String.join("\n", routes().values())).results()
+                .count()).as("only the template writes through kafka-send").isEqualTo(2);
         long instances = routes().values().stream()
                 .mapToLong(y -> Pattern.compile("routeTemplateRef: kafka-write").matcher(y).results().count()).sum();
         assertThat(instances).isEqualTo(3); // the completion, the pass's other records, an operator's command

@@ -1,0 +1,120 @@
+package io.submissionrouter.kafka;
+
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+
+/**
+ * The Kafka producer of the router's one write step ({@code kafka-send}, routes/results.yaml): Kafka's own, with each
+ * send tracked until Kafka answers it ({@link ProducerGeneration}), so that {@link ProducerWatch} sees when it stops
+ * working and puts a new one in its place. The step is then handed the new one; a send that still reaches this one
+ * goes to its successor. Its client.id is {@code smtp-submission-router-producer-N}, which names its network thread.
+ */
+final class WriteProducer extends KafkaProducer<Object, Object> {
+
+    static final String CLIENT_ID_PREFIX = "smtp-submission-router-producer-";
+    private static final AtomicInteger IDS = new AtomicInteger();
+
+    /** The step's settings, client.id aside: a replacement is made with them. */
+    private final Properties settings;
+    private final RecordSizes sizes;
+    private final ProducerWatch watch;
+    private final ProducerGeneration generation;
+    private volatile WriteProducer successor;
+    /** Why putting a new producer in place did not make writes work again; null while it did (liveness). */
+    private volatile String beyondRepair;
+
+    private WriteProducer(Properties props, Properties settings, boolean replacement, RecordSizes sizes,
+            ProducerWatch watch) {
+        super(props);
+        this.settings = settings;
+        this.sizes = sizes;
+        this.watch = watch;
+        this.generation = new ProducerGeneration(props.getProperty(CommonClientConfigs.CLIENT_ID_CONFIG), super::send,
+                replacement, sizes, watch.writeBound(deliveryTimeout(settings)), watch.writeBound(maxBlock(settings)));
+    }
+
+    /**
+     * A producer with {@code settings} and a client.id of its own, built with the application's class loader as the
+     * thread's context, so that classes named in settings (interceptors, partitioners) resolve on any thread (the
+     * watch's, Camel's), in dev and test mode too, where Kafka's own class loader does not see the application's.
+     *
+     * @param replacement whether it takes the place of one that stopped working
+     */
+    static WriteProducer make(Properties settings, boolean replacement, RecordSizes sizes, ProducerWatch watch) {
+        Properties props = new Properties();
+        props.putAll(settings);
+        props.put(CommonClientConfigs.CLIENT_ID_CONFIG, CLIENT_ID_PREFIX + IDS.incrementAndGet());
+        return RouterKafkaClientFactory.withApplicationClassLoader(
+                () -> new WriteProducer(props, settings, replacement, sizes, watch));
+    }
+
+    /** A new producer with the same settings, to take the place of this one. */
+    WriteProducer replacement() {
+        return make(settings, true, sizes, watch);
+    }
+
+    @Override
+    public Future<RecordMetadata> send(ProducerRecord<Object, Object> record, Callback callback) {
+        Future<RecordMetadata> sent = generation.send(record, callback);
+        if (sent != null) {
+            return sent;
+        }
+        WriteProducer next = successor;
+        if (next == null) {
+            throw new WriteUnanswered("Kafka producer " + clientId() + " is closed: written again");
+        }
+        return next.send(record, callback); // it was retired as it was replaced: its successor takes the write
+    }
+
+    /** The step lets go of it (Camel stops the route): see {@link ProducerWatch#close}. */
+    @Override
+    public void close() {
+        watch.close(this);
+    }
+
+    /** It is replaced by {@code next}: sends that still reach it go there, and those it did not answer fail. */
+    void retire(String why, WriteProducer next) {
+        successor = next;
+        generation.retire(why);
+    }
+
+    ProducerGeneration generation() {
+        return generation;
+    }
+
+    String clientId() {
+        return generation.clientId();
+    }
+
+    /** The producer's delivery.timeout.ms (Kafka's default, 2 minutes, unless set). */
+    Duration deliveryTimeout() {
+        return deliveryTimeout(settings);
+    }
+
+    String beyondRepair() {
+        return beyondRepair;
+    }
+
+    void beyondRepair(String why) {
+        beyondRepair = why;
+    }
+
+    private static Duration deliveryTimeout(Properties settings) {
+        Object timeout = settings.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
+        return Duration.ofMillis(timeout == null ? 120_000 : Long.parseLong(timeout.toString()));
+    }
+
+    /** The producer's max.block.ms (Kafka's default, 1 minute, unless set): send() returns within it. */
+    private static Duration maxBlock(Properties settings) {
+        Object block = settings.get(ProducerConfig.MAX_BLOCK_MS_CONFIG);
+        return Duration.ofMillis(block == null ? 60_000 : Long.parseLong(block.toString()));
+    }
+}
