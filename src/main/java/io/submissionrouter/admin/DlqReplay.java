@@ -20,20 +20,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import org.apache.camel.CamelContext;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jboss.logging.Logger;
 
 /**
@@ -69,6 +65,8 @@ public class DlqReplay {
     static final int MAX_JOB_IDS = 200_000;
     /** The topic of replay marks is the dead-letter topic's name with this suffix. */
     public static final String MARKS_SUFFIX = ".replayed";
+    /** Replays, or marks, written (and waited for) at once. */
+    static final int BATCH = 500;
     /** Bound of each read of the dead-letter topic to its end. */
     private static final Duration READ_WITHIN = Duration.ofMinutes(2);
     private static final Logger LOG = Logger.getLogger(DlqReplay.class);
@@ -80,11 +78,13 @@ public class DlqReplay {
     private final String dlq;
     private final String jobs;
     private final CompletedJobs completedJobs;
+    private final ReplayWrites writes;
     /** The compacted topic of replayed dead letters (key {@code <partition>/<offset>}), so none is replayed twice. */
     private final String marks;
     private final Duration marksKeptFor;
 
-    public DlqReplay(CamelContext camel, SubmissionConfig config, CompletedJobs completedJobs) {
+    public DlqReplay(CamelContext camel, SubmissionConfig config, CompletedJobs completedJobs, ReplayWrites writes) {
+        this.writes = writes;
         this.camel = camel;
         this.dlq = config.topics().dlq();
         this.marks = dlq + MARKS_SUFFIX;
@@ -128,12 +128,10 @@ public class DlqReplay {
         List<Entry> listed = new ArrayList<>();
         int[] counts = new int[3]; // matched, replayed, skipped
         boolean[] limitReached = {false};
-        Map<String, Future<RecordMetadata>> sent = new LinkedHashMap<>(); // mark key -> the replay's write
+        Replays sent = request.dryRun() ? null : new Replays();
         String topicId = Topics.topicId(c, dlq);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
-                KafkaProducer<byte[], byte[]> producer = request.dryRun() ? null : new KafkaProducer<>(
-                        KafkaClients.producer(camel), new ByteArraySerializer(), new ByteArraySerializer())) {
+                new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(dlq, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(dlq, p.partition())).toList();
             // both passes read to the same ends: a dead letter written meanwhile waits for the next call
@@ -164,11 +162,11 @@ public class DlqReplay {
                             : outcome(r, request, counts[1]);
                     if (outcome.equals(REPLAYED)) {
                         counts[1]++;
-                        if (producer != null) {
+                        if (sent != null) {
                             ProducerRecord<byte[], byte[]> again = new ProducerRecord<>(jobs, r.key(), r.value());
                             again.headers().add("replayed-from",
                                     (dlq + "/" + r.partition() + "/" + r.offset()).getBytes(StandardCharsets.UTF_8));
-                            sent.put(topicId + "/" + at, producer.send(again));
+                            sent.add(topicId + "/" + at, again);
                         }
                     } else {
                         counts[2]++;
@@ -179,15 +177,15 @@ public class DlqReplay {
                     }
                 });
             } finally {
-                if (producer != null) {
-                    producer.flush();
+                if (sent != null) {
+                    sent.write();
+                    // whatever stopped the pass, every replay Kafka acknowledged is marked: never replayed again
+                    markAcknowledged(sent.acknowledged);
                 }
-                // whatever stopped the pass, every replay Kafka acknowledged is marked: never replayed again
-                markAcknowledged(sent);
             }
         }
-        for (Future<RecordMetadata> f : sent.values()) {
-            f.get();
+        if (sent != null && sent.failure != null) {
+            throw new ExecutionException("dlq replay: Kafka did not take every replay", sent.failure);
         }
         int matched = counts[0];
         int replayed = counts[1];
@@ -288,39 +286,58 @@ public class DlqReplay {
         return seen;
     }
 
-    /** Marks every replay Kafka acknowledged (keyed {@code <topicId>/<partition>/<offset>}); waits for each. */
-    private void markAcknowledged(Map<String, Future<RecordMetadata>> sent) {
-        List<Future<RecordMetadata>> written = new ArrayList<>();
-        byte[] when = Instant.now().toString().getBytes(StandardCharsets.UTF_8);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClients.producer(camel),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (Map.Entry<String, Future<RecordMetadata>> e : sent.entrySet()) {
-                if (acknowledged(e.getValue())) {
-                    written.add(producer.send(new ProducerRecord<>(marks, e.getKey().getBytes(StandardCharsets.UTF_8),
-                            when)));
+    /**
+     * The replays of a call, written in batches of {@value #BATCH} through the router's producer ({@link ReplayWrites});
+     * the mark keys of those Kafka acknowledged, and the first refusal.
+     */
+    private final class Replays {
+        private final Map<String, ProducerRecord<byte[], byte[]>> batch = new LinkedHashMap<>();
+        private final List<String> acknowledged = new ArrayList<>();
+        private Exception failure;
+
+        void add(String markKey, ProducerRecord<byte[], byte[]> replay) {
+            batch.put(markKey, replay);
+            if (batch.size() >= BATCH) {
+                write();
+            }
+        }
+
+        void write() {
+            if (batch.isEmpty()) {
+                return;
+            }
+            ReplayWrites.Written written = writes.write(List.copyOf(batch.values()));
+            int i = 0;
+            for (String key : batch.keySet()) {
+                if (written.acknowledged()[i++]) {
+                    acknowledged.add(key);
                 }
             }
-            producer.flush();
-            for (Future<RecordMetadata> f : written) {
-                f.get();
+            if (failure == null) {
+                failure = written.failure();
             }
-        } catch (ExecutionException | RuntimeException e) {
-            LOG.errorf("dlq replay: %d replays could not all be marked on %s (%s); a later call may replay them "
-                    + "again, and their jobs then answer DUPLICATE", written.size(), marks, e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            batch.clear();
         }
     }
 
-    private static boolean acknowledged(Future<RecordMetadata> f) {
-        try {
-            f.get(30, java.util.concurrent.TimeUnit.SECONDS);
-            return true;
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+    /** Marks every replay Kafka acknowledged (keyed {@code <topicId>/<partition>/<offset>}), in batches. */
+    private void markAcknowledged(List<String> acknowledged) {
+        byte[] when = Instant.now().toString().getBytes(StandardCharsets.UTF_8);
+        int unmarked = 0;
+        Exception failure = null;
+        for (int from = 0; from < acknowledged.size(); from += BATCH) {
+            List<ProducerRecord<byte[], byte[]>> marked = acknowledged.subList(from,
+                    Math.min(acknowledged.size(), from + BATCH)).stream().map(key -> new ProducerRecord<>(marks,
+                            key.getBytes(StandardCharsets.UTF_8), when)).toList();
+            ReplayWrites.Written written = writes.write(marked);
+            for (boolean ok : written.acknowledged()) {
+                unmarked += ok ? 0 : 1;
+            }
+            failure = failure != null ? failure : written.failure();
+        }
+        if (unmarked > 0) {
+            LOG.errorf("dlq replay: %d replays could not be marked on %s (%s); a later call may replay them again, "
+                    + "and their jobs then answer DUPLICATE", unmarked, marks, String.valueOf(failure));
         }
     }
 

@@ -7,8 +7,9 @@ import org.apache.camel.component.kafka.KafkaConfiguration;
 import org.apache.kafka.clients.CommonClientConfigs;
 
 /**
- * Settings for the Kafka clients the router runs beside Camel's (idempotency tail, retry consumer, dlq
- * replay): the brokers and security of the Camel Kafka component, so one set of settings covers all.
+ * Settings for the Kafka consumers the router runs beside Camel's (idempotency tail, retry consumer, dlq replay,
+ * reachability check): the brokers and security of the Camel Kafka component, so one set of settings covers all.
+ * The router writes only through Camel's producer (routes/results.yaml, kafka-send).
  */
 public final class KafkaClients {
 
@@ -19,14 +20,6 @@ public final class KafkaClients {
     public static Properties consumer(CamelContext camel) {
         KafkaConfiguration kafka = configuration(camel);
         Properties p = kafka.createConsumerProperties();
-        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.getBrokers());
-        return p;
-    }
-
-    /** Producer settings: brokers, security, acks=all and idempotence as the component has them. */
-    public static Properties producer(CamelContext camel) {
-        KafkaConfiguration kafka = configuration(camel);
-        Properties p = kafka.createProducerProperties();
         p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.getBrokers());
         return p;
     }
