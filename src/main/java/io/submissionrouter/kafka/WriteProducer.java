@@ -42,9 +42,8 @@ final class WriteProducer extends KafkaProducer<Object, Object> {
     }
 
     /**
-     * A producer with {@code settings} and a client.id of its own, built with the application's class loader as the
-     * thread's context, so that classes named in settings (interceptors, partitioners) resolve on any thread (the
-     * watch's, Camel's), in dev and test mode too, where Kafka's own class loader does not see the application's.
+     * A producer with {@code settings} and a client.id of its own, built with the application's class loader
+     * ({@link RouterKafkaClientFactory#withApplicationClassLoader}).
      *
      * @param replacement whether it takes the place of one that stopped working
      */

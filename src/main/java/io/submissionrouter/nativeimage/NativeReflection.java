@@ -2,6 +2,7 @@ package io.submissionrouter.nativeimage;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.submissionrouter.admin.DlqReplay;
+import io.submissionrouter.admin.ReplayWrites;
 import io.submissionrouter.control.ControlCommand;
 import io.submissionrouter.control.EndpointControl;
 import io.submissionrouter.dns.RecipientDomains;
@@ -53,7 +54,7 @@ import io.submissionrouter.smtp.SmtpStep;
         FailureTriage.class, JobIntake.class, KafkaRecords.class, InFlightJobs.class, InFlightCommits.class,
         InFlightRoom.class, RecipientDomains.class,
         RetryTiers.class, SessionRecorder.class, JobTraces.class, EndpointControl.class, UnsettledPasses.class,
-        KafkaWrites.class, KafkaWritesRefused.class, DeadLettersTooLarge.class,
+        KafkaWrites.class, KafkaWritesRefused.class, DeadLettersTooLarge.class, ReplayWrites.class,
         // beans of the periodic routes (routes/periodic.yaml)
         IntakeStarter.class, KafkaReachability.class, EndpointProber.class, JobsTopicShare.class,
         // records written to and read from Kafka as JSON

@@ -18,7 +18,7 @@ import org.apache.kafka.common.TopicPartition;
  * issue 21's producer broke: its {@code onAcknowledgement} runs on the producer's network thread, so an {@link Error}
  * thrown there ends the thread (Kafka's {@code Sender.run} catches only {@code Exception}), exactly as the
  * {@code StackOverflowError} of KAFKA-8202 did, and a call that blocks there leaves the producer silent (no
- * acknowledgement, no error). Armed by a static switch; it acts only on the router's shared producers (client.id
+ * acknowledgement, no error). Armed by a static switch; it acts only on the router's write producers (client.id
  * {@code smtp-submission-router-producer-*}). Camel hands the component's interceptor classes to its consumers too,
  * so it is a consumer interceptor as well, one that does nothing.
  */
@@ -35,12 +35,12 @@ public class ProducerFaults implements ProducerInterceptor<Object, Object>, Cons
     /** Each producer's thread dies once, at its first acknowledgement while the switch is on. */
     private final AtomicBoolean killed = new AtomicBoolean();
 
-    /** From now on, each shared producer's network thread dies at its next acknowledgement (a new one too). */
+    /** From now on, each write producer's network thread dies at its next acknowledgement (a new one too). */
     public static void killEachProducer() {
         FAULT.set(Fault.KILL_EACH);
     }
 
-    /** The next acknowledgement of a shared producer blocks its network thread until {@link #disarm()}. */
+    /** The next acknowledgement of a write producer blocks its network thread until {@link #disarm()}. */
     public static void hangNextAcknowledgement() {
         hang = new CountDownLatch(1);
         FAULT.set(Fault.HANG_ONCE);
