@@ -84,6 +84,10 @@ public class ProducerWatch {
      * does not on a thread of its own.
      */
     synchronized void close(WriteProducer producer) {
+        if (producer.successor() != null) {
+            close(producer.successor()); // replaced as the step stopped: it is closed aside already, its successor here
+            return;
+        }
         watched.remove(producer);
         ProducerGeneration g = producer.generation();
         long now = System.nanoTime();
@@ -192,7 +196,10 @@ public class ProducerWatch {
      * Puts a new producer with the same settings in place of {@code p} in the write step; the writes {@code p} did
      * not answer fail ({@link WriteUnanswered}) and are retried on the new one.
      */
-    private void replace(WriteProducer p, String why) {
+    private synchronized void replace(WriteProducer p, String why) {
+        if (!watched.contains(p)) {
+            return; // the step let go of it meanwhile (the router stops)
+        }
         ProducerGeneration broken = p.generation();
         WriteProducer next;
         try {

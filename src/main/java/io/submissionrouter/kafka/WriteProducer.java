@@ -85,6 +85,11 @@ final class WriteProducer extends KafkaProducer<Object, Object> {
         generation.retire(why);
     }
 
+    /** The producer put in its place, or null. */
+    WriteProducer successor() {
+        return successor;
+    }
+
     ProducerGeneration generation() {
         return generation;
     }
