@@ -287,8 +287,8 @@ public class DlqReplay {
     }
 
     /**
-     * The replays of a call, written in batches of {@value #BATCH} through the router's producer ({@link ReplayWrites});
-     * the mark keys of those Kafka acknowledged, and the first refusal.
+     * The replays of a call, written in batches of {@value #BATCH} through the router's producer
+     * ({@link ReplayWrites}); the mark keys of those Kafka acknowledged, and the first refusal.
      */
     private final class Replays {
         private final Map<String, ProducerRecord<byte[], byte[]>> batch = new LinkedHashMap<>();

@@ -19,17 +19,18 @@ import org.apache.camel.spi.ExecutorServiceManager;
 import org.jboss.logging.Logger;
 
 /**
- * Watches the producer of the router's Kafka writes ({@link WriteProducer}; issue 21, CONTRACT 9.5). Kafka answers every send within the
- * producer's {@code delivery.timeout.ms}, with an acknowledgement or an error, for as long as the producer works (a
- * broker outage is answered with errors: writes are refused, not unanswered). So:
+ * Watches the producer of the router's Kafka writes ({@link WriteProducer}; issue 21, CONTRACT 9.5). Kafka answers
+ * every send within the producer's {@code delivery.timeout.ms}, with an acknowledgement or an error, for as long as the
+ * producer works (a broker outage is answered with errors: writes are refused, not unanswered). So:
  * <ul>
  * <li>a write unanswered for {@code submission.kafka.ack-timeout} makes the producer's writes <em>unanswered</em>: no
  * new SMTP session starts ({@link #unanswered()}), readiness and the health group {@code kafka-writes} are DOWN;</li>
  * <li>a producer whose network thread died, or with a write unanswered for {@code delivery.timeout.ms} after
  * {@code send()} returned (or stuck inside {@code send()} past {@code max.block.ms}) plus {@code ack-timeout}, has
- * stopped working: a new producer with the same settings takes its place in the write step, every write it
- * did not answer fails and is retried on the new one (the records stay owed; nothing is sent again over SMTP),
- * and it is closed on a thread of its own. Sessions wait until the new producer answers a write;</li>
+ * stopped working: a new producer with the same settings takes its place in the write step (camel-kafka's producer
+ * is handed it), every write it did not answer fails ({@link WriteUnanswered}; camel-kafka has no bound of its own on a
+ * write's callback) and is retried on the new one (the records stay owed; nothing is sent again over SMTP), and it is
+ * closed on a thread of its own. Sessions wait until the new producer answers a write;</li>
  * <li>a new producer that stops working too before it answered anything means the process cannot fix this by itself:
  * liveness goes DOWN ({@link #beyondRepair()}) so that Kubernetes restarts the pod.</li>
  * </ul>

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The shape issue 16 asks of routes/ and src/main/java, checked on the files themselves: every exchange property a
  * route reads or writes is named once, in {@link JobProperties}; one route sends over SMTP, for every endpoint; every
- * Kafka write is the route template {@code kafka-write}, through one producer step; and nothing in the code starts a thread of its own (Camel's
- * thread pools and timer routes do).
+ * Kafka write is the route template {@code kafka-write}, through one producer step; and nothing in the code starts a
+ * thread of its own (Camel's thread pools and timer routes do).
  */
 class RoutesShapeTest {
 
