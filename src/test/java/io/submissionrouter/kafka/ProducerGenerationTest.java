@@ -3,9 +3,12 @@ package io.submissionrouter.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
@@ -18,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * When a send a producer has not answered is past the time a working producer answers in (CONTRACT 9.5), so that the
  * watch replaces it: {@code delivery.timeout.ms} counts from when {@code send()} returned, and {@code send()} itself
  * may block up to {@code max.block.ms} (metadata, buffer space) before that; each with {@code ack-timeout} on top.
- * Kafka's defaults: delivery.timeout.ms 120 s, max.block.ms 60 s; ack-timeout 30 s. The clock is the test's.
+ * Kafka's defaults: delivery.timeout.ms 120 s, max.block.ms 60 s; ack-timeout 30 s. The clock is the test's. And
+ * that a send meeting the producer's retirement is answered exactly once: told, thrown, or left to the successor.
  */
 class ProducerGenerationTest {
 
@@ -93,6 +97,36 @@ class ProducerGenerationTest {
         g.send(RECORD, null);
         producer.completeNext();
         assertThat(g.overdue(clock.get() + WRITE_BOUND.toNanos() * 2)).isNull();
+    }
+
+    @Test
+    void aSendAfterItWasRetiredIsNeitherHandedOverNorToldSoThatItsSuccessorTakesIt() {
+        MockProducer<Object, Object> producer = new MockProducer<>(false, null, RAW, RAW);
+        ProducerGeneration g = generation(producer);
+        g.retire("test");
+        AtomicInteger told = new AtomicInteger();
+        assertThat(g.send(RECORD, (m, e) -> told.incrementAndGet())).isNull();
+        assertThat(producer.history()).isEmpty();
+        assertThat(told).hasValue(0);
+    }
+
+    @Test
+    void aSendRetiredWhileInsideSendIsToldOnceAndDoesNotThrowToo() {
+        ProducerGeneration[] g = new ProducerGeneration[1];
+        // the producer is replaced while the send is inside it, and then refuses the record as closed
+        MockProducer<Object, Object> closing = new MockProducer<>(false, null, RAW, RAW) {
+            @Override
+            public synchronized Future<RecordMetadata> send(ProducerRecord<Object, Object> r, Callback callback) {
+                g[0].retire("test");
+                throw new IllegalStateException("Cannot perform operation after producer has been closed");
+            }
+        };
+        g[0] = generation(closing);
+        List<Exception> told = new ArrayList<>();
+        Future<RecordMetadata> sent = g[0].send(RECORD, (m, e) -> told.add(e));
+        assertThat(sent).isNotNull().isDone();
+        assertThat(told).singleElement().isInstanceOf(WriteUnanswered.class);
+        assertThat(g[0].unansweredCount()).isZero();
     }
 
     private ProducerGeneration generation(MockProducer<Object, Object> producer) {
