@@ -41,11 +41,6 @@ public final class JobValidator {
         this.relays = relays;
     }
 
-    /** Up to {@code maxRecipients} recipients, 50 attachments, any sender. */
-    public JobValidator(int maxRecipients, Optional<String> defaultFrom, Set<String> relays) {
-        this(new Limits(maxRecipients, 50, Set.of()), defaultFrom, relays);
-    }
-
     public static boolean isValidJobId(String jobId) {
         return jobId != null && JOB_ID.matcher(jobId).matches();
     }

@@ -38,7 +38,7 @@ class SmtpSubmitterTest {
     }
 
     private static SmtpSubmitter submitter(TestSmtpServer server, String trustPem, CredentialSource credentials) {
-        return new SmtpSubmitter(TestEndpoints.spec(server, trustPem, credentials));
+        return new SmtpSubmitter(TestEndpoints.spec(server, trustPem, credentials), null, null);
     }
 
     private static CredentialSource password(String password) {
