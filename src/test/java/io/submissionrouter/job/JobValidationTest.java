@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 class JobValidationTest {
 
     private final JobReader reader = new JobReader(new ObjectMapper());
-    private final JobValidator validator = new JobValidator(new JobValidator.Limits(3, 50, Set.of()), Optional.empty(), Set.of("default"));
+    private final JobValidator validator = new JobValidator(new JobValidator.Limits(3, 50, Set.of()), Optional.empty(),
+            Set.of("default"));
 
     private ValidJob valid(String json) throws JobRejection {
         return validator.validate(reader.read(json.getBytes(StandardCharsets.UTF_8)));
@@ -156,7 +157,8 @@ class JobValidationTest {
 
     @Test
     void usesTheDefaultFromWhenTheJobHasNone() throws Exception {
-        JobValidator withDefault = new JobValidator(new JobValidator.Limits(3, 50, Set.of()), Optional.of("Router <router@shop.example>"), Set.of("default"));
+        JobValidator withDefault = new JobValidator(new JobValidator.Limits(3, 50, Set.of()),
+                Optional.of("Router <router@shop.example>"), Set.of("default"));
         ValidJob v = withDefault.validate(reader.read(
                 "{\"jobId\":\"j\",\"to\":[\"c@d.example\"],\"subject\":\"s\",\"text\":\"t\"}".getBytes(StandardCharsets.UTF_8)));
         assertThat(v.from().getAddress()).isEqualTo("router@shop.example");

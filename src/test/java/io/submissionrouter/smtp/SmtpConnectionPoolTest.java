@@ -71,7 +71,8 @@ class SmtpConnectionPoolTest {
         CredentialSource fromFiles = new CredentialSource(Optional.empty(), Optional.empty(),
                 Optional.of(mount.resolve("username").toString()), Optional.of(mount.resolve("password").toString()));
         try (SmtpSubmitter submitter = new SmtpSubmitter(TestEndpoints.spec(server, "/tls/smtp-ca.pem", fromFiles),
-                new SmtpSubmitter.PoolLimits(1, 100, Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ZERO), null)) {
+                new SmtpSubmitter.PoolLimits(1, 100, Duration.ofMinutes(5), Duration.ofSeconds(30),
+                        Duration.ZERO), null)) {
             SmtpOutcome refused = send(submitter, "ada@example.org");
             assertThat(refused.outcome()).isEqualTo(OutcomeClass.CONFIG_ERROR);
             assertThat(refused.step()).isEqualTo(SmtpStep.AUTH);
