@@ -168,6 +168,9 @@ class JobValidationTest {
     void rejectsBadJobIds() {
         rejects(job("").replace("\"j-1\"", "\"has space\""), JobRejection.INVALID_FIELD, "jobId");
         rejects(job("").replace("\"j-1\"", "\"" + "x".repeat(201) + "\""), JobRejection.INVALID_FIELD, "jobId");
+        // the schema alone refuses these: Java's $ would match before a final line break
+        rejects(job("").replace("\"j-1\"", "\"j-1\\n\""), JobRejection.INVALID_FIELD, "jobId must be 1 to 200");
+        rejects(job("").replace("\"j-1\"", "\"j-1\\u2028\""), JobRejection.INVALID_FIELD, "jobId must be 1 to 200");
     }
 
     @Test
@@ -270,6 +273,7 @@ class JobValidationTest {
     void rejectsUnknownOrMalformedRelayNames() {
         rejects(job(",\"relay\":\"bulk\""), JobRejection.UNKNOWN_RELAY, "bulk");
         rejects(job(",\"relay\":\"Bulk-1\""), JobRejection.INVALID_FIELD, "relay");
+        rejects(job(",\"relay\":\"default\\n\""), JobRejection.INVALID_FIELD, "relay must match [a-z0-9]+");
     }
 
     @Test
