@@ -68,7 +68,7 @@ class SmtpConnectionPoolTest {
     @Test
     void aRotatedSecretIsReadByTheNextSession(@org.junit.jupiter.api.io.TempDir Path mount) throws Exception {
         secretVersion(mount, "v1", TestSmtpServer.USER, "an-old-password");
-        CredentialSource fromFiles = new CredentialSource(Optional.empty(), Optional.empty(),
+        CredentialSource fromFiles = new CredentialSource("submission.smtp", Optional.empty(), Optional.empty(),
                 Optional.of(mount.resolve("username").toString()), Optional.of(mount.resolve("password").toString()));
         try (SmtpSubmitter submitter = new SmtpSubmitter(TestEndpoints.spec(server, "/tls/smtp-ca.pem", fromFiles),
                 new SmtpSubmitter.PoolLimits(1, 100, Duration.ofMinutes(5), Duration.ofSeconds(30),
