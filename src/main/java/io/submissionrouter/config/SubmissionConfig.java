@@ -177,7 +177,9 @@ public interface SubmissionConfig {
         Optional<String> password();
 
         /**
-         * {@code starttls} (default), {@code implicit} or {@code none} (needs {@code submission.smtp.allow-plaintext}).
+         * {@code starttls}, {@code implicit} or {@code none} (needs {@code submission.smtp.allow-plaintext});
+         * {@code starttls} when set nowhere. No {@code @WithDefault}: an unset value must stay unset, so that a group
+         * or endpoint without it can take {@code submission.smtp.tls} ({@link EndpointSpecs}).
          */
         Optional<TlsMode> tls();
 
