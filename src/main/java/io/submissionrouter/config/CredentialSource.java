@@ -22,12 +22,6 @@ public final class CredentialSource implements Supplier<Optional<Credentials>> {
     private final Optional<Path> usernameFile;
     private final Optional<Path> passwordFile;
 
-    /** Credentials of the default group, {@code submission.smtp.*}. */
-    public CredentialSource(Optional<String> username, Optional<String> password,
-            Optional<String> usernameFile, Optional<String> passwordFile) {
-        this("submission.smtp", username, password, usernameFile, passwordFile);
-    }
-
     /** @param prefix the settings the credentials come from, as errors name them ({@code submission.smtp}) */
     public CredentialSource(String prefix, Optional<String> username, Optional<String> password,
             Optional<String> usernameFile, Optional<String> passwordFile) {

@@ -23,27 +23,21 @@ public final class EndpointSpecs {
     private EndpointSpecs() {
     }
 
-    /** Primary first, then fallback: the order in which the router asks their breakers. */
-    public static List<EndpointSpec> defaultGroup(SubmissionConfig config) {
-        return defaultGroup(config, EndpointDiscovery.NONE, TokenSource.Factory.NONE);
-    }
-
     /**
-     * As {@link #defaultGroup(SubmissionConfig)}; with {@code submission.smtp.discover-domain} set, the hosts
-     * and ports not set explicitly come from {@code discovery}: its first target is the primary, its second
-     * (if any) the fallback. Setting both the domain and {@code primary.host} is refused as contradictory.
+     * The {@code default} group, primary first, then fallback: the order in which the router asks their breakers.
+     * With {@code submission.smtp.discover-domain} set, the hosts and ports not set explicitly come from
+     * {@code discovery}: its first target is the primary, its second (if any) the fallback. Setting both the domain
+     * and {@code primary.host} is refused as contradictory. XOAUTH2 tokens come from {@code tokens}.
      */
     public static List<EndpointSpec> defaultGroup(SubmissionConfig config, EndpointDiscovery discovery,
             TokenSource.Factory tokens) {
         checkGeneral(config);
         SubmissionConfig.Smtp smtp = config.smtp();
-        Group g = new Group(DEFAULT_RELAY, "submission.smtp", smtp.tls(), SMTP_TLS, smtp.username(), smtp.password(),
-                smtp.usernameFile(), smtp.passwordFile(), smtp.trustPem(), SMTP_TRUST_PEM, smtp.authMechanisms(),
-                oauth2("submission.smtp", smtp.oauth2(), smtp.username(), smtp.password(), smtp.passwordFile(),
-                        smtp.allowPlaintext(), tokens));
+        Group g = group(config, DEFAULT_RELAY, "submission.smtp", smtp, smtp.usernameFile(), smtp.passwordFile(),
+                tokens);
         Optional<String> domain = smtp.discoverDomain().map(String::strip).filter(d -> !d.isEmpty());
         if (domain.isEmpty()) {
-            return endpoints(config, g, smtp.primary(), smtp.fallback());
+            return endpoints(config, g, smtp);
         }
         if (smtp.primary().host().filter(h -> !h.isBlank()).isPresent()) {
             throw new InvalidSettingException("submission.smtp.discover-domain",
@@ -60,14 +54,9 @@ public final class EndpointSpecs {
 
     /**
      * The group {@code submission.relays.<name>}: its own endpoints, credentials and TLS; the timeouts,
-     * the identity check and (unless set) the trust of {@code submission.smtp.*}. Credentials are never
+     * the identity check and (unless set) the TLS mode and trust of {@code submission.smtp.*}. Credentials are never
      * taken from the default group, so one provider's password never goes to another.
      */
-    public static List<EndpointSpec> relayGroup(SubmissionConfig config, String name, SubmissionConfig.Relay relay) {
-        return relayGroup(config, name, relay, TokenSource.Factory.NONE);
-    }
-
-    /** As above, with XOAUTH2 tokens from {@code tokens} when the group has {@code oauth2} settings. */
     public static List<EndpointSpec> relayGroup(SubmissionConfig config, String name, SubmissionConfig.Relay relay,
             TokenSource.Factory tokens) {
         String prefix = "submission.relays." + name;
@@ -77,14 +66,7 @@ public final class EndpointSpecs {
         if (name.equals(DEFAULT_RELAY)) {
             throw new InvalidSettingException(prefix, "the default group is configured by submission.smtp.*");
         }
-        Group g = new Group(name, prefix, relay.tls().orElse(config.smtp().tls()),
-                relay.tls().isPresent() ? prefix + ".tls" : SMTP_TLS, relay.username(), relay.password(),
-                Optional.empty(), Optional.empty(), relay.trustPem().or(config.smtp()::trustPem),
-                relay.trustPem().isPresent() ? prefix + ".trust-pem" : SMTP_TRUST_PEM, relay.authMechanisms(),
-                oauth2(prefix, relay.oauth2(), relay.username(), relay.password(), Optional.empty(),
-                        config.smtp().allowPlaintext(), tokens));
-        positiveRate(prefix + ".rate-limit", relay.rateLimit());
-        return endpoints(config, g, relay.primary(), relay.fallback());
+        return endpoints(config, group(config, name, prefix, relay, Optional.empty(), Optional.empty(), tokens), relay);
     }
 
     /** What a group's endpoints inherit unless they override it, and the setting each value came from. */
@@ -92,6 +74,22 @@ public final class EndpointSpecs {
             Optional<String> password, Optional<String> usernameFile, Optional<String> passwordFile,
             Optional<String> trustPem, String trustPemSetting, Optional<List<String>> authMechanisms,
             Optional<TokenSource> oauth2) {
+    }
+
+    /**
+     * The group {@code relay} set under {@code prefix}: TLS mode and trust unless set from {@code submission.smtp.*}
+     * (for the default group, that is itself), {@code starttls} when set nowhere. Only the default group has
+     * credential files.
+     */
+    private static Group group(SubmissionConfig config, String relay, String prefix, SubmissionConfig.Relay s,
+            Optional<String> usernameFile, Optional<String> passwordFile, TokenSource.Factory tokens) {
+        SubmissionConfig.Smtp smtp = config.smtp();
+        positiveRate(prefix + ".rate-limit", s.rateLimit());
+        return new Group(relay, prefix, s.tls().or(smtp::tls).orElse(TlsMode.STARTTLS),
+                s.tls().isPresent() ? prefix + ".tls" : SMTP_TLS, s.username(), s.password(), usernameFile,
+                passwordFile, s.trustPem().or(smtp::trustPem),
+                s.trustPem().isPresent() ? prefix + ".trust-pem" : SMTP_TRUST_PEM, s.authMechanisms(),
+                oauth2(prefix, s.oauth2(), s.username(), s.password(), passwordFile, smtp.allowPlaintext(), tokens));
     }
 
     /**
@@ -134,13 +132,13 @@ public final class EndpointSpecs {
         return Optional.of(tokens.create(setting, o));
     }
 
-    private static List<EndpointSpec> endpoints(SubmissionConfig config, Group g, SubmissionConfig.EndpointSettings p,
-            SubmissionConfig.EndpointSettings f) {
+    private static List<EndpointSpec> endpoints(SubmissionConfig config, Group g, SubmissionConfig.Relay relay) {
+        SubmissionConfig.EndpointSettings p = relay.primary();
         String primaryHost = p.host().filter(h -> !h.isBlank()).orElseThrow(() ->
                 new InvalidSettingException(g.prefix() + ".primary.host",
                         "is required: the host of the primary submission endpoint"));
         return List.of(resolve(config, g, "primary", p, primaryHost, PRIMARY_PORT),
-                resolve(config, g, "fallback", f, primaryHost, FALLBACK_PORT));
+                resolve(config, g, "fallback", relay.fallback(), primaryHost, FALLBACK_PORT));
     }
 
     private static EndpointSpec resolve(SubmissionConfig config, Group g, String name,
@@ -237,7 +235,6 @@ public final class EndpointSpecs {
             throw new InvalidSettingException("submission.breaker.half-open-probes", "must be at least 1");
         }
         positive("submission.breaker.open-duration", b.openDuration());
-        positiveRate("submission.smtp.rate-limit", smtp.rateLimit());
         if (!(config.throttle().minRate() > 0)) {
             throw new InvalidSettingException("submission.throttle.min-rate", "must be a positive number of messages per second");
         }

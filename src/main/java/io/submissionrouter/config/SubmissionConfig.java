@@ -164,33 +164,56 @@ public interface SubmissionConfig {
         Optional<String> tokenFile();
     }
 
-    /** One more relay group: {@code submission.relays.<name>.*}. */
-    interface Relay {
-        /** Primary endpoint. */
-        EndpointSettings primary();
-
-        /** Fallback endpoint. */
-        EndpointSettings fallback();
-
-        /** AUTH user name. */
+    /**
+     * How to reach and log in to a server: TLS, trust and AUTH. Set for a relay group, overridden per endpoint
+     * ({@code <group>.primary.*}, {@code <group>.fallback.*}); an unset value falls back to the endpoint's group, and
+     * TLS and trust of a group beyond {@code default} to {@code submission.smtp.*}.
+     */
+    interface Access {
+        /** AUTH user name; AUTH is used only when it is set. */
         Optional<String> username();
 
         /** AUTH password. */
         Optional<String> password();
 
-        /** TLS mode. */
+        /**
+         * {@code starttls}, {@code implicit} or {@code none} (needs {@code submission.smtp.allow-plaintext});
+         * {@code starttls} when set nowhere. No {@code @WithDefault}: an unset value must stay unset, so that a group
+         * or endpoint without it can take {@code submission.smtp.tls} ({@link EndpointSpecs}).
+         */
         Optional<TlsMode> tls();
 
-        /** Trusted CAs. */
+        /** PEM file of CA certificates to trust instead of the JVM's trust store. */
         Optional<String> trustPem();
 
-        /** Messages per second for the whole consumer group. */
+        /**
+         * SASL mechanisms AUTH may use, in order of preference (such as {@code PLAIN LOGIN}, or {@code XOAUTH2});
+         * unset: the best the server offers of LOGIN, PLAIN, DIGEST-MD5 and NTLM, or XOAUTH2 with {@code oauth2}. Addition.
+         */
+        Optional<List<String>> authMechanisms();
+    }
+
+    /**
+     * A relay group: {@code submission.relays.<name>.*}, and the {@code default} group {@code submission.smtp.*}.
+     * Credentials are never taken from another group, so one provider's password never goes to another.
+     */
+    interface Relay extends Access {
+        /**
+         * The primary endpoint: {@code <group>.primary.host} (required) and {@code <group>.primary.port} (default
+         * 587).
+         */
+        EndpointSettings primary();
+
+        /**
+         * The fallback endpoint: {@code <group>.fallback.host} (default: the primary host) and
+         * {@code <group>.fallback.port} (default 2525).
+         */
+        EndpointSettings fallback();
+
+        /** Messages per second of the group for the whole consumer group; none when unset. */
         Optional<Double> rateLimit();
 
-        /** SASL mechanisms AUTH may use (as {@code submission.smtp.auth-mechanisms}). Addition. */
-        Optional<List<String>> authMechanisms();
-
-        /** OAuth2 client credentials for XOAUTH2 (as {@code submission.smtp.oauth2}). Addition. */
+        /** OAuth2 client credentials for XOAUTH2 instead of a password. Addition. */
         OAuth2 oauth2();
     }
 
@@ -247,50 +270,17 @@ public interface SubmissionConfig {
         String idempotency();
     }
 
-    interface Smtp {
-        /**
-         * The primary endpoint: {@code submission.smtp.primary.host} (required) and
-         * {@code submission.smtp.primary.port} (default 587).
-         */
-        EndpointSettings primary();
-
-        /**
-         * The fallback endpoint: {@code submission.smtp.fallback.host} (default: the primary host) and
-         * {@code submission.smtp.fallback.port} (default 2525).
-         */
-        EndpointSettings fallback();
-
-        /** AUTH user name; AUTH is used only when it is set. */
-        Optional<String> username();
-
-        /** AUTH password. */
-        Optional<String> password();
-
-        /**
-         * SASL mechanisms AUTH may use, in order of preference (such as {@code PLAIN LOGIN}, or {@code XOAUTH2});
-         * unset: the best the server offers of LOGIN, PLAIN, DIGEST-MD5 and NTLM, or XOAUTH2 with {@code oauth2}. Addition.
-         */
-        Optional<List<String>> authMechanisms();
-
-        /** OAuth2 client credentials for XOAUTH2 instead of a password. Addition. */
-        OAuth2 oauth2();
-
+    /** The {@code default} relay group, and the settings of every group's sessions. */
+    interface Smtp extends Relay {
         /** File holding the user name (Kubernetes Secret mount); re-read when it changes. Addition. */
         Optional<String> usernameFile();
 
         /** File holding the password (Kubernetes Secret mount); re-read when it changes. Addition. */
         Optional<String> passwordFile();
 
-        /** {@code starttls} (default), {@code implicit} or {@code none} (needs {@code allow-plaintext}). */
-        @WithDefault("starttls")
-        TlsMode tls();
-
         /** Allows {@code tls=none}: for a developer's laptop, never for production. */
         @WithDefault("false")
         boolean allowPlaintext();
-
-        /** PEM file of CA certificates to trust instead of the JVM's trust store. */
-        Optional<String> trustPem();
 
         /**
          * Verifies the server's host name against its certificate, in every relay group. {@code false} is refused
@@ -315,12 +305,6 @@ public interface SubmissionConfig {
         @WithDefault("30s")
         Duration writeTimeout();
 
-        /**
-         * Messages per second of the {@code default} group for the whole consumer group (as
-         * {@code submission.relays.<name>.rate-limit}); none when unset. Addition.
-         */
-        Optional<Double> rateLimit();
-
         /** Name sent with EHLO; the local host name when unset. Addition. */
         Optional<String> ehloName();
 
@@ -335,27 +319,12 @@ public interface SubmissionConfig {
     }
 
     /** Settings of one endpoint; unset values fall back to the group's. */
-    interface EndpointSettings {
+    interface EndpointSettings extends Access {
         /** Host name or address. */
         Optional<String> host();
 
         /** Port. */
         Optional<Integer> port();
-
-        /** TLS mode override. */
-        Optional<TlsMode> tls();
-
-        /** User name override. */
-        Optional<String> username();
-
-        /** Password override. */
-        Optional<String> password();
-
-        /** Trusted CA override. */
-        Optional<String> trustPem();
-
-        /** SASL mechanisms override. Addition. */
-        Optional<List<String>> authMechanisms();
     }
 
     interface Breaker {

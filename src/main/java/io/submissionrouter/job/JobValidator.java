@@ -10,11 +10,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** The checks of CONTRACT 2 on a parsed job; every rejection has a stable code and names the field. */
+/**
+ * The checks of CONTRACT 2 that the job's JSON Schema ({@link JobSchema}, run first by {@link JobReader}) cannot
+ * make: line breaks and unfoldable words in what becomes a header, limits and relays from the settings, addresses,
+ * base64 and MIME types. Every rejection has a stable code and names the field.
+ */
 public final class JobValidator {
 
     private static final Pattern JOB_ID = Pattern.compile("[\\x21-\\x7E]{1,200}");
-    private static final Pattern RELAY = Pattern.compile("[a-z0-9]+");
     private static final Pattern FIELD_NAME = Pattern.compile("[\\x21-\\x39\\x3B-\\x7E]+");
     /** A field name is never folded, so with ": " it must fit in a recommended 78-character line. */
     private static final int MAX_FIELD_NAME = 76;
@@ -41,39 +44,19 @@ public final class JobValidator {
         this.relays = relays;
     }
 
-    /** Up to {@code maxRecipients} recipients, 50 attachments, any sender. */
-    public JobValidator(int maxRecipients, Optional<String> defaultFrom, Set<String> relays) {
-        this(new Limits(maxRecipients, 50, Set.of()), defaultFrom, relays);
-    }
-
+    /** The schema's jobId rule, for a record the schema could not read (its jobId is salvaged for the result). */
     public static boolean isValidJobId(String jobId) {
         return jobId != null && JOB_ID.matcher(jobId).matches();
     }
 
     public ValidJob validate(EmailJob job) throws JobRejection {
-        if (job.jobId() == null) {
-            throw new JobRejection(JobRejection.MISSING_FIELD, "jobId is required");
-        }
-        if (!isValidJobId(job.jobId())) {
-            throw new JobRejection(JobRejection.INVALID_FIELD,
-                    "jobId must be 1 to 200 printable ASCII characters without spaces");
-        }
         checkHeaderSafety(job);
         checkWordLengths(job);
         String from = job.from() != null ? job.from() : defaultFrom.orElse(null);
         if (from == null) {
             throw new JobRejection(JobRejection.MISSING_FIELD, "from is required (no submission.default-from is set)");
         }
-        if (job.subject() == null) {
-            throw new JobRejection(JobRejection.MISSING_FIELD, "subject is required");
-        }
-        if (job.text() == null && job.html() == null) {
-            throw new JobRejection(JobRejection.MISSING_FIELD, "at least one of text and html is required");
-        }
         int count = job.to().size() + job.cc().size() + job.bcc().size();
-        if (count == 0) {
-            throw new JobRejection(JobRejection.MISSING_FIELD, "at least one recipient in to, cc or bcc is required");
-        }
         if (count > limits.maxRecipients()) {
             throw new JobRejection(JobRejection.TOO_MANY_RECIPIENTS, count
                     + " recipients, more than submission.limits.max-recipients (" + limits.maxRecipients() + ")");
@@ -107,12 +90,10 @@ public final class JobValidator {
         }
         for (int i = 0; i < job.attachments().size(); i++) {
             EmailJob.Attachment a = job.attachments().get(i);
-            if (a != null) {
-                noLineBreak("attachments[" + i + "].filename", a.filename());
-                noLineBreak("attachments[" + i + "].contentType", a.contentType());
-                // the schema's pattern ends in $, which lets a trailing line break through
-                noLineBreak("attachments[" + i + "].contentId", a.contentId());
-            }
+            noLineBreak("attachments[" + i + "].filename", a.filename());
+            noLineBreak("attachments[" + i + "].contentType", a.contentType());
+            // the schema's pattern ends in $, which lets a trailing line break through
+            noLineBreak("attachments[" + i + "].contentId", a.contentId());
         }
     }
 
@@ -177,9 +158,6 @@ public final class JobValidator {
     }
 
     private void checkRelay(String relay) throws JobRejection {
-        if (!RELAY.matcher(relay).matches()) {
-            throw new JobRejection(JobRejection.INVALID_FIELD, "relay must match [a-z0-9]+");
-        }
         if (!relays.contains(relay)) {
             throw new JobRejection(JobRejection.UNKNOWN_RELAY, "relay '" + relay + "' is not configured");
         }
@@ -188,6 +166,8 @@ public final class JobValidator {
     private static void checkHeaders(Map<String, String> headers) throws JobRejection {
         for (Map.Entry<String, String> h : headers.entrySet()) {
             String name = h.getKey();
+            // the schema's propertyNames pattern ends in $, which lets a trailing U+0085, U+2028 or U+2029 through
+            // (a trailing CR or LF is HEADER_INJECTION, above)
             if (!FIELD_NAME.matcher(name).matches()) {
                 throw new JobRejection(JobRejection.INVALID_HEADER, "headers: '" + name
                         + "' is not a valid header field name (RFC 5322 3.6.8)");
@@ -200,9 +180,6 @@ public final class JobValidator {
             if (ROUTER_OWNED.contains(lower) || lower.startsWith("content-")) {
                 throw new JobRejection(JobRejection.INVALID_HEADER, "headers: " + name + " is set by the router");
             }
-            if (h.getValue() == null) {
-                throw new JobRejection(JobRejection.INVALID_HEADER, "headers." + name + " has no value");
-            }
         }
     }
 
@@ -210,11 +187,8 @@ public final class JobValidator {
         for (int i = 0; i < attachments.size(); i++) {
             EmailJob.Attachment a = attachments.get(i);
             String field = "attachments[" + i + "]";
-            if (a == null || a.filename() == null || a.filename().isBlank()) {
+            if (a.filename().isBlank()) { // the schema refuses it empty, or missing, as it does contentBase64
                 throw new JobRejection(JobRejection.MISSING_FIELD, field + ".filename is required");
-            }
-            if (a.contentBase64() == null) {
-                throw new JobRejection(JobRejection.MISSING_FIELD, field + ".contentBase64 is required");
             }
             try {
                 Attachments.decode(a.contentBase64());

@@ -4,6 +4,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
+import org.apache.camel.util.ObjectHelper;
 
 /**
  * Tells a failure of the job apart from a failure of the infrastructure. A job fault (a bug met by one
@@ -16,13 +17,11 @@ import org.apache.camel.ExchangeProperty;
 public class FailureTriage {
 
     public boolean isJobFault(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Throwable caught) {
-        Throwable t = caught;
-        for (int depth = 0; t != null && depth < 10; depth++) {
+        for (Throwable t : ObjectHelper.createExceptionIterable(caught)) {
             if (t instanceof InterruptedException || t instanceof org.apache.kafka.common.KafkaException
                     || t.getClass().getName().startsWith("org.apache.kafka.")) {
                 return false;
             }
-            t = t.getCause();
         }
         return true;
     }

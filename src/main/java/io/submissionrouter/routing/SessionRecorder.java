@@ -14,6 +14,7 @@ import java.time.Instant;
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
+import org.apache.camel.util.ObjectHelper;
 import org.jboss.logging.Logger;
 
 /**
@@ -59,14 +60,11 @@ public class SessionRecorder {
     public void failed(@ExchangeProperty(JobProperties.DELIVERY) Delivery delivery,
             @ExchangeProperty(JobProperties.ENDPOINT) SubmissionEndpoint endpoint,
             @ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Throwable caught, Exchange exchange) {
-        Throwable t = caught;
-        while (t != null && !(t instanceof SmtpSessionException)) {
-            t = t.getCause();
-        }
-        if (t == null) {
+        SmtpSessionException failure = ObjectHelper.getException(SmtpSessionException.class, caught);
+        if (failure == null) {
             throw new IllegalStateException("the submit route caught no SmtpSessionException", caught);
         }
-        record(delivery, endpoint, ((SmtpSessionException) t).outcome(), exchange);
+        record(delivery, endpoint, failure.outcome(), exchange);
     }
 
     /**

@@ -199,8 +199,7 @@ final class SessionOutcomes {
                 sb.append(" (").append((m.length() > 600 ? m.substring(0, 600) : m).strip().replaceAll("\\s+", " "))
                         .append(')');
             }
-            Throwable next = t instanceof MessagingException me && me.getNextException() != null
-                    ? me.getNextException() : t.getCause();
+            Throwable next = t.getCause(); // a MessagingException's cause is its next exception
             t = next == t ? null : next;
         }
         return sb.length() > 500 ? sb.substring(0, 500) : sb.toString();

@@ -26,10 +26,6 @@ public final class SmtpSessions {
         }
     }
 
-    public static Session create(EndpointSpec spec) {
-        return create(spec, null);
-    }
-
     /**
      * The endpoint's session. {@code writeTimeouts}: the scheduler that times every socket write out
      * ({@code write-timeout}); null gives each socket a timer thread of its own (Angus Mail's default), which a

@@ -25,22 +25,10 @@ public final class SmtpSubmitter implements AutoCloseable {
     /** Reused sessions; null: a new session per message. */
     private final SmtpConnectionPool pool;
 
-    /** A submitter that opens a new session for every message. */
-    public SmtpSubmitter(EndpointSpec spec) {
-        this(spec, null);
-    }
-
     /**
      * A submitter that keeps sessions open within {@code pool} ({@code submission.smtp.pool.*}); null for a
-     * new session per message. Messages that need SMTPUTF8 always get a session of their own.
-     */
-    public SmtpSubmitter(EndpointSpec spec, PoolLimits pool) {
-        this(spec, pool, null);
-    }
-
-    /**
-     * As {@link #SmtpSubmitter(EndpointSpec, PoolLimits)}, every socket's writes timed out by {@code writeTimeouts}
-     * (the pod's one scheduler; null: a timer thread per socket).
+     * new session per message. Messages that need SMTPUTF8 always get a session of their own. Every socket's writes
+     * are timed out by {@code writeTimeouts} (the pod's one scheduler; null: a timer thread per socket).
      */
     public SmtpSubmitter(EndpointSpec spec, PoolLimits pool, ScheduledExecutorService writeTimeouts) {
         this.spec = spec;
@@ -56,11 +44,6 @@ public final class SmtpSubmitter implements AutoCloseable {
      */
     public record PoolLimits(int maxConnections, int maxMessages, Duration maxAge, Duration idleTimeout,
             Duration checkAfterIdle) {
-
-        /** Every kept session checked with RSET. */
-        public PoolLimits(int maxConnections, int maxMessages, Duration maxAge, Duration idleTimeout) {
-            this(maxConnections, maxMessages, maxAge, idleTimeout, Duration.ZERO);
-        }
     }
 
     public EndpointSpec spec() {

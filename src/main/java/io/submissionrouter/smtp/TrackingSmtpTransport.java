@@ -13,6 +13,7 @@ import java.net.SocketTimeoutException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.apache.camel.util.ObjectHelper;
 import org.eclipse.angus.mail.smtp.SMTPTransport;
 
 /**
@@ -100,15 +101,9 @@ public class TrackingSmtpTransport extends SMTPTransport {
         return socket != null && (socket.writeCutByJob() || socket.cutByJob() && timedOut(failure));
     }
 
+    /** A read or write timed out, anywhere down the chain (a MessagingException's cause is its next exception). */
     static boolean timedOut(Throwable failure) {
-        Throwable t = failure;
-        for (int depth = 0; t != null && depth < 8; depth++) {
-            if (t instanceof SocketTimeoutException) {
-                return true;
-            }
-            t = t instanceof MessagingException me && me.getNextException() != null ? me.getNextException() : t.getCause();
-        }
-        return false;
+        return ObjectHelper.getException(SocketTimeoutException.class, failure) != null;
     }
 
     /** Every read and write from now on ends by {@code nanoTime} ({@link System#nanoTime()}), the job's time. */

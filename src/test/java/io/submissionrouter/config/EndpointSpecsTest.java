@@ -25,9 +25,28 @@ class EndpointSpecsTest {
         return config.getConfigMapping(SubmissionConfig.class);
     }
 
+    /** The default group without discovery or OAuth2 tokens. */
+    private static List<EndpointSpec> defaultGroup(SubmissionConfig c) {
+        return defaultGroup(c, EndpointDiscovery.NONE, TokenSource.Factory.NONE);
+    }
+
+    private static List<EndpointSpec> defaultGroup(SubmissionConfig c, EndpointDiscovery d, TokenSource.Factory t) {
+        return EndpointSpecs.defaultGroup(c, d, t);
+    }
+
+    /** A relay group without OAuth2 tokens. */
+    private static List<EndpointSpec> relayGroup(SubmissionConfig c, String name, SubmissionConfig.Relay relay) {
+        return relayGroup(c, name, relay, TokenSource.Factory.NONE);
+    }
+
+    private static List<EndpointSpec> relayGroup(SubmissionConfig c, String name, SubmissionConfig.Relay relay,
+            TokenSource.Factory t) {
+        return EndpointSpecs.relayGroup(c, name, relay, t);
+    }
+
     @Test
     void defaultsToPort587ThenThePrimaryHostOn2525WithStartTls() {
-        List<EndpointSpec> specs = EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "smtp.example.net")));
+        List<EndpointSpec> specs = defaultGroup(config(Map.of("submission.smtp.primary.host", "smtp.example.net")));
         assertThat(specs).extracting(EndpointSpec::name).containsExactly("primary", "fallback");
         assertThat(specs.get(0).port()).isEqualTo(587);
         assertThat(specs.get(1).host()).isEqualTo("smtp.example.net");
@@ -42,10 +61,10 @@ class EndpointSpecsTest {
     /** Host-name checks go off only where plaintext is allowed too: a developer's laptop, never by one setting. */
     @Test
     void refusesToSkipHostNameChecksUnlessPlaintextIsAllowed() {
-        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "smtp.example.net",
+        assertThatThrownBy(() -> defaultGroup(config(Map.of("submission.smtp.primary.host", "smtp.example.net",
                 "submission.smtp.verify-identity", "false")))).isInstanceOf(InvalidSettingException.class)
                 .hasMessageContaining("submission.smtp.verify-identity").hasMessageContaining("allow-plaintext");
-        List<EndpointSpec> laptop = EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host",
+        List<EndpointSpec> laptop = defaultGroup(config(Map.of("submission.smtp.primary.host",
                 "localhost", "submission.smtp.verify-identity", "false", "submission.smtp.allow-plaintext", "true")));
         assertThat(laptop).noneMatch(EndpointSpec::verifyIdentity);
     }
@@ -57,18 +76,18 @@ class EndpointSpecsTest {
             return List.of(new EndpointDiscovery.Target("smtp1.shop.example", 587),
                     new EndpointDiscovery.Target("smtp2.shop.example", 26));
         };
-        List<EndpointSpec> specs = EndpointSpecs.defaultGroup(
+        List<EndpointSpec> specs = defaultGroup(
                 config(Map.of("submission.smtp.discover-domain", "shop.example")), two, TokenSource.Factory.NONE);
         assertThat(specs).extracting(EndpointSpec::host).containsExactly("smtp1.shop.example", "smtp2.shop.example");
         assertThat(specs).extracting(EndpointSpec::port).containsExactly(587, 26);
 
         EndpointDiscovery one = domain -> List.of(new EndpointDiscovery.Target("smtp.shop.example", 1587));
-        specs = EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.discover-domain", "shop.example",
+        specs = defaultGroup(config(Map.of("submission.smtp.discover-domain", "shop.example",
                 "submission.smtp.fallback.port", "2526")), one, TokenSource.Factory.NONE);
         assertThat(specs).extracting(EndpointSpec::host).containsExactly("smtp.shop.example", "smtp.shop.example");
         assertThat(specs).extracting(EndpointSpec::port).containsExactly(1587, 2526);
 
-        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.discover-domain",
+        assertThatThrownBy(() -> defaultGroup(config(Map.of("submission.smtp.discover-domain",
                 "shop.example", "submission.smtp.primary.host", "a.example")), one, TokenSource.Factory.NONE))
                 .isInstanceOf(InvalidSettingException.class)
                 .hasMessageContaining("submission.smtp.discover-domain").hasMessageContaining("primary.host");
@@ -76,7 +95,7 @@ class EndpointSpecsTest {
 
     @Test
     void appliesPerEndpointOverrides() {
-        List<EndpointSpec> specs = EndpointSpecs.defaultGroup(config(Map.of(
+        List<EndpointSpec> specs = defaultGroup(config(Map.of(
                 "submission.smtp.primary.host", "a.example", "submission.smtp.fallback.host", "b.example",
                 "submission.smtp.fallback.port", "2526", "submission.smtp.username", "u",
                 "submission.smtp.password", "p", "submission.smtp.fallback.username", "u2",
@@ -93,7 +112,7 @@ class EndpointSpecsTest {
         SubmissionConfig c = config(Map.of("submission.smtp.primary.host", "transactional.example",
                 "submission.smtp.username", "tx", "submission.smtp.password", "tx-secret",
                 "submission.relays.bulk.primary.host", "bulk.example"));
-        List<EndpointSpec> bulk = EndpointSpecs.relayGroup(c, "bulk", c.relays().get("bulk"));
+        List<EndpointSpec> bulk = relayGroup(c, "bulk", c.relays().get("bulk"));
         assertThat(bulk).extracting(EndpointSpec::relay).containsOnly("bulk");
         assertThat(bulk).extracting(EndpointSpec::host).containsOnly("bulk.example");
         assertThat(bulk).extracting(EndpointSpec::port).containsExactly(587, 2525);
@@ -105,9 +124,9 @@ class EndpointSpecsTest {
     void refusesARelayGroupWithoutPrimaryHostOrWithABadName() {
         SubmissionConfig c = config(Map.of("submission.smtp.primary.host", "a",
                 "submission.relays.bulk.fallback.host", "b", "submission.relays.Bulk.primary.host", "c"));
-        assertThatThrownBy(() -> EndpointSpecs.relayGroup(c, "bulk", c.relays().get("bulk")))
+        assertThatThrownBy(() -> relayGroup(c, "bulk", c.relays().get("bulk")))
                 .hasMessageStartingWith("Invalid setting submission.relays.bulk.primary.host");
-        assertThatThrownBy(() -> EndpointSpecs.relayGroup(c, "Bulk", c.relays().get("Bulk")))
+        assertThatThrownBy(() -> relayGroup(c, "Bulk", c.relays().get("Bulk")))
                 .hasMessageContaining("[a-z0-9]+");
     }
 
@@ -121,7 +140,7 @@ class EndpointSpecsTest {
 
     @Test
     void refusesAMissingPrimaryHostNamingTheSettingAndItsVariable() {
-        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of())))
+        assertThatThrownBy(() -> defaultGroup(config(Map.of())))
                 .isInstanceOf(InvalidSettingException.class)
                 .hasMessage("Invalid setting submission.smtp.primary.host (env SUBMISSION_SMTP_PRIMARY_HOST): is required: "
                         + "the host of the primary submission endpoint");
@@ -129,24 +148,24 @@ class EndpointSpecsTest {
 
     @Test
     void refusesPlaintextUnlessAllowed() {
-        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+        assertThatThrownBy(() -> defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
                 "submission.smtp.tls", "none"))))
                 .hasMessageStartingWith("Invalid setting submission.smtp.tls (env SUBMISSION_SMTP_TLS): 'none'");
-        List<EndpointSpec> specs = EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+        List<EndpointSpec> specs = defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
                 "submission.smtp.tls", "none", "submission.smtp.allow-plaintext", "true")));
         assertThat(specs.get(0).tls()).isEqualTo(TlsMode.NONE);
     }
 
     @Test
     void refusesAUserNameWithoutPassword() {
-        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+        assertThatThrownBy(() -> defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
                 "submission.smtp.username", "u"))))
                 .hasMessageContaining("submission.smtp.password").hasMessageNotContaining("\n");
     }
 
     @Test
     void refusesAnUnreadableTrustPem() {
-        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+        assertThatThrownBy(() -> defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
                 "submission.smtp.trust-pem", "/nonexistent/ca.pem"))))
                 .hasMessageStartingWith("Invalid setting submission.smtp.trust-pem (env SUBMISSION_SMTP_TRUST_PEM)");
     }
@@ -156,16 +175,16 @@ class EndpointSpecsTest {
             throws Exception {
         java.nio.file.Path empty = java.nio.file.Files.writeString(dir.resolve("password"), "  \n");
         java.nio.file.Path user = java.nio.file.Files.writeString(dir.resolve("username"), "router");
-        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+        assertThatThrownBy(() -> defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
                 "submission.smtp.username-file", user.toString(),
                 "submission.smtp.password-file", dir.resolve("missing").toString()))))
                 .isInstanceOf(InvalidSettingException.class)
                 .hasMessageStartingWith("Invalid setting submission.smtp.password-file (env SUBMISSION_SMTP_PASSWORD_FILE)")
                 .hasMessageContaining("cannot be read");
-        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+        assertThatThrownBy(() -> defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
                 "submission.smtp.username-file", user.toString(), "submission.smtp.password-file", empty.toString()))))
                 .hasMessageStartingWith("Invalid setting submission.smtp.password-file").hasMessageContaining("is empty");
-        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+        assertThatThrownBy(() -> defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
                 "submission.smtp.username-file", dir.resolve("nouser").toString(),
                 "submission.smtp.password", "p"))))
                 .hasMessageStartingWith("Invalid setting submission.smtp.username-file");
@@ -175,7 +194,7 @@ class EndpointSpecsTest {
     void aSecretFileThatBecomesUnreadableAfterStartupIsAConfigErrorNotASessionWithoutAuth(
             @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         java.nio.file.Path password = java.nio.file.Files.writeString(dir.resolve("password"), "s3cret");
-        List<EndpointSpec> specs = EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+        List<EndpointSpec> specs = defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
                 "submission.smtp.username", "router", "submission.smtp.password-file", password.toString())));
         assertThat(specs.get(0).credentials().get().orElseThrow().password()).isEqualTo("s3cret");
         java.nio.file.Files.writeString(password, "");
@@ -190,11 +209,11 @@ class EndpointSpecsTest {
     @Test
     void aPollsJobsMustFitInMaxPollIntervalAndAJobMustBeAbleToWaitForTheDot() {
         Map<String, String> base = Map.of("submission.smtp.primary.host", "a");
-        assertThat(EndpointSpecs.defaultGroup(config(base))).hasSize(2); // the defaults fit
+        assertThat(defaultGroup(config(base))).hasSize(2); // the defaults fit
         refused(base, Map.of("submission.consumer.max-poll-records", "50"), "submission.consumer.max-poll-interval-ms");
         refused(base, Map.of("submission.consumer.job-timeout", "5m"), "submission.consumer.job-timeout");
         refused(base, Map.of("submission.consumer.max-poll-records", "0"), "submission.consumer.max-poll-records");
-        assertThat(EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+        assertThat(defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
                 "submission.consumer.max-poll-records", "10", "submission.consumer.job-timeout", "30s",
                 "submission.smtp.data-timeout", "20s", "submission.smtp.read-timeout", "5s",
                 "submission.kafka.write-retry-for", "30s")))).hasSize(2);
@@ -202,7 +221,7 @@ class EndpointSpecsTest {
 
     @Test
     void refusesContradictoryBreakerSettings() {
-        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+        assertThatThrownBy(() -> defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
                 "submission.breaker.failure-ratio", "1.5"))))
                 .hasMessageStartingWith("Invalid setting submission.breaker.failure-ratio");
     }
@@ -222,7 +241,7 @@ class EndpointSpecsTest {
             asked.add(setting + " " + o.clientId().orElseThrow() + " " + o.scope().orElseThrow());
             return () -> "token-1";
         };
-        List<EndpointSpec> specs = EndpointSpecs.relayGroup(c, "m365", c.relays().get("m365"), tokens);
+        List<EndpointSpec> specs = relayGroup(c, "m365", c.relays().get("m365"), tokens);
         assertThat(asked).containsExactly("submission.relays.m365.oauth2 app [https://outlook.office365.com/.default]");
         assertThat(specs).allSatisfy(s -> {
             assertThat(s.authMechanisms()).containsExactly("XOAUTH2");
@@ -236,7 +255,7 @@ class EndpointSpecsTest {
                 "submission.smtp.oauth2.token-url", "https://login.example/token",
                 "submission.smtp.oauth2.client-id", "app", "submission.smtp.oauth2.client-secret", "s",
                 "submission.smtp.username", "me@shop.example");
-        assertThat(EndpointSpecs.defaultGroup(config(base), EndpointDiscovery.NONE, (s, o) -> () -> "t"))
+        assertThat(defaultGroup(config(base), EndpointDiscovery.NONE, (s, o) -> () -> "t"))
                 .hasSize(2);
         refused(base, Map.of("submission.smtp.password", "p"), "submission.smtp.password");
         refused(base, Map.of("submission.smtp.username", ""), "submission.smtp.username");
@@ -255,18 +274,18 @@ class EndpointSpecsTest {
 
     @Test
     void authMechanismsAreSetPerGroupAndPerEndpoint() {
-        List<EndpointSpec> specs = EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+        List<EndpointSpec> specs = defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
                 "submission.smtp.auth-mechanisms", "plain,login", "submission.smtp.fallback.auth-mechanisms", "LOGIN")));
         assertThat(specs.get(0).authMechanisms()).containsExactly("PLAIN", "LOGIN");
         assertThat(specs.get(1).authMechanisms()).containsExactly("LOGIN");
-        assertThat(EndpointSpecs.defaultGroup(config(Map.of("submission.smtp.primary.host", "a"))).get(0)
+        assertThat(defaultGroup(config(Map.of("submission.smtp.primary.host", "a"))).get(0)
                 .authMechanisms()).isEmpty();
     }
 
     private static void refused(Map<String, String> base, Map<String, String> change, String setting) {
         Map<String, String> props = new java.util.HashMap<>(base);
         props.putAll(change);
-        assertThatThrownBy(() -> EndpointSpecs.defaultGroup(config(props), EndpointDiscovery.NONE,
+        assertThatThrownBy(() -> defaultGroup(config(props), EndpointDiscovery.NONE,
                 (s, o) -> () -> "t")).isInstanceOf(InvalidSettingException.class)
                 .hasMessageStartingWith("Invalid setting " + setting);
     }

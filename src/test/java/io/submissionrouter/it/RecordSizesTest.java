@@ -89,7 +89,8 @@ class RecordSizesTest extends RouterTestBase {
         byte[] value = Jobs.json(job).getBytes(StandardCharsets.UTF_8);
         kafka.send("email.jobs", key, value, Map.of("traceparent", TRACEPARENT));
         try {
-            ValidJob valid = new JobValidator(100, Optional.empty(), Set.of("default"))
+            ValidJob valid = new JobValidator(new JobValidator.Limits(100, 50, Set.of()), Optional.empty(),
+                    Set.of("default"))
                     .validate(new JobReader(mapper).read(value));
             return outputTopics.bounds(valid, new SourceRecord("email.jobs", 0, 0, Instant.now(), key, value,
                     TRACEPARENT));

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 class JobValidationTest {
 
     private final JobReader reader = new JobReader(new ObjectMapper());
-    private final JobValidator validator = new JobValidator(3, Optional.empty(), Set.of("default"));
+    private final JobValidator validator = new JobValidator(new JobValidator.Limits(3, 50, Set.of()), Optional.empty(),
+            Set.of("default"));
 
     private ValidJob valid(String json) throws JobRejection {
         return validator.validate(reader.read(json.getBytes(StandardCharsets.UTF_8)));
@@ -156,7 +157,8 @@ class JobValidationTest {
 
     @Test
     void usesTheDefaultFromWhenTheJobHasNone() throws Exception {
-        JobValidator withDefault = new JobValidator(3, Optional.of("Router <router@shop.example>"), Set.of("default"));
+        JobValidator withDefault = new JobValidator(new JobValidator.Limits(3, 50, Set.of()),
+                Optional.of("Router <router@shop.example>"), Set.of("default"));
         ValidJob v = withDefault.validate(reader.read(
                 "{\"jobId\":\"j\",\"to\":[\"c@d.example\"],\"subject\":\"s\",\"text\":\"t\"}".getBytes(StandardCharsets.UTF_8)));
         assertThat(v.from().getAddress()).isEqualTo("router@shop.example");
@@ -166,6 +168,9 @@ class JobValidationTest {
     void rejectsBadJobIds() {
         rejects(job("").replace("\"j-1\"", "\"has space\""), JobRejection.INVALID_FIELD, "jobId");
         rejects(job("").replace("\"j-1\"", "\"" + "x".repeat(201) + "\""), JobRejection.INVALID_FIELD, "jobId");
+        // the schema alone refuses these: Java's $ would match before a final line break
+        rejects(job("").replace("\"j-1\"", "\"j-1\\n\""), JobRejection.INVALID_FIELD, "jobId must be 1 to 200");
+        rejects(job("").replace("\"j-1\"", "\"j-1\\u2028\""), JobRejection.INVALID_FIELD, "jobId must be 1 to 200");
     }
 
     @Test
@@ -268,6 +273,7 @@ class JobValidationTest {
     void rejectsUnknownOrMalformedRelayNames() {
         rejects(job(",\"relay\":\"bulk\""), JobRejection.UNKNOWN_RELAY, "bulk");
         rejects(job(",\"relay\":\"Bulk-1\""), JobRejection.INVALID_FIELD, "relay");
+        rejects(job(",\"relay\":\"default\\n\""), JobRejection.INVALID_FIELD, "relay must match [a-z0-9]+");
     }
 
     @Test

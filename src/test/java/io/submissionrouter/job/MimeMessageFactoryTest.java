@@ -32,7 +32,8 @@ class MimeMessageFactoryTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final JobReader reader = new JobReader(JSON);
-    private final JobValidator validator = new JobValidator(10, Optional.empty(), Set.of("default"));
+    private final JobValidator validator = new JobValidator(new JobValidator.Limits(10, 50, Set.of()), Optional.empty(),
+            Set.of("default"));
 
     private MimeMessage roundTrip(ObjectNode job) throws Exception {
         ValidJob valid = validator.validate(reader.read(JSON.writeValueAsBytes(job)));

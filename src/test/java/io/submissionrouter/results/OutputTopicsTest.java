@@ -199,7 +199,7 @@ class OutputTopicsTest {
     private static ValidJob job(String metadata) throws JobRejection {
         String json = "{\"jobId\":\"j-1\",\"from\":\"a@shop.example\",\"to\":[\"ada@example.org\"],\"subject\":\"Hi\","
                 + "\"text\":\"Hello\",\"metadata\":" + metadata + "}";
-        return new JobValidator(100, Optional.empty(), Set.of("default"))
+        return new JobValidator(new JobValidator.Limits(100, 50, Set.of()), Optional.empty(), Set.of("default"))
                 .validate(new JobReader(JSON).read(json.getBytes(StandardCharsets.UTF_8)));
     }
 

@@ -49,7 +49,7 @@ class BoundedRepliesTest {
 
     private static SmtpSubmitter submitter(FaultSmtpServer server, TlsMode tls) {
         return new SmtpSubmitter(TestEndpoints.spec(server.port(), tls, "/tls/smtp-ca.pem",
-                TestEndpoints.password(FaultSmtpServer.PASSWORD)));
+                TestEndpoints.password(FaultSmtpServer.PASSWORD)), null, null);
     }
 
     @Test
@@ -121,7 +121,7 @@ class BoundedRepliesTest {
         spec = new EndpointSpec(spec.relay(), spec.name(), spec.host(), spec.port(), spec.tls(), spec.credentials(),
                 spec.authMechanisms(), spec.sslSocketFactory(), spec.verifyIdentity(), spec.connectTimeout(),
                 spec.readTimeout(), spec.dataTimeout(), java.time.Duration.ofSeconds(20), spec.ehloName());
-        SmtpOutcome outcome = new SmtpSubmitter(spec)
+        SmtpOutcome outcome = new SmtpSubmitter(spec, null, null)
                 .submit(TestEndpoints.message("ada@example.org", body),
                         java.util.List.of(new jakarta.mail.internet.InternetAddress("ada@example.org")), deadline);
         assertThat(outcome.outcome()).as("the job's own time, not the endpoint's failure: %s", outcome.detail())

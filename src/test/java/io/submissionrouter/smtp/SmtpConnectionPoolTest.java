@@ -52,7 +52,8 @@ class SmtpConnectionPoolTest {
     private static SmtpSubmitter pooled(int maxConnections, int maxMessages, Duration idleTimeout) {
         return new SmtpSubmitter(TestEndpoints.spec(server, "/tls/smtp-ca.pem",
                 TestEndpoints.password(TestSmtpServer.PASSWORD)),
-                new SmtpSubmitter.PoolLimits(maxConnections, maxMessages, Duration.ofMinutes(5), idleTimeout));
+                new SmtpSubmitter.PoolLimits(maxConnections, maxMessages, Duration.ofMinutes(5), idleTimeout,
+                        Duration.ZERO), null);
     }
 
     private static SmtpOutcome send(SmtpSubmitter submitter, String to) throws Exception {
@@ -67,10 +68,11 @@ class SmtpConnectionPoolTest {
     @Test
     void aRotatedSecretIsReadByTheNextSession(@org.junit.jupiter.api.io.TempDir Path mount) throws Exception {
         secretVersion(mount, "v1", TestSmtpServer.USER, "an-old-password");
-        CredentialSource fromFiles = new CredentialSource(Optional.empty(), Optional.empty(),
+        CredentialSource fromFiles = new CredentialSource("submission.smtp", Optional.empty(), Optional.empty(),
                 Optional.of(mount.resolve("username").toString()), Optional.of(mount.resolve("password").toString()));
         try (SmtpSubmitter submitter = new SmtpSubmitter(TestEndpoints.spec(server, "/tls/smtp-ca.pem", fromFiles),
-                new SmtpSubmitter.PoolLimits(1, 100, Duration.ofMinutes(5), Duration.ofSeconds(30)))) {
+                new SmtpSubmitter.PoolLimits(1, 100, Duration.ofMinutes(5), Duration.ofSeconds(30),
+                        Duration.ZERO), null)) {
             SmtpOutcome refused = send(submitter, "ada@example.org");
             assertThat(refused.outcome()).isEqualTo(OutcomeClass.CONFIG_ERROR);
             assertThat(refused.step()).isEqualTo(SmtpStep.AUTH);

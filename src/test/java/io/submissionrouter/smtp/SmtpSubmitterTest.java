@@ -38,7 +38,7 @@ class SmtpSubmitterTest {
     }
 
     private static SmtpSubmitter submitter(TestSmtpServer server, String trustPem, CredentialSource credentials) {
-        return new SmtpSubmitter(TestEndpoints.spec(server, trustPem, credentials));
+        return new SmtpSubmitter(TestEndpoints.spec(server, trustPem, credentials), null, null);
     }
 
     private static CredentialSource password(String password) {
@@ -91,8 +91,9 @@ class SmtpSubmitterTest {
         Path pass = dir.resolve("password");
         java.nio.file.Files.writeString(user, TestSmtpServer.USER + "\n");
         java.nio.file.Files.writeString(pass, "old-password\n");
-        SmtpSubmitter submitter = submitter(trusted, "/tls/smtp-ca.pem", new CredentialSource(Optional.empty(),
-                Optional.empty(), Optional.of(user.toString()), Optional.of(pass.toString())));
+        SmtpSubmitter submitter = submitter(trusted, "/tls/smtp-ca.pem", new CredentialSource(
+                "submission.smtp", Optional.empty(), Optional.empty(), Optional.of(user.toString()),
+                Optional.of(pass.toString())));
         assertThat(send(submitter).outcome()).isEqualTo(OutcomeClass.CONFIG_ERROR);
         java.nio.file.Files.writeString(pass, TestSmtpServer.PASSWORD + "\n"); // the Secret was rotated
         assertThat(send(submitter).outcome()).isEqualTo(OutcomeClass.SENT);
@@ -121,8 +122,9 @@ class SmtpSubmitterTest {
         Path pass = dir.resolve("password"); // never written: the Secret is not mounted
         int logins = trusted.logins();
         int before = trusted.received().size();
-        SmtpOutcome outcome = send(submitter(trusted, "/tls/smtp-ca.pem", new CredentialSource(Optional.empty(),
-                Optional.empty(), Optional.of(user.toString()), Optional.of(pass.toString()))));
+        SmtpOutcome outcome = send(submitter(trusted, "/tls/smtp-ca.pem", new CredentialSource(
+                "submission.smtp", Optional.empty(), Optional.empty(), Optional.of(user.toString()),
+                Optional.of(pass.toString()))));
         // never a session without AUTH, whose refused MAIL would have looked like a rejected recipient
         assertThat(outcome.outcome()).isEqualTo(OutcomeClass.CONFIG_ERROR);
         assertThat(outcome.step()).isEqualTo(SmtpStep.AUTH);
@@ -132,8 +134,9 @@ class SmtpSubmitterTest {
         assertThat(trusted.received()).hasSize(before);
 
         java.nio.file.Files.writeString(pass, "");
-        assertThat(send(submitter(trusted, "/tls/smtp-ca.pem", new CredentialSource(Optional.empty(),
-                Optional.empty(), Optional.of(user.toString()), Optional.of(pass.toString())))).detail())
+        assertThat(send(submitter(trusted, "/tls/smtp-ca.pem", new CredentialSource(
+                "submission.smtp", Optional.empty(), Optional.empty(), Optional.of(user.toString()),
+                Optional.of(pass.toString())))).detail())
                 .contains("is empty");
     }
 

@@ -69,7 +69,7 @@ class SubmissionMailSenderTest {
         for (String host : List.of("::1", "fe80::1%eth0", "smtp_relay", "mail.example.com.", "10.0.0.7")) {
             String relay = "r" + Math.abs(host.hashCode());
             EndpointSpec spec = spec(relay, host, 587);
-            SubmissionMailSender sender = new SubmissionMailSender(new SmtpSubmitter(spec));
+            SubmissionMailSender sender = new SubmissionMailSender(new SmtpSubmitter(spec, null, null));
             String name = SubmissionMailSender.registryName(spec);
             camel.getRegistry().bind(name, sender);
             MailEndpoint endpoint = camel.getEndpoint("smtp://" + name + "?javaMailSender=#" + name, MailEndpoint.class);
@@ -79,7 +79,7 @@ class SubmissionMailSenderTest {
 
     @Test
     void aSessionThatDeliveredLeavesItsReceiptOnTheMessage() throws Exception {
-        SmtpSubmitter submitter = new SmtpSubmitter(spec("sent", "127.0.0.1", server.port()));
+        SmtpSubmitter submitter = new SmtpSubmitter(spec("sent", "127.0.0.1", server.port()), null, null);
         SubmissionMessage m = message();
         Exchange done = camel.createProducerTemplate().send(uri(submitter.spec(), submitter),
                 e -> e.getIn().setBody(m));
@@ -95,7 +95,7 @@ class SubmissionMailSenderTest {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closed = s.getLocalPort(); // nobody listens here once closed: connection refused
         }
-        SmtpSubmitter submitter = new SmtpSubmitter(spec("down", "127.0.0.1", closed));
+        SmtpSubmitter submitter = new SmtpSubmitter(spec("down", "127.0.0.1", closed), null, null);
         SubmissionMessage m = message();
         Exchange done = camel.createProducerTemplate().send(uri(submitter.spec(), submitter),
                 e -> e.getIn().setBody(m));

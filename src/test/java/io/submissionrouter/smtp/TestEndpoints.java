@@ -38,8 +38,8 @@ final class TestEndpoints {
     }
 
     static CredentialSource password(String password) {
-        return new CredentialSource(Optional.of(TestSmtpServer.USER), Optional.of(password), Optional.empty(),
-                Optional.empty());
+        return new CredentialSource("submission.smtp", Optional.of(TestSmtpServer.USER), Optional.of(password),
+                Optional.empty(), Optional.empty());
     }
 
     /** Sends a short message to {@code to} through {@code submitter}. */
