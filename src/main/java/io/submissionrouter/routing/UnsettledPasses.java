@@ -9,7 +9,7 @@ import org.apache.camel.ExchangeProperty;
 /**
  * The passes of this replica whose record is not committed yet, by the record they came from (the job's record on
  * the jobs topic, or its record on a retry tier or waiting topic). When a write of a pass fails, the job runs again
- * (an intake job stays in flight, InFlightJobs; a retry consumer reads its record again), and so does a job whose
+ * (a job stays in flight, InFlightJobs, and runs again after a pause), and so does a job whose
  * record is read again before its commit (a rebalance); the pass found here is not run again, only what it still owes
  * Kafka is written (CONTRACT 8.1).
  * <p>

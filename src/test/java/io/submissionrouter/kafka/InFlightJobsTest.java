@@ -101,6 +101,7 @@ class InFlightJobsTest {
         exchange.getIn().setHeader(KafkaConstants.OFFSET, offset);
         exchange.getIn().setHeader(KafkaConstants.KEY, key.getBytes(StandardCharsets.UTF_8));
         exchange.getIn().setBody("{}".getBytes(StandardCharsets.UTF_8));
+        exchange.getIn().setHeader(KafkaConstants.MANUAL_COMMIT, new InFlightCommits.PolledBy(consumer));
         jobs.dispatch(exchange);
     }
 
@@ -113,7 +114,7 @@ class InFlightJobsTest {
     @Test
     void jobsWithTheSameKeyRunOneAtATimeAndInTheirOrder() throws Exception {
         InFlightJobs jobs = jobs(8);
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         CountDownLatch first = hold(0);
         dispatch(jobs, 0, "same");
         dispatch(jobs, 1, "same");
@@ -130,26 +131,26 @@ class InFlightJobsTest {
     @Test
     void aPartitionIsCommittedOnlyUpToItsFirstUnfinishedJob() throws Exception {
         InFlightJobs jobs = jobs(8);
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         CountDownLatch slow = hold(1);
         for (long offset = 0; offset < 4; offset++) {
             dispatch(jobs, offset, "key-" + offset);
         }
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> ran.size() == 3);
-        Map<TopicPartition, OffsetAndMetadata> offsets = jobs.committable(List.of(P0), true);
+        Map<TopicPartition, OffsetAndMetadata> offsets = jobs.committable(consumer, List.of(P0), true);
         assertThat(offsets.get(P0).offset()).as("offset 1 runs: nothing after it is committed yet").isEqualTo(1);
-        jobs.committed(offsets);
-        assertThat(jobs.mustWait(List.of(P0))).isEmpty();
+        jobs.committed(consumer, offsets);
+        assertThat(jobs.mustWait(consumer, List.of(P0))).isEmpty();
 
         slow.countDown();
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> ran.size() == 4);
-        assertThat(jobs.committable(List.of(P0), true).get(P0).offset()).isEqualTo(4);
+        assertThat(jobs.committable(consumer, List.of(P0), true).get(P0).offset()).isEqualTo(4);
     }
 
     @Test
     void theConsumersPauseWhileThePodsJobsInFlightAreAtTheirBound() throws Exception {
         InFlightJobs jobs = jobs(2);
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         CountDownLatch a = hold(0);
         CountDownLatch b = hold(1);
         dispatch(jobs, 0, "a");
@@ -158,12 +159,12 @@ class InFlightJobsTest {
         dispatch(jobs, 2, "c");
         dispatch(jobs, 3, "d");
         assertThat(jobs.full()).isTrue();
-        assertThat(jobs.mustWait(List.of(P0))).containsExactly(P0);
+        assertThat(jobs.mustWait(consumer, List.of(P0))).containsExactly(P0);
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> runningNow.get() == 2);
         a.countDown();
         b.countDown();
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> jobs.size() == 0);
-        assertThat(jobs.mustWait(List.of(P0))).isEmpty();
+        assertThat(jobs.mustWait(consumer, List.of(P0))).isEmpty();
         assertThat(mostAtOnce.get()).as("never more running than in-flight").isEqualTo(2);
     }
 
@@ -175,7 +176,7 @@ class InFlightJobsTest {
     @Test
     void aJobHandedBackByARebalanceRunsWhenItsRecordIsReadAgain() throws Exception {
         InFlightJobs jobs = jobs(1);
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         CountDownLatch running = hold(0);
         dispatch(jobs, 0, "a");
         dispatch(jobs, 1, "b"); // waits for the pool's one thread
@@ -190,21 +191,21 @@ class InFlightJobsTest {
         assertThat(consumer.committed(Set.of(P0)).get(P0).offset()).as("committed up to the handed-back job")
                 .isEqualTo(1);
 
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         Thread.sleep(200); // the handed-back job has had its turn on the pool by now, and must not have run
         assertThat(ran).containsExactly(0L);
         dispatch(jobs, 1, "b"); // read again from the committed offset
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> ran.size() == 2);
         assertThat(ran).containsExactly(0L, 1L);
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> jobs.size() == 0);
-        assertThat(jobs.committable(List.of(P0), true).get(P0).offset()).isEqualTo(2);
+        assertThat(jobs.committable(consumer, List.of(P0), true).get(P0).offset()).isEqualTo(2);
     }
 
     /** A job running when its partition leaves, whose pass then fails, is not run again here: its new owner runs it. */
     @Test
     void aJobFailingAfterItsPartitionLeftIsNotRunAgainHere() throws Exception {
         InFlightJobs jobs = jobs(4);
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         CountDownLatch running = hold(0);
         failing.add(0L);
         dispatch(jobs, 0, "a");
@@ -229,8 +230,8 @@ class InFlightJobsTest {
         InFlightJobs jobs = jobs(1);
         MockConsumer<byte[], byte[]> before = new MockConsumer<>(OffsetResetStrategy.EARLIEST);
         before.assign(List.of(P0));
-        jobs.assigned(before, List.of(P0));
-        jobs.assigned(consumer, List.of(P0)); // the pod's other consumer has it now
+        jobs.assigned(before, InFlightJobs.INTAKE, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0)); // the pod's other consumer has it now
         CountDownLatch running = hold(10);
         dispatch(jobs, 10, "a");
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> runningNow.get() == 1);
@@ -238,19 +239,19 @@ class InFlightJobsTest {
         dispatch(jobs, 12, "c");
         jobs.lost(before, List.of(P0));
         dispatch(jobs, 13, "d");
-        assertThat(jobs.committable(List.of(P0), true).get(P0).offset()).as("held by the job running (10)")
+        assertThat(jobs.committable(consumer, List.of(P0), true).get(P0).offset()).as("held by the job running (10)")
                 .isEqualTo(10);
         running.countDown();
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> ran.size() == 4);
         assertThat(ran).containsExactly(10L, 11L, 12L, 13L);
-        assertThat(jobs.committable(List.of(P0), true).get(P0).offset()).isEqualTo(14);
+        assertThat(jobs.committable(consumer, List.of(P0), true).get(P0).offset()).isEqualTo(14);
     }
 
     /** A job queued for the pool when its partition leaves is not counted as finished by the commit that follows. */
     @Test
     void aJobQueuedWhenItsPartitionLeavesIsNotCommittedPast() throws Exception {
         InFlightJobs jobs = jobs(2);
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         CountDownLatch first = hold(0);
         CountDownLatch second = hold(1);
         dispatch(jobs, 0, "a");
@@ -273,7 +274,7 @@ class InFlightJobsTest {
     @Test
     void aPauseThatIsCamelsIsNotUndoneAfterAPoll() throws Exception {
         InFlightJobs jobs = jobs(8);
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         InFlightCommits commits = new InFlightCommits(jobs, camel);
         consumer.pause(consumer.assignment());
         commits.afterConsume(consumer);
@@ -284,7 +285,7 @@ class InFlightJobsTest {
     @Test
     void theCommitsAfterEachPollPauseWhileFullAndResumeWithRoom() throws Exception {
         InFlightJobs jobs = jobs(1);
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         InFlightCommits commits = new InFlightCommits(jobs, camel);
         CountDownLatch running = hold(0);
         dispatch(jobs, 0, "a");
@@ -306,7 +307,7 @@ class InFlightJobsTest {
     @Test
     void aJobWaitingToRunAgainWhenItsPartitionLeavesFreesItsKeyAtOnce() throws Exception {
         InFlightJobs jobs = jobs(4);
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         failing.add(0L);
         dispatch(jobs, 0, "a");
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> ran.size() == 1 && runningNow.get() == 0);
@@ -315,7 +316,7 @@ class InFlightJobsTest {
         assertThat(jobs.size()).isZero();
 
         failing.clear();
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         dispatch(jobs, 0, "a"); // read again, same key: not held behind the job handed back
         Awaitility.await().atMost(Duration.ofMillis(900)).until(() -> ran.size() == 2);
         Thread.sleep(1200); // the cancelled retry never runs
