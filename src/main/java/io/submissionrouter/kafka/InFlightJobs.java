@@ -73,6 +73,7 @@ public class InFlightJobs {
     static final Duration COMMIT_EVERY = Duration.ofMillis(200);
 
     private final CamelContext camel;
+    private final MeterRegistry registry;
     private final UnsettledPasses unsettled;
     private final int maxJobs;
     private final long maxBytes;
@@ -145,6 +146,7 @@ public class InFlightJobs {
     public InFlightJobs(CamelContext camel, SubmissionConfig config, MeterRegistry registry,
             UnsettledPasses unsettled) {
         this.camel = camel;
+        this.registry = registry;
         this.unsettled = unsettled;
         this.maxJobs = config.concurrency().inFlight();
         this.maxBytes = config.concurrency().inFlightBytes();
@@ -232,7 +234,12 @@ public class InFlightJobs {
     }
 
     private AtomicInteger taken(String source) {
-        return taken.computeIfAbsent(source, s -> new AtomicInteger());
+        return taken.computeIfAbsent(source, s -> {
+            AtomicInteger count = new AtomicInteger();
+            Gauge.builder("submission.jobs.taken.by.source", count, AtomicInteger::get).tag("source", s)
+                    .description("Jobs taken and not finished, by source: intake, or retries-<relay>").register(registry);
+            return count;
+        });
     }
 
     /** Jobs taken now: running (at most in-flight) or queued for the pool. */

@@ -73,11 +73,6 @@ public class UnsettledPasses {
         }
     }
 
-    /** The jobs topic's partition is committed up to {@code offset}: the passes of the records before it are over. */
-    public void settleBefore(String topic, int partition, long offset) {
-        passes.keySet().removeIf(r -> r.partition() == partition && r.offset() < offset && r.topic().equals(topic));
-    }
-
     /** Passes waiting for their writes or their commit now. */
     public int size() {
         return passes.size();

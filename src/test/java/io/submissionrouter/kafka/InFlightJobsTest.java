@@ -8,6 +8,7 @@ import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.routing.JobProperties;
+import io.submissionrouter.routing.RecordRef;
 import io.submissionrouter.routing.SourceRecord;
 import io.submissionrouter.routing.UnsettledPasses;
 import java.nio.charset.StandardCharsets;
@@ -95,6 +96,11 @@ class InFlightJobsTest {
     }
 
     private void dispatch(InFlightJobs jobs, long offset, String key) {
+        jobs.dispatch(exchange(offset, key));
+    }
+
+    /** An exchange as the intake route makes of the record at {@code offset}, polled by {@link #consumer}. */
+    private Exchange exchange(long offset, String key) {
         Exchange exchange = new DefaultExchange(camel);
         exchange.getIn().setHeader(KafkaConstants.TOPIC, TOPIC);
         exchange.getIn().setHeader(KafkaConstants.PARTITION, 0);
@@ -102,7 +108,7 @@ class InFlightJobsTest {
         exchange.getIn().setHeader(KafkaConstants.KEY, key.getBytes(StandardCharsets.UTF_8));
         exchange.getIn().setBody("{}".getBytes(StandardCharsets.UTF_8));
         exchange.getIn().setHeader(KafkaConstants.MANUAL_COMMIT, new InFlightCommits.PolledBy(consumer));
-        jobs.dispatch(exchange);
+        return exchange;
     }
 
     private CountDownLatch hold(long offset) {
@@ -321,5 +327,63 @@ class InFlightJobsTest {
         Awaitility.await().atMost(Duration.ofMillis(900)).until(() -> ran.size() == 2);
         Thread.sleep(1200); // the cancelled retry never runs
         assertThat(ran).containsExactly(0L, 0L);
+    }
+
+    /**
+     * A record that must not run yet (a retry not due) holds its partition: after the next poll its consumer pauses it
+     * with its position back on that record, and resumes it once the hold is over; the others' partitions flow.
+     */
+    @Test
+    void aHeldPartitionIsPausedOnItsRecordAndResumedWhenTheHoldIsOver() throws Exception {
+        InFlightJobs jobs = jobs(4);
+        String source = InFlightJobs.retries("bulk");
+        jobs.assigned(consumer, source, List.of(P0));
+        InFlightCommits commits = new InFlightCommits(jobs, camel);
+        consumer.seek(P0, 9);
+        java.util.concurrent.atomic.AtomicBoolean due = new java.util.concurrent.atomic.AtomicBoolean();
+        PartitionProgress progress = jobs.progress(exchange(5, "a"), source);
+        progress.hold(5, due::get);
+        commits.afterConsume(consumer);
+        assertThat(consumer.paused()).containsExactly(P0);
+        assertThat(consumer.position(P0)).as("read again from the held record").isEqualTo(5);
+        commits.afterConsume(consumer);
+        assertThat(consumer.paused()).as("not due yet").containsExactly(P0);
+        due.set(true);
+        commits.afterConsume(consumer);
+        assertThat(consumer.paused()).isEmpty();
+        jobs.start(source, progress, new RecordRef(TOPIC, 0, 5), null, new byte[0], InFlightJobs.ROUTE,
+                Map.of(JobProperties.SOURCE, new SourceRecord(TOPIC, 0, 5, java.time.Instant.now(), null, null, null)));
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> ran.contains(5L));
+    }
+
+    /** A relay group's retries have a budget of jobs in flight of their own: at it, only their consumer waits. */
+    @Test
+    void aGroupsRetriesWaitAtTheirBudgetWhileTheIntakeGoesOn() throws Exception {
+        InFlightJobs jobs = jobs(4); // one relay group: its retries may have 4 / (2 x 1) = 2 jobs in flight
+        MockConsumer<byte[], byte[]> retries = new MockConsumer<>(OffsetResetStrategy.EARLIEST);
+        TopicPartition tier = new TopicPartition("email.jobs.retry-30s", 0);
+        retries.assign(List.of(tier));
+        String source = InFlightJobs.retries("default");
+        jobs.assigned(retries, source, List.of(tier));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
+        CountDownLatch running = hold(0);
+        hold(1);
+        Exchange first = exchange(0, "r0");
+        first.getIn().setHeader(KafkaConstants.TOPIC, tier.topic());
+        first.getIn().setHeader(KafkaConstants.MANUAL_COMMIT, new InFlightCommits.PolledBy(retries));
+        PartitionProgress progress = jobs.progress(first, source);
+        for (long o = 0; o < 2; o++) {
+            RecordRef record = new RecordRef(tier.topic(), 0, o);
+            jobs.start(source, progress, record, ("r" + o).getBytes(StandardCharsets.UTF_8), new byte[0],
+                    InFlightJobs.ROUTE, Map.of(JobProperties.SOURCE,
+                            new SourceRecord(tier.topic(), 0, o, java.time.Instant.now(), null, null, null)));
+        }
+        assertThat(jobs.mustWait(retries, List.of(tier))).containsExactly(tier);
+        assertThat(jobs.mustWait(consumer, List.of(P0))).isEmpty();
+        assertThat(jobs.full()).isFalse();
+        running.countDown();
+        holds.values().forEach(CountDownLatch::countDown);
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> jobs.size() == 0);
+        assertThat(jobs.mustWait(retries, List.of(tier))).isEmpty();
     }
 }
