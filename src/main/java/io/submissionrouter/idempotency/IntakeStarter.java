@@ -166,6 +166,7 @@ public class IntakeStarter {
             if (!camel.getRouteController().getRouteStatus(CONTROL_ROUTE).isStarted()) {
                 camel.getRouteController().startRoute(CONTROL_ROUTE);
             }
+            // the routes that take jobs, route group jobs: intake and retries-<relay> (made from their template here)
             retryRoutes.create();
             camel.getRouteController().startRouteGroup(RetryRoutes.GROUP);
             for (String route : new String[] {CONTROL_ROUTE, INTAKE_ROUTE}) {

@@ -51,9 +51,9 @@ import org.jboss.logging.Logger;
  * flight hold {@code in-flight-bytes}.
  * <p>
  * Offsets are committed by the consumers themselves, after each poll ({@link InFlightCommits}): for each of their
- * partitions, up to the first job in it that has not finished ({@link PartitionProgress}). While
- * {@code submission.concurrency.in-flight} jobs (or {@code in-flight-bytes} of their records) are in flight, the
- * consumers pause their partitions and go on polling, so a job waiting long for a reply never evicts a consumer and
+ * partitions, up to the first job in it that has not finished ({@link PartitionProgress}). While a source's jobs in
+ * flight are at its budget (or the pod's records in flight at {@code in-flight-bytes}), its consumers pause their
+ * partitions and go on polling, so a job waiting long for a reply never evicts a consumer and
  * never holds up the other partitions. A job whose pass fails (Kafka refused a write for write-retry-for) stays in
  * flight and runs again after a pause; its pass is found unsettled and only writes what it still owes.
  * When partitions go (a rebalance, a shutdown), their jobs not started are handed back and those running are waited
