@@ -8,7 +8,7 @@ import io.submissionrouter.kafka.Topics;
 import io.submissionrouter.ops.WorkOnCamelPool;
 import io.submissionrouter.results.OutputTopics;
 import io.submissionrouter.results.TopicTooSmallException;
-import io.submissionrouter.retry.RetryConsumers;
+import io.submissionrouter.retry.RetryRoutes;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -23,8 +23,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Creates the topics the router writes (results, attempts, dead letters, retry tiers, waiting, idempotency) sized for
- * what a job can lead to, checks those that exist take that much (CONTRACT 9.3), then starts the intake route and the
- * retry consumer only
+ * what a job can lead to, checks those that exist take that much (CONTRACT 9.3), then starts the routes that take jobs
+ * (the route group {@code jobs}: the intake and each relay group's retries) only
  * after the completed jobIds are loaded, so a restarted replica never sends again what it (or another
  * replica) already completed. The application itself starts at once
  * (live, not ready); loading runs in the background and is retried while Kafka cannot be reached: the route
@@ -50,7 +50,7 @@ public class IntakeStarter {
     private final CompletedJobs completedJobs;
     private final String jobsTopic;
     private final OutputTopics outputTopics;
-    private final RetryConsumers retryConsumers;
+    private final RetryRoutes retryRoutes;
     private final EndpointControl endpointControl;
     private final String controlTopic;
     private static final Duration REFUSAL_LOG_EVERY = Duration.ofMinutes(1);
@@ -63,13 +63,13 @@ public class IntakeStarter {
     private ExecutorService attempts;
 
     public IntakeStarter(CamelContext camel, CompletedJobs completedJobs, SubmissionConfig config,
-            OutputTopics outputTopics, RetryConsumers retryConsumers, EndpointControl endpointControl) {
+            OutputTopics outputTopics, RetryRoutes retryRoutes, EndpointControl endpointControl) {
         this.endpointControl = endpointControl;
         this.controlTopic = config.topics().control();
         this.camel = camel;
         this.completedJobs = completedJobs;
         this.outputTopics = outputTopics;
-        this.retryConsumers = retryConsumers;
+        this.retryRoutes = retryRoutes;
         this.jobsTopic = config.topics().jobs();
     }
 
@@ -166,10 +166,9 @@ public class IntakeStarter {
             if (!camel.getRouteController().getRouteStatus(CONTROL_ROUTE).isStarted()) {
                 camel.getRouteController().startRoute(CONTROL_ROUTE);
             }
-            // the retry consumers before the intake: what can still fail here (a consumer that cannot be created)
-            // fails the attempt before any job of the jobs topic is taken, and the next attempt starts the rest
-            retryConsumers.start(client);
-            camel.getRouteController().startRoute(INTAKE_ROUTE);
+            // the routes that take jobs, route group jobs: intake and retries-<relay> (made from their template here)
+            retryRoutes.create();
+            camel.getRouteController().startRouteGroup(RetryRoutes.GROUP);
             for (String route : new String[] {CONTROL_ROUTE, INTAKE_ROUTE}) {
                 if (!camel.getRouteController().getRouteStatus(route).isStarted()) {
                     throw new IllegalStateException("Camel did not start the route " + route);

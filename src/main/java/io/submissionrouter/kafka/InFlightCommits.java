@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Message;
+import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.kafka.consumer.CommitManager;
 import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 import org.apache.camel.component.kafka.consumer.KafkaManualCommitFactory;
@@ -19,14 +21,17 @@ import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
 /**
- * How the intake consumers commit and pace themselves with jobs in flight ({@link InFlightJobs}), hooked into Camel's
- * Kafka consumer twice:
+ * How the consumers of jobs (the intake's, and each relay group's retries') commit and pace themselves with jobs in
+ * flight ({@link InFlightJobs}), hooked into Camel's Kafka consumer twice:
  * <ul>
- * <li>as the route's consumer listener (the {@code pausable} step of routes/intake.yaml): after every poll, on the
- * consumer's own thread, each consumer commits its partitions up to their first unfinished job, and pauses them while
- * the pod's jobs in flight are at their bound (resuming them when there is room), polling on either way;</li>
+ * <li>as the routes' consumer listener (the {@code pausable} step of routes/intake.yaml and routes/retries.yaml): after
+ * every poll, on the consumer's own thread, each consumer commits its partitions up to their first unfinished job;
+ * pauses them while its source's jobs in flight are at their budget (resuming them when there is room); and pauses
+ * each partition held at a record that must not run yet (a retry not due, a waiting topic whose group admits nothing),
+ * putting its position back on that record, until the hold is over; polling on either way;</li>
  * <li>as the endpoint's manual commit factory ({@code kafkaManualCommitFactory}): one that is not Camel's own, so
- * Camel never commits an offset by itself after a record's exchange, which ends as soon as its job is handed over.</li>
+ * Camel never commits an offset by itself after a record's exchange, which ends as soon as its job is handed over;
+ * its per-record object only tells the dispatcher which consumer polled the record ({@link #polledBy}).</li>
  * </ul>
  */
 @ApplicationScoped
@@ -58,7 +63,9 @@ public class InFlightCommits extends KafkaConsumerListener implements KafkaManua
         // polls on either way (a paused partition gives no records), so the consumer is never evicted
         Set<TopicPartition> mine = pausedHere.computeIfAbsent(consumer, c -> new HashSet<>());
         mine.retainAll(assigned);
-        Set<TopicPartition> pause = new HashSet<>(jobs.mustWait(assigned));
+        // a held partition reads again from the record it is held at (records polled meanwhile are not taken)
+        Set<TopicPartition> pause = new HashSet<>(jobs.holds(consumer, assigned, consumer::seek));
+        pause.addAll(jobs.mustWait(consumer, assigned));
         Set<TopicPartition> go = new HashSet<>(mine);
         go.removeAll(pause);
         pause.removeAll(consumer.paused());
@@ -79,24 +86,43 @@ public class InFlightCommits extends KafkaConsumerListener implements KafkaManua
     }
 
     private void commit(Consumer<?, ?> consumer, Set<TopicPartition> assigned) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = jobs.committable(assigned, false);
+        Map<TopicPartition, OffsetAndMetadata> offsets = jobs.committable(consumer, assigned, false);
         if (offsets.isEmpty()) {
             return;
         }
         consumer.commitAsync(offsets, (committed, e) -> {
             if (e == null) {
-                jobs.committed(committed);
+                jobs.committed(consumer, committed);
             } else {
-                jobs.commitFailed(offsets);
+                jobs.commitFailed(consumer, offsets);
                 LOG.debugf("committing %s failed (%s); the next poll commits again", offsets, e.getMessage());
             }
         });
     }
 
-    /** Camel's per-record commit object: unused, the consumers commit after each poll instead. */
+    /**
+     * Camel's per-record commit object (header {@code CamelKafkaManualCommit}): it commits nothing (the consumers
+     * commit after each poll instead) and names the consumer that polled the record.
+     */
     @Override
     public KafkaManualCommit newInstance(CamelExchangePayload exchange, KafkaRecordPayload record,
             CommitManager commitManager) {
-        return () -> { };
+        return new PolledBy(exchange.consumer);
+    }
+
+    /** The consumer that polled the record of {@code in} (a message of the intake or a retries route). */
+    static Consumer<?, ?> polledBy(Message in) {
+        if (in.getHeader(KafkaConstants.MANUAL_COMMIT) instanceof PolledBy p) {
+            return p.consumer();
+        }
+        throw new IllegalStateException("a record not polled by a consumer of jobs (kafkaManualCommitFactory)");
+    }
+
+    /** What {@link #newInstance} gives each record: the consumer that polled it. */
+    record PolledBy(Consumer<?, ?> consumer) implements KafkaManualCommit {
+        @Override
+        public void commit() {
+            // the consumers commit after each poll
+        }
     }
 }

@@ -31,21 +31,29 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
 /**
- * The jobs this pod works on at once (CONTRACT 8.3), independent of the jobs topic's partitions. The intake route
- * hands each record here on its consumer's thread ({@link #dispatch}), which returns at once; the job then runs the
- * route {@code direct:job} on a thread of the pod's jobs pool (from Camel's ExecutorServiceManager, shut down in
- * order with the context). Jobs with the same key never run at the same time: one whose key is busy waits behind it.
+ * The jobs this pod works on at once (CONTRACT 8.3), independent of the partitions they come from. Two sources hand
+ * records here, each on its consumer's thread, and return at once: the intake route (a record of the jobs topic,
+ * {@link #dispatch}, run by the route {@code direct:job}) and each relay group's retries route (a record of a retry
+ * tier or of the group's waiting topic, once it is due, {@link #start}, run by {@code direct:redeliver}). The jobs run
+ * on a thread of the pod's jobs pool (from Camel's ExecutorServiceManager, shut down in order with the context). Jobs
+ * with the same key never run at the same time: one whose key is busy waits behind it.
+ * <p>
+ * Each source has a budget of jobs in flight, so retries never starve fresh jobs and one relay group's slow retries
+ * never hold up another's: the intake takes up to twice {@code submission.concurrency.in-flight}, each group's retries
+ * up to {@link #retryBudget} (together at most half the pool's threads); every source stops while the records in
+ * flight hold {@code in-flight-bytes}.
  * <p>
  * Offsets are committed by the consumers themselves, after each poll ({@link InFlightCommits}): for each of their
- * partitions, up to the first job in it that has not finished ({@link PartitionProgress}). While
- * {@code submission.concurrency.in-flight} jobs (or {@code in-flight-bytes} of their records) are in flight, the
- * consumers pause their partitions and go on polling, so a job waiting long for a reply never evicts a consumer and
+ * partitions, up to the first job in it that has not finished ({@link PartitionProgress}). While a source's jobs in
+ * flight are at its budget (or the pod's records in flight at {@code in-flight-bytes}), its consumers pause their
+ * partitions and go on polling, so a job waiting long for a reply never evicts a consumer and
  * never holds up the other partitions. A job whose pass fails (Kafka refused a write for write-retry-for) stays in
  * flight and runs again after a pause; its pass is found unsettled and only writes what it still owes.
  * When partitions go (a rebalance, a shutdown), their jobs not started are handed back and those running are waited
@@ -56,6 +64,8 @@ import org.jboss.logging.Logger;
 public class InFlightJobs {
 
     static final String ROUTE = "direct:job";
+    /** The source of the jobs of the jobs topic. */
+    public static final String INTAKE = "intake";
     private static final Logger LOG = Logger.getLogger(InFlightJobs.class);
     private static final long FIRST_RETRY_MS = 1000;
     private static final long MAX_RETRY_MS = 30_000;
@@ -63,16 +73,22 @@ public class InFlightJobs {
     static final Duration COMMIT_EVERY = Duration.ofMillis(200);
 
     private final CamelContext camel;
+    private final MeterRegistry registry;
     private final UnsettledPasses unsettled;
     private final int maxJobs;
     private final long maxBytes;
     private final Duration jobTime;
     /** Records a partition may run ahead of its first unfinished job. */
     private final int maxSpan;
-    /** The progress of every partition assigned to a consumer of this pod, for the records they hand over. */
-    private final Map<TopicPartition, PartitionProgress> partitions = new ConcurrentHashMap<>();
-    /** The partitions each consumer was given, with the progress made for it: only its own are its to give back. */
-    private final Map<Consumer<?, ?>, Map<TopicPartition, PartitionProgress>> owned = new ConcurrentHashMap<>();
+    /** Jobs in flight a relay group's retries may have at once. */
+    private final int retryBudget;
+    /**
+     * The partitions each consumer was given, with the progress made for it, and the source it reads for: found by
+     * the records it hands over, dropped when they leave it. Only its own are its to commit, hold and give back.
+     */
+    private final Map<Consumer<?, ?>, Owner> owned = new ConcurrentHashMap<>();
+    /** Jobs taken and not released, by source ({@link #INTAKE}, or {@link #retries} of a relay group). */
+    private final Map<String, AtomicInteger> taken = new ConcurrentHashMap<>();
     /** Jobs waiting for a busy key, by key; a key present (even with an empty queue) is busy. */
     private final Map<String, ArrayDeque<Job>> keys = new HashMap<>();
     /** Every job in flight: taken, not released. */
@@ -85,16 +101,22 @@ public class InFlightJobs {
     private volatile ProducerTemplate template;
     private volatile boolean stopping;
 
+    /** The partitions a consumer was given, for one source of jobs. */
+    private record Owner(String source, Map<TopicPartition, PartitionProgress> partitions) {
+    }
+
     /**
      * One record in flight. Its partition leaving marks it handed back (under its lock): from then on it never starts,
      * and if it is running it is finished but never run again here.
      */
     static final class Job {
-        final SourceRecord source;
+        final String source;
         final RecordRef record;
-        final TopicPartition partition;
         final String key;
         final long size;
+        /** The route that runs it, and the exchange properties it is given. */
+        final String route;
+        final Map<String, Object> properties;
         /** Its partition's progress when it was taken: a partition that leaves and comes back has a new one. */
         final PartitionProgress progress;
         private boolean handedBack;
@@ -103,14 +125,15 @@ public class InFlightJobs {
         private ScheduledFuture<?> retry;
         int failures;
 
-        Job(SourceRecord source, PartitionProgress progress) {
+        Job(String source, RecordRef record, byte[] key, byte[] value, PartitionProgress progress, String route,
+                Map<String, Object> properties) {
             this.source = source;
-            this.record = RecordRef.of(source);
-            this.partition = new TopicPartition(source.topic(), source.partition());
-            this.key = source.key() == null ? null : new String(source.key(), StandardCharsets.UTF_8);
-            this.size = (source.value() == null ? 0 : source.value().length)
-                    + (source.key() == null ? 0 : source.key().length);
+            this.record = record;
+            this.key = key == null ? null : new String(key, StandardCharsets.UTF_8);
+            this.size = (value == null ? 0 : value.length) + (key == null ? 0 : key.length);
             this.progress = progress;
+            this.route = route;
+            this.properties = properties;
         }
 
         /** Marks it handed back; true if it was waiting to run again, and now will not (its retry is cancelled). */
@@ -123,11 +146,13 @@ public class InFlightJobs {
     public InFlightJobs(CamelContext camel, SubmissionConfig config, MeterRegistry registry,
             UnsettledPasses unsettled) {
         this.camel = camel;
+        this.registry = registry;
         this.unsettled = unsettled;
         this.maxJobs = config.concurrency().inFlight();
         this.maxBytes = config.concurrency().inFlightBytes();
         this.jobTime = config.consumer().jobTimeout().plus(config.kafka().writeRetryFor());
         this.maxSpan = Math.max(256, 16 * maxJobs);
+        this.retryBudget = Math.max(1, maxJobs / (2 * (config.relays().size() + 1)));
         Gauge.builder("submission.jobs.in.flight", running, Set::size)
                 .description("Jobs this pod works on now (submission.concurrency.in-flight at most)").register(registry);
         Gauge.builder("submission.jobs.taken", jobs, AtomicInteger::get)
@@ -142,14 +167,42 @@ public class InFlightJobs {
      */
     public void dispatch(Exchange exchange) {
         SourceRecord source = JobIntake.source(exchange.getIn());
-        PartitionProgress progress = partitions.computeIfAbsent(
-                new TopicPartition(source.topic(), source.partition()), tp -> new PartitionProgress());
-        if (!progress.take(source.offset())) {
+        RecordRef record = RecordRef.of(source);
+        start(INTAKE, progress(exchange, INTAKE), record, source.key(), source.value(), ROUTE,
+                Map.of(JobProperties.SOURCE, source, JobProperties.RECORD, record));
+    }
+
+    /** The source of the jobs of {@code relay}'s retries. */
+    public static String retries(String relay) {
+        return "retries-" + relay;
+    }
+
+    /**
+     * The progress of the partition of the exchange's record, as the consumer that polled it (and reads for
+     * {@code source}) has it: where its records are taken, passed over or held.
+     */
+    public PartitionProgress progress(Exchange exchange, String source) {
+        Owner owner = owned.computeIfAbsent(InFlightCommits.polledBy(exchange.getIn()),
+                c -> new Owner(source, new ConcurrentHashMap<>()));
+        TopicPartition tp = new TopicPartition(exchange.getIn().getHeader(KafkaConstants.TOPIC, String.class),
+                exchange.getIn().getHeader(KafkaConstants.PARTITION, 0, Integer.class));
+        return owner.partitions().computeIfAbsent(tp, p -> new PartitionProgress());
+    }
+
+    /**
+     * A record {@code source} hands over (on its consumer's thread): taken in flight and handed to the jobs pool, after
+     * any job with the same key, to run {@code route} with {@code properties}. Returns at once. A record read again
+     * while its job is in flight, or finished but not committed yet, or while its partition is held, is not taken.
+     */
+    public void start(String source, PartitionProgress progress, RecordRef record, byte[] key, byte[] value,
+            String route, Map<String, Object> properties) {
+        if (!progress.take(record.offset())) {
             return;
         }
-        Job job = new Job(source, progress);
+        Job job = new Job(source, record, key, value, progress, route, properties);
         inFlight.add(job);
         jobs.incrementAndGet();
+        taken(source).incrementAndGet();
         bytes.addAndGet(job.size);
         synchronized (keys) {
             if (job.key != null) {
@@ -171,7 +224,22 @@ public class InFlightJobs {
      * not started, so it is never sent twice, and a rebalance or a shutdown hands it back.
      */
     public boolean full() {
-        return jobs.get() >= 2 * maxJobs || (bytes.get() >= maxBytes && jobs.get() > 0);
+        return full(INTAKE);
+    }
+
+    /** Whether {@code source} must stop taking jobs: its budget is used up, or the records in flight fill the pod. */
+    boolean full(String source) {
+        int mine = taken(source).get();
+        return mine >= (INTAKE.equals(source) ? 2 * maxJobs : retryBudget) || (bytes.get() >= maxBytes && jobs.get() > 0);
+    }
+
+    private AtomicInteger taken(String source) {
+        return taken.computeIfAbsent(source, s -> {
+            AtomicInteger count = new AtomicInteger();
+            Gauge.builder("submission.jobs.taken.by.source", count, AtomicInteger::get).tag("source", s)
+                    .description("Jobs taken and not finished, by source: intake, or retries-<relay>").register(registry);
+            return count;
+        });
     }
 
     /** Jobs taken now: running (at most in-flight) or queued for the pool. */
@@ -180,13 +248,14 @@ public class InFlightJobs {
     }
 
     /**
-     * The offsets to commit now for {@code assigned} partitions: up to each one's first unfinished job, the later
-     * finished ones in the metadata ({@link PartitionProgress}); a partition committed less than
+     * The offsets {@code consumer} commits now for its {@code assigned} partitions: up to each one's first unfinished
+     * job, the later finished ones in the metadata ({@link PartitionProgress}); a partition committed less than
      * {@link #COMMIT_EVERY} ago waits, unless {@code now}. The caller (the consumer's thread) commits them and reports
      * back with {@link #committed} or {@link #commitFailed}.
      */
-    Map<TopicPartition, OffsetAndMetadata> committable(Collection<TopicPartition> assigned, boolean now) {
-        return committable(progressOf(assigned), now);
+    Map<TopicPartition, OffsetAndMetadata> committable(Consumer<?, ?> consumer, Collection<TopicPartition> assigned,
+            boolean now) {
+        return committable(progressOf(consumer, assigned), now);
     }
 
     private static Map<TopicPartition, OffsetAndMetadata> committable(Map<TopicPartition, PartitionProgress> progress,
@@ -201,10 +270,12 @@ public class InFlightJobs {
         return offsets;
     }
 
-    private Map<TopicPartition, PartitionProgress> progressOf(Collection<TopicPartition> assigned) {
+    private Map<TopicPartition, PartitionProgress> progressOf(Consumer<?, ?> consumer,
+            Collection<TopicPartition> assigned) {
         Map<TopicPartition, PartitionProgress> progress = new HashMap<>();
-        for (TopicPartition tp : assigned) {
-            PartitionProgress p = partitions.get(tp);
+        Owner owner = owned.get(consumer);
+        for (TopicPartition tp : owner == null ? List.<TopicPartition>of() : assigned) {
+            PartitionProgress p = owner.partitions().get(tp);
             if (p != null) {
                 progress.put(tp, p);
             }
@@ -212,9 +283,9 @@ public class InFlightJobs {
         return progress;
     }
 
-    /** {@code offsets} were committed: the passes of the records before them are over. */
-    void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        committed(progressOf(offsets.keySet()), offsets);
+    /** {@code consumer} committed {@code offsets}: the passes of the records before them that ran here are over. */
+    void committed(Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        committed(progressOf(consumer, offsets.keySet()), offsets);
     }
 
     private void committed(Map<TopicPartition, PartitionProgress> progress,
@@ -222,27 +293,49 @@ public class InFlightJobs {
         offsets.forEach((tp, o) -> {
             PartitionProgress p = progress.get(tp);
             if (p != null) {
-                p.committed(o.offset());
+                p.committed(o.offset()).forEach(ran -> unsettled.settle(new RecordRef(tp.topic(), tp.partition(), ran)));
             }
-            unsettled.settleBefore(tp.topic(), tp.partition(), o.offset());
         });
     }
 
-    void commitFailed(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        progressOf(offsets.keySet()).values().forEach(PartitionProgress::failed);
+    void commitFailed(Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        progressOf(consumer, offsets.keySet()).values().forEach(PartitionProgress::failed);
     }
 
     /**
-     * The partitions of {@code assigned} that must not give more records now: every one while the pod's jobs in
-     * flight are at their bound; else those whose first unfinished job is {@link #maxSpan} records behind (a job
-     * waiting long holds its partition's commit, and what runs after it is bounded).
+     * The holds of {@code consumer}'s partitions (records that must not run yet): each new one as the offset to put
+     * its partition's position back on ({@code seek}); those over are ended and left out of what stays held. Returns
+     * the partitions held now. On the consumer's thread.
      */
-    Set<TopicPartition> mustWait(Collection<TopicPartition> assigned) {
-        if (full()) {
+    Set<TopicPartition> holds(Consumer<?, ?> consumer, Collection<TopicPartition> assigned,
+            java.util.function.ObjLongConsumer<TopicPartition> seek) {
+        Set<TopicPartition> held = new java.util.HashSet<>();
+        progressOf(consumer, assigned).forEach((tp, p) -> {
+            p.release();
+            long at = p.holdToApply();
+            if (at >= 0) {
+                seek.accept(tp, at);
+            }
+            if (p.held()) {
+                held.add(tp);
+            }
+        });
+        return held;
+    }
+
+    /**
+     * The partitions of {@code consumer}'s {@code assigned} that must not give more records now: every one while its
+     * source's jobs in flight are at their budget (or the pod's records in flight at their bound); else those whose
+     * first unfinished job is {@link #maxSpan} records behind (a job waiting long holds its partition's commit, and
+     * what runs after it is bounded).
+     */
+    Set<TopicPartition> mustWait(Consumer<?, ?> consumer, Collection<TopicPartition> assigned) {
+        Owner owner = owned.get(consumer);
+        if (full(owner == null ? INTAKE : owner.source())) {
             return Set.copyOf(assigned);
         }
         Set<TopicPartition> waiting = new java.util.HashSet<>();
-        progressOf(assigned).forEach((tp, p) -> {
+        progressOf(consumer, assigned).forEach((tp, p) -> {
             if (p.span() >= maxSpan) {
                 waiting.add(tp);
             }
@@ -251,22 +344,22 @@ public class InFlightJobs {
     }
 
     /**
-     * Partitions come to this consumer: each picks up where its last commit left, skipping the jobs after it that the
-     * commit's metadata names as finished. On the consumer's thread.
+     * Partitions come to this consumer, which reads them for {@code source}: each picks up where its last commit left,
+     * skipping the jobs after it that the commit's metadata names as finished. On the consumer's thread.
      */
-    public void assigned(Consumer<?, ?> consumer, Collection<TopicPartition> assigned) {
+    public void assigned(Consumer<?, ?> consumer, String source, Collection<TopicPartition> assigned) {
         if (assigned.isEmpty()) {
             return;
         }
         Map<TopicPartition, OffsetAndMetadata> last = consumer.committed(Set.copyOf(assigned), Duration.ofSeconds(30));
-        Map<TopicPartition, PartitionProgress> mine = owned.computeIfAbsent(consumer, c -> new ConcurrentHashMap<>());
+        Map<TopicPartition, PartitionProgress> mine = owned.computeIfAbsent(consumer,
+                c -> new Owner(source, new ConcurrentHashMap<>())).partitions();
         for (TopicPartition tp : assigned) {
             PartitionProgress p = new PartitionProgress();
             OffsetAndMetadata o = last.get(tp);
             if (o != null) {
                 p.resume(o.offset(), o.metadata());
             }
-            partitions.put(tp, p);
             mine.put(tp, p);
         }
     }
@@ -313,16 +406,16 @@ public class InFlightJobs {
 
     /** Takes {@code gone} from {@code consumer}, and hands back their jobs: returns the progress they had here. */
     private Map<TopicPartition, PartitionProgress> release(Consumer<?, ?> consumer, Collection<TopicPartition> gone) {
-        Map<TopicPartition, PartitionProgress> mine = owned.get(consumer);
+        Owner owner = owned.get(consumer);
         Map<TopicPartition, PartitionProgress> released = new HashMap<>();
-        if (mine == null) {
+        if (owner == null) {
             return released;
         }
+        Map<TopicPartition, PartitionProgress> mine = owner.partitions();
         for (TopicPartition tp : gone) {
             PartitionProgress p = mine.remove(tp);
             if (p != null) {
                 released.put(tp, p);
-                partitions.remove(tp, p);
             }
         }
         if (mine.isEmpty()) {
@@ -383,15 +476,12 @@ public class InFlightJobs {
         }
         Exception failure;
         try {
-            Exchange done = template().send(ROUTE, ex -> {
-                ex.setProperty(JobProperties.SOURCE, job.source);
-                ex.setProperty(JobProperties.RECORD, job.record);
-            });
+            Exchange done = template().send(job.route, ex -> job.properties.forEach(ex::setProperty));
             failure = done.getException();
             if (failure == null) {
                 unsettled.owesNothing(job.record);
                 // before it leaves the running jobs: a revoke waiting for it then commits it
-                job.progress.finish(job.source.offset());
+                job.progress.finish(job.record.offset());
             }
         } catch (RuntimeException e) {
             failure = e;
@@ -434,6 +524,7 @@ public class InFlightJobs {
         }
         inFlight.remove(job);
         jobs.decrementAndGet();
+        taken(job.source).decrementAndGet();
         bytes.addAndGet(-job.size);
     }
 

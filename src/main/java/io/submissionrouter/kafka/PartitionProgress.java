@@ -1,6 +1,8 @@
 package io.submissionrouter.kafka;
 
+import java.util.List;
 import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 
 /**
@@ -11,7 +13,12 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
  * offsets as ranges after the committed one), as Confluent's Parallel Consumer does: whoever reads the partition next
  * (this pod after a restart, another after a rebalance) skips them instead of running them again, so after a crash
  * only the jobs that were in flight run again. Metadata is bounded ({@value #MAX_METADATA} characters); offsets it
- * cannot hold are read again, which the idempotency topic makes safe (CONTRACT 5.4). Thread-safe.
+ * cannot hold are read again, which the idempotency topic makes safe (CONTRACT 5.4).
+ * <p>
+ * A partition may also be held at a record that must not run yet (a retry tier's record not due, a waiting topic's
+ * while its group admits nothing): from then on no record of it is taken, its consumer pauses it and puts its
+ * position back on that record ({@link #holdToApply}), and resumes it once the hold is over ({@link #release}).
+ * Thread-safe.
  */
 public final class PartitionProgress {
 
@@ -28,6 +35,13 @@ public final class PartitionProgress {
     /** A job finished since the last commit: the metadata changed even if the offset did not. */
     private boolean changed;
     private long lastCommitNanos;
+    /** Offsets whose job ran here and is not committed yet: their passes are settled by the commit past them. */
+    private final TreeSet<Long> ran = new TreeSet<>();
+    /** The record the partition is held at (-1: not held), until {@link #heldUntil} says the hold is over. */
+    private long heldAt = -1;
+    private BooleanSupplier heldUntil;
+    /** The hold is applied: the partition is paused and its position is back on {@link #heldAt}. */
+    private boolean holdApplied;
 
     /** Picks up where the last commit left: {@code offset} and the finished offsets its {@code metadata} names. */
     public synchronized void resume(long offset, String metadata) {
@@ -56,7 +70,7 @@ public final class PartitionProgress {
      * record read again) or finished before (named in the last commit's metadata).
      */
     public synchronized boolean take(long offset) {
-        if (offset < next || unfinished.contains(offset)) {
+        if (offset < next || unfinished.contains(offset) || heldAt >= 0) {
             return false;
         }
         next = offset + 1;
@@ -68,7 +82,62 @@ public final class PartitionProgress {
             return false;
         }
         unfinished.add(offset);
+        ran.add(offset);
         return true;
+    }
+
+    /**
+     * The record at {@code offset} (not taken) must wait until {@code over} says so: no record of the partition is
+     * taken meanwhile. The first hold stands; records after it are read again when it is over.
+     */
+    public synchronized void hold(long offset, BooleanSupplier over) {
+        if (heldAt < 0 && offset >= next) {
+            heldAt = offset;
+            heldUntil = over;
+            holdApplied = false;
+        }
+    }
+
+    /** Whether the partition is held: its records are not taken now. */
+    public synchronized boolean held() {
+        return heldAt >= 0;
+    }
+
+    /**
+     * The offset to put the partition's position back on, once, for a hold not applied yet (its consumer pauses the
+     * partition and seeks there); -1 when there is none.
+     */
+    public synchronized long holdToApply() {
+        if (heldAt < 0 || holdApplied) {
+            return -1;
+        }
+        holdApplied = true;
+        return heldAt;
+    }
+
+    /**
+     * Ends a hold applied before and now over: true when the partition may resume (it reads again from the record it
+     * was held at). A hold not applied yet never ends here, so records polled before the seek are never taken.
+     */
+    public synchronized boolean release() {
+        if (heldAt < 0 || !holdApplied || !heldUntil.getAsBoolean()) {
+            return false;
+        }
+        heldAt = -1;
+        heldUntil = null;
+        holdApplied = false;
+        return true;
+    }
+
+    /**
+     * The record at {@code offset} is not this consumer's to run (another relay group's retry): finished as soon as it
+     * is read, with no pass to settle.
+     */
+    public synchronized void passOver(long offset) {
+        if (take(offset)) {
+            ran.remove(offset);
+            finish(offset);
+        }
     }
 
     /** The job of {@code offset} finished (or was handed back): it no longer holds the commit. */
@@ -110,9 +179,12 @@ public final class PartitionProgress {
         return new OffsetAndMetadata(upTo, metadata(upTo));
     }
 
-    /** {@code offset} was committed. */
-    public synchronized void committed(long offset) {
+    /** {@code offset} was committed: returns the offsets before it whose job ran here (their passes are over). */
+    public synchronized List<Long> committed(long offset) {
         committed = Math.max(committed, offset);
+        List<Long> over = List.copyOf(ran.headSet(offset));
+        ran.headSet(offset).clear();
+        return over;
     }
 
     /** A commit failed: the next one carries everything again. */

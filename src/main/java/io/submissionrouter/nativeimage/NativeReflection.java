@@ -23,6 +23,7 @@ import io.submissionrouter.results.ErrorInfo;
 import io.submissionrouter.results.FailureTriage;
 import io.submissionrouter.results.KafkaRecords;
 import io.submissionrouter.retry.DeferredRecords;
+import io.submissionrouter.retry.DueRetries;
 import io.submissionrouter.retry.RetryTiers;
 import io.submissionrouter.routing.DeferredState;
 import io.submissionrouter.routing.Delivery;
@@ -53,8 +54,8 @@ import io.submissionrouter.smtp.SmtpStep;
         CompletionRecords.class, DeferredRecords.class, DeliveryResults.class, EndpointSelector.class,
         FailureTriage.class, JobIntake.class, KafkaRecords.class, InFlightJobs.class, InFlightCommits.class,
         InFlightRoom.class, RecipientDomains.class,
-        RetryTiers.class, SessionRecorder.class, JobTraces.class, EndpointControl.class, UnsettledPasses.class,
-        KafkaWrites.class, KafkaWritesRefused.class, DeadLettersTooLarge.class, ReplayWrites.class,
+        RetryTiers.class, DueRetries.class, SessionRecorder.class, JobTraces.class, EndpointControl.class,
+        UnsettledPasses.class, KafkaWrites.class, KafkaWritesRefused.class, DeadLettersTooLarge.class, ReplayWrites.class,
         // beans of the periodic routes (routes/periodic.yaml)
         IntakeStarter.class, KafkaReachability.class, EndpointProber.class, JobsTopicShare.class,
         // records written to and read from Kafka as JSON

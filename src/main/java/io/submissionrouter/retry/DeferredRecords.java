@@ -23,7 +23,7 @@ import org.jboss.logging.Logger;
  * with where it came from ({@code source.topic}, {@code source.partition}, {@code source.offset},
  * {@code source.timestamp}: always the record on the jobs topic, the same headers the dead-letter topic
  * carries), its {@code traceparent}, and the job's {@link DeferredState} as JSON in {@value #STATE}.
- * Writes them for the routes and reads them back for the {@link RetryConsumer}.
+ * Writes them for the routes and reads them back for the retries routes ({@link DueRetries}).
  */
 @ApplicationScoped
 @Named("deferredRecords")
@@ -35,7 +35,7 @@ public class DeferredRecords {
     public static final String SOURCE_TIMESTAMP = "source.timestamp";
     public static final String TRACEPARENT = "traceparent";
     public static final String STATE = "router.state";
-    /** The job's relay group, so each group's retry consumer reads only the jobs of its own group. Addition. */
+    /** The job's relay group, so each group's retries route takes only the jobs of its own group. Addition. */
     public static final String RELAY = "router.relay";
 
     private static final Logger LOG = Logger.getLogger(DeferredRecords.class);

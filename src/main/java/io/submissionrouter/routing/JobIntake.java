@@ -88,7 +88,7 @@ public class JobIntake {
     }
 
     /**
-     * The pass of a job back from a retry tier or waiting topic ({@code job}, handed over by the retry consumer with
+     * The pass of a job back from a retry tier or waiting topic ({@code job}, handed over by its group's retries route with
      * the tier {@code record}): read and checked again like a new record (a jobId completed meanwhile by another
      * record is a {@code DUPLICATE}; recipients its completion knows as accepted or refused are not sent to again),
      * then it goes on from the state its last pass left, unless it outlived {@code submission.retry.max-age}.

@@ -16,10 +16,15 @@ public final class JobProperties {
     public static final String SOURCE = "sourceRecord";
     /**
      * {@link RecordRef}: the Kafka record this exchange runs for (the jobs-topic record, or a retry tier's), the key
-     * of the pass kept until that record is committed ({@link UnsettledPasses}). Set by the intake and the retry
-     * consumer.
+     * of the pass kept until that record is committed ({@link UnsettledPasses}). Set by the intake and the retries
+     * routes (dueRetries).
      */
     public static final String RECORD = "kafkaRecord";
+    /**
+     * String: the relay group whose retries route read the record (the route's {@code relay} parameter). Set by the
+     * retries routes (routes/retries.yaml).
+     */
+    public static final String RETRY_GROUP = "retryGroup";
     /** {@link io.submissionrouter.retry.DeferredJob}: a job due again from a retry tier or waiting topic. */
     public static final String DEFERRED_JOB = "deferredJob";
     /** {@link Delivery}: the pass of the job, the one routing state. Set by jobIntake (read, resume). */

@@ -43,11 +43,11 @@ public class RelayGroups {
         all.values().forEach(group -> group.forEach(e -> camel.getRegistry().bind(e.sender(),
                 new SubmissionMailSender(e.submitter()))));
         LOG.infof("relay groups: %s", all.keySet());
-        int threads = config.concurrency().inFlight() + 1; // the jobs in flight and the group's retry consumer
+        int threads = config.concurrency().inFlight(); // the jobs in flight, fresh and retried alike
         int sessions = config.smtp().pool().maxConnections();
         if (sessions > 0 && sessions < threads) {
             LOG.warnf("submission.smtp.pool.max-connections (%d) is below the threads that may send to one endpoint "
-                    + "at once (submission.concurrency.in-flight + 1 = %d): jobs will wait for a free session",
+                    + "at once (submission.concurrency.in-flight = %d): jobs will wait for a free session",
                     sessions, threads);
         }
     }

@@ -9,7 +9,7 @@ import org.apache.camel.ExchangeProperty;
 /**
  * The passes of this replica whose record is not committed yet, by the record they came from (the job's record on
  * the jobs topic, or its record on a retry tier or waiting topic). When a write of a pass fails, the job runs again
- * (an intake job stays in flight, InFlightJobs; a retry consumer reads its record again), and so does a job whose
+ * (a job stays in flight, InFlightJobs, and runs again after a pause), and so does a job whose
  * record is read again before its commit (a rebalance); the pass found here is not run again, only what it still owes
  * Kafka is written (CONTRACT 8.1).
  * <p>
@@ -71,11 +71,6 @@ public class UnsettledPasses {
         if (record != null) {
             passes.remove(record);
         }
-    }
-
-    /** The jobs topic's partition is committed up to {@code offset}: the passes of the records before it are over. */
-    public void settleBefore(String topic, int partition, long offset) {
-        passes.keySet().removeIf(r -> r.partition() == partition && r.offset() < offset && r.topic().equals(topic));
     }
 
     /** Passes waiting for their writes or their commit now. */

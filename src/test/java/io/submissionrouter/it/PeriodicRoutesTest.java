@@ -38,10 +38,13 @@ class PeriodicRoutesTest extends RouterTestBase {
     }
 
     @Test
-    void thePeriodicWorkTheRetryConsumersAndTheIdempotencyTailRunOnCamelsDaemonThreads() {
+    void thePeriodicWorkTheRetriesConsumersAndTheIdempotencyTailRunOnCamelsDaemonThreads() {
         List<String> suffixes = List.of(" - scheduler://intake-starter", " - scheduler://kafka-reachability",
                 " - scheduler://endpoint-prober", " - scheduler://jobs-topic-share", " - EndpointProber",
-                " - CompletedJobsTail", " - RetryConsumer-default", " - RetryConsumer-bulk");
+                " - CompletedJobsTail",
+                // the retries routes' consumers (camel-kafka), one per relay group
+                " - KafkaConsumer[email.jobs.retry-200ms,email.jobs.retry-400ms,email.jobs.retry-wait-default]",
+                " - KafkaConsumer[email.jobs.retry-200ms,email.jobs.retry-400ms,email.jobs.retry-wait-bulk]");
         Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             List<Thread> threads = List.copyOf(Thread.getAllStackTraces().keySet());
             for (String suffix : suffixes) {

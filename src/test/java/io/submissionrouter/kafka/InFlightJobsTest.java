@@ -8,6 +8,7 @@ import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.routing.JobProperties;
+import io.submissionrouter.routing.RecordRef;
 import io.submissionrouter.routing.SourceRecord;
 import io.submissionrouter.routing.UnsettledPasses;
 import java.nio.charset.StandardCharsets;
@@ -95,13 +96,19 @@ class InFlightJobsTest {
     }
 
     private void dispatch(InFlightJobs jobs, long offset, String key) {
+        jobs.dispatch(exchange(offset, key));
+    }
+
+    /** An exchange as the intake route makes of the record at {@code offset}, polled by {@link #consumer}. */
+    private Exchange exchange(long offset, String key) {
         Exchange exchange = new DefaultExchange(camel);
         exchange.getIn().setHeader(KafkaConstants.TOPIC, TOPIC);
         exchange.getIn().setHeader(KafkaConstants.PARTITION, 0);
         exchange.getIn().setHeader(KafkaConstants.OFFSET, offset);
         exchange.getIn().setHeader(KafkaConstants.KEY, key.getBytes(StandardCharsets.UTF_8));
         exchange.getIn().setBody("{}".getBytes(StandardCharsets.UTF_8));
-        jobs.dispatch(exchange);
+        exchange.getIn().setHeader(KafkaConstants.MANUAL_COMMIT, new InFlightCommits.PolledBy(consumer));
+        return exchange;
     }
 
     private CountDownLatch hold(long offset) {
@@ -113,7 +120,7 @@ class InFlightJobsTest {
     @Test
     void jobsWithTheSameKeyRunOneAtATimeAndInTheirOrder() throws Exception {
         InFlightJobs jobs = jobs(8);
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         CountDownLatch first = hold(0);
         dispatch(jobs, 0, "same");
         dispatch(jobs, 1, "same");
@@ -130,26 +137,26 @@ class InFlightJobsTest {
     @Test
     void aPartitionIsCommittedOnlyUpToItsFirstUnfinishedJob() throws Exception {
         InFlightJobs jobs = jobs(8);
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         CountDownLatch slow = hold(1);
         for (long offset = 0; offset < 4; offset++) {
             dispatch(jobs, offset, "key-" + offset);
         }
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> ran.size() == 3);
-        Map<TopicPartition, OffsetAndMetadata> offsets = jobs.committable(List.of(P0), true);
+        Map<TopicPartition, OffsetAndMetadata> offsets = jobs.committable(consumer, List.of(P0), true);
         assertThat(offsets.get(P0).offset()).as("offset 1 runs: nothing after it is committed yet").isEqualTo(1);
-        jobs.committed(offsets);
-        assertThat(jobs.mustWait(List.of(P0))).isEmpty();
+        jobs.committed(consumer, offsets);
+        assertThat(jobs.mustWait(consumer, List.of(P0))).isEmpty();
 
         slow.countDown();
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> ran.size() == 4);
-        assertThat(jobs.committable(List.of(P0), true).get(P0).offset()).isEqualTo(4);
+        assertThat(jobs.committable(consumer, List.of(P0), true).get(P0).offset()).isEqualTo(4);
     }
 
     @Test
     void theConsumersPauseWhileThePodsJobsInFlightAreAtTheirBound() throws Exception {
         InFlightJobs jobs = jobs(2);
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         CountDownLatch a = hold(0);
         CountDownLatch b = hold(1);
         dispatch(jobs, 0, "a");
@@ -158,12 +165,12 @@ class InFlightJobsTest {
         dispatch(jobs, 2, "c");
         dispatch(jobs, 3, "d");
         assertThat(jobs.full()).isTrue();
-        assertThat(jobs.mustWait(List.of(P0))).containsExactly(P0);
+        assertThat(jobs.mustWait(consumer, List.of(P0))).containsExactly(P0);
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> runningNow.get() == 2);
         a.countDown();
         b.countDown();
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> jobs.size() == 0);
-        assertThat(jobs.mustWait(List.of(P0))).isEmpty();
+        assertThat(jobs.mustWait(consumer, List.of(P0))).isEmpty();
         assertThat(mostAtOnce.get()).as("never more running than in-flight").isEqualTo(2);
     }
 
@@ -175,7 +182,7 @@ class InFlightJobsTest {
     @Test
     void aJobHandedBackByARebalanceRunsWhenItsRecordIsReadAgain() throws Exception {
         InFlightJobs jobs = jobs(1);
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         CountDownLatch running = hold(0);
         dispatch(jobs, 0, "a");
         dispatch(jobs, 1, "b"); // waits for the pool's one thread
@@ -190,21 +197,21 @@ class InFlightJobsTest {
         assertThat(consumer.committed(Set.of(P0)).get(P0).offset()).as("committed up to the handed-back job")
                 .isEqualTo(1);
 
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         Thread.sleep(200); // the handed-back job has had its turn on the pool by now, and must not have run
         assertThat(ran).containsExactly(0L);
         dispatch(jobs, 1, "b"); // read again from the committed offset
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> ran.size() == 2);
         assertThat(ran).containsExactly(0L, 1L);
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> jobs.size() == 0);
-        assertThat(jobs.committable(List.of(P0), true).get(P0).offset()).isEqualTo(2);
+        assertThat(jobs.committable(consumer, List.of(P0), true).get(P0).offset()).isEqualTo(2);
     }
 
     /** A job running when its partition leaves, whose pass then fails, is not run again here: its new owner runs it. */
     @Test
     void aJobFailingAfterItsPartitionLeftIsNotRunAgainHere() throws Exception {
         InFlightJobs jobs = jobs(4);
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         CountDownLatch running = hold(0);
         failing.add(0L);
         dispatch(jobs, 0, "a");
@@ -229,8 +236,8 @@ class InFlightJobsTest {
         InFlightJobs jobs = jobs(1);
         MockConsumer<byte[], byte[]> before = new MockConsumer<>(OffsetResetStrategy.EARLIEST);
         before.assign(List.of(P0));
-        jobs.assigned(before, List.of(P0));
-        jobs.assigned(consumer, List.of(P0)); // the pod's other consumer has it now
+        jobs.assigned(before, InFlightJobs.INTAKE, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0)); // the pod's other consumer has it now
         CountDownLatch running = hold(10);
         dispatch(jobs, 10, "a");
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> runningNow.get() == 1);
@@ -238,19 +245,19 @@ class InFlightJobsTest {
         dispatch(jobs, 12, "c");
         jobs.lost(before, List.of(P0));
         dispatch(jobs, 13, "d");
-        assertThat(jobs.committable(List.of(P0), true).get(P0).offset()).as("held by the job running (10)")
+        assertThat(jobs.committable(consumer, List.of(P0), true).get(P0).offset()).as("held by the job running (10)")
                 .isEqualTo(10);
         running.countDown();
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> ran.size() == 4);
         assertThat(ran).containsExactly(10L, 11L, 12L, 13L);
-        assertThat(jobs.committable(List.of(P0), true).get(P0).offset()).isEqualTo(14);
+        assertThat(jobs.committable(consumer, List.of(P0), true).get(P0).offset()).isEqualTo(14);
     }
 
     /** A job queued for the pool when its partition leaves is not counted as finished by the commit that follows. */
     @Test
     void aJobQueuedWhenItsPartitionLeavesIsNotCommittedPast() throws Exception {
         InFlightJobs jobs = jobs(2);
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         CountDownLatch first = hold(0);
         CountDownLatch second = hold(1);
         dispatch(jobs, 0, "a");
@@ -273,7 +280,7 @@ class InFlightJobsTest {
     @Test
     void aPauseThatIsCamelsIsNotUndoneAfterAPoll() throws Exception {
         InFlightJobs jobs = jobs(8);
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         InFlightCommits commits = new InFlightCommits(jobs, camel);
         consumer.pause(consumer.assignment());
         commits.afterConsume(consumer);
@@ -284,7 +291,7 @@ class InFlightJobsTest {
     @Test
     void theCommitsAfterEachPollPauseWhileFullAndResumeWithRoom() throws Exception {
         InFlightJobs jobs = jobs(1);
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         InFlightCommits commits = new InFlightCommits(jobs, camel);
         CountDownLatch running = hold(0);
         dispatch(jobs, 0, "a");
@@ -306,7 +313,7 @@ class InFlightJobsTest {
     @Test
     void aJobWaitingToRunAgainWhenItsPartitionLeavesFreesItsKeyAtOnce() throws Exception {
         InFlightJobs jobs = jobs(4);
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         failing.add(0L);
         dispatch(jobs, 0, "a");
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> ran.size() == 1 && runningNow.get() == 0);
@@ -315,10 +322,68 @@ class InFlightJobsTest {
         assertThat(jobs.size()).isZero();
 
         failing.clear();
-        jobs.assigned(consumer, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
         dispatch(jobs, 0, "a"); // read again, same key: not held behind the job handed back
         Awaitility.await().atMost(Duration.ofMillis(900)).until(() -> ran.size() == 2);
         Thread.sleep(1200); // the cancelled retry never runs
         assertThat(ran).containsExactly(0L, 0L);
+    }
+
+    /**
+     * A record that must not run yet (a retry not due) holds its partition: after the next poll its consumer pauses it
+     * with its position back on that record, and resumes it once the hold is over; the others' partitions flow.
+     */
+    @Test
+    void aHeldPartitionIsPausedOnItsRecordAndResumedWhenTheHoldIsOver() throws Exception {
+        InFlightJobs jobs = jobs(4);
+        String source = InFlightJobs.retries("bulk");
+        jobs.assigned(consumer, source, List.of(P0));
+        InFlightCommits commits = new InFlightCommits(jobs, camel);
+        consumer.seek(P0, 9);
+        java.util.concurrent.atomic.AtomicBoolean due = new java.util.concurrent.atomic.AtomicBoolean();
+        PartitionProgress progress = jobs.progress(exchange(5, "a"), source);
+        progress.hold(5, due::get);
+        commits.afterConsume(consumer);
+        assertThat(consumer.paused()).containsExactly(P0);
+        assertThat(consumer.position(P0)).as("read again from the held record").isEqualTo(5);
+        commits.afterConsume(consumer);
+        assertThat(consumer.paused()).as("not due yet").containsExactly(P0);
+        due.set(true);
+        commits.afterConsume(consumer);
+        assertThat(consumer.paused()).isEmpty();
+        jobs.start(source, progress, new RecordRef(TOPIC, 0, 5), null, new byte[0], InFlightJobs.ROUTE,
+                Map.of(JobProperties.SOURCE, new SourceRecord(TOPIC, 0, 5, java.time.Instant.now(), null, null, null)));
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> ran.contains(5L));
+    }
+
+    /** A relay group's retries have a budget of jobs in flight of their own: at it, only their consumer waits. */
+    @Test
+    void aGroupsRetriesWaitAtTheirBudgetWhileTheIntakeGoesOn() throws Exception {
+        InFlightJobs jobs = jobs(4); // one relay group: its retries may have 4 / (2 x 1) = 2 jobs in flight
+        MockConsumer<byte[], byte[]> retries = new MockConsumer<>(OffsetResetStrategy.EARLIEST);
+        TopicPartition tier = new TopicPartition("email.jobs.retry-30s", 0);
+        retries.assign(List.of(tier));
+        String source = InFlightJobs.retries("default");
+        jobs.assigned(retries, source, List.of(tier));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
+        CountDownLatch running = hold(0);
+        hold(1);
+        Exchange first = exchange(0, "r0");
+        first.getIn().setHeader(KafkaConstants.TOPIC, tier.topic());
+        first.getIn().setHeader(KafkaConstants.MANUAL_COMMIT, new InFlightCommits.PolledBy(retries));
+        PartitionProgress progress = jobs.progress(first, source);
+        for (long o = 0; o < 2; o++) {
+            RecordRef record = new RecordRef(tier.topic(), 0, o);
+            jobs.start(source, progress, record, ("r" + o).getBytes(StandardCharsets.UTF_8), new byte[0],
+                    InFlightJobs.ROUTE, Map.of(JobProperties.SOURCE,
+                            new SourceRecord(tier.topic(), 0, o, java.time.Instant.now(), null, null, null)));
+        }
+        assertThat(jobs.mustWait(retries, List.of(tier))).containsExactly(tier);
+        assertThat(jobs.mustWait(consumer, List.of(P0))).isEmpty();
+        assertThat(jobs.full()).isFalse();
+        running.countDown();
+        holds.values().forEach(CountDownLatch::countDown);
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> jobs.size() == 0);
+        assertThat(jobs.mustWait(retries, List.of(tier))).isEmpty();
     }
 }

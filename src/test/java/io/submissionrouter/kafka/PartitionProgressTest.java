@@ -190,4 +190,45 @@ class PartitionProgressTest {
         assertThat(next.take(106)).as("the job still unfinished runs for the next owner").isTrue();
         assertThat(next.take(107)).isTrue();
     }
+
+    /**
+     * A record that must not run yet holds its partition: nothing after it is taken, the hold ends only once applied
+     * (the position put back on it) and over, and the record is then taken when read again.
+     */
+    @Test
+    void aHeldRecordStopsItsPartitionUntilTheHoldIsAppliedAndOver() {
+        PartitionProgress p = new PartitionProgress();
+        assertThat(p.take(0)).isTrue();
+        java.util.concurrent.atomic.AtomicBoolean over = new java.util.concurrent.atomic.AtomicBoolean(true);
+        p.hold(1, over::get);
+        assertThat(p.take(2)).as("behind the held record").isFalse();
+        assertThat(p.release()).as("not applied yet: records polled before the seek are still coming").isFalse();
+        assertThat(p.holdToApply()).isEqualTo(1);
+        assertThat(p.holdToApply()).as("applied once").isEqualTo(-1);
+        over.set(false);
+        assertThat(p.release()).isFalse();
+        assertThat(p.held()).isTrue();
+        over.set(true);
+        assertThat(p.release()).isTrue();
+        assertThat(p.held()).isFalse();
+        assertThat(p.take(1)).as("read again from the held record").isTrue();
+        p.finish(0);
+        p.finish(1);
+        assertThat(p.committable(0).offset()).isEqualTo(2);
+    }
+
+    /** Another group's record is finished as it is read; only the records whose job ran here have passes to settle. */
+    @Test
+    void aRecordPassedOverIsCommittedPastWithNoPassToSettle() {
+        PartitionProgress p = new PartitionProgress();
+        p.passOver(0);
+        assertThat(p.take(1)).isTrue();
+        p.passOver(2);
+        assertThat(p.committable(0).offset()).as("held by the job of 1").isEqualTo(1);
+        p.finish(1);
+        OffsetAndMetadata o = p.committable(0);
+        assertThat(o.offset()).isEqualTo(3);
+        assertThat(p.committed(o.offset())).containsExactly(1L);
+        assertThat(p.committed(o.offset())).isEmpty();
+    }
 }

@@ -20,9 +20,9 @@ class RetryTopicsTest {
 
     @Test
     void aParkedJobIsLookedAtAgainAfterABackoffThatGrowsToFiveSeconds() {
-        assertThat(RetryConsumer.waitBackoff(1)).isEqualTo(Duration.ofMillis(500));
-        assertThat(RetryConsumer.waitBackoff(2)).isEqualTo(Duration.ofSeconds(1));
-        assertThat(RetryConsumer.waitBackoff(4)).isEqualTo(Duration.ofSeconds(4));
-        assertThat(RetryConsumer.waitBackoff(30)).isEqualTo(Duration.ofSeconds(5));
+        assertThat(DueRetries.waitBackoff(1)).isEqualTo(Duration.ofMillis(500));
+        assertThat(DueRetries.waitBackoff(2)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(DueRetries.waitBackoff(4)).isEqualTo(Duration.ofSeconds(4));
+        assertThat(DueRetries.waitBackoff(30)).isEqualTo(Duration.ofSeconds(5));
     }
 }
