@@ -11,8 +11,8 @@ import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.Test;
 
 /**
- * The intake-starter route (routes/periodic.yaml) makes its first attempt as Camel starts; the attempt starts the
- * routes only once Camel has started (a route started while Camel is still starting is only marked started, and an
+ * The IntakeStarter (the route policy of intake-starter, routes/periodic.yaml) starts the routes only once Camel has
+ * started (a route started while Camel is still starting is only marked started, and an
  * intake "started" then would never take a job), and not at all once the application stops.
  */
 class IntakeStarterTest {
@@ -39,7 +39,8 @@ class IntakeStarterTest {
     void anAttemptStartsTheRoutesOnlyOnceCamelHasStartedAndNotWhenTheApplicationStops() throws Exception {
         CamelContext camel = new DefaultCamelContext();
         try {
-            IntakeStarter starter = new IntakeStarter(camel, null, settings(SubmissionConfig.class), null, null, null);
+            IntakeStarter starter = new IntakeStarter(camel, null, settings(SubmissionConfig.class), null, null, null,
+                    null);
             assertThat(starter.pending()).isTrue();
             CompletableFuture<Boolean> waiting = awaitingCamel(starter);
             Thread.sleep(200);
@@ -48,7 +49,7 @@ class IntakeStarterTest {
             assertThat(waiting.get(5, TimeUnit.SECONDS)).as("Camel started").isTrue();
 
             IntakeStarter stopping = new IntakeStarter(new DefaultCamelContext(), null, settings(SubmissionConfig.class),
-                    null, null, null);
+                    null, null, null, null);
             CompletableFuture<Boolean> cut = awaitingCamel(stopping);
             Thread.sleep(200);
             stopping.onShutdown(null);
