@@ -1,10 +1,14 @@
 package io.submissionrouter.idempotency;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.nativeimage.StartupSelfCheck;
 import java.lang.reflect.Proxy;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -55,6 +59,44 @@ class IntakeStarterTest {
             stopping.onShutdown(null);
             assertThat(cut.get(5, TimeUnit.SECONDS)).as("the application stops first").isFalse();
             assertThat(stopping.pending()).isFalse();
+        } finally {
+            camel.stop();
+        }
+    }
+
+    /**
+     * An attempt whose preparations hang (Kafka that never answers) holds the route's start, which Camel's shutdown
+     * waits for: once the application stops, the start fails at once and the hanging work is left to itself.
+     */
+    @Test
+    void aStartWhosePreparationsHangFailsAsSoonAsTheApplicationStops() throws Exception {
+        CamelContext camel = new DefaultCamelContext();
+        CountDownLatch hanging = new CountDownLatch(1);
+        StartupSelfCheck hangs = new StartupSelfCheck(null) {
+            @Override
+            public void verify() {
+                hanging.countDown();
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try {
+            camel.start();
+            IntakeStarter starter = new IntakeStarter(camel, null, settings(SubmissionConfig.class), null, null, null,
+                    hangs);
+            CompletableFuture<Void> start = CompletableFuture.runAsync(() -> starter.onStart(null));
+            assertThat(hanging.await(5, TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(300);
+            assertThat(start).as("the start waits for its preparations").isNotDone();
+            long stopAt = System.nanoTime();
+            starter.onShutdown(null);
+            assertThatThrownBy(() -> start.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("the intake has not started");
+            assertThat(Duration.ofNanos(System.nanoTime() - stopAt)).isLessThan(Duration.ofSeconds(1));
+            assertThat(starter.pending()).isFalse();
         } finally {
             camel.stop();
         }
