@@ -41,8 +41,9 @@ import org.jboss.logging.Logger;
  * <p>
  * The work of an attempt runs on a thread of its own from Camel's ExecutorServiceManager ({@code IntakeStarter}),
  * waited for until it ends or the application stops: while Kafka cannot be reached it may take minutes (the clients'
- * timeouts), and the route's start holds the route's lock, which Camel's shutdown takes to stop it. It is left to
- * end by itself, quietly.
+ * timeouts), and Camel's shutdown would wait for the route's start. It is left to end by itself, quietly. The routes
+ * are started on the controller's thread, in the route's start: Camel holds its lock on route starts there, and a
+ * start from another thread would wait for it.
  */
 @Singleton
 @Named("intakeStarter")
