@@ -28,7 +28,16 @@ import org.xbill.DNS.SimpleResolver;
 public final class CamelDnsLookup implements MailDomains.Lookup {
 
     public static final String ROUTE = "direct:dns-lookup";
-    /** Exchange property the route sets to dnsjava's result when there is no answer. */
+    /**
+     * dnsjava's {@code Lookup.getErrorString()} for {@code Lookup.HOST_NOT_FOUND} (NXDOMAIN) and
+     * {@code Lookup.TYPE_NOT_FOUND} (NODATA). camel-dns gives no structured signal: its lookup producer throws a plain
+     * {@code CamelException} carrying that text and nothing else (not the {@code Lookup}, not its
+     * {@code getResult()}), so the text is the signal; CamelDnsLookupTest holds dnsjava to these two texts. Any
+     * other text ("try again", "unrecoverable error", or the failure itself: "timed out", "network error",
+     * "SERVFAIL", ...) is a failed lookup.
+     */
+    static final String HOST_NOT_FOUND = "host not found";
+    static final String TYPE_NOT_FOUND = "type not found";
     /** Answers kept at most (dnsjava keeps each for its TTL). */
     static final int CACHE_ENTRIES = 10_000;
 
@@ -75,6 +84,7 @@ public final class CamelDnsLookup implements MailDomains.Lookup {
         });
         try {
             Exchange done = answer.get(Math.max(1, within.toMillis()), TimeUnit.MILLISECONDS);
+            // the message of camel-dns' exception, which the route keeps (routes/dns.yaml)
             String error = done.getProperty(JobProperties.DNS_ERROR, String.class);
             if (error != null) {
                 return MailDomains.Answer.of(result(error));
@@ -92,11 +102,11 @@ public final class CamelDnsLookup implements MailDomains.Lookup {
         }
     }
 
-    /** camel-dns reports dnsjava's result as the message of its exception, kept by the route. */
-    private static MailDomains.Result result(String error) {
+    /** The result of a lookup without an answer, from the text camel-dns reports (see {@link #HOST_NOT_FOUND}). */
+    static MailDomains.Result result(String error) {
         return switch (error) {
-            case "host not found" -> MailDomains.Result.HOST_NOT_FOUND;
-            case "type not found" -> MailDomains.Result.TYPE_NOT_FOUND;
+            case HOST_NOT_FOUND -> MailDomains.Result.HOST_NOT_FOUND;
+            case TYPE_NOT_FOUND -> MailDomains.Result.TYPE_NOT_FOUND;
             default -> MailDomains.Result.FAILED;
         };
     }

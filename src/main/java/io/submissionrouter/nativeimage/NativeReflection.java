@@ -35,7 +35,6 @@ import io.submissionrouter.routing.SessionRecorder;
 import io.submissionrouter.routing.SubmissionEndpoint;
 import io.submissionrouter.routing.UnsettledPasses;
 import io.submissionrouter.ops.JobTraces;
-import io.submissionrouter.ops.KafkaReachability;
 import io.submissionrouter.ops.KafkaWrites;
 import io.submissionrouter.ops.KafkaWritesRefused;
 import io.submissionrouter.results.Status;
@@ -56,8 +55,8 @@ import io.submissionrouter.smtp.SmtpStep;
         InFlightRoom.class, RecipientDomains.class,
         RetryTiers.class, DueRetries.class, SessionRecorder.class, JobTraces.class, EndpointControl.class,
         UnsettledPasses.class, KafkaWrites.class, KafkaWritesRefused.class, DeadLettersTooLarge.class, ReplayWrites.class,
-        // beans of the periodic routes (routes/periodic.yaml)
-        IntakeStarter.class, KafkaReachability.class, EndpointProber.class, JobsTopicShare.class,
+        // beans of the periodic routes (routes/periodic.yaml), and the route policy of intake-starter
+        IntakeStarter.class, EndpointProber.class, JobsTopicShare.class,
         // records written to and read from Kafka as JSON
         DeliveryResult.class, AttemptEvent.class, EndpointRef.class, ErrorInfo.class, RecipientReply.class,
         Completion.class, DeferredState.class, DeferredState.LastSession.class, ControlCommand.class,
@@ -68,10 +67,10 @@ import io.submissionrouter.smtp.SmtpStep;
         EmailJob.class, EmailJob.Attachment.class,
         // the operator endpoints' answers (JSON through Jackson)
         EndpointControl.EndpointView.class, DlqReplay.Report.class, DlqReplay.Entry.class,
-        // what the routes read through simple's OGNL: ${exchangeProperty.delivery.next}, .concluded,
-        // ${exchangeProperty.endpoint.sender}
-        Delivery.class, Delivery.Next.class, SubmissionEndpoint.class,
-        // this class, whose annotation StartupSelfCheck reads at start-up, and StartupSelfCheck (a route calls it)
+        // what the routes read through simple's OGNL: ${exchangeProperty.delivery.routing}, .unfinished,
+        // .toConclude, ${exchangeProperty.endpoint.sender}
+        Delivery.class, SubmissionEndpoint.class,
+        // this class, whose annotation StartupSelfCheck reads at start-up, and StartupSelfCheck (the IntakeStarter calls it)
         NativeReflection.class, StartupSelfCheck.class },
         classNames = {
             // commons-pool2 (SmtpConnectionPool) loads its eviction policy by name (BaseObjectPoolConfig

@@ -51,8 +51,8 @@ public class StartupSelfCheck {
 
     /**
      * Throws, naming what is missing, unless everything is there; once it passed it is not tried again. Called by
-     * the intake-starter route before each attempt to start the intake (routes/periodic.yaml), and when Quarkus has
-     * started (a failure then stops the process).
+     * the IntakeStarter at each attempt to start the intake (the route intake-starter, routes/periodic.yaml), and
+     * when Quarkus has started (a failure then stops the process).
      */
     public void verify() {
         if (passed) {

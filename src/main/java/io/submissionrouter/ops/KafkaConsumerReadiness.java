@@ -12,8 +12,10 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Readiness (CONTRACT 7): the router is started, its Kafka consumer is polling and the cluster answers
- * ({@link KafkaReachability}). SMTP plays no part: a provider outage must not take every replica out of service.
+ * Readiness (CONTRACT 7): the router is started and its Kafka consumer is polling. Whether the cluster answers is
+ * Quarkus' own readiness check ({@code Kafka connection health check}, with the Camel Kafka component's settings:
+ * {@link KafkaHealthSettings}), as a consumer whose brokers are gone keeps polling without a word. SMTP plays no part:
+ * a provider outage must not take every replica out of service.
  */
 @Readiness
 @ApplicationScoped
@@ -22,11 +24,9 @@ public class KafkaConsumerReadiness implements HealthCheck {
     static final String INTAKE_ROUTE = "intake";
 
     private final CamelContext camel;
-    private final KafkaReachability kafka;
 
-    public KafkaConsumerReadiness(CamelContext camel, KafkaReachability kafka) {
+    public KafkaConsumerReadiness(CamelContext camel) {
         this.camel = camel;
-        this.kafka = kafka;
     }
 
     @Override
@@ -37,9 +37,7 @@ public class KafkaConsumerReadiness implements HealthCheck {
         if (route == null || status != ServiceStatus.Started || !(route.getConsumer() instanceof KafkaConsumer consumer)) {
             return builder.down().withData("route", String.valueOf(status)).build();
         }
-        boolean reachable = kafka.reachable();
-        boolean ready = !consumer.healthStates().isEmpty() && reachable;
-        builder.withData("kafka", reachable ? "answers" : "unreachable: " + kafka.lastError());
+        boolean ready = !consumer.healthStates().isEmpty();
         int n = 0;
         for (TaskHealthState state : consumer.healthStates()) {
             boolean working = working(state);
@@ -56,7 +54,7 @@ public class KafkaConsumerReadiness implements HealthCheck {
     /**
      * A consumer works unless it gave up or its last poll failed. Camel's own readiness also wants a broker
      * connection ready for fetching, which a consumer without partitions (more consumers than partitions, in a pod or
-     * across replicas) does not keep: it is idle, not ill, and the cluster's answer is checked above.
+     * across replicas) does not keep: it is idle, not ill, and the cluster's answer is Quarkus' check.
      */
     static boolean working(TaskHealthState state) {
         return state.isReady() || !state.isTerminated() && state.getLastError() == null;

@@ -24,8 +24,9 @@ import java.util.Set;
 /**
  * The state of one job on its way through the router: which endpoints this pass has tried, where each
  * recipient stands, what each session answered, what comes next, and what the pass owes Kafka. Lives in the
- * exchange property {@link JobProperties#DELIVERY}, the one routing state: the routes branch on {@link #next()}
- * ({@code ${exchangeProperty.delivery.next}}) and {@link #concluded()}.
+ * exchange property {@link JobProperties#DELIVERY}, the one routing state: the routes branch on {@link #routing()},
+ * {@link #unfinished()} and {@link #toConclude()}, bare booleans Simple takes as they are (a comparison with a text
+ * would look up a type converter at every evaluation).
  */
 public final class Delivery {
 
@@ -423,6 +424,21 @@ public final class Delivery {
 
     public Next next() {
         return next;
+    }
+
+    /** Whether the job is still to be routed ({@code ${exchangeProperty.delivery.routing}}: no coercion in Simple). */
+    public boolean routing() {
+        return next == Next.ROUTE;
+    }
+
+    /** Whether no terminal status is known yet ({@code ${exchangeProperty.delivery.unfinished}}). */
+    public boolean unfinished() {
+        return next != Next.DONE;
+    }
+
+    /** Whether the pass is still to be concluded ({@code ${exchangeProperty.delivery.toConclude}}). */
+    public boolean toConclude() {
+        return !concluded;
     }
 
     /**

@@ -20,7 +20,9 @@ class OperationsTest extends RouterTestBase {
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
                 .until(() -> RestAssured.get("/q/health/ready").statusCode() == 200);
         RestAssured.get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
-                .body("checks.find { it.name == 'kafka-consumer' }.status", equalTo("UP"));
+                .body("checks.find { it.name == 'kafka-consumer' }.status", equalTo("UP"))
+                // the cluster answers (quarkus-kafka-client's check, with the Camel Kafka component's settings)
+                .body("checks.find { it.name == 'Kafka connection health check' }.status", equalTo("UP"));
     }
 
     /**

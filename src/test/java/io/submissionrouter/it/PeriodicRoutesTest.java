@@ -11,10 +11,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.scheduler.SchedulerEndpoint;
+import org.apache.camel.spi.SupervisingRouteController;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
-/** The periodic work (routes/periodic.yaml) and the long-running consumers run on threads Camel owns. */
+/**
+ * The periodic work (routes/periodic.yaml), the start of the intake (Camel's supervising route controller) and the
+ * long-running consumers run on threads Camel owns.
+ */
 @QuarkusTest
 class PeriodicRoutesTest extends RouterTestBase {
 
@@ -25,11 +29,28 @@ class PeriodicRoutesTest extends RouterTestBase {
     SubmissionConfig config;
 
     @Test
+    void theIntakeStarterIsSupervisedAloneAndStartedAgainFiveSecondsAfterEachFailedStart() {
+        // the first attempt at once (1 ms late, off the thread that starts Camel), then a fixed 5 s back-off
+        assertThat(camel.getRouteController()).isInstanceOf(SupervisingRouteController.class);
+        SupervisingRouteController supervising = (SupervisingRouteController) camel.getRouteController();
+        assertThat(supervising.getInitialDelay()).isEqualTo(1);
+        assertThat(supervising.getBackOffDelay()).isEqualTo(5000);
+        assertThat(supervising.getBackOffMultiplier()).isEqualTo(1.0);
+        assertThat(supervising.getBackOffMaxAttempts()).as("no limit").isLessThanOrEqualTo(0);
+        assertThat(supervising.getThreadPoolSize()).isEqualTo(1);
+        assertThat(supervising.getControlledRoutes()).extracting(r -> r.getRouteId())
+                .as("the supervised routes").contains("intake-starter")
+                .allMatch(id -> id.equals("intake-starter") || supervising.getNonControlledRouteIds().contains(id));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(camel.getRouteController().getRouteStatus("intake-starter").isStarted()).isTrue();
+            assertThat(camel.getRouteController().getRouteStatus("intake").isStarted()).isTrue();
+            assertThat(camel.getRouteController().getRouteStatus("endpoint-control").isStarted()).isTrue();
+        });
+        assertThat(camel.getRoutes()).extracting(r -> r.getRouteId()).doesNotContain("kafka-reachability");
+    }
+
+    @Test
     void eachPeriodicRouteRunsOnASchedulerOfItsOwnWithAFixedDelayFromTheEndOfTheRunBefore() {
-        // IntakeStarter.RETRY: the first attempt at once
-        assertSchedule("intake-starter", 0, 5000);
-        // KafkaReachability.INTERVAL: the first question at once
-        assertSchedule("kafka-reachability", 0, 2000);
         // submission.breaker.probe-interval (200ms in the tests), the first probe one interval after startup
         long probe = config.breaker().probeInterval().toMillis();
         assertThat(probe).isEqualTo(200);
@@ -39,7 +60,7 @@ class PeriodicRoutesTest extends RouterTestBase {
 
     @Test
     void thePeriodicWorkTheRetriesConsumersAndTheIdempotencyTailRunOnCamelsDaemonThreads() {
-        List<String> suffixes = List.of(" - scheduler://intake-starter", " - scheduler://kafka-reachability",
+        List<String> suffixes = List.of(" - SupervisingRouteController",
                 " - scheduler://endpoint-prober", " - scheduler://jobs-topic-share", " - EndpointProber",
                 " - CompletedJobsTail",
                 // the retries routes' consumers (camel-kafka), one per relay group
