@@ -29,6 +29,9 @@ class KafkaConsumersTest extends RouterTestBase {
     void aFailedPollReconnectsAndReadsFromTheCommittedOffsetsInsteadOfSkippingARecord() {
         // Camel's default (ERROR_HANDLER) seeks every partition one record further after a failed poll, such as a
         // rebalance callback that could not read the idempotency topic: a job would be skipped, never answered
+        // the retries routes are made as the intake starts (after the completed jobIds are loaded), before the intake
+        Awaitility.await().atMost(Duration.ofSeconds(60))
+                .until(() -> camel.getRouteController().getRouteStatus("intake").isStarted());
         for (String route : new String[] {"intake", "endpoint-control", "retries-default", "retries-bulk"}) {
             KafkaEndpoint endpoint = (KafkaEndpoint) camel.getRoute(route).getEndpoint();
             assertThat(endpoint.getConfiguration().getPollOnError()).as(route).isEqualTo(PollOnError.RECONNECT);
