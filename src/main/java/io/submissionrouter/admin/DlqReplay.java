@@ -1,12 +1,12 @@
 package io.submissionrouter.admin;
 
 import io.submissionrouter.config.SubmissionConfig;
-import io.submissionrouter.idempotency.CompletedJob;
 import io.submissionrouter.idempotency.CompletedJobs;
 import io.submissionrouter.job.JobRejection;
 import io.submissionrouter.kafka.KafkaClients;
 import io.submissionrouter.kafka.Topics;
-import io.submissionrouter.results.DeadLettersTooLarge;
+import io.submissionrouter.output.DeadLettersTooLarge;
+import io.submissionrouter.pass.CompletedJob;
 import io.submissionrouter.results.Status;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package io.submissionrouter.config;
 
-import io.submissionrouter.smtp.EndpointSpec.Credentials;
+import io.submissionrouter.config.EndpointSpec.Credentials;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,6 +1,5 @@
 package io.submissionrouter.config;
 
-import io.submissionrouter.smtp.EndpointSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

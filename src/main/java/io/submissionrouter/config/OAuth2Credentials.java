@@ -1,6 +1,6 @@
 package io.submissionrouter.config;
 
-import io.submissionrouter.smtp.EndpointSpec.Credentials;
+import io.submissionrouter.config.EndpointSpec.Credentials;
 import java.util.Optional;
 import java.util.function.Supplier;
 

@@ -1,6 +1,6 @@
 package io.submissionrouter.dns;
 
-import io.submissionrouter.routing.JobProperties;
+import io.submissionrouter.job.JobProperties;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;

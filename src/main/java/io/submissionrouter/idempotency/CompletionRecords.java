@@ -2,10 +2,11 @@ package io.submissionrouter.idempotency;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.submissionrouter.ops.KafkaWrites;
-import io.submissionrouter.routing.Delivery;
-import io.submissionrouter.routing.JobProperties;
-import io.submissionrouter.routing.RecordRef;
+import io.submissionrouter.job.JobProperties;
+import io.submissionrouter.kafka.KafkaWrites;
+import io.submissionrouter.pass.Completion;
+import io.submissionrouter.pass.Delivery;
+import io.submissionrouter.pass.RecordRef;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import java.nio.charset.StandardCharsets;

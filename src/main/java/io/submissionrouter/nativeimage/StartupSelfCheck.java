@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import com.fasterxml.jackson.databind.ser.impl.UnknownSerializer;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.submissionrouter.intake.StartupCheck;
 import io.submissionrouter.job.JobReader;
 import io.submissionrouter.job.MimeMessageFactory;
 import io.submissionrouter.job.SampleJob;
@@ -34,7 +35,7 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 @Named("startupSelfCheck")
-public class StartupSelfCheck {
+public class StartupSelfCheck implements StartupCheck {
 
     private static final Logger LOG = Logger.getLogger(StartupSelfCheck.class);
 
@@ -54,6 +55,7 @@ public class StartupSelfCheck {
      * the IntakeStarter at each attempt to start the intake (the route intake-starter, routes/periodic.yaml), and
      * when Quarkus has started (a failure then stops the process).
      */
+    @Override
     public void verify() {
         if (passed) {
             return;

@@ -13,7 +13,7 @@ import org.apache.kafka.common.MetricName;
 
 /**
  * This replica's part of the jobs topic's partitions, so each relay group's rate limit is shared by the replicas
- * (CONTRACT 5.3 step 5). The intake consumers are handed over by {@link io.submissionrouter.kafka.JobsRebalances}
+ * (CONTRACT 5.3 step 5). The intake consumers are handed over by {@code JobsRebalances}
  * when they subscribe; the count is each consumer's own {@code assigned-partitions} metric (thread-safe to read,
  * and true whichever rebalance protocol the group uses), summed after every assignment and every second (the route
  * jobs-topic-share, routes/periodic.yaml; nothing is counted before the first assignment); a consumer that Camel

@@ -3,7 +3,7 @@ package io.submissionrouter.results;
 /**
  * How long the texts the router copies into its records may be (CONTRACT 9.3: every record fits its topic). Texts a
  * job does not bound itself (an error message may echo input; a failure's description comes from a library) are cut
- * where they enter a record, so that the size of each record has an upper bound ({@link RecordBounds}).
+ * where they enter a record, so that the size of each record has an upper bound ({@code RecordBounds}).
  */
 public final class RecordTexts {
 

@@ -1,7 +1,7 @@
 package io.submissionrouter.retry;
 
-import io.submissionrouter.routing.DeferredState;
-import io.submissionrouter.routing.SourceRecord;
+import io.submissionrouter.pass.DeferredState;
+import io.submissionrouter.pass.SourceRecord;
 
 /**
  * A job read back from a retry tier or a waiting topic: its original record on the jobs topic (bytes,

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import io.submissionrouter.job.RouterFault;
-import io.submissionrouter.routing.DeferredState;
-import io.submissionrouter.routing.Delivery;
-import io.submissionrouter.routing.SourceRecord;
+import io.submissionrouter.pass.DeferredState;
+import io.submissionrouter.pass.Delivery;
+import io.submissionrouter.pass.SourceRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import java.io.IOException;
@@ -23,7 +23,7 @@ import org.jboss.logging.Logger;
  * with where it came from ({@code source.topic}, {@code source.partition}, {@code source.offset},
  * {@code source.timestamp}: always the record on the jobs topic, the same headers the dead-letter topic
  * carries), its {@code traceparent}, and the job's {@link DeferredState} as JSON in {@value #STATE}.
- * Writes them for the routes and reads them back for the retries routes ({@link DueRetries}).
+ * Writes them for the routes and reads them back for the retries routes ({@code DueRetries}).
  */
 @ApplicationScoped
 @Named("deferredRecords")
@@ -47,7 +47,7 @@ public class DeferredRecords {
 
     /**
      * Shapes the record of a deferred job on {@code m}, a message the publish route writes to the topic
-     * {@link RetryTiers#place} chose: the original record with where it came from, its relay group, its trace and its
+     * {@code RetryTiers.place} chose: the original record with where it came from, its relay group, its trace and its
      * state.
      */
     public void record(Message m, Delivery d) throws JsonProcessingException {

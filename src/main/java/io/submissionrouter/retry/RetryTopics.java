@@ -2,7 +2,7 @@ package io.submissionrouter.retry;
 
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.kafka.Topics;
-import io.submissionrouter.routing.RelayGroups;
+import io.submissionrouter.relay.RelayGroups;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;

@@ -1,8 +1,11 @@
 package io.submissionrouter.routing;
 
-import io.submissionrouter.idempotency.CompletedJob;
 import io.submissionrouter.idempotency.CompletedJobs;
-import io.submissionrouter.idempotency.Completion;
+import io.submissionrouter.pass.CompletedJob;
+import io.submissionrouter.pass.Completion;
+import io.submissionrouter.pass.DeferredState;
+import io.submissionrouter.pass.RecordRef;
+import io.submissionrouter.pass.SourceRecord;
 import io.submissionrouter.results.DeliveryResult;
 import java.time.Duration;
 import java.util.Optional;

@@ -1,6 +1,7 @@
 package io.submissionrouter.routing;
 
 import io.submissionrouter.job.ValidJob;
+import io.submissionrouter.pass.DeferredState;
 import io.submissionrouter.smtp.RecipientReply;
 import jakarta.mail.internet.InternetAddress;
 import java.util.LinkedHashMap;

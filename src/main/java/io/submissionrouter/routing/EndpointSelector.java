@@ -1,9 +1,13 @@
 package io.submissionrouter.routing;
 
 import io.submissionrouter.config.SubmissionConfig;
-import io.submissionrouter.ops.KafkaWrites;
-import io.submissionrouter.ops.SubmissionMetrics;
+import io.submissionrouter.job.JobProperties;
+import io.submissionrouter.kafka.KafkaWrites;
+import io.submissionrouter.pass.Delivery;
 import io.submissionrouter.rate.GroupRates;
+import io.submissionrouter.relay.RelayGroups;
+import io.submissionrouter.relay.SubmissionEndpoint;
+import io.submissionrouter.relay.SubmissionMetrics;
 import io.submissionrouter.smtp.OutcomeClass;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;

@@ -2,8 +2,11 @@ package io.submissionrouter.routing;
 
 import io.submissionrouter.config.EndpointSpecs;
 import io.submissionrouter.config.SubmissionConfig;
-import io.submissionrouter.ops.SubmissionMetrics;
+import io.submissionrouter.job.JobProperties;
+import io.submissionrouter.pass.Delivery;
 import io.submissionrouter.rate.GroupRates;
+import io.submissionrouter.relay.SubmissionEndpoint;
+import io.submissionrouter.relay.SubmissionMetrics;
 import io.submissionrouter.smtp.OutcomeClass;
 import io.submissionrouter.smtp.SmtpOutcome;
 import io.submissionrouter.smtp.SmtpSessionException;

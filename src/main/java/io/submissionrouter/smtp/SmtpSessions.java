@@ -1,5 +1,6 @@
 package io.submissionrouter.smtp;
 
+import io.submissionrouter.config.EndpointSpec;
 import jakarta.mail.Session;
 import java.util.Properties;
 import java.util.concurrent.ScheduledExecutorService;

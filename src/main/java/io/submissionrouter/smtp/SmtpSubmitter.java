@@ -1,6 +1,7 @@
 package io.submissionrouter.smtp;
 
 import io.submissionrouter.config.CredentialsUnavailable;
+import io.submissionrouter.config.EndpointSpec;
 import jakarta.mail.Address;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;

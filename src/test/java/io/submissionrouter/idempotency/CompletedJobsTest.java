@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.submissionrouter.nativeimage.BlindMapper;
+import io.submissionrouter.pass.CompletedJob;
+import io.submissionrouter.pass.Completion;
 import io.submissionrouter.results.Status;
 import io.submissionrouter.testing.EmbeddedKafka;
 import java.time.Clock;
@@ -233,12 +235,12 @@ class CompletedJobsTest {
     void theWholeCompletionRecordCanBeReadBackFromWhereTheTailFoundIt() throws Exception {
         String topic = "completed-fetch";
         CompletedJobs store = store(topic);
-        io.submissionrouter.routing.RecordRef source = new io.submissionrouter.routing.RecordRef("email.jobs", 3, 77);
+        io.submissionrouter.pass.RecordRef source = new io.submissionrouter.pass.RecordRef("email.jobs", 3, 77);
         write(topic, "ended", new Completion(Status.REJECTED, "<e@x>", NOW, source, true, null, null));
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.find("ended").isPresent());
         CompletedJob job = store.find("ended").orElseThrow();
         assertThat(job.sameJobRecord(source)).isTrue();
-        assertThat(job.sameJobRecord(new io.submissionrouter.routing.RecordRef("email.jobs", 3, 78))).isFalse();
+        assertThat(job.sameJobRecord(new io.submissionrouter.pass.RecordRef("email.jobs", 3, 78))).isFalse();
         assertThat(store.fetch(job)).hasValueSatisfying(c -> {
             assertThat(c.status()).isEqualTo(Status.REJECTED);
             assertThat(c.source()).isEqualTo(source);

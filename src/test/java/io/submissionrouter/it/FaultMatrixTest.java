@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.test.junit.QuarkusTest;
-import io.submissionrouter.routing.SubmissionEndpoint;
+import io.submissionrouter.relay.SubmissionEndpoint;
 import io.submissionrouter.testing.FaultMatrix;
 import io.submissionrouter.testing.FaultSmtpServer;
 import io.submissionrouter.testing.Jobs;

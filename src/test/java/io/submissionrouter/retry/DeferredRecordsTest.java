@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.submissionrouter.job.RouterFault;
 import io.submissionrouter.nativeimage.BlindMapper;
-import io.submissionrouter.routing.DeferredState;
+import io.submissionrouter.pass.DeferredState;
 import io.submissionrouter.smtp.RecipientReply;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

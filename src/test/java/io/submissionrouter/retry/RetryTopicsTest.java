@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** Tier topic names (CONTRACT 1: {@code <prefix>-30s}, {@code <prefix>-2m}, ...) and the waiting backoff. */
+/** Tier topic names (CONTRACT 1: {@code <prefix>-30s}, {@code <prefix>-2m}, ...). */
 class RetryTopicsTest {
 
     @Test
@@ -16,13 +16,5 @@ class RetryTopicsTest {
         assertThat(RetryTopics.delayName(Duration.ofHours(1))).isEqualTo("1h");
         assertThat(RetryTopics.delayName(Duration.ofDays(7))).isEqualTo("7d");
         assertThat(RetryTopics.delayName(Duration.ofMillis(200))).isEqualTo("200ms");
-    }
-
-    @Test
-    void aParkedJobIsLookedAtAgainAfterABackoffThatGrowsToFiveSeconds() {
-        assertThat(DueRetries.waitBackoff(1)).isEqualTo(Duration.ofMillis(500));
-        assertThat(DueRetries.waitBackoff(2)).isEqualTo(Duration.ofSeconds(1));
-        assertThat(DueRetries.waitBackoff(4)).isEqualTo(Duration.ofSeconds(4));
-        assertThat(DueRetries.waitBackoff(30)).isEqualTo(Duration.ofSeconds(5));
     }
 }

@@ -2,6 +2,7 @@ package io.submissionrouter.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.submissionrouter.pass.DeferredState;
 import io.submissionrouter.smtp.RecipientReply;
 import jakarta.mail.internet.InternetAddress;
 import java.time.Instant;

@@ -2,6 +2,7 @@ package io.submissionrouter.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.submissionrouter.pass.Delivery;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.nio.file.Files;

@@ -2,6 +2,7 @@ package io.submissionrouter.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.submissionrouter.job.JobProperties;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;

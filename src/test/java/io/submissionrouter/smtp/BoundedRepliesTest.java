@@ -1,14 +1,15 @@
 package io.submissionrouter.smtp;
 
+import io.submissionrouter.config.EndpointSpec;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.submissionrouter.config.TlsMode;
-import io.submissionrouter.testing.FaultSmtpServer;
 import io.submissionrouter.testing.FaultSmtpServer.Action;
 import io.submissionrouter.testing.FaultSmtpServer.Step;
+import io.submissionrouter.testing.FaultSmtpServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;

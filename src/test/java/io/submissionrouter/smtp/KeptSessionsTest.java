@@ -1,5 +1,6 @@
 package io.submissionrouter.smtp;
 
+import io.submissionrouter.config.EndpointSpec;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
@@ -10,8 +11,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.submissionrouter.config.TlsMode;
 import io.submissionrouter.config.TrustStores;
-import io.submissionrouter.testing.FaultSmtpServer;
 import io.submissionrouter.testing.FaultSmtpServer.Step;
+import io.submissionrouter.testing.FaultSmtpServer;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executors;

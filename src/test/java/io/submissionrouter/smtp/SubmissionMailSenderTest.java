@@ -2,6 +2,7 @@ package io.submissionrouter.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.submissionrouter.config.EndpointSpec;
 import io.submissionrouter.testing.TestSmtpServer;
 import jakarta.mail.Session;
 import jakarta.mail.internet.InternetAddress;

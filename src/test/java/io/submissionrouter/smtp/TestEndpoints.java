@@ -1,6 +1,7 @@
 package io.submissionrouter.smtp;
 
 import io.submissionrouter.config.CredentialSource;
+import io.submissionrouter.config.EndpointSpec;
 import io.submissionrouter.config.TlsMode;
 import io.submissionrouter.config.TrustStores;
 import io.submissionrouter.testing.TestSmtpServer;

@@ -1,9 +1,9 @@
 package io.submissionrouter.testing;
 
 import io.quarkus.test.common.QuarkusTestResource;
-import io.submissionrouter.routing.EndpointBreaker;
-import io.submissionrouter.routing.RelayGroups;
-import io.submissionrouter.routing.SubmissionEndpoint;
+import io.submissionrouter.relay.EndpointBreaker;
+import io.submissionrouter.relay.RelayGroups;
+import io.submissionrouter.relay.SubmissionEndpoint;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;

@@ -1,0 +1,100 @@
+package io.submissionrouter.intake;
+
+import io.submissionrouter.config.SubmissionConfig;
+import io.submissionrouter.idempotency.CompletedJobs;
+import io.submissionrouter.rate.JobsTopicShare;
+import io.submissionrouter.retry.RetryTopics;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Optional;
+import org.apache.camel.component.kafka.consumer.support.subcription.DefaultSubscribeAdapter;
+import org.apache.camel.component.kafka.consumer.support.subcription.SubscribeAdapter;
+import org.apache.camel.component.kafka.consumer.support.subcription.TopicInfo;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Camel Kafka's subscribe adapter (found in the registry by its name, {@code subscribeAdapter}): subscribes every
+ * consumer as Camel would, and follows the partitions of the consumers of jobs: the intake's (the jobs topic) and each
+ * relay group's retries' (the retry tiers and the group's waiting topic). When such a consumer is given partitions,
+ * this replica first reads the idempotency topic to its end (CONTRACT 5.4: it must know every job the partitions' last
+ * owner completed before it works on them; a failure fails the poll, and the consumer reconnects and reads from its
+ * committed offsets), then what their last commit says was finished; an intake consumer then counts its share for the
+ * rate limits. When partitions go, the jobs of theirs this pod has in flight are finished and committed, or handed
+ * back, and their holds dropped ({@link InFlightJobs#revoked}).
+ */
+@ApplicationScoped
+@Named("subscribeAdapter")
+public class JobsRebalances implements SubscribeAdapter {
+
+    /** The longest a consumer waits, in its rebalance, for the idempotency topic to be read to its end. */
+    static final Duration CATCH_UP = Duration.ofSeconds(60);
+
+    private final SubscribeAdapter camel = new DefaultSubscribeAdapter();
+    private final String jobsTopic;
+    private final CompletedJobs completedJobs;
+    private final JobsTopicShare share;
+    private final InFlightJobs inFlight;
+    private final RetryTopics retryTopics;
+
+    public JobsRebalances(SubmissionConfig config, CompletedJobs completedJobs, JobsTopicShare share,
+            InFlightJobs inFlight, RetryTopics retryTopics) {
+        this.jobsTopic = config.topics().jobs();
+        this.completedJobs = completedJobs;
+        this.share = share;
+        this.inFlight = inFlight;
+        this.retryTopics = retryTopics;
+    }
+
+    @Override
+    public void subscribe(Consumer<?, ?> consumer, ConsumerRebalanceListener camelListener, TopicInfo topicInfo) {
+        Optional<String> source = topicInfo.isPattern() ? Optional.empty() : sourceOf(topicInfo.getTopics());
+        if (source.isEmpty()) {
+            camel.subscribe(consumer, camelListener, topicInfo);
+            return;
+        }
+        boolean intake = source.get().equals(InFlightJobs.INTAKE);
+        if (intake) {
+            share.subscribed(consumer);
+        }
+        camel.subscribe(consumer, new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+                // their jobs running are finished and committed, those not started handed back
+                inFlight.revoked(consumer, revoked);
+                camelListener.onPartitionsRevoked(revoked);
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+                if (!assigned.isEmpty()) {
+                    completedJobs.awaitCaughtUp(CATCH_UP);
+                }
+                // each picks up where its last commit left, skipping the finished jobs its metadata names
+                inFlight.assigned(consumer, source.get(), assigned);
+                camelListener.onPartitionsAssigned(assigned);
+                if (intake) {
+                    share.partitionsAssigned(consumer);
+                }
+            }
+
+            @Override
+            public void onPartitionsLost(Collection<TopicPartition> lost) {
+                inFlight.lost(consumer, lost);
+                camelListener.onPartitionsLost(lost);
+            }
+        }, topicInfo);
+    }
+
+    /** The source of jobs a consumer of {@code topics} reads for: the intake, a relay group's retries, or none. */
+    private Optional<String> sourceOf(Collection<String> topics) {
+        if (topics.contains(jobsTopic)) {
+            return Optional.of(InFlightJobs.INTAKE);
+        }
+        return topics.stream().flatMap(t -> retryTopics.waitingRelay(t).stream()).findFirst()
+                .map(InFlightJobs::retries);
+    }
+}

@@ -1,0 +1,527 @@
+package io.submissionrouter.pass;
+
+import io.submissionrouter.config.EndpointSpec;
+import io.submissionrouter.job.JobRejection;
+import io.submissionrouter.job.ValidJob;
+import io.submissionrouter.relay.SubmissionEndpoint;
+import io.submissionrouter.results.AttemptEvent;
+import io.submissionrouter.results.EndpointRef;
+import io.submissionrouter.results.ErrorInfo;
+import io.submissionrouter.results.Status;
+import io.submissionrouter.smtp.OutcomeClass;
+import io.submissionrouter.smtp.RecipientReply;
+import io.submissionrouter.smtp.SmtpOutcome;
+import io.submissionrouter.smtp.SmtpReply;
+import io.submissionrouter.smtp.SubmissionMessage;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The state of one job on its way through the router: which endpoints this pass has tried, where each
+ * recipient stands, what each session answered, what comes next, and what the pass owes Kafka. Lives in the
+ * exchange property {@code JobProperties.DELIVERY}, the one routing state: the routes branch on {@link #routing()},
+ * {@link #unfinished()} and {@link #toConclude()}, bare booleans Simple takes as they are (a comparison with a text
+ * would look up a type converter at every evaluation).
+ */
+public final class Delivery {
+
+    /** What the route does next with the job. */
+    public enum Next {
+        /** Ask the group's breakers for an endpoint not yet tried in this pass. */
+        ROUTE,
+        /** A transient, throttled or uncertain outcome: the job goes to a retry tier, then is routed again. */
+        RETRY,
+        /** No endpoint of the group admits calls: the job goes to its group's waiting topic. */
+        WAIT,
+        /** A terminal status is known. */
+        DONE;
+
+        public String wireName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Without its value once the pass owes nothing ({@link #owesNothing}). */
+    private volatile SourceRecord source;
+    private final Instant receivedAt;
+    private final String jobId;
+    private final String relay;
+    private final Map<String, String> metadata;
+    /** Null once the pass owes nothing ({@link #owesNothing}). */
+    private volatile SubmissionMessage message;
+
+    private int sessions;
+    private int retryableOutcomes;
+    private int waits;
+    private int failedEverywhere;
+    private boolean failedEverywhereThisPass;
+    private boolean skippedThisPass;
+    private boolean possibleDuplicate;
+    private final Set<String> triedThisPass = new HashSet<>();
+    private final Set<String> skipsNoted = new HashSet<>();
+    private final Recipients recipients;
+    private int acceptedBeforePass;
+    private List<RecipientReply> failed = List.of();
+    private EndpointRef lastEndpoint;
+    private SmtpOutcome decisive;
+    private final List<AttemptEvent> unpublished = new ArrayList<>();
+    private Next next = Next.ROUTE;
+    private Status status;
+    private ErrorInfo error;
+    private CompletedJob original;
+    private final PassOutputs outputs = new PassOutputs();
+    private boolean concluded;
+
+    private Delivery(SourceRecord source, Instant receivedAt, String jobId, String relay, Map<String, String> metadata,
+            SubmissionMessage message) {
+        this.source = source;
+        this.receivedAt = receivedAt;
+        this.jobId = jobId;
+        this.relay = relay;
+        this.metadata = metadata == null ? Map.of() : metadata;
+        this.message = message;
+        this.recipients = new Recipients(message == null ? List.of() : message.envelope());
+    }
+
+    /** A job ready to be submitted. */
+    public static Delivery of(SourceRecord source, Instant receivedAt, ValidJob job, SubmissionMessage message) {
+        return new Delivery(source, receivedAt, job.job().jobId(), job.job().relay(), job.job().metadata(), message);
+    }
+
+    /** A job coming back from a retry tier or a waiting topic: a new pass that goes on from {@code state}. */
+    public static Delivery resumed(SourceRecord source, ValidJob job, SubmissionMessage message, DeferredState state) {
+        Delivery d = new Delivery(source, state.receivedAt(), job.job().jobId(), job.job().relay(),
+                job.job().metadata(), message);
+        d.sessions = state.attempts();
+        d.retryableOutcomes = state.retryableOutcomes();
+        d.waits = state.waits();
+        d.failedEverywhere = state.failedEverywhere();
+        d.possibleDuplicate = state.possibleDuplicate();
+        d.recipients.restore(state.accepted() == null ? List.of() : state.accepted(),
+                state.rejected() == null ? List.of() : state.rejected(),
+                state.pendingReplies() == null ? List.of() : state.pendingReplies());
+        if (state.pending() != null) {
+            d.recipients.keepPending(state.pending());
+            message.envelope(d.recipients.pending());
+        }
+        d.acceptedBeforePass = d.recipients.accepted().size();
+        DeferredState.LastSession last = state.last();
+        if (last != null) {
+            d.lastEndpoint = last.endpoint();
+            SmtpReply reply = last.smtpCode() == null ? null
+                    : new SmtpReply(last.smtpCode(), last.smtpEnhancedCode(), last.smtpReply());
+            d.decisive = new SmtpOutcome(last.outcome(), last.step(), reply, List.of(), List.of(), List.of(), 0,
+                    last.detail());
+        }
+        return d;
+    }
+
+    /** What the job carries to its retry tier or waiting topic. */
+    public DeferredState deferredState() {
+        DeferredState.LastSession last = decisive == null ? null : new DeferredState.LastSession(lastEndpoint,
+                persisted(decisive.outcome()), decisive.step(), code(decisive),
+                decisive.reply() == null ? null : decisive.reply().enhancedCode(),
+                decisive.reply() == null ? null : decisive.reply().text(), decisive.detail());
+        return new DeferredState(receivedAt, sessions, retryableOutcomes, waits, possibleDuplicate,
+                recipients.pendingAddresses(), List.copyOf(recipients.accepted()), List.copyOf(recipients.rejected()),
+                last, recipients.pendingReplies(), failedEverywhere);
+    }
+
+    /**
+     * The outcome as the job's retry record and completion carry it: {@code job_timeout} (new in this version) as
+     * {@code transient}, the class it is retried as, so that a replica of the version before, during a rolling update
+     * or a rollback, still reads the job's state (it would drop a state it cannot read, and start the job afresh,
+     * sending it again to recipients that accepted it).
+     */
+    private static OutcomeClass persisted(OutcomeClass o) {
+        return o == OutcomeClass.JOB_TIMEOUT ? OutcomeClass.TRANSIENT : o;
+    }
+
+    /** A record that failed validation; {@code jobId} is null when none could be read. */
+    public static Delivery invalid(SourceRecord source, Instant receivedAt, String jobId, String relay,
+            Map<String, String> metadata, JobRejection rejection) {
+        Delivery d = new Delivery(source, receivedAt, jobId, relay, metadata, null);
+        d.finish(Status.INVALID, new ErrorInfo(rejection.code(), rejection.getMessage()));
+        return d;
+    }
+
+    /** A job whose jobId was completed within the idempotency window: nothing is sent again. */
+    public static Delivery duplicate(SourceRecord source, Instant receivedAt, String jobId, String relay,
+            Map<String, String> metadata, CompletedJob original) {
+        Delivery d = new Delivery(source, receivedAt, jobId, relay, metadata, null);
+        d.original = original;
+        d.finish(Status.DUPLICATE, null);
+        return d;
+    }
+
+    /**
+     * The job's own record read again after the job ended (its result is written again, nothing is sent):
+     * {@code status} is how it ended.
+     */
+    public static Delivery ended(SourceRecord source, Instant receivedAt, String jobId, String relay,
+            Map<String, String> metadata, Status status) {
+        Delivery d = new Delivery(source, receivedAt, jobId, relay, metadata, null);
+        d.finish(status, null);
+        return d;
+    }
+
+    /** Applies the outcome of a session with {@code endpoint} and decides what comes next. */
+    public void apply(SubmissionEndpoint endpoint, SmtpOutcome o, int maxAttempts, boolean resendUncertain, Instant now) {
+        sessions++;
+        lastEndpoint = ref(endpoint);
+        skipsNoted.clear();
+        unpublished.add(event(endpoint, o, sessions, now));
+        if (o.lackedExtension()) {
+            // the job cannot go to this server as it is; recipients a server took already keep it completed
+            decisive = o;
+            failed = recipients.failPending();
+            finish(recipients.accepted().isEmpty() ? Status.INVALID : Status.SENT,
+                    new ErrorInfo(JobRejection.INVALID_ADDRESS, o.detail()));
+            return;
+        }
+        recipients.apply(o);
+        if (o.outcome().endpointFailed()) {
+            triedThisPass.add(endpoint.name());
+            if (decisive == null || decisive.outcome().endpointFailed()) {
+                decisive = o;
+            }
+            next = Next.ROUTE;
+        } else {
+            decisive = o;
+            if (o.outcome() == OutcomeClass.UNCERTAIN) {
+                possibleDuplicate = true;
+            }
+        }
+        if (recipients.pending().isEmpty()) {
+            finishDelivered();
+        } else if (o.outcome() == OutcomeClass.UNCERTAIN && !resendUncertain) {
+            endWithPending(new ErrorInfo("UNCERTAIN", UNCERTAIN_WHY));
+        } else if (!o.outcome().endpointFailed()) {
+            retryable(maxAttempts);
+        } else if (!o.accepted().isEmpty()) {
+            // a session whose first transaction was accepted failed in a following one (CONTRACT 9.2): the job is
+            // completed now, and its completion is written before anything else; the rest go through a retry tier,
+            // never to the next endpoint in this pass, where a failure before the completion is written (Kafka
+            // refusing, a crash) would have the next pass send the accepted recipients the message again
+            failedEverywhere++;
+            next = Next.RETRY;
+        }
+        if (message != null) {
+            message.envelope(recipients.pending());
+        }
+    }
+
+    private static final String UNCERTAIN_WHY =
+            "the connection was lost after the whole message was sent, before the server's reply";
+
+    /**
+     * Records that the breaker of {@code endpoint} did not admit the job. An attempt event is written once
+     * per endpoint until a session runs, so a job waiting for a breaker does not flood the attempts topic.
+     *
+     * @return true when this skip was noted as an attempt event
+     */
+    public boolean skipped(SubmissionEndpoint endpoint, Instant now) {
+        triedThisPass.add(endpoint.name());
+        skippedThisPass = true;
+        if (skipsNoted.add(endpoint.name())) {
+            unpublished.add(event(endpoint, SmtpOutcome.skipped(), sessions, now));
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Every endpoint of the group was tried or skipped in this pass. While one is open or suspended the job waits in
+     * its group's waiting topic (CONTRACT 5.3 step 3); when every one was tried and failed for this job (its
+     * breakers closed: the failure may be the job's own, a recipient's slow RCPT, a body the server cuts), it goes
+     * to a retry tier instead, whose delays grow, so it is not tried again every few seconds for max-age. Neither
+     * counts toward {@code max-attempts}.
+     */
+    public void noEndpointAdmits() {
+        if (!skippedThisPass && !triedThisPass.isEmpty()) { // each was tried: a session ran and failed
+            failedEverywhereThisPass = true;
+            failedEverywhere++;
+            next = Next.RETRY;
+        } else {
+            next = Next.WAIT;
+            waits++;
+        }
+    }
+
+    /**
+     * Whether the job's time ({@code submission.consumer.job-timeout}) leaves room for a session with an endpoint of
+     * {@code spec}: its connect-timeout and read-timeout at least. A session the job's deadline would cut short is not
+     * started, so the job's own deadline is never charged to an endpoint (CONTRACT 9.1).
+     */
+    public boolean hasTimeFor(EndpointSpec spec) {
+        SubmissionMessage m = message;
+        long needed = spec.connectTimeout().plus(spec.readTimeout()).toNanos();
+        return m == null || m.deadline() == Long.MAX_VALUE || m.deadline() - System.nanoTime() >= needed;
+    }
+
+    /**
+     * The job's time ran out in this pass before an endpoint not yet tried could have a session: the job goes to a
+     * retry tier and starts a new pass, with its whole time, from there. Not an attempt: it counts toward the tiers
+     * (as when every endpoint failed) and {@code max-age}, not toward {@code max-attempts}.
+     */
+    public void outOfTime() {
+        failedEverywhereThisPass = true;
+        failedEverywhere++;
+        next = Next.RETRY;
+    }
+
+    /** Retries (after transient, throttled, uncertain outcomes, or every endpoint failing) so far: the tier's. */
+    public int deferrals() {
+        return retryableOutcomes + failedEverywhere;
+    }
+
+    /** Whether this pass tried every endpoint of the group and each failed. */
+    public boolean failedEverywhereThisPass() {
+        return failedEverywhereThisPass;
+    }
+
+    /**
+     * The group's rate allows no message within the wait a consumer can afford: the job goes to its group's
+     * waiting topic, and comes back at the group's pace. Not an attempt, nor a wait for an outage: it counts
+     * toward neither {@code max-attempts} nor the waits, only toward {@code max-age}.
+     */
+    public void rateLimited() {
+        next = Next.WAIT;
+    }
+
+    /**
+     * A check found the job cannot be sent (the recipient domains in DNS; the job read again: {@code LateRejection}):
+     * {@code INVALID}, unless an earlier pass had a server accept it for some recipients or may have delivered it; it
+     * then ends as far as it got (CONTRACT 8.1: a completed job is never INVALID).
+     */
+    public void rejectInput(JobRejection rejection) {
+        ErrorInfo why = new ErrorInfo(rejection.code(), rejection.getMessage());
+        if (recipients.accepted().isEmpty() && !possibleDuplicate) {
+            finish(Status.INVALID, why);
+        } else {
+            endWithPending(why);
+        }
+    }
+
+    /** The job outlived {@code submission.retry.max-age}. */
+    public void expire(String why) {
+        endWithPending(new ErrorInfo("EXPIRED", why));
+    }
+
+    /** The job cannot be deferred to a retry tier or waiting topic: it ends, as far as it got. */
+    public void cannotDefer(String code, String why) {
+        endWithPending(new ErrorInfo(code, why));
+    }
+
+    /** An unexpected failure inside the router: the job ends, as far as it got. */
+    public void failInternally(String why) {
+        endWithPending(new ErrorInfo("INTERNAL_ERROR", why));
+    }
+
+    /**
+     * The job ends with recipients still pending, which become its failed recipients (CONTRACT 8.1). It is
+     * {@code SENT} when a server accepted it for some recipients (the job is completed), {@code UNCERTAIN} when a
+     * session of it was (the message may have arrived: never {@code FAILED}, which could be sent again by a
+     * resubmission), else {@code FAILED}.
+     */
+    private void endWithPending(ErrorInfo why) {
+        failed = recipients.failPending();
+        if (!recipients.accepted().isEmpty()) {
+            finish(Status.SENT, why);
+        } else if (possibleDuplicate) {
+            finish(Status.UNCERTAIN, why.code().equals("UNCERTAIN") ? why : new ErrorInfo("UNCERTAIN",
+                    UNCERTAIN_WHY + " in an earlier session; then " + why.code() + ": " + why.message()));
+        } else {
+            finish(Status.FAILED, why);
+        }
+    }
+
+    /** No recipient is pending: every one was accepted or refused for good. */
+    private void finishDelivered() {
+        if (!recipients.accepted().isEmpty()) {
+            finish(Status.SENT, null);
+            return;
+        }
+        SmtpOutcome o = decisive;
+        finish(Status.REJECTED, new ErrorInfo("SMTP_REJECTED", "the server refused the message permanently"
+                + (o == null || o.step() == null ? "" : " at " + o.step().wireName()) + ": "
+                + (o == null ? "" : o.reply() == null ? o.detail() : o.reply().text())));
+    }
+
+    private void retryable(int maxAttempts) {
+        retryableOutcomes++;
+        if (retryableOutcomes >= maxAttempts) {
+            endWithPending(new ErrorInfo("RETRIES_EXHAUSTED", retryableOutcomes
+                    + " transient, throttled or uncertain outcomes (submission.retry.max-attempts=" + maxAttempts
+                    + "); last: " + (decisive.reply() == null ? decisive.detail() : decisive.reply().text())));
+        } else {
+            next = Next.RETRY;
+        }
+    }
+
+    private void finish(Status s, ErrorInfo e) {
+        status = s;
+        error = e;
+        next = Next.DONE;
+    }
+
+    private AttemptEvent event(SubmissionEndpoint endpoint, SmtpOutcome o, int attempt, Instant now) {
+        return new AttemptEvent(jobId, attempt, relay, ref(endpoint), o.step(), o.outcome(), code(o),
+                o.reply() == null ? null : o.reply().enhancedCode(), o.reply() == null ? null : o.reply().text(),
+                o.durationMillis(), now);
+    }
+
+    private static Integer code(SmtpOutcome o) {
+        return o.reply() == null ? null : o.reply().code();
+    }
+
+    private static EndpointRef ref(SubmissionEndpoint e) {
+        return new EndpointRef(e.name(), e.spec().host(), e.spec().port());
+    }
+
+    /** Attempt events of this pass not yet handed to {@link #outputs()}; the list is emptied. */
+    public List<AttemptEvent> drainAttempts() {
+        List<AttemptEvent> out = List.copyOf(unpublished);
+        unpublished.clear();
+        return out;
+    }
+
+    public boolean wasTried(String endpointName) {
+        return triedThisPass.contains(endpointName);
+    }
+
+    /**
+     * Whether this pass ends with a server having accepted the job for recipients no completion record holds yet:
+     * the job is completed (CONTRACT 8.1) and its completion must be written before anything else.
+     */
+    public boolean acceptedInThisPass() {
+        return recipients.accepted().size() > acceptedBeforePass;
+    }
+
+    /** What this pass owes Kafka. */
+    public PassOutputs outputs() {
+        return outputs;
+    }
+
+    /** Whether the pass is concluded: what it owes Kafka is decided ({@link #outputs()}). */
+    public boolean concluded() {
+        return concluded;
+    }
+
+    /** Marks the pass as concluded (its result, counters and log line are done); false if it already was. */
+    public boolean conclude() {
+        if (concluded) {
+            return false;
+        }
+        concluded = true;
+        return true;
+    }
+
+    public Next next() {
+        return next;
+    }
+
+    /** Whether the job is still to be routed ({@code ${exchangeProperty.delivery.routing}}: no coercion in Simple). */
+    public boolean routing() {
+        return next == Next.ROUTE;
+    }
+
+    /** Whether no terminal status is known yet ({@code ${exchangeProperty.delivery.unfinished}}). */
+    public boolean unfinished() {
+        return next != Next.DONE;
+    }
+
+    /** Whether the pass is still to be concluded ({@code ${exchangeProperty.delivery.toConclude}}). */
+    public boolean toConclude() {
+        return !concluded;
+    }
+
+    /**
+     * Everything the pass owed Kafka is acknowledged: it is kept (UnsettledPasses) only so that a record read again
+     * before its commit is not run again, and lets go of the job's bytes and its message.
+     */
+    public void owesNothing() {
+        SourceRecord s = source;
+        source = new SourceRecord(s.topic(), s.partition(), s.offset(), s.timestamp(), s.key(), null, s.traceparent());
+        message = null;
+    }
+
+    public SourceRecord source() {
+        return source;
+    }
+
+    public Instant receivedAt() {
+        return receivedAt;
+    }
+
+    public String jobId() {
+        return jobId;
+    }
+
+    public String relay() {
+        return relay;
+    }
+
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    public SubmissionMessage message() {
+        return message;
+    }
+
+    public int sessions() {
+        return sessions;
+    }
+
+    public int retryableOutcomes() {
+        return retryableOutcomes;
+    }
+
+    public int waits() {
+        return waits;
+    }
+
+    public boolean possibleDuplicate() {
+        return possibleDuplicate;
+    }
+
+    public List<String> accepted() {
+        return recipients.accepted();
+    }
+
+    public List<RecipientReply> rejected() {
+        return recipients.rejected();
+    }
+
+    /** Recipients that were neither accepted nor refused for good when the job ended (CONTRACT 8.1). */
+    public List<RecipientReply> failed() {
+        return failed;
+    }
+
+    public EndpointRef lastEndpoint() {
+        return lastEndpoint;
+    }
+
+    public SmtpOutcome decisive() {
+        return decisive;
+    }
+
+    public Status status() {
+        return status;
+    }
+
+    public ErrorInfo error() {
+        return error;
+    }
+
+    /** For a {@code DUPLICATE}: the completion of the first job with this jobId. */
+    public CompletedJob original() {
+        return original;
+    }
+}

@@ -1,0 +1,81 @@
+package io.submissionrouter.pass;
+
+import io.submissionrouter.job.JobProperties;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.camel.ExchangeProperty;
+
+/**
+ * The passes of this replica whose record is not committed yet, by the record they came from (the job's record on
+ * the jobs topic, or its record on a retry tier or waiting topic). When a write of a pass fails, the job runs again
+ * (a job stays in flight, InFlightJobs, and runs again after a pause), and so does a job whose
+ * record is read again before its commit (a rebalance); the pass found here is not run again, only what it still owes
+ * Kafka is written (CONTRACT 8.1).
+ * <p>
+ * An entry leaves when its record is committed. One whose partition went to another replica is never read here
+ * again (that replica learns of the job from its completion record): it leaves after {@value #KEEP_HOURS} hours, or
+ * when more than {@value #MAX_ENTRIES} passes wait, the oldest first.
+ */
+@ApplicationScoped
+@Named("unsettledPasses")
+public class UnsettledPasses {
+
+    static final int KEEP_HOURS = 6;
+    static final int MAX_ENTRIES = 10_000;
+
+    private final Map<RecordRef, Held> passes = new ConcurrentHashMap<>();
+
+    private record Held(Delivery pass, long since) {
+    }
+
+    /** The pass that came from {@code record}, if its record was read before and is not committed yet. */
+    public Delivery find(RecordRef record) {
+        Held held = record == null ? null : passes.get(record);
+        return held == null ? null : held.pass();
+    }
+
+    /** Keeps the concluded pass of {@code record} until the record is committed. */
+    public void hold(@ExchangeProperty(JobProperties.RECORD) RecordRef record, @ExchangeProperty(JobProperties.DELIVERY) Delivery pass) {
+        if (record == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        passes.put(record, new Held(pass, now));
+        if (passes.size() > MAX_ENTRIES / 2) {
+            evict(now);
+        }
+    }
+
+    private void evict(long now) {
+        passes.values().removeIf(h -> now - h.since() > java.util.concurrent.TimeUnit.HOURS.toNanos(KEEP_HOURS));
+        while (passes.size() > MAX_ENTRIES) {
+            passes.entrySet().stream().min(java.util.Comparator.comparingLong(e -> e.getValue().since()))
+                    .ifPresent(e -> passes.remove(e.getKey()));
+        }
+    }
+
+    /**
+     * Everything the pass of {@code record} owed is acknowledged, its commit may still be to come: the pass is kept
+     * without the job's bytes and message, so that passes waiting behind a slow job hold little memory.
+     */
+    public void owesNothing(RecordRef record) {
+        Held held = record == null ? null : passes.get(record);
+        if (held != null) {
+            held.pass().owesNothing();
+        }
+    }
+
+    /** {@code record} is committed: its pass is over. */
+    public void settle(@ExchangeProperty(JobProperties.RECORD) RecordRef record) {
+        if (record != null) {
+            passes.remove(record);
+        }
+    }
+
+    /** Passes waiting for their writes or their commit now. */
+    public int size() {
+        return passes.size();
+    }
+}

@@ -1,0 +1,25 @@
+package io.submissionrouter.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Properties;
+import org.apache.camel.component.kafka.TaskHealthState;
+import org.junit.jupiter.api.Test;
+
+/** A consumer without partitions is idle, not ill: readiness stays UP for it (issue 14, more consumers than partitions). */
+class KafkaConsumerReadinessTest {
+
+    private static TaskHealthState state(boolean ready, boolean terminated, Exception lastError) {
+        return new TaskHealthState(ready, terminated, true, lastError, "consumer-1", 5000, new Properties());
+    }
+
+    @Test
+    void aConsumerWithoutAReadyFetchConnectionWorksUnlessItFailedOrGaveUp() {
+        assertThat(KafkaConsumerReadiness.working(state(true, false, null))).isTrue();
+        // Camel says "not ready (recovery in progress)" for an idle consumer with no fetch connection
+        assertThat(KafkaConsumerReadiness.working(state(false, false, null))).isTrue();
+        assertThat(KafkaConsumerReadiness.working(state(false, false, new IllegalStateException("poll failed"))))
+                .isFalse();
+        assertThat(KafkaConsumerReadiness.working(state(false, true, null))).isFalse();
+    }
+}
