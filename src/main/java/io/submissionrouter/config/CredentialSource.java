@@ -1,6 +1,6 @@
 package io.submissionrouter.config;
 
-import io.submissionrouter.config.EndpointSpec.Credentials;
+import io.submissionrouter.config.SessionSettings.Credentials;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package io.submissionrouter.config;
 
-import io.submissionrouter.config.EndpointSpec.Credentials;
+import io.submissionrouter.config.SessionSettings.Credentials;
 import java.util.Optional;
 import java.util.function.Supplier;
 

@@ -179,7 +179,7 @@ public interface SubmissionConfig {
         /**
          * {@code starttls}, {@code implicit} or {@code none} (needs {@code submission.smtp.allow-plaintext});
          * {@code starttls} when set nowhere. No {@code @WithDefault}: an unset value must stay unset, so that a group
-         * or endpoint without it can take {@code submission.smtp.tls} ({@link EndpointSpecs}).
+         * or endpoint without it can take {@code submission.smtp.tls} ({@link RelaySettings}).
          */
         Optional<TlsMode> tls();
 

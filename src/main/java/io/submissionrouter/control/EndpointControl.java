@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import io.submissionrouter.job.RouterFault;
 import io.submissionrouter.kafka.Topics;
-import io.submissionrouter.relay.EndpointBreaker;
+import io.submissionrouter.relay.Breaker;
+import io.submissionrouter.relay.Endpoint;
 import io.submissionrouter.relay.RelayGroups;
-import io.submissionrouter.relay.SubmissionEndpoint;
 import io.submissionrouter.relay.SubmissionMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
@@ -131,14 +131,14 @@ public class EndpointControl {
 
     /** Applies {@code command}; a suspension that has ended already changes nothing. */
     public void apply(ControlCommand command, Instant now) {
-        SubmissionEndpoint endpoint;
+        Endpoint endpoint;
         try {
             endpoint = groups.endpoint(command.relay(), command.endpoint());
         } catch (IllegalArgumentException e) {
             LOG.warnf("control command for %s skipped: this replica has no such endpoint", command.key());
             return;
         }
-        EndpointBreaker breaker = endpoint.breaker();
+        Breaker breaker = endpoint.breaker();
         switch (command.action()) {
             case SUSPEND -> {
                 if (command.until() != null && breaker.suspend(command.until(), now)) {
@@ -170,9 +170,9 @@ public class EndpointControl {
             int stateCode, Instant suspendedUntil, float failureRate, int bufferedCalls, int failedCalls,
             long notPermittedCalls, int openSessions) {
 
-        static EndpointView of(SubmissionEndpoint e) {
-            EndpointBreaker b = e.breaker();
-            EndpointBreaker.Counters c = b.counters();
+        static EndpointView of(Endpoint e) {
+            Breaker b = e.breaker();
+            Breaker.Counters c = b.counters();
             return new EndpointView(e.relay(), e.name(), e.spec().host(), e.spec().port(),
                     e.spec().tls().name().toLowerCase(java.util.Locale.ROOT), b.stateName(), b.stateCode(),
                     b.suspendedUntil().orElse(null), c.failureRate(), c.bufferedCalls(), c.failedCalls(),

@@ -1,7 +1,7 @@
 package io.submissionrouter.dns;
 
-import io.submissionrouter.config.EndpointDiscovery;
 import io.submissionrouter.config.InvalidSettingException;
+import io.submissionrouter.config.SrvDiscovery;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +25,7 @@ import org.xbill.DNS.Type;
  * offers no submission service. A target outside the domain is refused: without DNSSEC a forged answer could
  * otherwise send the credentials to any host holding a valid certificate for its own name (RFC 6186 6).
  */
-public final class SubmissionSrv implements EndpointDiscovery {
+public final class SubmissionSrv implements SrvDiscovery {
 
     static final String SETTING = "submission.smtp.discover-domain";
 

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.submissionrouter.job.JobProperties;
 import io.submissionrouter.kafka.KafkaWrites;
 import io.submissionrouter.pass.Completion;
-import io.submissionrouter.pass.Delivery;
+import io.submissionrouter.pass.Pass;
 import io.submissionrouter.pass.RecordRef;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
@@ -35,7 +35,7 @@ public class CompletionRecords {
      * completion first: from here on it never sends the job again, whether or not Kafka takes the record.
      */
     public void record(Exchange exchange) throws JsonProcessingException {
-        Delivery d = exchange.getProperty(JobProperties.DELIVERY, Delivery.class);
+        Pass d = exchange.getProperty(JobProperties.PASS, Pass.class);
         Completion c = d.outputs().completion().writtenFor(exchange.getProperty(JobProperties.RECORD, RecordRef.class));
         completedJobs.remember(d.jobId(), c);
         exchange.getIn().setHeader(KafkaConstants.KEY, d.jobId().getBytes(StandardCharsets.UTF_8));
@@ -44,7 +44,7 @@ public class CompletionRecords {
     }
 
     /** Kafka acknowledged the record: every replica will know the job is completed. */
-    public void written(@ExchangeProperty(JobProperties.DELIVERY) Delivery d) {
+    public void written(@ExchangeProperty(JobProperties.PASS) Pass d) {
         d.outputs().completionWritten();
         writes.ok(completedJobs.topic(), d.jobId());
     }

@@ -6,8 +6,8 @@ package io.submissionrouter.job;
  * {@code @ExchangeProperty}. Headers are never state: every route removes them before a record is shaped or a
  * message is sent, and only a Kafka record's key and value are input (CONTRACT 8.2).
  * <p>
- * One routing state: the pass ({@link #DELIVERY}). The routes branch on what it says
- * ({@code ${exchangeProperty.delivery.next}}: route, retry, wait or done; {@code ${exchangeProperty.delivery.concluded}})
+ * One routing state: the pass ({@link #PASS}). The routes branch on what it says
+ * ({@code ${exchangeProperty.pass.next}}: route, retry, wait or done; {@code ${exchangeProperty.pass.concluded}})
  * and no bean keeps a copy of it in another property.
  */
 public final class JobProperties {
@@ -27,10 +27,10 @@ public final class JobProperties {
     public static final String RETRY_GROUP = "retryGroup";
     /** {@code DeferredJob}: a job due again from a retry tier or waiting topic. */
     public static final String DEFERRED_JOB = "deferredJob";
-    /** {@code Delivery}: the pass of the job, the one routing state. Set by jobIntake (read, resume). */
-    public static final String DELIVERY = "delivery";
+    /** {@code Pass}: the pass of the job, the one routing state. Set by jobIntake (read, resume). */
+    public static final String PASS = "pass";
     /**
-     * {@code SubmissionEndpoint}: the endpoint whose breaker granted this pass a permission no session has settled
+     * {@code Endpoint}: the endpoint whose breaker granted this pass a permission no session has settled
      * yet. Set by the deliver route (endpointSelector.choose), removed by the submit route once the session's outcome
      * is recorded; one left at the end of the pass is given back (endpointSelector.releaseUnused).
      */

@@ -18,14 +18,14 @@ import io.submissionrouter.output.KafkaRecords;
 import io.submissionrouter.output.KafkaWritesRefused;
 import io.submissionrouter.pass.Completion;
 import io.submissionrouter.pass.DeferredState;
-import io.submissionrouter.pass.Delivery;
-import io.submissionrouter.pass.DeliveryResults;
 import io.submissionrouter.pass.JobTraces;
+import io.submissionrouter.pass.Pass;
+import io.submissionrouter.pass.PassConcluder;
 import io.submissionrouter.pass.RecordRef;
 import io.submissionrouter.pass.UnsettledPasses;
 import io.submissionrouter.rate.JobsTopicShare;
+import io.submissionrouter.relay.Endpoint;
 import io.submissionrouter.relay.EndpointProber;
-import io.submissionrouter.relay.SubmissionEndpoint;
 import io.submissionrouter.results.AttemptEvent;
 import io.submissionrouter.results.DeliveryResult;
 import io.submissionrouter.results.EndpointRef;
@@ -50,7 +50,7 @@ import io.submissionrouter.smtp.SmtpStep;
  */
 @RegisterForReflection(targets = {
         // beans named in routes/*.yaml
-        CompletionRecords.class, DeferredRecords.class, DeliveryResults.class, EndpointSelector.class,
+        CompletionRecords.class, DeferredRecords.class, PassConcluder.class, EndpointSelector.class,
         FailureTriage.class, JobIntake.class, KafkaRecords.class, InFlightJobs.class, InFlightCommits.class,
         InFlightRoom.class, RecipientDomains.class,
         RetryTiers.class, DueRetries.class, SessionRecorder.class, JobTraces.class, EndpointControl.class,
@@ -67,9 +67,9 @@ import io.submissionrouter.smtp.SmtpStep;
         EmailJob.class, EmailJob.Attachment.class,
         // the operator endpoints' answers (JSON through Jackson)
         EndpointControl.EndpointView.class, DlqReplay.Report.class, DlqReplay.Entry.class,
-        // what the routes read through simple's OGNL: ${exchangeProperty.delivery.routing}, .unfinished,
+        // what the routes read through simple's OGNL: ${exchangeProperty.pass.routing}, .unfinished,
         // .toConclude, ${exchangeProperty.endpoint.sender}
-        Delivery.class, SubmissionEndpoint.class,
+        Pass.class, Endpoint.class,
         // this class, whose annotation StartupSelfCheck reads at start-up, and StartupSelfCheck (the IntakeStarter calls it)
         NativeReflection.class, StartupSelfCheck.class },
         classNames = {

@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.job.JobProperties;
-import io.submissionrouter.pass.Delivery;
+import io.submissionrouter.pass.Pass;
 import io.submissionrouter.pass.SourceRecord;
 import io.submissionrouter.results.RecordTexts;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -67,7 +67,7 @@ public class DeadLettersTooLarge {
      * on.
      */
     public void refusedForGood(Exchange exchange) {
-        Delivery d = exchange.getProperty(JobProperties.DELIVERY, Delivery.class);
+        Pass d = exchange.getProperty(JobProperties.PASS, Pass.class);
         @SuppressWarnings("unchecked")
         Set<String> refused = exchange.getProperty(JobProperties.REFUSED_TOPICS, Set.class);
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.job.JobProperties;
 import io.submissionrouter.kafka.KafkaWrites;
-import io.submissionrouter.pass.Delivery;
+import io.submissionrouter.pass.Pass;
 import io.submissionrouter.pass.PassOutputs;
 import io.submissionrouter.results.AttemptEvent;
 import io.submissionrouter.results.DeliveryResult;
@@ -70,7 +70,7 @@ public class KafkaRecords {
     }
 
     /** Whether the pass still owes Kafka its completion (the publish route writes it first, alone). */
-    public boolean owesCompletion(@ExchangeProperty(JobProperties.DELIVERY) Delivery d) {
+    public boolean owesCompletion(@ExchangeProperty(JobProperties.PASS) Pass d) {
         return d.outputs().completion() != null;
     }
 
@@ -78,7 +78,7 @@ public class KafkaRecords {
      * Whether the pass still owes Kafka other records: attempt events, dead letter, result, or the job's record on its
      * next topic. With {@code submission.attempts.enabled=false} its attempt events are let go here, unwritten.
      */
-    public boolean owesRecords(@ExchangeProperty(JobProperties.DELIVERY) Delivery d) {
+    public boolean owesRecords(@ExchangeProperty(JobProperties.PASS) Pass d) {
         PassOutputs out = d.outputs();
         if (!attemptsEnabled) {
             out.attempts().forEach(a -> out.attemptWritten()); // submission.attempts.enabled=false: none is written
@@ -93,7 +93,7 @@ public class KafkaRecords {
      * job's record on its retry tier or waiting topic. camel-kafka sends them together and waits for all of them once.
      */
     public void records(Exchange exchange) throws JsonProcessingException {
-        Delivery d = exchange.getProperty(JobProperties.DELIVERY, Delivery.class);
+        Pass d = exchange.getProperty(JobProperties.PASS, Pass.class);
         PassOutputs out = d.outputs();
         List<Outgoing> outgoing = new ArrayList<>();
         for (PassOutputs.Attempt a : out.attempts()) {
@@ -130,8 +130,8 @@ public class KafkaRecords {
         if (outgoing == null) {
             return;
         }
-        Delivery delivery = exchange.getProperty(JobProperties.DELIVERY, Delivery.class);
-        PassOutputs out = delivery.outputs();
+        Pass pass = exchange.getProperty(JobProperties.PASS, Pass.class);
+        PassOutputs out = pass.outputs();
         List<Outgoing> left = new ArrayList<>();
         boolean attemptsInOrder = true; // attempt events are noted in order: one not acknowledged holds the later ones
         Set<String> refused = new LinkedHashSet<>();
@@ -148,7 +148,7 @@ public class KafkaRecords {
                     case DEFERRED -> out.deferredWritten();
                     default -> throw new IllegalStateException(o.kind().name());
                 }
-                writes.ok(o.topic(), delivery.jobId());
+                writes.ok(o.topic(), pass.jobId());
             } else {
                 o.message().removeHeader(KafkaConstants.KAFKA_RECORD_META);
                 o.message().setHeader(KafkaConstants.OVERRIDE_TOPIC, o.topic()); // camel-kafka took it off
@@ -189,7 +189,7 @@ public class KafkaRecords {
      * {@value DeadLettersTooLarge#CODE}, the original's code in {@code original.error.code} and its size in
      * {@code original.size} (README "Record sizes": the one exception to CONTRACT 4).
      */
-    private Message deadLetter(Exchange exchange, Delivery d) {
+    private Message deadLetter(Exchange exchange, Pass d) {
         Message m = message(exchange, topics.dlq());
         DeferredRecords.writeOriginal(m, d.source());
         String tooLarge = d.outputs().deadLetterWithoutValue();
@@ -221,7 +221,7 @@ public class KafkaRecords {
     }
 
     private static PassOutputs outputs(Exchange exchange) {
-        return exchange.getProperty(JobProperties.DELIVERY, Delivery.class).outputs();
+        return exchange.getProperty(JobProperties.PASS, Pass.class).outputs();
     }
 
     private void cloudEvent(Message m, String jobId, String type, Instant time, String traceparent, String what) {

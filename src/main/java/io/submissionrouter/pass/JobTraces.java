@@ -60,7 +60,7 @@ public class JobTraces {
      * Starts the span of this pass of the job; it ends when the exchange does, however it ends. Tracing never
      * fails a job: without a span the job's records carry its record's traceparent.
      */
-    public Span start(@ExchangeProperty(JobProperties.DELIVERY) Delivery d, Exchange exchange) {
+    public Span start(@ExchangeProperty(JobProperties.PASS) Pass d, Exchange exchange) {
         try {
             return startSpan(d, exchange);
         } catch (RuntimeException e) {
@@ -69,7 +69,7 @@ public class JobTraces {
         }
     }
 
-    private Span startSpan(Delivery d, Exchange exchange) {
+    private Span startSpan(Pass d, Exchange exchange) {
         SourceRecord source = d.source();
         Span span = tracer.spanBuilder("email.job").setParent(incoming(source)).setSpanKind(SpanKind.CONSUMER)
                 .setAttribute("messaging.system", "kafka")

@@ -27,17 +27,17 @@ public class UnsettledPasses {
 
     private final Map<RecordRef, Held> passes = new ConcurrentHashMap<>();
 
-    private record Held(Delivery pass, long since) {
+    private record Held(Pass pass, long since) {
     }
 
     /** The pass that came from {@code record}, if its record was read before and is not committed yet. */
-    public Delivery find(RecordRef record) {
+    public Pass find(RecordRef record) {
         Held held = record == null ? null : passes.get(record);
         return held == null ? null : held.pass();
     }
 
     /** Keeps the concluded pass of {@code record} until the record is committed. */
-    public void hold(@ExchangeProperty(JobProperties.RECORD) RecordRef record, @ExchangeProperty(JobProperties.DELIVERY) Delivery pass) {
+    public void hold(@ExchangeProperty(JobProperties.RECORD) RecordRef record, @ExchangeProperty(JobProperties.PASS) Pass pass) {
         if (record == null) {
             return;
         }

@@ -3,7 +3,7 @@ package io.submissionrouter.rate;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
-import io.submissionrouter.config.EndpointSpecs;
+import io.submissionrouter.config.RelaySettings;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.relay.RelayGroups;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -36,7 +36,7 @@ public class GroupRates {
         Duration maxWait = maxWait(config.consumer());
         this.intakeWait = throttle.intakeWait().compareTo(maxWait) < 0 ? throttle.intakeWait() : maxWait;
         for (String relay : groups.names()) {
-            OptionalDouble limit = relay.equals(EndpointSpecs.DEFAULT_RELAY) ? optional(config.smtp().rateLimit())
+            OptionalDouble limit = relay.equals(RelaySettings.DEFAULT_RELAY) ? optional(config.smtp().rateLimit())
                     : optional(config.relays().get(relay).rateLimit());
             GroupRate rate = new GroupRate(relay, limit, throttle.minRate(), throttle.recoveryInterval(), maxWait);
             rates.put(relay, rate);

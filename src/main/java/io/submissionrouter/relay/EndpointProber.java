@@ -83,12 +83,12 @@ public class EndpointProber {
 
     /** Probes each half-open endpoint whose breaker lets the probe in; nothing once shutting down. */
     public void probeHalfOpen() {
-        for (SubmissionEndpoint endpoint : groups.all()) {
+        for (Endpoint endpoint : groups.all()) {
             if (stopped) {
                 return;
             }
             try {
-                if (endpoint.breaker().stateCode() == EndpointBreaker.HALF_OPEN
+                if (endpoint.breaker().stateCode() == Breaker.HALF_OPEN
                         && endpoint.breaker().tryAcquirePermission()) {
                     SmtpOutcome outcome = endpoint.submitter().probe();
                     endpoint.breaker().record(outcome);

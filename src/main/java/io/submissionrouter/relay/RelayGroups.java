@@ -1,7 +1,7 @@
 package io.submissionrouter.relay;
 
-import io.submissionrouter.config.EndpointSpec;
-import io.submissionrouter.config.EndpointSpecs;
+import io.submissionrouter.config.RelaySettings;
+import io.submissionrouter.config.SessionSettings;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.config.TokenSource;
 import io.submissionrouter.dns.SubmissionSrv;
@@ -26,17 +26,17 @@ public class RelayGroups {
 
     private static final Logger LOG = Logger.getLogger(RelayGroups.class);
 
-    private final Map<String, List<SubmissionEndpoint>> groups;
+    private final Map<String, List<Endpoint>> groups;
 
     public RelayGroups(SubmissionConfig config, TokenSource.Factory tokens, CamelContext camel) {
         ScheduledExecutorService writeTimeouts = writeTimeouts(camel);
-        Map<String, List<SubmissionEndpoint>> all = new TreeMap<>();
+        Map<String, List<Endpoint>> all = new TreeMap<>();
         SubmissionSrv discovery = new SubmissionSrv(config.dns().servers().orElse(List.of()), config.dns().timeout());
-        List<EndpointSpec> defaults = EndpointSpecs.defaultGroup(config, discovery, tokens);
+        List<SessionSettings> defaults = RelaySettings.defaultGroup(config, discovery, tokens);
         config.smtp().discoverDomain().ifPresent(domain -> LOG.infof("discovered from _submission._tcp.%s: %s",
                 domain, defaults.stream().map(e -> e.name() + " " + e.host() + ":" + e.port()).toList()));
-        all.put(EndpointSpecs.DEFAULT_RELAY, endpoints(config, defaults, writeTimeouts));
-        config.relays().forEach((name, relay) -> all.put(name, endpoints(config, EndpointSpecs.relayGroup(config,
+        all.put(RelaySettings.DEFAULT_RELAY, endpoints(config, defaults, writeTimeouts));
+        config.relays().forEach((name, relay) -> all.put(name, endpoints(config, RelaySettings.relayGroup(config,
                 name, relay, tokens), writeTimeouts)));
         this.groups = Collections.unmodifiableMap(all);
         // camel-mail's sender of each endpoint, for the submit route (javaMailSender=#smtp-<relay>-<endpoint>)
@@ -66,18 +66,18 @@ public class RelayGroups {
         return timers;
     }
 
-    private static List<SubmissionEndpoint> endpoints(SubmissionConfig config, List<EndpointSpec> specs,
+    private static List<Endpoint> endpoints(SubmissionConfig config, List<SessionSettings> specs,
             ScheduledExecutorService writeTimeouts) {
-        List<SubmissionEndpoint> endpoints = new ArrayList<>();
-        for (EndpointSpec spec : specs) {
+        List<Endpoint> endpoints = new ArrayList<>();
+        for (SessionSettings spec : specs) {
             SubmissionConfig.BreakerOverride o = spec.name().equals("primary")
                     ? config.breaker().primary() : config.breaker().fallback();
             SubmissionConfig.Breaker b = config.breaker();
-            EndpointBreaker breaker = new EndpointBreaker(spec.label(), o.window().orElse(b.window()),
+            Breaker breaker = new Breaker(spec.label(), o.window().orElse(b.window()),
                     o.failureRatio().orElse(b.failureRatio()), o.openDuration().orElse(b.openDuration()),
                     o.halfOpenProbes().orElse(b.halfOpenProbes()));
             breaker.onStateTransition(t -> LOG.infof("breaker %s %s:%d %s", spec.label(), spec.host(), spec.port(), t));
-            endpoints.add(new SubmissionEndpoint(spec, new SmtpSubmitter(spec, poolLimits(config), writeTimeouts),
+            endpoints.add(new Endpoint(spec, new SmtpSubmitter(spec, poolLimits(config), writeTimeouts),
                     breaker));
         }
         return List.copyOf(endpoints);
@@ -100,20 +100,20 @@ public class RelayGroups {
     }
 
     /** The endpoints of a group in order; empty for an unknown group. */
-    public List<SubmissionEndpoint> group(String relay) {
+    public List<Endpoint> group(String relay) {
         return groups.getOrDefault(relay, List.of());
     }
 
     /** Whether an endpoint of the group may admit calls now: its breaker is closed or half-open. */
     public boolean mayAdmit(String relay) {
-        return group(relay).stream().anyMatch(e -> e.breaker().stateCode() <= EndpointBreaker.HALF_OPEN);
+        return group(relay).stream().anyMatch(e -> e.breaker().stateCode() <= Breaker.HALF_OPEN);
     }
 
-    public List<SubmissionEndpoint> all() {
+    public List<Endpoint> all() {
         return groups.values().stream().flatMap(List::stream).toList();
     }
 
-    public SubmissionEndpoint endpoint(String relay, String name) {
+    public Endpoint endpoint(String relay, String name) {
         return group(relay).stream().filter(e -> e.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no endpoint " + relay + "/" + name));
     }

@@ -26,10 +26,10 @@ public class SmtpEndpointsHealth implements HealthCheck {
         boolean up = true;
         for (String relay : groups.names()) {
             boolean groupUp = false;
-            for (SubmissionEndpoint e : groups.group(relay)) {
+            for (Endpoint e : groups.group(relay)) {
                 builder.withData(relay + "." + e.name(), e.spec().host() + ":" + e.spec().port() + " "
                         + e.breaker().stateName());
-                groupUp |= e.breaker().stateCode() <= EndpointBreaker.HALF_OPEN;
+                groupUp |= e.breaker().stateCode() <= Breaker.HALF_OPEN;
             }
             up &= groupUp;
         }

@@ -38,7 +38,7 @@ public class SubmissionMetrics {
     public SubmissionMetrics(MeterRegistry registry, RelayGroups groups) {
         this.registry = registry;
         this.relays = Set.copyOf(groups.names());
-        for (SubmissionEndpoint e : groups.all()) {
+        for (Endpoint e : groups.all()) {
             Gauge.builder("submission.breaker.state", e.breaker(), b -> b.stateCode())
                     .description("Breaker state per endpoint: 0 closed, 1 half-open, 2 open, 3 suspended")
                     .tags("relay", e.relay(), "endpoint", e.name())

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import io.submissionrouter.job.RouterFault;
 import io.submissionrouter.pass.DeferredState;
-import io.submissionrouter.pass.Delivery;
+import io.submissionrouter.pass.Pass;
 import io.submissionrouter.pass.SourceRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
@@ -50,7 +50,7 @@ public class DeferredRecords {
      * {@code RetryTiers.place} chose: the original record with where it came from, its relay group, its trace and its
      * state.
      */
-    public void record(Message m, Delivery d) throws JsonProcessingException {
+    public void record(Message m, Pass d) throws JsonProcessingException {
         SourceRecord s = d.source();
         writeOriginal(m, s);
         m.setHeader(SOURCE_TIMESTAMP, String.valueOf(s.timestamp().toEpochMilli()));
@@ -114,7 +114,7 @@ public class DeferredRecords {
                 relay = null; // unreadable: the default group's consumer makes it INVALID
             }
         }
-        return relay != null && groups.contains(relay) ? relay : io.submissionrouter.config.EndpointSpecs.DEFAULT_RELAY;
+        return relay != null && groups.contains(relay) ? relay : io.submissionrouter.config.RelaySettings.DEFAULT_RELAY;
     }
 
     private DeferredState state(ConsumerRecord<byte[], byte[]> r) {

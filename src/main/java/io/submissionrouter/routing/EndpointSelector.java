@@ -3,10 +3,10 @@ package io.submissionrouter.routing;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.job.JobProperties;
 import io.submissionrouter.kafka.KafkaWrites;
-import io.submissionrouter.pass.Delivery;
+import io.submissionrouter.pass.Pass;
 import io.submissionrouter.rate.GroupRates;
+import io.submissionrouter.relay.Endpoint;
 import io.submissionrouter.relay.RelayGroups;
-import io.submissionrouter.relay.SubmissionEndpoint;
 import io.submissionrouter.relay.SubmissionMetrics;
 import io.submissionrouter.smtp.OutcomeClass;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -44,16 +44,16 @@ public class EndpointSelector {
      * the jobs behind it on the partition are not held up; it comes back at the group's pace.
      *
      * @return the endpoint whose breaker granted a permission (the submit route's session settles it), or null when
-     *         none did: the pass's {@link Delivery#next()} then says where the job goes (a retry tier or its group's
+     *         none did: the pass's {@link Pass#next()} then says where the job goes (a retry tier or its group's
      *         waiting topic)
      */
-    public SubmissionEndpoint choose(@ExchangeProperty(JobProperties.DELIVERY) Delivery delivery) {
+    public Endpoint choose(@ExchangeProperty(JobProperties.PASS) Pass pass) {
         writes.holdUntilCompletionsCanBeWritten(completions); // a message accepted now could not be completed
-        if (rates.acquire(delivery.relay())) {
-            return choose(delivery, Instant.now());
+        if (rates.acquire(pass.relay())) {
+            return choose(pass, Instant.now());
         }
-        delivery.rateLimited();
-        metrics.rateLimited(delivery.relay());
+        pass.rateLimited();
+        metrics.rateLimited(pass.relay());
         return null;
     }
 
@@ -62,33 +62,33 @@ public class EndpointSelector {
      * session's end (the deliver route calls this however it ends, then removes the property), so a half-open
      * breaker is never left without permissions to grant.
      */
-    public void releaseUnused(@ExchangeProperty(JobProperties.ENDPOINT) SubmissionEndpoint granted) {
+    public void releaseUnused(@ExchangeProperty(JobProperties.ENDPOINT) Endpoint granted) {
         if (granted != null) {
             granted.breaker().release();
         }
     }
 
-    SubmissionEndpoint choose(Delivery delivery, Instant now) {
+    Endpoint choose(Pass pass, Instant now) {
         boolean outOfTime = false;
-        for (SubmissionEndpoint endpoint : groups.group(delivery.relay())) {
-            if (delivery.wasTried(endpoint.name())) {
+        for (Endpoint endpoint : groups.group(pass.relay())) {
+            if (pass.wasTried(endpoint.name())) {
                 continue;
             }
-            if (!delivery.hasTimeFor(endpoint.spec())) {
+            if (!pass.hasTimeFor(endpoint.spec())) {
                 outOfTime = true; // no session starts that the job's time would cut short (CONTRACT 9.1)
                 continue;
             }
             if (endpoint.breaker().tryAcquirePermission()) {
                 return endpoint;
             }
-            if (delivery.skipped(endpoint, now)) {
+            if (pass.skipped(endpoint, now)) {
                 metrics.attempt(endpoint.relay(), endpoint.name(), OutcomeClass.SKIPPED_OPEN, 0);
             }
         }
         if (outOfTime) {
-            delivery.outOfTime();
+            pass.outOfTime();
         } else {
-            delivery.noEndpointAdmits();
+            pass.noEndpointAdmits();
         }
         return null;
     }

@@ -17,8 +17,8 @@ import io.submissionrouter.job.ValidJob;
 import io.submissionrouter.output.OutputTopics;
 import io.submissionrouter.pass.CompletedJob;
 import io.submissionrouter.pass.DeferredState;
-import io.submissionrouter.pass.Delivery;
-import io.submissionrouter.pass.DeliveryResults;
+import io.submissionrouter.pass.Pass;
+import io.submissionrouter.pass.PassConcluder;
 import io.submissionrouter.pass.RecordRef;
 import io.submissionrouter.pass.SourceRecord;
 import io.submissionrouter.pass.UnsettledPasses;
@@ -38,7 +38,7 @@ import org.apache.camel.component.kafka.KafkaConstants;
 
 /**
  * Intake: reads a jobs-topic record, validates it and builds its MIME message. Every record leaves as a
- * {@link Delivery}, valid or {@code INVALID}; nothing a producer sends can make this step throw. Only the record's
+ * {@link Pass}, valid or {@code INVALID}; nothing a producer sends can make this step throw. Only the record's
  * key and value are input (CONTRACT 8.2): of its headers, only {@code traceparent} is read, and the route removes
  * them all right after this step.
  * <p>
@@ -62,11 +62,11 @@ public class JobIntake {
     private final CompletedJobs completedJobs;
     private final RetryTiers retryTiers;
     private final UnsettledPasses unsettled;
-    private final DeliveryResults results;
+    private final PassConcluder results;
     private final AlreadyCompleted alreadyCompleted;
 
     public JobIntake(ObjectMapper mapper, SubmissionConfig config, RelayGroups groups, CompletedJobs completedJobs,
-            RetryTiers retryTiers, UnsettledPasses unsettled, DeliveryResults results, OutputTopics outputTopics) {
+            RetryTiers retryTiers, UnsettledPasses unsettled, PassConcluder results, OutputTopics outputTopics) {
         this.outputTopics = outputTopics;
         this.echoed = new EchoedFields(mapper, config.limits().maxMetadataBytes(), groups.names());
         this.completedJobs = completedJobs;
@@ -87,10 +87,10 @@ public class JobIntake {
      * kept for {@code record} if one is still unsettled (it only writes what it owes), else a new pass of the job
      * read and validated from {@code source}.
      */
-    public Delivery read(@ExchangeProperty(JobProperties.SOURCE) SourceRecord source,
+    public Pass read(@ExchangeProperty(JobProperties.SOURCE) SourceRecord source,
             @ExchangeProperty(JobProperties.RECORD) RecordRef record) {
-        Delivery unsettledPass = unsettled.find(record);
-        return start(unsettledPass != null ? unsettledPass : deliveryOf(source, record, Instant.now(), null));
+        Pass unsettledPass = unsettled.find(record);
+        return start(unsettledPass != null ? unsettledPass : passOf(source, record, Instant.now(), null));
     }
 
     /**
@@ -99,32 +99,32 @@ public class JobIntake {
      * record is a {@code DUPLICATE}; recipients its completion knows as accepted or refused are not sent to again),
      * then it goes on from the state its last pass left, unless it outlived {@code submission.retry.max-age}.
      */
-    public Delivery resume(@ExchangeProperty(JobProperties.DEFERRED_JOB) DeferredJob job,
+    public Pass resume(@ExchangeProperty(JobProperties.DEFERRED_JOB) DeferredJob job,
             @ExchangeProperty(JobProperties.RECORD) RecordRef record) {
-        Delivery unsettledPass = unsettled.find(record);
+        Pass unsettledPass = unsettled.find(record);
         if (unsettledPass != null) {
             return start(unsettledPass);
         }
         Instant now = Instant.now();
-        Delivery delivery = deliveryOf(job.source(), record, now, job.state());
-        retryTiers.expireIfDue(delivery, now);
-        return start(delivery);
+        Pass pass = passOf(job.source(), record, now, job.state());
+        retryTiers.expireIfDue(pass, now);
+        return start(pass);
     }
 
-    private Delivery start(Delivery delivery) {
-        if (delivery.message() != null) {
+    private Pass start(Pass pass) {
+        if (pass.message() != null) {
             // the sessions of this pass end by then, so a poll's jobs never outlast max.poll.interval
-            delivery.message().deadline(System.nanoTime() + jobTimeoutNanos);
+            pass.message().deadline(System.nanoTime() + jobTimeoutNanos);
         }
-        return delivery;
+        return pass;
     }
 
     /**
-     * Reads, validates and builds the message; any failure of the input becomes an INVALID delivery. {@code record} is
+     * Reads, validates and builds the message; any failure of the input becomes an INVALID pass. {@code record} is
      * the record read (the jobs topic's, or a tier's); {@code state} is what an earlier pass left, or null for a new
      * job. Reading a completion record fails the exchange (the record is read again), never the job.
      */
-    Delivery deliveryOf(SourceRecord source, RecordRef record, Instant now, DeferredState state) {
+    Pass passOf(SourceRecord source, RecordRef record, Instant now, DeferredState state) {
         EmailJob job;
         try {
             job = reader.read(source.value());
@@ -157,16 +157,16 @@ public class JobIntake {
     }
 
     /** A record of a completed job that sends nothing: a DUPLICATE, its result written again, or nothing at all. */
-    private Delivery readAgain(AlreadyCompleted.Verdict verdict, SourceRecord source, Instant now, EmailJob job,
+    private Pass readAgain(AlreadyCompleted.Verdict verdict, SourceRecord source, Instant now, EmailJob job,
             CompletedJob c, JobRejection unechoable) {
         if (verdict.kind() == AlreadyCompleted.Kind.DUPLICATE) {
             return unechoable != null ? invalid(source, now, job, unechoable)
-                    : Delivery.duplicate(source, now, job.jobId(), echoed.relay(job), job.metadata(), c);
+                    : Pass.duplicate(source, now, job.jobId(), echoed.relay(job), job.metadata(), c);
         }
-        Delivery ended = Delivery.ended(source, now, job.jobId(), echoed.relay(job), job.metadata(), c.status());
+        Pass ended = Pass.ended(source, now, job.jobId(), echoed.relay(job), job.metadata(), c.status());
         if (verdict.kind() == AlreadyCompleted.Kind.REPLAY) {
             results.logReplay(ended, c);
-            return DeliveryResults.replay(ended, verdict.result());
+            return PassConcluder.replay(ended, verdict.result());
         }
         ended.conclude(); // concluded with nothing owed: the pass that ended the job, or goes on with it, writes
         return ended;
@@ -176,14 +176,14 @@ public class JobIntake {
      * The job validated, checked against what the topics take (its records must all be writable: CONTRACT 9.3), and
      * its message built; or INVALID. {@code from} is where an earlier pass left it, or null.
      */
-    private Delivery validated(SourceRecord source, Instant now, EmailJob job, DeferredState from) {
+    private Pass validated(SourceRecord source, Instant now, EmailJob job, DeferredState from) {
         try {
             ValidJob valid = validator.validate(job);
             outputTopics.check(valid, source);
             SubmissionMessage message = mime.create(valid,
                     MessageIds.of(job.jobId(), config.messageIdDomain()), config.limits().maxMessageBytes());
-            return from == null ? Delivery.of(source, now, valid, message)
-                    : Delivery.resumed(source, valid, message, DeferredStates.withPending(from, valid.recipients()));
+            return from == null ? Pass.of(source, now, valid, message)
+                    : Pass.resumed(source, valid, message, DeferredStates.withPending(from, valid.recipients()));
         } catch (JobRejection rejection) {
             return rejected(source, now, job, from, rejection);
         } catch (MessagingException | RuntimeException e) {
@@ -210,7 +210,7 @@ public class JobIntake {
      * A job that fails a check: INVALID, unless it goes on from a pass a server accepted it in (or that may have
      * delivered it) and the check passed then: it ends as far as it got ({@link LateRejection}).
      */
-    private Delivery rejected(SourceRecord source, Instant now, EmailJob job, DeferredState from,
+    private Pass rejected(SourceRecord source, Instant now, EmailJob job, DeferredState from,
             JobRejection rejection) {
         if (!LateRejection.applies(from) || !JobValidator.isValidJobId(job.jobId())) {
             return invalid(source, now, job, rejection);
@@ -219,10 +219,10 @@ public class JobIntake {
                 MessageIds.of(job.jobId(), config.messageIdDomain()), from, rejection);
     }
 
-    private Delivery invalid(SourceRecord source, Instant now, EmailJob job, JobRejection rejection) {
+    private Pass invalid(SourceRecord source, Instant now, EmailJob job, JobRejection rejection) {
         String jobId = job != null && JobValidator.isValidJobId(job.jobId())
                 ? job.jobId() : reader.salvageJobId(source.value(), source.key());
-        return Delivery.invalid(source, now, jobId, echoed.relay(job), echoed.metadata(job), rejection);
+        return Pass.invalid(source, now, jobId, echoed.relay(job), echoed.metadata(job), rejection);
     }
 
     /**

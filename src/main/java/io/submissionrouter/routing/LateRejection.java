@@ -4,7 +4,7 @@ import io.submissionrouter.job.EmailJob;
 import io.submissionrouter.job.JobRejection;
 import io.submissionrouter.job.ValidJob;
 import io.submissionrouter.pass.DeferredState;
-import io.submissionrouter.pass.Delivery;
+import io.submissionrouter.pass.Pass;
 import io.submissionrouter.pass.SourceRecord;
 import io.submissionrouter.smtp.SubmissionMessage;
 import jakarta.mail.Session;
@@ -38,7 +38,7 @@ final class LateRejection {
      * @param relay    the relay its results echo
      * @param metadata the metadata its results echo (none when it is over the bound)
      */
-    static Delivery end(SourceRecord source, String jobId, String relay, Map<String, String> metadata,
+    static Pass end(SourceRecord source, String jobId, String relay, Map<String, String> metadata,
             String messageId, DeferredState from, JobRejection why) {
         // A pass takes its jobId, relay and metadata from a validated job; this one no longer validates and no session
         // runs, so a job of those fields alone stands in for it, and a message without content carries the
@@ -47,7 +47,7 @@ final class LateRejection {
                 metadata);
         SubmissionMessage message = new SubmissionMessage(Session.getInstance(new Properties()), messageId);
         message.envelope(addresses(from.pending() == null ? List.of() : from.pending()));
-        Delivery d = Delivery.resumed(source, new ValidJob(echoed, null, null, List.of(), List.of(), List.of()),
+        Pass d = Pass.resumed(source, new ValidJob(echoed, null, null, List.of(), List.of(), List.of()),
                 message, from);
         d.rejectInput(new JobRejection(why.code(), "the job cannot go on to its other recipients: "
                 + why.getMessage()));

@@ -7,7 +7,7 @@ import io.submissionrouter.dns.MailDomainVerdict;
 import io.submissionrouter.dns.MailDomains;
 import io.submissionrouter.job.JobProperties;
 import io.submissionrouter.job.JobRejection;
-import io.submissionrouter.pass.Delivery;
+import io.submissionrouter.pass.Pass;
 import io.submissionrouter.relay.SubmissionMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -63,12 +63,12 @@ public class RecipientDomains {
         }
     }
 
-    public void check(@ExchangeProperty(JobProperties.DELIVERY) Delivery delivery) {
-        if (mode == SubmissionConfig.MxCheck.OFF || delivery.status() != null || delivery.message() == null
-                || delivery.concluded()) {
+    public void check(@ExchangeProperty(JobProperties.PASS) Pass pass) {
+        if (mode == SubmissionConfig.MxCheck.OFF || pass.status() != null || pass.message() == null
+                || pass.concluded()) {
             return;
         }
-        Map<String, String> byDomain = byDomain(delivery.message().envelope());
+        Map<String, String> byDomain = byDomain(pass.message().envelope());
         Map<String, MailDomainVerdict> verdicts = domains().verdicts(byDomain.keySet(),
                 Instant.now().plus(settings.jobTimeout()), pool());
         for (Map.Entry<String, String> e : byDomain.entrySet()) {
@@ -77,12 +77,12 @@ public class RecipientDomains {
             if (verdict.kind() == MailDomainVerdict.Kind.NO_MX) {
                 String why = "recipient " + e.getValue() + ": the domain " + e.getKey() + " " + verdict.reason();
                 if (mode == SubmissionConfig.MxCheck.REJECT) {
-                    delivery.rejectInput(new JobRejection(JobRejection.NO_MX, why));
+                    pass.rejectInput(new JobRejection(JobRejection.NO_MX, why));
                     return;
                 }
-                LOG.warnf("job %s: %s; sent anyway (submission.dns.mx-check=warn)", delivery.jobId(), why);
+                LOG.warnf("job %s: %s; sent anyway (submission.dns.mx-check=warn)", pass.jobId(), why);
             } else if (verdict.kind() == MailDomainVerdict.Kind.UNKNOWN) {
-                LOG.infof("job %s: the domain %s could not be checked (%s); sent anyway", delivery.jobId(),
+                LOG.infof("job %s: the domain %s could not be checked (%s); sent anyway", pass.jobId(),
                         e.getKey(), verdict.reason());
             }
         }

@@ -3,7 +3,7 @@ package io.submissionrouter.routing;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.job.JobProperties;
 import io.submissionrouter.output.OutputTopics;
-import io.submissionrouter.pass.Delivery;
+import io.submissionrouter.pass.Pass;
 import io.submissionrouter.relay.SubmissionMetrics;
 import io.submissionrouter.retry.RetryTopics;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -38,9 +38,9 @@ public class RetryTiers {
         this.metrics = metrics;
     }
 
-    /** Chooses the topic of a job that cannot be finished now ({@link Delivery#outputs()}), or ends it. */
-    public void place(@ExchangeProperty(JobProperties.DELIVERY) Delivery d) {
-        if (d.next() == Delivery.Next.DONE) {
+    /** Chooses the topic of a job that cannot be finished now ({@link Pass#outputs()}), or ends it. */
+    public void place(@ExchangeProperty(JobProperties.PASS) Pass d) {
+        if (d.next() == Pass.Next.DONE) {
             return;
         }
         String topic = place(d, Instant.now());
@@ -59,7 +59,7 @@ public class RetryTiers {
      * jobs topic was raised since) would be refused for good and hold its partition: the job ends instead, as far as
      * it got, with {@code TOO_LARGE_TO_RETRY}.
      */
-    private boolean fits(Delivery d, String topic) {
+    private boolean fits(Pass d, String topic) {
         java.util.OptionalLong max = outputTopics.retryTakes();
         if (max.isEmpty()) {
             return true;
@@ -74,7 +74,7 @@ public class RetryTiers {
         return false;
     }
 
-    private long stateBytes(Delivery d) {
+    private long stateBytes(Pass d) {
         try {
             return mapper.writeValueAsBytes(d.deferredState()).length;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -83,7 +83,7 @@ public class RetryTiers {
     }
 
     /** The topic the job goes to, or null when it expired instead. */
-    String place(Delivery d, Instant now) {
+    String place(Pass d, Instant now) {
         Instant deadline = deadline(d);
         switch (d.next()) {
             case RETRY -> {
@@ -108,19 +108,19 @@ public class RetryTiers {
     }
 
     /** When the job outlives {@code submission.retry.max-age}, counted from its record on the jobs topic. */
-    public Instant deadline(Delivery d) {
+    public Instant deadline(Pass d) {
         return d.source().timestamp().plus(maxAge);
     }
 
     /** Ends a job that came back from a tier or waiting topic after its deadline. */
-    public void expireIfDue(Delivery d, Instant now) {
+    public void expireIfDue(Pass d, Instant now) {
         if (d.status() == null && !now.isBefore(deadline(d))) {
             d.expire(d.waits() > 0 ? expiredWaiting(d)
                     : "the job outlived submission.retry.max-age (" + maxAge + ") before its next retry");
         }
     }
 
-    private String expiredWaiting(Delivery d) {
+    private String expiredWaiting(Pass d) {
         return "no endpoint of relay group '" + d.relay() + "' took the job within submission.retry.max-age ("
                 + maxAge + ")";
     }

@@ -1,6 +1,6 @@
 package io.submissionrouter.smtp;
 
-import io.submissionrouter.config.EndpointSpec;
+import io.submissionrouter.config.SessionSettings;
 import jakarta.mail.MessagingException;
 
 /**
@@ -18,7 +18,7 @@ public final class SmtpSessionException extends MessagingException {
 
     private final transient SmtpOutcome outcome;
 
-    public SmtpSessionException(EndpointSpec endpoint, SmtpOutcome outcome) {
+    public SmtpSessionException(SessionSettings endpoint, SmtpOutcome outcome) {
         super(endpoint.label() + " (" + endpoint.host() + ":" + endpoint.port() + "): " + outcome.outcome().wireName()
                 + (outcome.step() == null ? "" : " at " + outcome.step().wireName()) + ": "
                 + (outcome.reply() == null ? outcome.detail() : outcome.reply().text()));

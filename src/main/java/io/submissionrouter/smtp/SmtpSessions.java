@@ -1,6 +1,6 @@
 package io.submissionrouter.smtp;
 
-import io.submissionrouter.config.EndpointSpec;
+import io.submissionrouter.config.SessionSettings;
 import jakarta.mail.Session;
 import java.util.Properties;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,18 +32,18 @@ public final class SmtpSessions {
      * ({@code write-timeout}); null gives each socket a timer thread of its own (Angus Mail's default), which a
      * pod with dozens of kept sessions should not have.
      */
-    public static Session create(EndpointSpec spec, ScheduledExecutorService writeTimeouts) {
+    public static Session create(SessionSettings spec, ScheduledExecutorService writeTimeouts) {
         return Session.getInstance(properties(spec, writeTimeouts));
     }
 
     /** The session for messages that need SMTPUTF8: UTF-8 addresses on MAIL FROM and RCPT TO. */
-    public static Session createUtf8(EndpointSpec spec, ScheduledExecutorService writeTimeouts) {
+    public static Session createUtf8(SessionSettings spec, ScheduledExecutorService writeTimeouts) {
         Properties p = properties(spec, writeTimeouts);
         p.put(ALLOW_UTF8, "true");
         return Session.getInstance(p);
     }
 
-    private static Properties properties(EndpointSpec spec, ScheduledExecutorService writeTimeouts) {
+    private static Properties properties(SessionSettings spec, ScheduledExecutorService writeTimeouts) {
         nameStreamProvider();
         Properties p = new Properties();
         String protocol = "smtp";

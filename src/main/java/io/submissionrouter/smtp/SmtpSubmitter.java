@@ -1,7 +1,7 @@
 package io.submissionrouter.smtp;
 
 import io.submissionrouter.config.CredentialsUnavailable;
-import io.submissionrouter.config.EndpointSpec;
+import io.submissionrouter.config.SessionSettings;
 import jakarta.mail.Address;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
@@ -20,7 +20,7 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 public final class SmtpSubmitter implements AutoCloseable {
 
-    private final EndpointSpec spec;
+    private final SessionSettings spec;
     private final Session session;
     private final Session utf8Session;
     /** Reused sessions; null: a new session per message. */
@@ -31,7 +31,7 @@ public final class SmtpSubmitter implements AutoCloseable {
      * new session per message. Messages that need SMTPUTF8 always get a session of their own. Every socket's writes
      * are timed out by {@code writeTimeouts} (the pod's one scheduler; null: a timer thread per socket).
      */
-    public SmtpSubmitter(EndpointSpec spec, PoolLimits pool, ScheduledExecutorService writeTimeouts) {
+    public SmtpSubmitter(SessionSettings spec, PoolLimits pool, ScheduledExecutorService writeTimeouts) {
         this.spec = spec;
         this.session = SmtpSessions.create(spec, writeTimeouts);
         this.utf8Session = SmtpSessions.createUtf8(spec, writeTimeouts);
@@ -47,7 +47,7 @@ public final class SmtpSubmitter implements AutoCloseable {
             Duration checkAfterIdle) {
     }
 
-    public EndpointSpec spec() {
+    public SessionSettings spec() {
         return spec;
     }
 
@@ -253,7 +253,7 @@ public final class SmtpSubmitter implements AutoCloseable {
     }
 
     private void connect(TrackingSmtpTransport transport) throws MessagingException {
-        Optional<EndpointSpec.Credentials> credentials;
+        Optional<SessionSettings.Credentials> credentials;
         try {
             credentials = spec.credentials().get();
         } catch (CredentialsUnavailable e) {
@@ -265,8 +265,8 @@ public final class SmtpSubmitter implements AutoCloseable {
             transport.requireAuth(spec.authMechanisms(), settingPrefix());
         }
         transport.connect(spec.host(), spec.port(),
-                credentials.map(EndpointSpec.Credentials::username).orElse(null),
-                credentials.map(EndpointSpec.Credentials::password).orElse(null));
+                credentials.map(SessionSettings.Credentials::username).orElse(null),
+                credentials.map(SessionSettings.Credentials::password).orElse(null));
         if (credentials.isPresent() && !transport.supportsExtension("AUTH")
                 && !transport.supportsExtension("AUTH=LOGIN")) {
             // only after a refused EHLO and an accepted HELO, which lists no extension: the endpoint's failure

@@ -1,14 +1,14 @@
 package io.submissionrouter.smtp;
 
-import io.submissionrouter.config.EndpointSpec;
+import io.submissionrouter.config.SessionSettings;
 import jakarta.mail.internet.MimeMessage;
 import org.apache.camel.component.mail.DefaultJavaMailSender;
 
 /**
  * camel-mail's sender for one endpoint of one relay group, bound in Camel's registry under
- * {@link #registryName(EndpointSpec)} (the submit route names it: {@code javaMailSender=#smtp-<relay>-<endpoint>}).
+ * {@link #registryName(SessionSettings)} (the submit route names it: {@code javaMailSender=#smtp-<relay>-<endpoint>}).
  * It runs the session with the endpoint's {@link SmtpSubmitter}: STARTTLS required, AUTH when credentials are set,
- * kept sessions, connect, read, write and data timeouts, all from the endpoint's {@link EndpointSpec}. A session
+ * kept sessions, connect, read, write and data timeouts, all from the endpoint's {@link SessionSettings}. A session
  * whose message the server accepted (2xx to the final dot, outcome {@code sent}, recipients it refused at RCPT
  * included) leaves its receipt on the message ({@link SubmissionMessage#outcome()}); any other ends in a
  * {@link SmtpSessionException} carrying the classified outcome.
@@ -27,7 +27,7 @@ public final class SubmissionMailSender extends DefaultJavaMailSender {
     }
 
     /** The name of an endpoint's sender in Camel's registry. */
-    public static String registryName(EndpointSpec spec) {
+    public static String registryName(SessionSettings spec) {
         return "smtp-" + spec.relay() + "-" + spec.name();
     }
 

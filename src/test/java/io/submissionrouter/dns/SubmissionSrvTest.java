@@ -3,8 +3,8 @@ package io.submissionrouter.dns;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.submissionrouter.config.EndpointDiscovery.Target;
 import io.submissionrouter.config.InvalidSettingException;
+import io.submissionrouter.config.SrvDiscovery.Target;
 import io.submissionrouter.testing.TestDnsServer;
 import java.time.Duration;
 import java.util.List;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
-import io.submissionrouter.relay.EndpointBreaker;
+import io.submissionrouter.relay.Breaker;
 import io.submissionrouter.testing.AsyncApi;
 import io.submissionrouter.testing.Jobs;
 import io.submissionrouter.testing.KafkaTestClient;
@@ -102,7 +102,7 @@ class FailoverTest extends RouterTestBase {
         sendAndAwait("trip-1");
         sendAndAwait("trip-2");
         Awaitility.await().atMost(Duration.ofSeconds(5))
-                .until(() -> endpoint("primary").breaker().stateCode() == EndpointBreaker.OPEN);
+                .until(() -> endpoint("primary").breaker().stateCode() == Breaker.OPEN);
         assertThat(RestAssured.get("/q/metrics").asString())
                 .contains("submission_breaker_state{endpoint=\"primary\",relay=\"default\"} 2.0");
 
@@ -116,7 +116,7 @@ class FailoverTest extends RouterTestBase {
 
         primary().mode(Mode.UP);
         Awaitility.await().atMost(Duration.ofSeconds(10))
-                .until(() -> endpoint("primary").breaker().stateCode() == EndpointBreaker.CLOSED);
+                .until(() -> endpoint("primary").breaker().stateCode() == Breaker.CLOSED);
         JsonNode back = sendAndAwait("back");
         assertThat(back.path("endpoint").path("name").asText()).isEqualTo("primary");
         assertThat(back.path("attempts").asInt()).isEqualTo(1);

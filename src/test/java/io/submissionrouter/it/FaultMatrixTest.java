@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.test.junit.QuarkusTest;
-import io.submissionrouter.relay.SubmissionEndpoint;
+import io.submissionrouter.relay.Endpoint;
 import io.submissionrouter.testing.FaultMatrix;
 import io.submissionrouter.testing.FaultSmtpServer;
 import io.submissionrouter.testing.Jobs;
@@ -92,13 +92,13 @@ class FaultMatrixTest extends RouterTestBase {
         }
     }
 
-    private SubmissionEndpoint faultyEndpoint() {
+    private Endpoint faultyEndpoint() {
         return groups.endpoint("faults", "primary");
     }
 
     /** Each cell starts with closed breakers and empty windows (an operator's suspend and resume). */
     private void freshBreakers() {
-        for (SubmissionEndpoint e : groups.group("faults")) {
+        for (Endpoint e : groups.group("faults")) {
             e.breaker().suspend(Instant.now().plusSeconds(60), Instant.now());
             e.breaker().resume();
         }

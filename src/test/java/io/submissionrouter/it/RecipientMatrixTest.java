@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.test.junit.QuarkusTest;
-import io.submissionrouter.relay.SubmissionEndpoint;
+import io.submissionrouter.relay.Endpoint;
 import io.submissionrouter.testing.FaultSmtpServer;
 import io.submissionrouter.testing.Jobs;
 import io.submissionrouter.testing.RecipientMatrix;
@@ -40,7 +40,7 @@ class RecipientMatrixTest extends RouterTestBase {
     void everyRecipientEndsWhereTheServerPutIt(String name, RecipientMatrix cell) {
         FaultSmtpServer faulty = RouterTestResources.faulty();
         FaultSmtpServer healthy = RouterTestResources.healthy();
-        for (SubmissionEndpoint e : groups.group("faults")) {
+        for (Endpoint e : groups.group("faults")) {
             e.breaker().suspend(Instant.now().plusSeconds(60), Instant.now());
             e.breaker().resume();
         }

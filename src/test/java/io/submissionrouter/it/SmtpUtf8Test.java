@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.test.junit.QuarkusTest;
-import io.submissionrouter.relay.EndpointBreaker;
+import io.submissionrouter.relay.Breaker;
 import io.submissionrouter.testing.Jobs;
 import io.submissionrouter.testing.KafkaTestClient;
 import io.submissionrouter.testing.RouterTestBase;
@@ -74,7 +74,7 @@ class SmtpUtf8Test extends RouterTestBase {
         });
         assertThat(primary().received()).isEmpty();
         assertThat(fallback().received()).isEmpty();
-        assertThat(endpoint("primary").breaker().stateCode()).isEqualTo(EndpointBreaker.CLOSED);
+        assertThat(endpoint("primary").breaker().stateCode()).isEqualTo(Breaker.CLOSED);
 
         String ascii = Jobs.newJobId("ascii-after");
         kafka.sendJob(ascii, Jobs.json(Jobs.job(ascii)));

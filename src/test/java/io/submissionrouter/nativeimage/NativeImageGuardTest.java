@@ -132,7 +132,7 @@ class NativeImageGuardTest {
     }
 
     /**
-     * {@code ${exchangeProperty.delivery.next}} makes simple read {@code next} of the property's value by
+     * {@code ${exchangeProperty.pass.next}} makes simple read {@code next} of the property's value by
      * reflection; the value's type is the one the beans bind that property to ({@code @ExchangeProperty}).
      */
     @Test

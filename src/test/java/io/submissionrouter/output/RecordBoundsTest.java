@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import io.submissionrouter.config.EndpointSpec;
+import io.submissionrouter.config.SessionSettings;
 import io.submissionrouter.config.TlsMode;
 import io.submissionrouter.job.JobReader;
 import io.submissionrouter.job.JobRejection;
@@ -16,12 +16,12 @@ import io.submissionrouter.job.MailAddresses;
 import io.submissionrouter.job.MessageIds;
 import io.submissionrouter.job.ValidJob;
 import io.submissionrouter.pass.Completion;
-import io.submissionrouter.pass.Delivery;
-import io.submissionrouter.pass.DeliveryResults;
+import io.submissionrouter.pass.Pass;
+import io.submissionrouter.pass.PassConcluder;
 import io.submissionrouter.pass.RecordRef;
 import io.submissionrouter.pass.SourceRecord;
-import io.submissionrouter.relay.EndpointBreaker;
-import io.submissionrouter.relay.SubmissionEndpoint;
+import io.submissionrouter.relay.Breaker;
+import io.submissionrouter.relay.Endpoint;
 import io.submissionrouter.results.DeliveryResult;
 import io.submissionrouter.results.EndpointRef;
 import io.submissionrouter.results.Status;
@@ -49,8 +49,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The bounds of {@link RecordBounds} against real records: a job read and validated by the router's own reader and
- * validator, taken through its sessions by {@link Delivery} with every answer a server gives at its longest (a reply
- * of control characters, cut where the router cuts it), its result made by {@link DeliveryResults}, its records
+ * validator, taken through its sessions by {@link Pass} with every answer a server gives at its longest (a reply
+ * of control characters, cut where the router cuts it), its result made by {@link PassConcluder}, its records
  * serialised as the router does (a mapper with Quarkus's settings) and framed in Kafka's own record batch. Each bound
  * holds, and (for the largest form of a record) is no more than a few percent above the real one.
  */
@@ -64,8 +64,8 @@ class RecordBoundsTest {
     private static final String LONG_TEXT = "\u0001".repeat(2000);
     /** The record a retry pass reads: its completion names it. */
     private static final String RETRY_TIER = "email.jobs.retry-30s";
-    private static final SubmissionEndpoint PRIMARY = endpoint("primary", "smtp.example.net");
-    private static final SubmissionEndpoint FALLBACK = endpoint("fallback", "smtp-fallback.example.net");
+    private static final Endpoint PRIMARY = endpoint("primary", "smtp.example.net");
+    private static final Endpoint FALLBACK = endpoint("fallback", "smtp-fallback.example.net");
 
     private final RecordBounds bounds = new RecordBounds(JSON, "smtp-submission-router",
             List.of(ref(PRIMARY), ref(FALLBACK)), MessageIds.of("", DOMAIN));
@@ -73,12 +73,12 @@ class RecordBoundsTest {
     @Test
     void aRetryStateItsCompletionAndItsAttemptEventStayWithinTheirBounds() throws Exception {
         Job job = job(100, 20);
-        Delivery d = Delivery.of(job.source(), NOW, job.valid(), message(job.valid()));
+        Pass d = Pass.of(job.source(), NOW, job.valid(), message(job.valid()));
         List<RecipientReply> pending = job.valid().recipients().stream()
                 .map(a -> recipient(a, new SmtpReply(451, "4.2.1", LONG_TEXT))).toList();
         d.apply(PRIMARY, new SmtpOutcome(OutcomeClass.TRANSIENT, SmtpStep.RCPT, new SmtpReply(451, "4.7.1", LONG_TEXT),
                 List.of(), List.of(), pending, 1234, LONG_TEXT), 5, true, NOW);
-        assertThat(d.next()).isEqualTo(Delivery.Next.RETRY);
+        assertThat(d.next()).isEqualTo(Pass.Next.RETRY);
 
         RecordBounds.Values bound = bounds.values(shape(job));
         long state = JSON.writeValueAsBytes(d.deferredState()).length;
@@ -94,14 +94,14 @@ class RecordBoundsTest {
     @Test
     void aResultAndItsCompletionStayWithinTheirBounds() throws Exception {
         Job job = job(100, 20);
-        Delivery d = Delivery.of(job.source(), NOW, job.valid(), message(job.valid()));
+        Pass d = Pass.of(job.source(), NOW, job.valid(), message(job.valid()));
         SmtpReply refused = new SmtpReply(550, "5.1.1", LONG_TEXT);
         List<RecipientReply> rejected = job.valid().recipients().stream().map(a -> recipient(a, refused)).toList();
         d.apply(FALLBACK, new SmtpOutcome(OutcomeClass.REJECTED, SmtpStep.RCPT, refused, List.of(), rejected,
                 List.of(), 1234, null), 5, true, NOW);
         assertThat(d.status()).isEqualTo(Status.REJECTED);
 
-        DeliveryResult result = DeliveryResults.resultOf(d, NOW);
+        DeliveryResult result = PassConcluder.resultOf(d, NOW);
         Completion done = new Completion(result.status(), result.messageId(), result.completedAt(),
                 RecordRef.of(job.source()), true, result, null).writtenFor(RecordRef.of(job.source()));
         RecordBounds.Values bound = bounds.values(shape(job));
@@ -113,9 +113,9 @@ class RecordBoundsTest {
     @Test
     void anInvalidResultWithALongMessageStaysWithinTheBound() throws Exception {
         Job job = job(1, 64);
-        Delivery d = Delivery.invalid(job.source(), NOW, job.valid().job().jobId(), "default",
+        Pass d = Pass.invalid(job.source(), NOW, job.valid().job().jobId(), "default",
                 job.valid().job().metadata(), new JobRejection(JobRejection.TOO_LARGE, LONG_TEXT));
-        long result = JSON.writeValueAsBytes(DeliveryResults.resultOf(d, NOW)).length;
+        long result = JSON.writeValueAsBytes(PassConcluder.resultOf(d, NOW)).length;
         assertThat(result).isLessThanOrEqualTo(bounds.values(shape(job)).result());
     }
 
@@ -199,14 +199,14 @@ class RecordBoundsTest {
         return message;
     }
 
-    private static SubmissionEndpoint endpoint(String name, String host) {
-        EndpointSpec spec = new EndpointSpec("default", name, host, 587, TlsMode.STARTTLS, Optional::empty, List.of(),
+    private static Endpoint endpoint(String name, String host) {
+        SessionSettings spec = new SessionSettings("default", name, host, 587, TlsMode.STARTTLS, Optional::empty, List.of(),
                 null, true, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1),
                 Optional.empty());
-        return new SubmissionEndpoint(spec, null, new EndpointBreaker(name, 4, 0.5, Duration.ofSeconds(1), 1));
+        return new Endpoint(spec, null, new Breaker(name, 4, 0.5, Duration.ofSeconds(1), 1));
     }
 
-    private static EndpointRef ref(SubmissionEndpoint e) {
+    private static EndpointRef ref(Endpoint e) {
         return new EndpointRef(e.name(), e.spec().host(), e.spec().port());
     }
 }

@@ -6,7 +6,7 @@ import io.submissionrouter.job.EmailJob;
 import io.submissionrouter.job.JobRejection;
 import io.submissionrouter.job.ValidJob;
 import io.submissionrouter.pass.DeferredState;
-import io.submissionrouter.pass.Delivery;
+import io.submissionrouter.pass.Pass;
 import io.submissionrouter.pass.SourceRecord;
 import io.submissionrouter.results.Status;
 import io.submissionrouter.smtp.RecipientReply;
@@ -36,7 +36,7 @@ class LateRejectionTest {
         DeferredState from = state(List.of("ada@example.org"), false);
         assertThat(LateRejection.applies(from)).isTrue();
 
-        Delivery d = LateRejection.end(SOURCE, "j-1", "default", Map.of(), "<id@router.test>", from, LOWERED);
+        Pass d = LateRejection.end(SOURCE, "j-1", "default", Map.of(), "<id@router.test>", from, LOWERED);
 
         assertThat(d.status()).isEqualTo(Status.SENT);
         assertThat(d.accepted()).containsExactly("ada@example.org");
@@ -51,7 +51,7 @@ class LateRejectionTest {
     void aJobASessionMayHaveDeliveredEndsUncertain() {
         DeferredState from = state(List.of(), true);
         assertThat(LateRejection.applies(from)).isTrue();
-        Delivery d = LateRejection.end(SOURCE, "j-1", "default", Map.of(), "<id@router.test>", from, LOWERED);
+        Pass d = LateRejection.end(SOURCE, "j-1", "default", Map.of(), "<id@router.test>", from, LOWERED);
         assertThat(d.status()).isEqualTo(Status.UNCERTAIN);
         assertThat(d.failed()).containsExactly(BOB_451);
     }
@@ -65,14 +65,14 @@ class LateRejectionTest {
     /** The recipient domains are checked in DNS on a job that goes on from its completion (CONTRACT 6). */
     @Test
     void aDomainWithoutMailEndsAJobGoingOnFromItsCompletionSentNotInvalid() {
-        Delivery d = Delivery.resumed(SOURCE, job(), message(), state(List.of("ada@example.org"), false));
+        Pass d = Pass.resumed(SOURCE, job(), message(), state(List.of("ada@example.org"), false));
         d.rejectInput(new JobRejection(JobRejection.NO_MX, "recipient bob@example.org: the domain has no MX"));
         assertThat(d.status()).isEqualTo(Status.SENT);
         assertThat(d.accepted()).containsExactly("ada@example.org");
         assertThat(d.failed()).containsExactly(BOB_451);
         assertThat(d.error().code()).isEqualTo(JobRejection.NO_MX);
 
-        Delivery fresh = Delivery.resumed(SOURCE, job(), message(), state(List.of(), false));
+        Pass fresh = Pass.resumed(SOURCE, job(), message(), state(List.of(), false));
         fresh.rejectInput(new JobRejection(JobRejection.NO_MX, "recipient bob@example.org: the domain has no MX"));
         assertThat(fresh.status()).as("no server took it").isEqualTo(Status.INVALID);
     }

@@ -2,7 +2,7 @@ package io.submissionrouter.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.submissionrouter.pass.Delivery;
+import io.submissionrouter.pass.Pass;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The routes' filters and loops cost nothing to evaluate: Simple compares an exchange property with a literal through
  * {@code ObjectHelper.typeCoerceEquals}, which looks up a type converter (an enum against a text) at every evaluation,
- * while a bare {@code ${exchangeProperty.delivery.routing}} is a Boolean Camel takes as it is
+ * while a bare {@code ${exchangeProperty.pass.routing}} is a Boolean Camel takes as it is
  * ({@code ExpressionToPredicateAdapter} and {@code ObjectHelper.evaluateValuePredicate}). {@code != null} stays: it is
  * decided on the nulls alone, before any converter.
  */
@@ -32,7 +32,7 @@ class RoutePredicatesTest {
     private static final Pattern RIGHT = Pattern.compile(
             "(?:'[^']*'|\\btrue\\b|\\bfalse\\b|\\b\\d+\\b)\\s*(?:" + OPERATOR + ")\\s*\\$\\{exchangeProperty\\.");
     private static final Pattern BARE_DELIVERY = Pattern.compile(
-            "simple:\\s*\"\\$\\{exchangeProperty\\.delivery\\.(\\w+)\\}\"");
+            "simple:\\s*\"\\$\\{exchangeProperty\\.pass\\.(\\w+)\\}\"");
 
     @Test
     void noRouteComparesAnExchangePropertyWithALiteral() throws IOException {
@@ -50,15 +50,15 @@ class RoutePredicatesTest {
                 found.add(file.getFileName() + ": " + r.group());
             }
         }
-        assertThat(found).as("ask the bean a yes-or-no question instead (e.g. Delivery.routing())").isEmpty();
+        assertThat(found).as("ask the bean a yes-or-no question instead (e.g. Pass.routing())").isEmpty();
     }
 
     @Test
     void theCheckSeesTheComparisonsItForbids() {
-        for (String bad : List.of("simple: \"${exchangeProperty.delivery.next} == 'route'\"",
-                "simple: \"${exchangeProperty.delivery.next} != 'done'\"",
-                "simple: \"${exchangeProperty.delivery.concluded} == false\"",
-                "simple: \"'route' == ${exchangeProperty.delivery.next}\"")) {
+        for (String bad : List.of("simple: \"${exchangeProperty.pass.next} == 'route'\"",
+                "simple: \"${exchangeProperty.pass.next} != 'done'\"",
+                "simple: \"${exchangeProperty.pass.concluded} == false\"",
+                "simple: \"'route' == ${exchangeProperty.pass.next}\"")) {
             Matcher m = LEFT.matcher(bad);
             boolean left = m.find() && !m.group(1).equals("null");
             assertThat(left || RIGHT.matcher(bad).find()).as(bad).isTrue();
@@ -78,7 +78,7 @@ class RoutePredicatesTest {
         }
         assertThat(used).contains("routing", "unfinished", "toConclude");
         for (String name : used) {
-            Method accessor = Delivery.class.getMethod(name);
+            Method accessor = Pass.class.getMethod(name);
             assertThat(accessor.getReturnType()).as(name).isEqualTo(boolean.class);
         }
     }

@@ -49,7 +49,7 @@ class RoutesShapeTest {
                 }
             }
         }
-        assertThat(used).contains("delivery", "endpoint", "jobSpan", "dnsError");
+        assertThat(used).contains("pass", "endpoint", "jobSpan", "dnsError");
         used.removeIf(name -> name.startsWith("Camel")); // Camel's own (Exchange.EXCEPTION_CAUGHT, ...)
         assertThat(named.keySet()).containsAll(used);
     }

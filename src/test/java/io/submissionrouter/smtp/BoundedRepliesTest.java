@@ -1,6 +1,6 @@
 package io.submissionrouter.smtp;
 
-import io.submissionrouter.config.EndpointSpec;
+import io.submissionrouter.config.SessionSettings;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
@@ -116,10 +116,10 @@ class BoundedRepliesTest {
         // larger than the socket buffers hold: the writes crawl at the server's pace, each within write-timeout
         String body = "0123456789abcdef\r\n".repeat(400_000);
         long deadline = System.nanoTime() + 3_000_000_000L; // the job's time: the session setup, and some body
-        EndpointSpec spec = TestEndpoints.spec(startTls.port(), TlsMode.STARTTLS, "/tls/smtp-ca.pem",
+        SessionSettings spec = TestEndpoints.spec(startTls.port(), TlsMode.STARTTLS, "/tls/smtp-ca.pem",
                 TestEndpoints.password(FaultSmtpServer.PASSWORD));
         // write-timeout 20 s: no single write of the crawl takes that long (TCP's own stalls included)
-        spec = new EndpointSpec(spec.relay(), spec.name(), spec.host(), spec.port(), spec.tls(), spec.credentials(),
+        spec = new SessionSettings(spec.relay(), spec.name(), spec.host(), spec.port(), spec.tls(), spec.credentials(),
                 spec.authMechanisms(), spec.sslSocketFactory(), spec.verifyIdentity(), spec.connectTimeout(),
                 spec.readTimeout(), spec.dataTimeout(), java.time.Duration.ofSeconds(20), spec.ehloName());
         SmtpOutcome outcome = new SmtpSubmitter(spec, null, null)

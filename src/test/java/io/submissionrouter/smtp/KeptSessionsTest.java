@@ -1,6 +1,6 @@
 package io.submissionrouter.smtp;
 
-import io.submissionrouter.config.EndpointSpec;
+import io.submissionrouter.config.SessionSettings;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
@@ -58,7 +58,7 @@ class KeptSessionsTest {
     }
 
     private static SmtpSubmitter pooled(Duration checkAfterIdle) {
-        EndpointSpec spec = new EndpointSpec("default", "primary", "127.0.0.1", server.port(), TlsMode.STARTTLS,
+        SessionSettings spec = new SessionSettings("default", "primary", "127.0.0.1", server.port(), TlsMode.STARTTLS,
                 TestEndpoints.password(FaultSmtpServer.PASSWORD), java.util.List.of(),
                 TrustStores.socketFactory(Optional.of(TestEndpoints.resource("/tls/smtp-ca.pem")), "trust-pem"), true,
                 CONNECT_TIMEOUT, READ_TIMEOUT, Duration.ofSeconds(30), Duration.ofSeconds(5), Optional.empty());

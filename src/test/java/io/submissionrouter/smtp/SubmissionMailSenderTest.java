@@ -2,7 +2,7 @@ package io.submissionrouter.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.submissionrouter.config.EndpointSpec;
+import io.submissionrouter.config.SessionSettings;
 import io.submissionrouter.testing.TestSmtpServer;
 import jakarta.mail.Session;
 import jakarta.mail.internet.InternetAddress;
@@ -42,15 +42,15 @@ class SubmissionMailSenderTest {
     }
 
     /** The URI of the submit route for the endpoint of {@code spec}, its sender bound as the route expects. */
-    private static String uri(EndpointSpec spec, SmtpSubmitter submitter) {
+    private static String uri(SessionSettings spec, SmtpSubmitter submitter) {
         String name = SubmissionMailSender.registryName(spec);
         camel.getRegistry().bind(name, new SubmissionMailSender(submitter));
         return "smtp://" + name + "?javaMailSender=#" + name;
     }
 
-    private static EndpointSpec spec(String relay, String host, int port) {
-        EndpointSpec s = TestEndpoints.spec(port, "/tls/smtp-ca.pem", TestEndpoints.password(TestSmtpServer.PASSWORD));
-        return new EndpointSpec(relay, s.name(), host, s.port(), s.tls(), s.credentials(), s.authMechanisms(),
+    private static SessionSettings spec(String relay, String host, int port) {
+        SessionSettings s = TestEndpoints.spec(port, "/tls/smtp-ca.pem", TestEndpoints.password(TestSmtpServer.PASSWORD));
+        return new SessionSettings(relay, s.name(), host, s.port(), s.tls(), s.credentials(), s.authMechanisms(),
                 s.sslSocketFactory(), s.verifyIdentity(), s.connectTimeout(), s.readTimeout(), s.dataTimeout(),
                 s.writeTimeout(), s.ehloName());
     }
@@ -69,7 +69,7 @@ class SubmissionMailSenderTest {
     void theRoutesUriResolvesWhateverTheEndpointsHostLooksLike() {
         for (String host : List.of("::1", "fe80::1%eth0", "smtp_relay", "mail.example.com.", "10.0.0.7")) {
             String relay = "r" + Math.abs(host.hashCode());
-            EndpointSpec spec = spec(relay, host, 587);
+            SessionSettings spec = spec(relay, host, 587);
             SubmissionMailSender sender = new SubmissionMailSender(new SmtpSubmitter(spec, null, null));
             String name = SubmissionMailSender.registryName(spec);
             camel.getRegistry().bind(name, sender);

@@ -1,7 +1,7 @@
 package io.submissionrouter.smtp;
 
 import io.submissionrouter.config.CredentialSource;
-import io.submissionrouter.config.EndpointSpec;
+import io.submissionrouter.config.SessionSettings;
 import io.submissionrouter.config.TlsMode;
 import io.submissionrouter.config.TrustStores;
 import io.submissionrouter.testing.TestSmtpServer;
@@ -21,18 +21,18 @@ final class TestEndpoints {
     }
 
     /** The primary endpoint on {@code server}: STARTTLS trusting {@code trustPem} (a resource), short timeouts. */
-    static EndpointSpec spec(TestSmtpServer server, String trustPem, CredentialSource credentials) {
+    static SessionSettings spec(TestSmtpServer server, String trustPem, CredentialSource credentials) {
         return spec(server.port(), trustPem, credentials);
     }
 
     /** The primary endpoint on a server listening on {@code port}, as {@link #spec(TestSmtpServer, String, CredentialSource)}. */
-    static EndpointSpec spec(int port, String trustPem, CredentialSource credentials) {
+    static SessionSettings spec(int port, String trustPem, CredentialSource credentials) {
         return spec(port, TlsMode.STARTTLS, trustPem, credentials);
     }
 
     /** As {@link #spec(int, String, CredentialSource)}, with {@code tls}. */
-    static EndpointSpec spec(int port, TlsMode tls, String trustPem, CredentialSource credentials) {
-        return new EndpointSpec("default", "primary", "127.0.0.1", port, tls, credentials, java.util.List.of(),
+    static SessionSettings spec(int port, TlsMode tls, String trustPem, CredentialSource credentials) {
+        return new SessionSettings("default", "primary", "127.0.0.1", port, tls, credentials, java.util.List.of(),
                 TrustStores.socketFactory(Optional.of(resource(trustPem)), "submission.smtp.trust-pem"), true,
                 Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(2),
                 Optional.empty());

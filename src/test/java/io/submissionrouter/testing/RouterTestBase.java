@@ -1,9 +1,9 @@
 package io.submissionrouter.testing;
 
 import io.quarkus.test.common.QuarkusTestResource;
-import io.submissionrouter.relay.EndpointBreaker;
+import io.submissionrouter.relay.Breaker;
+import io.submissionrouter.relay.Endpoint;
 import io.submissionrouter.relay.RelayGroups;
-import io.submissionrouter.relay.SubmissionEndpoint;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
@@ -54,7 +54,7 @@ public abstract class RouterTestBase {
         // a test that failed half-way must not leave an operator's suspension behind
         groups.all().forEach(e -> e.breaker().resume());
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> groups.all().stream()
-                .allMatch(e -> e.breaker().stateCode() == EndpointBreaker.CLOSED));
+                .allMatch(e -> e.breaker().stateCode() == Breaker.CLOSED));
     }
 
     protected static TestSmtpServer primary() {
@@ -80,7 +80,7 @@ public abstract class RouterTestBase {
         return out;
     }
 
-    protected SubmissionEndpoint endpoint(String name) {
+    protected Endpoint endpoint(String name) {
         return groups.endpoint("default", name);
     }
 }

@@ -15,7 +15,7 @@ import javax.net.ssl.SSLSocketFactory;
  *                     the password is a current access token
  * @param authMechanisms SASL mechanisms AUTH may use, in order; empty for Angus Mail's choice
  */
-public record EndpointSpec(
+public record SessionSettings(
         String relay,
         String name,
         String host,

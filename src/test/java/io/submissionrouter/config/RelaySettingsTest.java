@@ -13,7 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Settings resolve as CONTRACT 5.1 says, and a bad one stops startup with one line naming it. */
-class EndpointSpecsTest {
+class RelaySettingsTest {
 
     private static SubmissionConfig config(Map<String, String> props) {
         SmallRyeConfig config = new SmallRyeConfigBuilder()
@@ -25,28 +25,28 @@ class EndpointSpecsTest {
     }
 
     /** The default group without discovery or OAuth2 tokens. */
-    private static List<EndpointSpec> defaultGroup(SubmissionConfig c) {
-        return defaultGroup(c, EndpointDiscovery.NONE, TokenSource.Factory.NONE);
+    private static List<SessionSettings> defaultGroup(SubmissionConfig c) {
+        return defaultGroup(c, SrvDiscovery.NONE, TokenSource.Factory.NONE);
     }
 
-    private static List<EndpointSpec> defaultGroup(SubmissionConfig c, EndpointDiscovery d, TokenSource.Factory t) {
-        return EndpointSpecs.defaultGroup(c, d, t);
+    private static List<SessionSettings> defaultGroup(SubmissionConfig c, SrvDiscovery d, TokenSource.Factory t) {
+        return RelaySettings.defaultGroup(c, d, t);
     }
 
     /** A relay group without OAuth2 tokens. */
-    private static List<EndpointSpec> relayGroup(SubmissionConfig c, String name, SubmissionConfig.Relay relay) {
+    private static List<SessionSettings> relayGroup(SubmissionConfig c, String name, SubmissionConfig.Relay relay) {
         return relayGroup(c, name, relay, TokenSource.Factory.NONE);
     }
 
-    private static List<EndpointSpec> relayGroup(SubmissionConfig c, String name, SubmissionConfig.Relay relay,
+    private static List<SessionSettings> relayGroup(SubmissionConfig c, String name, SubmissionConfig.Relay relay,
             TokenSource.Factory t) {
-        return EndpointSpecs.relayGroup(c, name, relay, t);
+        return RelaySettings.relayGroup(c, name, relay, t);
     }
 
     @Test
     void defaultsToPort587ThenThePrimaryHostOn2525WithStartTls() {
-        List<EndpointSpec> specs = defaultGroup(config(Map.of("submission.smtp.primary.host", "smtp.example.net")));
-        assertThat(specs).extracting(EndpointSpec::name).containsExactly("primary", "fallback");
+        List<SessionSettings> specs = defaultGroup(config(Map.of("submission.smtp.primary.host", "smtp.example.net")));
+        assertThat(specs).extracting(SessionSettings::name).containsExactly("primary", "fallback");
         assertThat(specs.get(0).port()).isEqualTo(587);
         assertThat(specs.get(1).host()).isEqualTo("smtp.example.net");
         assertThat(specs.get(1).port()).isEqualTo(2525);
@@ -63,28 +63,28 @@ class EndpointSpecsTest {
         assertThatThrownBy(() -> defaultGroup(config(Map.of("submission.smtp.primary.host", "smtp.example.net",
                 "submission.smtp.verify-identity", "false")))).isInstanceOf(InvalidSettingException.class)
                 .hasMessageContaining("submission.smtp.verify-identity").hasMessageContaining("allow-plaintext");
-        List<EndpointSpec> laptop = defaultGroup(config(Map.of("submission.smtp.primary.host",
+        List<SessionSettings> laptop = defaultGroup(config(Map.of("submission.smtp.primary.host",
                 "localhost", "submission.smtp.verify-identity", "false", "submission.smtp.allow-plaintext", "true")));
-        assertThat(laptop).noneMatch(EndpointSpec::verifyIdentity);
+        assertThat(laptop).noneMatch(SessionSettings::verifyIdentity);
     }
 
     @Test
     void takesTheHostsAndPortsASubmissionDomainPublishes() {
-        EndpointDiscovery two = domain -> {
+        SrvDiscovery two = domain -> {
             assertThat(domain).isEqualTo("shop.example");
-            return List.of(new EndpointDiscovery.Target("smtp1.shop.example", 587),
-                    new EndpointDiscovery.Target("smtp2.shop.example", 26));
+            return List.of(new SrvDiscovery.Target("smtp1.shop.example", 587),
+                    new SrvDiscovery.Target("smtp2.shop.example", 26));
         };
-        List<EndpointSpec> specs = defaultGroup(
+        List<SessionSettings> specs = defaultGroup(
                 config(Map.of("submission.smtp.discover-domain", "shop.example")), two, TokenSource.Factory.NONE);
-        assertThat(specs).extracting(EndpointSpec::host).containsExactly("smtp1.shop.example", "smtp2.shop.example");
-        assertThat(specs).extracting(EndpointSpec::port).containsExactly(587, 26);
+        assertThat(specs).extracting(SessionSettings::host).containsExactly("smtp1.shop.example", "smtp2.shop.example");
+        assertThat(specs).extracting(SessionSettings::port).containsExactly(587, 26);
 
-        EndpointDiscovery one = domain -> List.of(new EndpointDiscovery.Target("smtp.shop.example", 1587));
+        SrvDiscovery one = domain -> List.of(new SrvDiscovery.Target("smtp.shop.example", 1587));
         specs = defaultGroup(config(Map.of("submission.smtp.discover-domain", "shop.example",
                 "submission.smtp.fallback.port", "2526")), one, TokenSource.Factory.NONE);
-        assertThat(specs).extracting(EndpointSpec::host).containsExactly("smtp.shop.example", "smtp.shop.example");
-        assertThat(specs).extracting(EndpointSpec::port).containsExactly(1587, 2526);
+        assertThat(specs).extracting(SessionSettings::host).containsExactly("smtp.shop.example", "smtp.shop.example");
+        assertThat(specs).extracting(SessionSettings::port).containsExactly(1587, 2526);
 
         assertThatThrownBy(() -> defaultGroup(config(Map.of("submission.smtp.discover-domain",
                 "shop.example", "submission.smtp.primary.host", "a.example")), one, TokenSource.Factory.NONE))
@@ -94,7 +94,7 @@ class EndpointSpecsTest {
 
     @Test
     void appliesPerEndpointOverrides() {
-        List<EndpointSpec> specs = defaultGroup(config(Map.of(
+        List<SessionSettings> specs = defaultGroup(config(Map.of(
                 "submission.smtp.primary.host", "a.example", "submission.smtp.fallback.host", "b.example",
                 "submission.smtp.fallback.port", "2526", "submission.smtp.username", "u",
                 "submission.smtp.password", "p", "submission.smtp.fallback.username", "u2",
@@ -111,10 +111,10 @@ class EndpointSpecsTest {
         SubmissionConfig c = config(Map.of("submission.smtp.primary.host", "transactional.example",
                 "submission.smtp.username", "tx", "submission.smtp.password", "tx-secret",
                 "submission.relays.bulk.primary.host", "bulk.example"));
-        List<EndpointSpec> bulk = relayGroup(c, "bulk", c.relays().get("bulk"));
-        assertThat(bulk).extracting(EndpointSpec::relay).containsOnly("bulk");
-        assertThat(bulk).extracting(EndpointSpec::host).containsOnly("bulk.example");
-        assertThat(bulk).extracting(EndpointSpec::port).containsExactly(587, 2525);
+        List<SessionSettings> bulk = relayGroup(c, "bulk", c.relays().get("bulk"));
+        assertThat(bulk).extracting(SessionSettings::relay).containsOnly("bulk");
+        assertThat(bulk).extracting(SessionSettings::host).containsOnly("bulk.example");
+        assertThat(bulk).extracting(SessionSettings::port).containsExactly(587, 2525);
         assertThat(bulk).allMatch(s -> s.credentials().get().isEmpty());
         assertThat(bulk).allMatch(s -> s.tls() == TlsMode.STARTTLS);
     }
@@ -150,7 +150,7 @@ class EndpointSpecsTest {
         assertThatThrownBy(() -> defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
                 "submission.smtp.tls", "none"))))
                 .hasMessageStartingWith("Invalid setting submission.smtp.tls (env SUBMISSION_SMTP_TLS): 'none'");
-        List<EndpointSpec> specs = defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+        List<SessionSettings> specs = defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
                 "submission.smtp.tls", "none", "submission.smtp.allow-plaintext", "true")));
         assertThat(specs.get(0).tls()).isEqualTo(TlsMode.NONE);
     }
@@ -193,7 +193,7 @@ class EndpointSpecsTest {
     void aSecretFileThatBecomesUnreadableAfterStartupIsAConfigErrorNotASessionWithoutAuth(
             @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         java.nio.file.Path password = java.nio.file.Files.writeString(dir.resolve("password"), "s3cret");
-        List<EndpointSpec> specs = defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+        List<SessionSettings> specs = defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
                 "submission.smtp.username", "router", "submission.smtp.password-file", password.toString())));
         assertThat(specs.get(0).credentials().get().orElseThrow().password()).isEqualTo("s3cret");
         java.nio.file.Files.writeString(password, "");
@@ -240,11 +240,11 @@ class EndpointSpecsTest {
             asked.add(setting + " " + o.clientId().orElseThrow() + " " + o.scope().orElseThrow());
             return () -> "token-1";
         };
-        List<EndpointSpec> specs = relayGroup(c, "m365", c.relays().get("m365"), tokens);
+        List<SessionSettings> specs = relayGroup(c, "m365", c.relays().get("m365"), tokens);
         assertThat(asked).containsExactly("submission.relays.m365.oauth2 app [https://outlook.office365.com/.default]");
         assertThat(specs).allSatisfy(s -> {
             assertThat(s.authMechanisms()).containsExactly("XOAUTH2");
-            assertThat(s.credentials().get()).contains(new EndpointSpec.Credentials("noreply@shop.example", "token-1"));
+            assertThat(s.credentials().get()).contains(new SessionSettings.Credentials("noreply@shop.example", "token-1"));
         });
     }
 
@@ -254,7 +254,7 @@ class EndpointSpecsTest {
                 "submission.smtp.oauth2.token-url", "https://login.example/token",
                 "submission.smtp.oauth2.client-id", "app", "submission.smtp.oauth2.client-secret", "s",
                 "submission.smtp.username", "me@shop.example");
-        assertThat(defaultGroup(config(base), EndpointDiscovery.NONE, (s, o) -> () -> "t"))
+        assertThat(defaultGroup(config(base), SrvDiscovery.NONE, (s, o) -> () -> "t"))
                 .hasSize(2);
         refused(base, Map.of("submission.smtp.password", "p"), "submission.smtp.password");
         refused(base, Map.of("submission.smtp.username", ""), "submission.smtp.username");
@@ -273,7 +273,7 @@ class EndpointSpecsTest {
 
     @Test
     void authMechanismsAreSetPerGroupAndPerEndpoint() {
-        List<EndpointSpec> specs = defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
+        List<SessionSettings> specs = defaultGroup(config(Map.of("submission.smtp.primary.host", "a",
                 "submission.smtp.auth-mechanisms", "plain,login", "submission.smtp.fallback.auth-mechanisms", "LOGIN")));
         assertThat(specs.get(0).authMechanisms()).containsExactly("PLAIN", "LOGIN");
         assertThat(specs.get(1).authMechanisms()).containsExactly("LOGIN");
@@ -284,7 +284,7 @@ class EndpointSpecsTest {
     private static void refused(Map<String, String> base, Map<String, String> change, String setting) {
         Map<String, String> props = new java.util.HashMap<>(base);
         props.putAll(change);
-        assertThatThrownBy(() -> defaultGroup(config(props), EndpointDiscovery.NONE,
+        assertThatThrownBy(() -> defaultGroup(config(props), SrvDiscovery.NONE,
                 (s, o) -> () -> "t")).isInstanceOf(InvalidSettingException.class)
                 .hasMessageStartingWith("Invalid setting " + setting);
     }

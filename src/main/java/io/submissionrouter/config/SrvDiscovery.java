@@ -4,7 +4,7 @@ import java.util.List;
 
 /** Finds the submission endpoints of a mail domain (RFC 6186 SRV records), best first. */
 @FunctionalInterface
-public interface EndpointDiscovery {
+public interface SrvDiscovery {
 
     /** A host and port to submit to. */
     record Target(String host, int port) {
@@ -18,7 +18,7 @@ public interface EndpointDiscovery {
     List<Target> find(String domain);
 
     /** For settings without {@code submission.smtp.discover-domain}. */
-    EndpointDiscovery NONE = domain -> {
+    SrvDiscovery NONE = domain -> {
         throw new IllegalStateException("no discovery configured");
     };
 }

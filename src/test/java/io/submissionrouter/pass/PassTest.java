@@ -3,12 +3,12 @@ package io.submissionrouter.pass;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.submissionrouter.config.EndpointSpec;
+import io.submissionrouter.config.SessionSettings;
 import io.submissionrouter.config.TlsMode;
 import io.submissionrouter.job.EmailJob;
 import io.submissionrouter.job.ValidJob;
-import io.submissionrouter.relay.EndpointBreaker;
-import io.submissionrouter.relay.SubmissionEndpoint;
+import io.submissionrouter.relay.Breaker;
+import io.submissionrouter.relay.Endpoint;
 import io.submissionrouter.results.Status;
 import io.submissionrouter.smtp.OutcomeClass;
 import io.submissionrouter.smtp.RecipientReply;
@@ -27,27 +27,27 @@ import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
 /** What the router does next after each kind of session outcome (CONTRACT 5.2, 5.3). */
-class DeliveryTest {
+class PassTest {
 
-    private static final SubmissionEndpoint PRIMARY = endpoint("primary");
+    private static final Endpoint PRIMARY = endpoint("primary");
     private static final Instant NOW = Instant.parse("2026-11-27T10:00:00Z");
 
-    private static SubmissionEndpoint endpoint(String name) {
-        EndpointSpec spec = new EndpointSpec("default", name, "smtp.example.net", 587, TlsMode.STARTTLS, Optional::empty, java.util.List.of(),
+    private static Endpoint endpoint(String name) {
+        SessionSettings spec = new SessionSettings("default", name, "smtp.example.net", 587, TlsMode.STARTTLS, Optional::empty, java.util.List.of(),
                 null, true, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1),
                 Optional.empty());
-        return new SubmissionEndpoint(spec, null, new EndpointBreaker(name, 4, 0.5, Duration.ofSeconds(1), 1));
+        return new Endpoint(spec, null, new Breaker(name, 4, 0.5, Duration.ofSeconds(1), 1));
     }
 
     private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
     private static final SourceRecord SOURCE = new SourceRecord("email.jobs", 0, 7, NOW, null, new byte[0], null);
 
-    private static Delivery delivery(String... recipients) {
-        return Delivery.of(SOURCE, NOW, job(recipients), message(job(recipients)));
+    private static Pass pass(String... recipients) {
+        return Pass.of(SOURCE, NOW, job(recipients), message(job(recipients)));
     }
 
     private static ValidJob job(String... recipients) {
-        List<InternetAddress> to = java.util.Arrays.stream(recipients).map(DeliveryTest::address).toList();
+        List<InternetAddress> to = java.util.Arrays.stream(recipients).map(PassTest::address).toList();
         EmailJob job = new EmailJob("j-1", "a@shop.example", null, List.of(recipients), null, null, "s", "t", null,
                 null, null, null, Map.of("k", "v"));
         return new ValidJob(job, address("a@shop.example"), null, to, List.of(), List.of());
@@ -63,10 +63,10 @@ class DeliveryTest {
      * The job as the next pass sees it: its state through the JSON of a tier record's router.state header,
      * onto a message built afresh from the job, as the retry consumer does.
      */
-    private static Delivery nextPass(Delivery d, String... recipients) throws Exception {
+    private static Pass nextPass(Pass d, String... recipients) throws Exception {
         DeferredState state = JSON.readValue(JSON.writeValueAsString(d.deferredState()), DeferredState.class);
         ValidJob job = job(recipients);
-        return Delivery.resumed(SOURCE, job, message(job), state);
+        return Pass.resumed(SOURCE, job, message(job), state);
     }
 
     private static InternetAddress address(String a) {
@@ -91,10 +91,10 @@ class DeliveryTest {
 
     @Test
     void anEndpointFailureSendsTheSameJobToTheNextEndpointAtOnce() throws Exception {
-        Delivery d = delivery("ada@example.org");
+        Pass d = pass("ada@example.org");
         d.apply(PRIMARY, outcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.CONNECT, null, List.of(), List.of(),
                 pending(null, "ada@example.org")), 3, true, NOW);
-        assertThat(d.next()).isEqualTo(Delivery.Next.ROUTE);
+        assertThat(d.next()).isEqualTo(Pass.Next.ROUTE);
         assertThat(d.wasTried("primary")).isTrue();
         assertThat(d.retryableOutcomes()).isZero();
         assertThat(d.message().envelope()).extracting(InternetAddress::getAddress).containsExactly("ada@example.org");
@@ -103,16 +103,16 @@ class DeliveryTest {
 
     @Test
     void partialDeferralKeepsOnlyTheDeferredRecipientsPending() throws Exception {
-        Delivery d = delivery("ada@example.org", "bob@example.org", "eve@example.org");
+        Pass d = pass("ada@example.org", "bob@example.org", "eve@example.org");
         RecipientReply bob = new RecipientReply("bob@example.org", 451, "4.2.0", "later");
         RecipientReply eve = new RecipientReply("eve@example.org", 550, "5.1.1", "unknown");
         d.apply(PRIMARY, outcome(OutcomeClass.SENT, SmtpStep.DOT, "250 ok", List.of("ada@example.org"), List.of(eve),
                 List.of(bob)), 3, true, NOW);
-        assertThat(d.next()).isEqualTo(Delivery.Next.RETRY);
+        assertThat(d.next()).isEqualTo(Pass.Next.RETRY);
         assertThat(d.acceptedInThisPass()).as("the job is completed before it goes to a retry tier").isTrue();
         assertThat(d.message().envelope()).extracting(InternetAddress::getAddress).containsExactly("bob@example.org");
 
-        Delivery again = nextPass(d, "ada@example.org", "bob@example.org", "eve@example.org");
+        Pass again = nextPass(d, "ada@example.org", "bob@example.org", "eve@example.org");
         assertThat(again.message().envelope()).extracting(InternetAddress::getAddress)
                 .containsExactly("bob@example.org");
         again.apply(PRIMARY, outcome(OutcomeClass.SENT, SmtpStep.DOT, "250 ok", List.of("bob@example.org"), List.of(),
@@ -128,16 +128,16 @@ class DeliveryTest {
     @Test
     void aRefusalOfTheDotAfterSomeRecipientsWereAcceptedKeepsEveryRecipientInOneList() throws Exception {
         // pass 1: ada accepted at RCPT, bob deferred at RCPT, then 451 to the dot: nobody has the message
-        Delivery d = delivery("ada@example.org", "bob@example.org");
+        Pass d = pass("ada@example.org", "bob@example.org");
         d.apply(PRIMARY, outcome(OutcomeClass.TRANSIENT, SmtpStep.DOT, "451 4.3.0 queue full", List.of(), List.of(),
                 List.of(new RecipientReply("ada@example.org", 451, "4.3.0", "queue full"),
                         new RecipientReply("bob@example.org", 451, "4.2.0", "later"))), 3, true, NOW);
-        assertThat(d.next()).isEqualTo(Delivery.Next.RETRY);
+        assertThat(d.next()).isEqualTo(Pass.Next.RETRY);
         assertThat(d.acceptedInThisPass()).isFalse();
         assertThat(d.message().envelope()).extracting(InternetAddress::getAddress)
                 .containsExactly("ada@example.org", "bob@example.org");
         // pass 2: 554 to the dot: both refused for good, none lost
-        Delivery again = nextPass(d, "ada@example.org", "bob@example.org");
+        Pass again = nextPass(d, "ada@example.org", "bob@example.org");
         again.apply(PRIMARY, outcome(OutcomeClass.REJECTED, SmtpStep.DOT, "554 5.7.1 spam", List.of(),
                 List.of(new RecipientReply("ada@example.org", 554, "5.7.1", "spam"),
                         new RecipientReply("bob@example.org", 554, "5.7.1", "spam")), List.of()), 3, true, NOW);
@@ -149,10 +149,10 @@ class DeliveryTest {
 
     @Test
     void aJobAcceptedForSomeRecipientsWhoseRetriesRunOutIsSentWithTheOthersFailed() throws Exception {
-        Delivery d = delivery("ada@example.org", "bob@example.org");
+        Pass d = pass("ada@example.org", "bob@example.org");
         d.apply(PRIMARY, outcome(OutcomeClass.SENT, SmtpStep.DOT, "250 ok", List.of("ada@example.org"), List.of(),
                 pending("451 4.2.0 later", "bob@example.org")), 2, true, NOW);
-        Delivery again = nextPass(d, "ada@example.org", "bob@example.org");
+        Pass again = nextPass(d, "ada@example.org", "bob@example.org");
         again.apply(PRIMARY, outcome(OutcomeClass.TRANSIENT, SmtpStep.RCPT, "451 4.2.0 still later", List.of(),
                 List.of(), pending("451 4.2.0 still later", "bob@example.org")), 2, true, NOW);
         assertThat(again.status()).as("completed: a server accepted it for ada").isEqualTo(Status.SENT);
@@ -164,7 +164,7 @@ class DeliveryTest {
 
     @Test
     void transientOutcomesEndFailedAfterMaxAttempts() throws Exception {
-        Delivery d = delivery("ada@example.org");
+        Pass d = pass("ada@example.org");
         d.apply(PRIMARY, outcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.CONNECT, null, List.of(), List.of(),
                 pending(null, "ada@example.org")), 3, true, NOW);
         for (int i = 1; i <= 3; i++) {
@@ -182,14 +182,14 @@ class DeliveryTest {
 
     @Test
     void uncertainIsRetriedAsPossibleDuplicateOrReportedWhenResendingIsOff() throws Exception {
-        Delivery resend = delivery("ada@example.org");
+        Pass resend = pass("ada@example.org");
         resend.apply(PRIMARY, outcome(OutcomeClass.UNCERTAIN, SmtpStep.DOT, null, List.of(), List.of(),
                 pending(null, "ada@example.org")), 3, true, NOW);
-        assertThat(resend.next()).isEqualTo(Delivery.Next.RETRY);
+        assertThat(resend.next()).isEqualTo(Pass.Next.RETRY);
         assertThat(resend.possibleDuplicate()).isTrue();
         assertThat(resend.retryableOutcomes()).as("an uncertain outcome counts toward max-attempts").isEqualTo(1);
 
-        Delivery report = delivery("ada@example.org");
+        Pass report = pass("ada@example.org");
         report.apply(PRIMARY, outcome(OutcomeClass.UNCERTAIN, SmtpStep.DOT, null, List.of(), List.of(),
                 pending(null, "ada@example.org")), 3, false, NOW);
         assertThat(report.status()).isEqualTo(Status.UNCERTAIN);
@@ -197,7 +197,7 @@ class DeliveryTest {
 
     @Test
     void uncertainOutcomesEndUncertainNeverFailedWhenTheAttemptsAreUsedUp() throws Exception {
-        Delivery d = delivery("ada@example.org");
+        Pass d = pass("ada@example.org");
         for (int i = 1; i <= 3; i++) {
             if (i > 1) {
                 d = nextPass(d, "ada@example.org");
@@ -213,7 +213,7 @@ class DeliveryTest {
 
     @Test
     void aPermanentRefusalOfTheMessageRejectsEveryPendingRecipient() throws Exception {
-        Delivery d = delivery("ada@example.org", "bob@example.org");
+        Pass d = pass("ada@example.org", "bob@example.org");
         d.apply(PRIMARY, outcome(OutcomeClass.REJECTED, SmtpStep.DOT, "554 5.7.1 spam", List.of(),
                 pending("554 5.7.1 spam", "ada@example.org", "bob@example.org"), List.of()), 3, true, NOW);
         assertThat(d.status()).isEqualTo(Status.REJECTED);
@@ -223,7 +223,7 @@ class DeliveryTest {
 
     @Test
     void aSkippedEndpointIsAnAttemptEventButNotASession() {
-        Delivery d = delivery("ada@example.org");
+        Pass d = pass("ada@example.org");
         assertThat(d.skipped(PRIMARY, NOW)).isTrue();
         assertThat(d.wasTried("primary")).isTrue();
         assertThat(d.drainAttempts()).extracting(a -> a.outcome()).containsExactly(OutcomeClass.SKIPPED_OPEN);
@@ -232,7 +232,7 @@ class DeliveryTest {
 
     @Test
     void anInternalFailureAfterAServerAcceptedTheJobEndsItSent() throws Exception {
-        Delivery d = delivery("ada@example.org", "bob@example.org");
+        Pass d = pass("ada@example.org", "bob@example.org");
         d.apply(PRIMARY, outcome(OutcomeClass.SENT, SmtpStep.DOT, "250 ok", List.of("ada@example.org"), List.of(),
                 pending("451 4.2.0 later", "bob@example.org")), 3, true, NOW);
         d.failInternally("NullPointerException: a bug");
@@ -242,27 +242,27 @@ class DeliveryTest {
 
     @Test
     void theLastSessionsAnswerAndPossibleDuplicateSurviveTheTrip() throws Exception {
-        Delivery d = delivery("ada@example.org");
+        Pass d = pass("ada@example.org");
         d.apply(PRIMARY, outcome(OutcomeClass.UNCERTAIN, SmtpStep.DOT, null, List.of(), List.of(),
                 pending(null, "ada@example.org")), 3, true, NOW);
         d.apply(PRIMARY, outcome(OutcomeClass.THROTTLED, SmtpStep.MAIL, "451 4.7.1 slow down", List.of(), List.of(),
                 pending("451 4.7.1 slow down", "ada@example.org")), 3, true, NOW);
-        Delivery again = nextPass(d, "ada@example.org");
+        Pass again = nextPass(d, "ada@example.org");
         assertThat(again.possibleDuplicate()).isTrue();
         assertThat(again.retryableOutcomes()).isEqualTo(2);
         assertThat(again.decisive().outcome()).isEqualTo(OutcomeClass.THROTTLED);
         assertThat(again.decisive().reply()).isEqualTo(new SmtpReply(451, "4.7.1", "slow down"));
         assertThat(again.lastEndpoint().name()).isEqualTo("primary");
-        assertThat(again.next()).isEqualTo(Delivery.Next.ROUTE);
+        assertThat(again.next()).isEqualTo(Pass.Next.ROUTE);
         assertThat(again.wasTried("primary")).isFalse();
     }
 
     @Test
     void aJobUncertainOnceThatThenRunsOutOfRetriesEndsUncertainNeverFailed() throws Exception {
-        Delivery d = delivery("ada@example.org");
+        Pass d = pass("ada@example.org");
         d.apply(PRIMARY, outcome(OutcomeClass.UNCERTAIN, SmtpStep.DOT, null, List.of(), List.of(),
                 pending(null, "ada@example.org")), 2, true, NOW);
-        Delivery again = nextPass(d, "ada@example.org");
+        Pass again = nextPass(d, "ada@example.org");
         again.apply(PRIMARY, outcome(OutcomeClass.TRANSIENT, SmtpStep.MAIL, "451 4.3.0 later", List.of(), List.of(),
                 pending("451 4.3.0 later", "ada@example.org")), 2, true, NOW);
         assertThat(again.status()).as("the first copy may have arrived").isEqualTo(Status.UNCERTAIN);
@@ -271,33 +271,33 @@ class DeliveryTest {
 
     @Test
     void aPassWhereEveryEndpointFailedGoesToARetryTierWithoutCountingAnAttempt() throws Exception {
-        Delivery d = delivery("ada@example.org");
+        Pass d = pass("ada@example.org");
         d.apply(PRIMARY, outcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.DATA, null, List.of(), List.of(),
                 pending(null, "ada@example.org")), 3, true, NOW);
         d.apply(endpoint("fallback"), outcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.DATA, null, List.of(), List.of(),
                 pending(null, "ada@example.org")), 3, true, NOW);
         d.noEndpointAdmits();
-        assertThat(d.next()).isEqualTo(Delivery.Next.RETRY);
+        assertThat(d.next()).isEqualTo(Pass.Next.RETRY);
         assertThat(d.retryableOutcomes()).isZero();
         assertThat(d.deferrals()).isEqualTo(1);
         assertThat(nextPass(d, "ada@example.org").deferrals()).as("carried to the next pass").isEqualTo(1);
 
-        Delivery skipped = delivery("ada@example.org");
+        Pass skipped = pass("ada@example.org");
         skipped.apply(PRIMARY, outcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.CONNECT, null, List.of(), List.of(),
                 pending(null, "ada@example.org")), 3, true, NOW);
         skipped.skipped(endpoint("fallback"), NOW);
         skipped.noEndpointAdmits();
-        assertThat(skipped.next()).as("an endpoint is open: the job waits for it").isEqualTo(Delivery.Next.WAIT);
+        assertThat(skipped.next()).as("an endpoint is open: the job waits for it").isEqualTo(Pass.Next.WAIT);
         assertThat(skipped.waits()).isEqualTo(1);
     }
 
     @Test
     void aFallbackWithoutSmtpUtf8AfterAServerAcceptedSomeRecipientsLeavesTheJobSentWithTheOthersFailed()
             throws Exception {
-        Delivery d = delivery("ada@example.org", "bob@example.org");
+        Pass d = pass("ada@example.org", "bob@example.org");
         d.apply(PRIMARY, outcome(OutcomeClass.SENT, SmtpStep.DOT, "250 ok", List.of("ada@example.org"), List.of(),
                 pending("451 4.2.0 later", "bob@example.org")), 3, true, NOW);
-        Delivery again = nextPass(d, "ada@example.org", "bob@example.org");
+        Pass again = nextPass(d, "ada@example.org", "bob@example.org");
         again.apply(endpoint("fallback"), SmtpOutcome.lacksExtension("no SMTPUTF8", 1), 3, true, NOW);
         assertThat(again.status()).isEqualTo(Status.SENT);
         assertThat(again.accepted()).containsExactly("ada@example.org");
@@ -307,7 +307,7 @@ class DeliveryTest {
     /** A pass kept until its commit holds no bytes of the job once it owes nothing (jobs behind a slow one pile up). */
     @Test
     void aPassThatOwesNothingLetsGoOfTheJobsBytesAndMessage() {
-        Delivery d = delivery("ada@example.org");
+        Pass d = pass("ada@example.org");
         assertThat(d.message()).isNotNull();
         d.owesNothing();
         assertThat(d.message()).isNull();
@@ -319,13 +319,13 @@ class DeliveryTest {
 
     @Test
     void aSessionWhoseFirstTransactionWasAcceptedAndASecondFailedGoesToARetryTierNotTheNextEndpoint() {
-        Delivery d = delivery("r1@example.org", "r2@example.org", "r3@example.org");
+        Pass d = pass("r1@example.org", "r2@example.org", "r3@example.org");
         // a server taking two recipients a transaction; the connection lost at the second transaction's MAIL
         d.apply(PRIMARY, outcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.MAIL, null,
                 List.of("r1@example.org", "r2@example.org"), List.of(),
                 List.of(new RecipientReply("r3@example.org", null, null, null))), 3, true, NOW);
         assertThat(d.next()).as("the completion first: never another session in this pass")
-                .isEqualTo(Delivery.Next.RETRY);
+                .isEqualTo(Pass.Next.RETRY);
         assertThat(d.acceptedInThisPass()).isTrue();
         assertThat(d.accepted()).containsExactly("r1@example.org", "r2@example.org");
         assertThat(d.message().envelope()).extracting(InternetAddress::getAddress).containsExactly("r3@example.org");
@@ -334,10 +334,10 @@ class DeliveryTest {
 
     @Test
     void aJobTimeoutIsKeptAsTransientInTheStateAVersionBeforeCanRead() throws Exception {
-        Delivery d = delivery("ada@example.org");
+        Pass d = pass("ada@example.org");
         d.apply(PRIMARY, outcome(OutcomeClass.JOB_TIMEOUT, SmtpStep.RCPT, null, List.of(), List.of(),
                 List.of(new RecipientReply("ada@example.org", null, null, null))), 3, true, NOW);
-        assertThat(d.next()).isEqualTo(Delivery.Next.RETRY);
+        assertThat(d.next()).isEqualTo(Pass.Next.RETRY);
         String state = JSON.writeValueAsString(d.deferredState());
         assertThat(state).doesNotContain("job_timeout").contains("\"outcome\":\"transient\"");
         assertThat(nextPass(d, "ada@example.org").retryableOutcomes()).isEqualTo(1);

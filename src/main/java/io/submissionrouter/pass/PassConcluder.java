@@ -27,22 +27,22 @@ import org.jboss.logging.MDC;
  * while others wait for a retry.
  */
 @ApplicationScoped
-@Named("deliveryResults")
-public class DeliveryResults {
+@Named("passConcluder")
+public class PassConcluder {
 
     private static final Set<Status> COMPLETING = EnumSet.of(Status.SENT, Status.REJECTED, Status.UNCERTAIN);
-    private static final Logger LOG = Logger.getLogger(DeliveryResults.class);
+    private static final Logger LOG = Logger.getLogger(PassConcluder.class);
 
     private final SubmissionMetrics metrics;
     private final JobTraces traces;
 
-    public DeliveryResults(SubmissionMetrics metrics, JobTraces traces) {
+    public PassConcluder(SubmissionMetrics metrics, JobTraces traces) {
         this.metrics = metrics;
         this.traces = traces;
     }
 
     /** Decides what the pass owes Kafka; nothing for a pass concluded before (read again to finish its writes). */
-    public void conclude(@ExchangeProperty(JobProperties.DELIVERY) Delivery d,
+    public void conclude(@ExchangeProperty(JobProperties.PASS) Pass d,
             @ExchangeProperty(JobProperties.SPAN) Span span) {
         if (!d.conclude()) {
             return;
@@ -50,7 +50,7 @@ public class DeliveryResults {
         PassOutputs out = d.outputs();
         d.drainAttempts().forEach(e -> out.attempt(e, traces.attempt(span, d.source(), e)));
         Instant now = Instant.now();
-        if (d.next() != Delivery.Next.DONE) {
+        if (d.next() != Pass.Next.DONE) {
             if (d.acceptedInThisPass()) {
                 // accepted for some recipients, others wait: the job is completed, so no copy of it is sent again
                 out.completion(new Completion(Status.SENT, d.message().messageId(), now, RecordRef.of(d.source()),
@@ -78,14 +78,14 @@ public class DeliveryResults {
      * The same job's record read again after the pass that ended it (on this replica or another) may not have
      * written its result: it is written again, as it was ({@code ce_id} too), and nothing is sent.
      */
-    public static Delivery replay(Delivery d, DeliveryResult result) {
+    public static Pass replay(Pass d, DeliveryResult result) {
         d.conclude();
         d.outputs().result(result, d.source().traceparent());
         return d;
     }
 
     /** Logs the replay of a result (the job was concluded and counted by the pass that ended it). */
-    public void logReplay(Delivery d, CompletedJob original) {
+    public void logReplay(Pass d, CompletedJob original) {
         LOG.infof("job=%s status=%s: its record was read again after the job ended (%s); its result is written "
                 + "again and nothing is sent", d.jobId(), original.status(), original.completedAt());
     }
@@ -94,7 +94,7 @@ public class DeliveryResults {
      * One line per job outcome, its fields also as MDC entries (the "mdc" object of a JSON log line). Never a
      * credential, an address list or a body.
      */
-    private static void logOutcome(Delivery d, long durationMs, String traceId, String note) {
+    private static void logOutcome(Pass d, long durationMs, String traceId, String note) {
         String endpoint = d.lastEndpoint() == null ? "-" : d.lastEndpoint().name();
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put("jobId", String.valueOf(d.jobId()));
@@ -120,13 +120,13 @@ public class DeliveryResults {
     }
 
     /** An unexpected failure while the job was processed: it ends as far as it got (FAILED, in the dead-letter topic, if no server accepted it). */
-    public void failInternally(@ExchangeProperty(JobProperties.DELIVERY) Delivery d,
+    public void failInternally(@ExchangeProperty(JobProperties.PASS) Pass d,
             @ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Throwable cause) {
         LOG.errorf(cause, "job %s failed inside the router", d.jobId());
         d.failInternally(cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage());
     }
 
-    public static DeliveryResult resultOf(Delivery d, Instant now) {
+    public static DeliveryResult resultOf(Pass d, Instant now) {
         SmtpOutcome o = d.decisive();
         boolean replied = o != null && o.reply() != null;
         CompletedJob original = d.original();

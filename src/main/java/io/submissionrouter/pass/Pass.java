@@ -1,9 +1,9 @@
 package io.submissionrouter.pass;
 
-import io.submissionrouter.config.EndpointSpec;
+import io.submissionrouter.config.SessionSettings;
 import io.submissionrouter.job.JobRejection;
 import io.submissionrouter.job.ValidJob;
-import io.submissionrouter.relay.SubmissionEndpoint;
+import io.submissionrouter.relay.Endpoint;
 import io.submissionrouter.results.AttemptEvent;
 import io.submissionrouter.results.EndpointRef;
 import io.submissionrouter.results.ErrorInfo;
@@ -24,11 +24,11 @@ import java.util.Set;
 /**
  * The state of one job on its way through the router: which endpoints this pass has tried, where each
  * recipient stands, what each session answered, what comes next, and what the pass owes Kafka. Lives in the
- * exchange property {@code JobProperties.DELIVERY}, the one routing state: the routes branch on {@link #routing()},
+ * exchange property {@code JobProperties.PASS}, the one routing state: the routes branch on {@link #routing()},
  * {@link #unfinished()} and {@link #toConclude()}, bare booleans Simple takes as they are (a comparison with a text
  * would look up a type converter at every evaluation).
  */
-public final class Delivery {
+public final class Pass {
 
     /** What the route does next with the job. */
     public enum Next {
@@ -77,7 +77,7 @@ public final class Delivery {
     private final PassOutputs outputs = new PassOutputs();
     private boolean concluded;
 
-    private Delivery(SourceRecord source, Instant receivedAt, String jobId, String relay, Map<String, String> metadata,
+    private Pass(SourceRecord source, Instant receivedAt, String jobId, String relay, Map<String, String> metadata,
             SubmissionMessage message) {
         this.source = source;
         this.receivedAt = receivedAt;
@@ -89,13 +89,13 @@ public final class Delivery {
     }
 
     /** A job ready to be submitted. */
-    public static Delivery of(SourceRecord source, Instant receivedAt, ValidJob job, SubmissionMessage message) {
-        return new Delivery(source, receivedAt, job.job().jobId(), job.job().relay(), job.job().metadata(), message);
+    public static Pass of(SourceRecord source, Instant receivedAt, ValidJob job, SubmissionMessage message) {
+        return new Pass(source, receivedAt, job.job().jobId(), job.job().relay(), job.job().metadata(), message);
     }
 
     /** A job coming back from a retry tier or a waiting topic: a new pass that goes on from {@code state}. */
-    public static Delivery resumed(SourceRecord source, ValidJob job, SubmissionMessage message, DeferredState state) {
-        Delivery d = new Delivery(source, state.receivedAt(), job.job().jobId(), job.job().relay(),
+    public static Pass resumed(SourceRecord source, ValidJob job, SubmissionMessage message, DeferredState state) {
+        Pass d = new Pass(source, state.receivedAt(), job.job().jobId(), job.job().relay(),
                 job.job().metadata(), message);
         d.sessions = state.attempts();
         d.retryableOutcomes = state.retryableOutcomes();
@@ -143,17 +143,17 @@ public final class Delivery {
     }
 
     /** A record that failed validation; {@code jobId} is null when none could be read. */
-    public static Delivery invalid(SourceRecord source, Instant receivedAt, String jobId, String relay,
+    public static Pass invalid(SourceRecord source, Instant receivedAt, String jobId, String relay,
             Map<String, String> metadata, JobRejection rejection) {
-        Delivery d = new Delivery(source, receivedAt, jobId, relay, metadata, null);
+        Pass d = new Pass(source, receivedAt, jobId, relay, metadata, null);
         d.finish(Status.INVALID, new ErrorInfo(rejection.code(), rejection.getMessage()));
         return d;
     }
 
     /** A job whose jobId was completed within the idempotency window: nothing is sent again. */
-    public static Delivery duplicate(SourceRecord source, Instant receivedAt, String jobId, String relay,
+    public static Pass duplicate(SourceRecord source, Instant receivedAt, String jobId, String relay,
             Map<String, String> metadata, CompletedJob original) {
-        Delivery d = new Delivery(source, receivedAt, jobId, relay, metadata, null);
+        Pass d = new Pass(source, receivedAt, jobId, relay, metadata, null);
         d.original = original;
         d.finish(Status.DUPLICATE, null);
         return d;
@@ -163,15 +163,15 @@ public final class Delivery {
      * The job's own record read again after the job ended (its result is written again, nothing is sent):
      * {@code status} is how it ended.
      */
-    public static Delivery ended(SourceRecord source, Instant receivedAt, String jobId, String relay,
+    public static Pass ended(SourceRecord source, Instant receivedAt, String jobId, String relay,
             Map<String, String> metadata, Status status) {
-        Delivery d = new Delivery(source, receivedAt, jobId, relay, metadata, null);
+        Pass d = new Pass(source, receivedAt, jobId, relay, metadata, null);
         d.finish(status, null);
         return d;
     }
 
     /** Applies the outcome of a session with {@code endpoint} and decides what comes next. */
-    public void apply(SubmissionEndpoint endpoint, SmtpOutcome o, int maxAttempts, boolean resendUncertain, Instant now) {
+    public void apply(Endpoint endpoint, SmtpOutcome o, int maxAttempts, boolean resendUncertain, Instant now) {
         sessions++;
         lastEndpoint = ref(endpoint);
         skipsNoted.clear();
@@ -225,7 +225,7 @@ public final class Delivery {
      *
      * @return true when this skip was noted as an attempt event
      */
-    public boolean skipped(SubmissionEndpoint endpoint, Instant now) {
+    public boolean skipped(Endpoint endpoint, Instant now) {
         triedThisPass.add(endpoint.name());
         skippedThisPass = true;
         if (skipsNoted.add(endpoint.name())) {
@@ -258,7 +258,7 @@ public final class Delivery {
      * {@code spec}: its connect-timeout and read-timeout at least. A session the job's deadline would cut short is not
      * started, so the job's own deadline is never charged to an endpoint (CONTRACT 9.1).
      */
-    public boolean hasTimeFor(EndpointSpec spec) {
+    public boolean hasTimeFor(SessionSettings spec) {
         SubmissionMessage m = message;
         long needed = spec.connectTimeout().plus(spec.readTimeout()).toNanos();
         return m == null || m.deadline() == Long.MAX_VALUE || m.deadline() - System.nanoTime() >= needed;
@@ -370,7 +370,7 @@ public final class Delivery {
         next = Next.DONE;
     }
 
-    private AttemptEvent event(SubmissionEndpoint endpoint, SmtpOutcome o, int attempt, Instant now) {
+    private AttemptEvent event(Endpoint endpoint, SmtpOutcome o, int attempt, Instant now) {
         return new AttemptEvent(jobId, attempt, relay, ref(endpoint), o.step(), o.outcome(), code(o),
                 o.reply() == null ? null : o.reply().enhancedCode(), o.reply() == null ? null : o.reply().text(),
                 o.durationMillis(), now);
@@ -380,7 +380,7 @@ public final class Delivery {
         return o.reply() == null ? null : o.reply().code();
     }
 
-    private static EndpointRef ref(SubmissionEndpoint e) {
+    private static EndpointRef ref(Endpoint e) {
         return new EndpointRef(e.name(), e.spec().host(), e.spec().port());
     }
 
@@ -426,17 +426,17 @@ public final class Delivery {
         return next;
     }
 
-    /** Whether the job is still to be routed ({@code ${exchangeProperty.delivery.routing}}: no coercion in Simple). */
+    /** Whether the job is still to be routed ({@code ${exchangeProperty.pass.routing}}: no coercion in Simple). */
     public boolean routing() {
         return next == Next.ROUTE;
     }
 
-    /** Whether no terminal status is known yet ({@code ${exchangeProperty.delivery.unfinished}}). */
+    /** Whether no terminal status is known yet ({@code ${exchangeProperty.pass.unfinished}}). */
     public boolean unfinished() {
         return next != Next.DONE;
     }
 
-    /** Whether the pass is still to be concluded ({@code ${exchangeProperty.delivery.toConclude}}). */
+    /** Whether the pass is still to be concluded ({@code ${exchangeProperty.pass.toConclude}}). */
     public boolean toConclude() {
         return !concluded;
     }

@@ -1,6 +1,6 @@
 package io.submissionrouter.relay;
 
-import io.submissionrouter.config.EndpointSpec;
+import io.submissionrouter.config.SessionSettings;
 import io.submissionrouter.smtp.SmtpSubmitter;
 import io.submissionrouter.smtp.SubmissionMailSender;
 
@@ -8,7 +8,7 @@ import io.submissionrouter.smtp.SubmissionMailSender;
  * One endpoint of a relay group: where it is, how to talk to it, and its breaker. The submit route reads its
  * {@link #sender()} to build the camel-mail URI of its session.
  */
-public record SubmissionEndpoint(EndpointSpec spec, SmtpSubmitter submitter, EndpointBreaker breaker) {
+public record Endpoint(SessionSettings spec, SmtpSubmitter submitter, Breaker breaker) {
 
     public String relay() {
         return spec.relay();

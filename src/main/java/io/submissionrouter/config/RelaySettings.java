@@ -10,7 +10,7 @@ import org.jboss.logging.Logger;
  * Resolves the endpoints of each relay group ({@code default} from {@code submission.smtp.*}, the others from
  * {@code submission.relays.<name>.*}) from {@link SubmissionConfig}, applying per-endpoint overrides, and refuses missing or contradictory settings with one clear line.
  */
-public final class EndpointSpecs {
+public final class RelaySettings {
 
     public static final String DEFAULT_RELAY = "default";
     static final int PRIMARY_PORT = 587;
@@ -19,7 +19,7 @@ public final class EndpointSpecs {
     private static final String SMTP_TRUST_PEM = "submission.smtp.trust-pem";
     private static final Pattern RELAY_NAME = Pattern.compile("[a-z0-9]+");
 
-    private EndpointSpecs() {
+    private RelaySettings() {
     }
 
     /**
@@ -28,7 +28,7 @@ public final class EndpointSpecs {
      * {@code discovery}: its first target is the primary, its second (if any) the fallback. Setting both the domain
      * and {@code primary.host} is refused as contradictory. XOAUTH2 tokens come from {@code tokens}.
      */
-    public static List<EndpointSpec> defaultGroup(SubmissionConfig config, EndpointDiscovery discovery,
+    public static List<SessionSettings> defaultGroup(SubmissionConfig config, SrvDiscovery discovery,
             TokenSource.Factory tokens) {
         checkGeneral(config);
         SubmissionConfig.Smtp smtp = config.smtp();
@@ -42,11 +42,11 @@ public final class EndpointSpecs {
             throw new InvalidSettingException("submission.smtp.discover-domain",
                     "cannot be used with submission.smtp.primary.host; set one of them");
         }
-        List<EndpointDiscovery.Target> found = discovery.find(domain.get());
-        EndpointDiscovery.Target first = found.get(0);
-        EndpointDiscovery.Target second = found.size() > 1 ? found.get(1) : null;
-        EndpointSpec primary = resolve(config, g, "primary", smtp.primary(), first.host(), first.port());
-        EndpointSpec fallback = resolve(config, g, "fallback", smtp.fallback(),
+        List<SrvDiscovery.Target> found = discovery.find(domain.get());
+        SrvDiscovery.Target first = found.get(0);
+        SrvDiscovery.Target second = found.size() > 1 ? found.get(1) : null;
+        SessionSettings primary = resolve(config, g, "primary", smtp.primary(), first.host(), first.port());
+        SessionSettings fallback = resolve(config, g, "fallback", smtp.fallback(),
                 second == null ? first.host() : second.host(), second == null ? FALLBACK_PORT : second.port());
         return List.of(primary, fallback);
     }
@@ -56,7 +56,7 @@ public final class EndpointSpecs {
      * the identity check and (unless set) the TLS mode and trust of {@code submission.smtp.*}. Credentials are never
      * taken from the default group, so one provider's password never goes to another.
      */
-    public static List<EndpointSpec> relayGroup(SubmissionConfig config, String name, SubmissionConfig.Relay relay,
+    public static List<SessionSettings> relayGroup(SubmissionConfig config, String name, SubmissionConfig.Relay relay,
             TokenSource.Factory tokens) {
         String prefix = "submission.relays." + name;
         if (!RELAY_NAME.matcher(name).matches()) {
@@ -131,7 +131,7 @@ public final class EndpointSpecs {
         return Optional.of(tokens.create(setting, o));
     }
 
-    private static List<EndpointSpec> endpoints(SubmissionConfig config, Group g, SubmissionConfig.Relay relay) {
+    private static List<SessionSettings> endpoints(SubmissionConfig config, Group g, SubmissionConfig.Relay relay) {
         SubmissionConfig.EndpointSettings p = relay.primary();
         String primaryHost = p.host().filter(h -> !h.isBlank()).orElseThrow(() ->
                 new InvalidSettingException(g.prefix() + ".primary.host",
@@ -140,7 +140,7 @@ public final class EndpointSpecs {
                 resolve(config, g, "fallback", relay.fallback(), primaryHost, FALLBACK_PORT));
     }
 
-    private static EndpointSpec resolve(SubmissionConfig config, Group g, String name,
+    private static SessionSettings resolve(SubmissionConfig config, Group g, String name,
             SubmissionConfig.EndpointSettings ep, String defaultHost, int defaultPort) {
         SubmissionConfig.Smtp smtp = config.smtp();
         String prefix = g.prefix() + "." + name;
@@ -166,7 +166,7 @@ public final class EndpointSpecs {
         Optional<String> trustPem = ep.trustPem().or(g::trustPem);
         List<String> mechanisms = mechanisms(ep.authMechanisms().isPresent() ? prefix + ".auth-mechanisms"
                 : g.prefix() + ".auth-mechanisms", ep.authMechanisms().or(g::authMechanisms), g.oauth2().isPresent());
-        java.util.function.Supplier<Optional<EndpointSpec.Credentials>> credentials;
+        java.util.function.Supplier<Optional<SessionSettings.Credentials>> credentials;
         if (g.oauth2().isPresent()) {
             credentials = new OAuth2Credentials(username.orElseThrow(), g.oauth2().get());
         } else {
@@ -175,7 +175,7 @@ public final class EndpointSpecs {
             files.check(); // a Secret file that cannot be read stops startup, naming its setting
             credentials = files;
         }
-        return new EndpointSpec(g.relay(), name, ep.host().filter(h -> !h.isBlank()).orElse(defaultHost), port, tls,
+        return new SessionSettings(g.relay(), name, ep.host().filter(h -> !h.isBlank()).orElse(defaultHost), port, tls,
                 credentials, mechanisms,
                 TrustStores.socketFactory(trustPem,
                         ep.trustPem().isPresent() ? prefix + ".trust-pem" : g.trustPemSetting()),
@@ -184,7 +184,7 @@ public final class EndpointSpecs {
     }
 
     /** SASL mechanisms Angus Mail knows, in upper case. */
-    private static final Logger LOG = Logger.getLogger(EndpointSpecs.class);
+    private static final Logger LOG = Logger.getLogger(RelaySettings.class);
     private static final List<String> MECHANISMS = List.of("LOGIN", "PLAIN", "DIGEST-MD5", "NTLM", "XOAUTH2");
 
     private static List<String> mechanisms(String setting, Optional<List<String>> configured, boolean oauth2) {

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * untouched (CONTRACT 5.2). After a run of {@code config_error}s it stays open for growing periods, so a
  * wrong password does not get the account locked.
  */
-public final class EndpointBreaker {
+public final class Breaker {
 
     /** States as {@code submission_breaker_state} reports them. */
     public static final int CLOSED = 0;
@@ -32,7 +32,7 @@ public final class EndpointBreaker {
     /** End of an operator's suspension (CONTRACT 7); null while not suspended. */
     private volatile Instant suspendedUntil;
 
-    public EndpointBreaker(String name, int window, double failureRatio, Duration openDuration, int halfOpenProbes) {
+    public Breaker(String name, int window, double failureRatio, Duration openDuration, int halfOpenProbes) {
         long openMillis = openDuration.toMillis();
         CircuitBreakerConfig config = CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)

@@ -10,33 +10,33 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class EndpointBreakerTest {
+class BreakerTest {
 
     private static SmtpOutcome outcome(OutcomeClass c) {
         return new SmtpOutcome(c, SmtpStep.CONNECT, null, List.of(), List.of(), List.of(), 1, null);
     }
 
-    private static void fail(EndpointBreaker b, OutcomeClass c) {
+    private static void fail(Breaker b, OutcomeClass c) {
         assertThat(b.tryAcquirePermission()).isTrue();
         b.record(outcome(c));
     }
 
     @Test
     void opensWhenFailuresReachTheRatioAndRefusesAtOnce() {
-        EndpointBreaker b = new EndpointBreaker("t", 10, 0.5, Duration.ofSeconds(30), 1);
+        Breaker b = new Breaker("t", 10, 0.5, Duration.ofSeconds(30), 1);
         for (int i = 0; i < 4; i++) {
             fail(b, OutcomeClass.ENDPOINT_DOWN);
         }
         assertThat(b.state()).isEqualTo(CircuitBreaker.State.CLOSED);
         fail(b, OutcomeClass.ENDPOINT_DOWN);
         assertThat(b.state()).isEqualTo(CircuitBreaker.State.OPEN);
-        assertThat(b.stateCode()).isEqualTo(EndpointBreaker.OPEN);
+        assertThat(b.stateCode()).isEqualTo(Breaker.OPEN);
         assertThat(b.tryAcquirePermission()).isFalse();
     }
 
     @Test
     void answersAboutTheMessageNeverTripIt() {
-        EndpointBreaker b = new EndpointBreaker("t", 2, 0.5, Duration.ofSeconds(30), 1);
+        Breaker b = new Breaker("t", 2, 0.5, Duration.ofSeconds(30), 1);
         for (OutcomeClass c : List.of(OutcomeClass.REJECTED, OutcomeClass.TRANSIENT, OutcomeClass.THROTTLED,
                 OutcomeClass.UNCERTAIN, OutcomeClass.REJECTED, OutcomeClass.TRANSIENT)) {
             fail(b, c);
@@ -46,19 +46,19 @@ class EndpointBreakerTest {
 
     @Test
     void halfOpensAfterTheOpenDurationAndASuccessClosesIt() throws InterruptedException {
-        EndpointBreaker b = new EndpointBreaker("t", 2, 0.5, Duration.ofMillis(100), 1);
+        Breaker b = new Breaker("t", 2, 0.5, Duration.ofMillis(100), 1);
         fail(b, OutcomeClass.ENDPOINT_DOWN);
         assertThat(b.state()).isEqualTo(CircuitBreaker.State.OPEN);
         Thread.sleep(300);
         assertThat(b.tryAcquirePermission()).isTrue(); // asking moves it to half-open
-        assertThat(b.stateCode()).isEqualTo(EndpointBreaker.HALF_OPEN);
+        assertThat(b.stateCode()).isEqualTo(Breaker.HALF_OPEN);
         b.record(outcome(OutcomeClass.SENT));
         assertThat(b.state()).isEqualTo(CircuitBreaker.State.CLOSED);
     }
 
     @Test
     void staysOpenLongerAfterEachConfigError() throws InterruptedException {
-        EndpointBreaker b = new EndpointBreaker("t", 2, 0.5, Duration.ofMillis(200), 1);
+        Breaker b = new Breaker("t", 2, 0.5, Duration.ofMillis(200), 1);
         fail(b, OutcomeClass.CONFIG_ERROR);
         Thread.sleep(350);
         assertThat(b.tryAcquirePermission()).isTrue(); // first wait: the open duration
@@ -71,21 +71,21 @@ class EndpointBreakerTest {
 
     @Test
     void aSuspensionRefusesEveryCallUntilItEndsOrIsResumedAndThenStartsAfresh() {
-        EndpointBreaker b = new EndpointBreaker("t", 4, 0.5, Duration.ofSeconds(30), 1);
+        Breaker b = new Breaker("t", 4, 0.5, Duration.ofSeconds(30), 1);
         fail(b, OutcomeClass.ENDPOINT_DOWN);
         java.time.Instant now = java.time.Instant.now();
         assertThat(b.suspend(now.minusSeconds(1), now)).isFalse(); // already over
-        assertThat(b.stateCode()).isEqualTo(EndpointBreaker.CLOSED);
+        assertThat(b.stateCode()).isEqualTo(Breaker.CLOSED);
 
         java.time.Instant until = now.plusMillis(300);
         assertThat(b.suspend(until, now)).isTrue();
         assertThat(b.suspend(until, now)).isFalse(); // the same command read again changes nothing
-        assertThat(b.stateCode()).isEqualTo(EndpointBreaker.SUSPENDED);
+        assertThat(b.stateCode()).isEqualTo(Breaker.SUSPENDED);
         assertThat(b.stateName()).isEqualTo("suspended");
         assertThat(b.suspendedUntil()).contains(until);
         assertThat(b.tryAcquirePermission()).isFalse();
 
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.stateCode() == EndpointBreaker.CLOSED);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.stateCode() == Breaker.CLOSED);
         assertThat(b.suspendedUntil()).isEmpty();
         assertThat(b.counters().bufferedCalls()).isZero(); // the failure before the suspension is forgotten
         assertThat(b.tryAcquirePermission()).isTrue();
@@ -93,20 +93,20 @@ class EndpointBreakerTest {
         assertThat(b.suspend(java.time.Instant.now().plusSeconds(600), java.time.Instant.now())).isTrue();
         assertThat(b.resume()).isTrue();
         assertThat(b.resume()).isFalse();
-        assertThat(b.stateCode()).isEqualTo(EndpointBreaker.CLOSED);
+        assertThat(b.stateCode()).isEqualTo(Breaker.CLOSED);
     }
 
     @Test
     void aPermissionNoSessionUsedGoesBackSoAHalfOpenBreakerCanStillBeProbed() throws Exception {
-        EndpointBreaker breaker = new EndpointBreaker("leak", 2, 0.5, Duration.ofMillis(100), 1);
+        Breaker breaker = new Breaker("leak", 2, 0.5, Duration.ofMillis(100), 1);
         SmtpOutcome down = new SmtpOutcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.CONNECT, null, List.of(), List.of(),
                 List.of(), 1, "refused");
         assertThat(breaker.tryAcquirePermission()).isTrue();
         breaker.record(down); // window 2, ratio 0.5: one failure opens it
-        assertThat(breaker.stateCode()).isEqualTo(EndpointBreaker.OPEN);
+        assertThat(breaker.stateCode()).isEqualTo(Breaker.OPEN);
         Thread.sleep(300);
         assertThat(breaker.tryAcquirePermission()).as("half-open: its one probe").isTrue();
-        assertThat(breaker.stateCode()).isEqualTo(EndpointBreaker.HALF_OPEN);
+        assertThat(breaker.stateCode()).isEqualTo(Breaker.HALF_OPEN);
         assertThat(breaker.tryAcquirePermission()).as("the probe is taken").isFalse();
         breaker.release(); // the job failed before its session ran
         assertThat(breaker.tryAcquirePermission()).as("the probe is back").isTrue();
@@ -114,7 +114,7 @@ class EndpointBreakerTest {
 
     @Test
     void aSecondUncertainSessionInARowCountsAsAFailure() {
-        EndpointBreaker breaker = new EndpointBreaker("uncertain", 2, 0.5, Duration.ofSeconds(30), 1);
+        Breaker breaker = new Breaker("uncertain", 2, 0.5, Duration.ofSeconds(30), 1);
         SmtpOutcome uncertain = new SmtpOutcome(OutcomeClass.UNCERTAIN, SmtpStep.DOT, null, List.of(), List.of(),
                 List.of(), 1, "no reply");
         SmtpOutcome sent = new SmtpOutcome(OutcomeClass.SENT, SmtpStep.DOT, null, List.of(), List.of(), List.of(), 1,
@@ -134,7 +134,7 @@ class EndpointBreakerTest {
 
     @Test
     void noFreeSessionInThisPodsPoolIsNotTheEndpointsFailure() {
-        EndpointBreaker breaker = new EndpointBreaker("busy", 2, 0.5, Duration.ofSeconds(30), 1);
+        Breaker breaker = new Breaker("busy", 2, 0.5, Duration.ofSeconds(30), 1);
         SmtpOutcome busy = new SmtpOutcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.CONNECT, null, List.of(), List.of(),
                 List.of(), 1, "all 4 sessions stayed in use", true);
         for (int i = 0; i < 3; i++) {
@@ -142,6 +142,6 @@ class EndpointBreakerTest {
             breaker.record(busy);
         }
         assertThat(breaker.counters().failedCalls()).isZero();
-        assertThat(breaker.stateCode()).isEqualTo(EndpointBreaker.CLOSED);
+        assertThat(breaker.stateCode()).isEqualTo(Breaker.CLOSED);
     }
 }
