@@ -51,6 +51,10 @@ import org.jboss.logging.Logger;
  * <li>never a dead letter without its value ({@code TOO_LARGE_FOR_DLQ}): its original is on its source topic.</li>
  * </ul>
  * The dlq is read as a stream: the report lists the first {@value #LISTED} records it matched and counts the rest.
+ * <p>
+ * Over 300 lines because one call reads the dead letters and the replay marks to the same ends, decides each record,
+ * writes and marks what it replays, and reports: the parts share the call's bounds (time, jobIds, limit) and its
+ * read position, which a split would have to pass around.
  */
 @ApplicationScoped
 public class DlqReplay {
@@ -67,6 +71,12 @@ public class DlqReplay {
     public static final String MARKS_SUFFIX = ".replayed";
     /** Replays, or marks, written (and waited for) at once. */
     static final int BATCH = 500;
+    /**
+     * Bytes of replays written (and waited for) at once, beside {@link #BATCH}: the replays share the producer of the
+     * jobs' writes, whose completions and results must not queue behind a replay long enough to count as unanswered
+     * ({@code submission.kafka.ack-timeout}); a dead letter larger than this goes alone.
+     */
+    static final int BATCH_BYTES = 1024 * 1024;
     /** Bound of each read of the dead-letter topic to its end. */
     private static final Duration READ_WITHIN = Duration.ofMinutes(2);
     private static final Logger LOG = Logger.getLogger(DlqReplay.class);
@@ -287,16 +297,24 @@ public class DlqReplay {
     }
 
     /**
-     * The replays of a call, written in batches of {@value #BATCH} through the router's producer
+     * The replays of a call, written in batches of at most {@value #BATCH} records and {@value #BATCH_BYTES} bytes (a
+     * larger dead letter alone) through the router's producer
      * ({@link ReplayWrites}); the mark keys of those Kafka acknowledged, and the first refusal.
      */
     private final class Replays {
         private final Map<String, ProducerRecord<byte[], byte[]>> batch = new LinkedHashMap<>();
         private final List<String> acknowledged = new ArrayList<>();
+        private long batchBytes;
         private Exception failure;
 
         void add(String markKey, ProducerRecord<byte[], byte[]> replay) {
+            long bytes = (replay.value() == null ? 0 : replay.value().length)
+                    + (replay.key() == null ? 0 : replay.key().length);
+            if (!batch.isEmpty() && batchBytes + bytes > BATCH_BYTES) {
+                write();
+            }
             batch.put(markKey, replay);
+            batchBytes += bytes;
             if (batch.size() >= BATCH) {
                 write();
             }
@@ -317,6 +335,7 @@ public class DlqReplay {
                 failure = written.failure();
             }
             batch.clear();
+            batchBytes = 0;
         }
     }
 

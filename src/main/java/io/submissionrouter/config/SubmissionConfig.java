@@ -12,6 +12,8 @@ import java.util.Set;
 /**
  * Every setting of the router, under {@code submission.*} (environment: {@code SUBMISSION_*}).
  * The names are the public contract (CONTRACT.md 1 and 5); additions are marked as such.
+ * <p>
+ * Over 300 lines because it declares every setting with its javadoc line, the settings table of the README in code.
  */
 @ConfigMapping(prefix = "submission")
 public interface SubmissionConfig {
@@ -440,9 +442,9 @@ public interface SubmissionConfig {
         String groupId();
 
         /**
-         * Records per poll of the intake and retry consumers. The jobs of one poll must be done within
-         * {@code max-poll-interval-ms}, or Kafka takes the consumer's partitions away: {@code max-poll-records} x
-         * ({@code job-timeout} + {@code submission.kafka.write-retry-for}) must fit, which startup checks.
+         * Records per poll of the retries routes (the intake takes up to {@code in-flight}); they hand their jobs to
+         * the jobs pool and poll on. Startup still checks that {@code max-poll-records} x ({@code job-timeout} +
+         * {@code submission.kafka.write-retry-for}) fits {@code max-poll-interval-ms}.
          */
         @WithDefault("1")
         int maxPollRecords();
@@ -465,7 +467,7 @@ public interface SubmissionConfig {
         int maxPollIntervalMs();
 
         /**
-         * Kafka's {@code session.timeout.ms} of the intake and retry consumers: how long after a replica died
+         * Kafka's {@code session.timeout.ms} of the intake and the retries routes: how long after a replica died
          * (SIGKILL, node lost) its partitions move to another. Kafka's default is 45 s; 10 s gets jobs moving
          * again sooner while riding out a long GC pause.
          */

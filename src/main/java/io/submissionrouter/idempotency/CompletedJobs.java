@@ -56,6 +56,11 @@ import org.jboss.logging.Logger;
  * thread of Camel's: {@code CompletedJobsTail}, a pool of one from its ExecutorServiceManager, shut down with the
  * context.
  * <p>
+ * A consumer of its own, not a camel-kafka route: every replica must read every partition (an assignment, where
+ * camel-kafka only subscribes in a consumer group and so shares partitions among replicas), from the beginning, and
+ * must know when it has read to the end offsets it found at the start (the intake waits for that), which camel-kafka's
+ * consumer does not tell; it reads a compacted topic of completions, never jobs.
+ * <p>
  * A replica remembers its own completions before it writes them (so it never sends a job again, whatever the
  * write's fate); its records carry an {@value #ORIGIN_HEADER} header naming this run of the replica, so the tail
  * skips those it knows instead of parsing every one a second time (about a tenth of the router's CPU per job).
@@ -64,6 +69,9 @@ import org.jboss.logging.Logger;
  * <p>
  * Memory: one entry (jobId, status, time, the job's record, where its completion is) per job completed within the
  * window; the result or state a completion record holds is read from the topic when it is needed ({@link #fetch}).
+ * <p>
+ * Over 300 lines because the load, the tail, the window's expiry and {@link #fetch} share the map of completed jobIds
+ * and the tail's positions in the topic; split, each part would need both passed in and kept in step.
  */
 @ApplicationScoped
 public class CompletedJobs {

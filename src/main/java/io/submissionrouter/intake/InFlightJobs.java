@@ -58,6 +58,10 @@ import org.jboss.logging.Logger;
  * flight and runs again after a pause; its pass is found unsettled and only writes what it still owes.
  * When partitions go (a rebalance, a shutdown), their jobs not started are handed back and those running are waited
  * for and committed ({@link #revoked}).
+ * <p>
+ * Over 300 lines because the order of jobs with the same key, the budget of each source, each partition's progress
+ * and the hand-back on a rebalance are kept under one lock: split, a job could be taken by one part and committed by
+ * another in between.
  */
 @ApplicationScoped
 @Named("inFlightJobs")
@@ -293,7 +297,7 @@ public class InFlightJobs {
         offsets.forEach((tp, o) -> {
             PartitionProgress p = progress.get(tp);
             if (p != null) {
-                p.committed(o.offset()).forEach(ran -> unsettled.settle(new RecordRef(tp.topic(), tp.partition(), ran)));
+                p.committed(o).forEach(ran -> unsettled.settle(new RecordRef(tp.topic(), tp.partition(), ran)));
             }
         });
     }

@@ -1,5 +1,6 @@
 package io.submissionrouter.intake;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
@@ -48,6 +49,15 @@ public final class PartitionProgress {
         committed = offset;
         next = offset;
         finishedAhead.clear();
+        finishedAhead.addAll(named(offset, metadata));
+    }
+
+    /**
+     * The finished offsets after {@code offset} that a commit's {@code metadata} names ({@code done:} and ranges
+     * relative to it); none when the metadata is not ours (every record is read again, the idempotency topic decides).
+     */
+    static TreeSet<Long> named(long offset, String metadata) {
+        TreeSet<Long> named = new TreeSet<>();
         if (metadata != null && metadata.startsWith(PREFIX) && metadata.length() > PREFIX.length()) {
             for (String range : metadata.substring(PREFIX.length()).split(",")) {
                 try {
@@ -55,14 +65,14 @@ public final class PartitionProgress {
                     long from = Long.parseLong(dash < 0 ? range : range.substring(0, dash));
                     long to = dash < 0 ? from : Long.parseLong(range.substring(dash + 1));
                     for (long d = from; d <= to && d - from < 100_000; d++) {
-                        finishedAhead.add(offset + d);
+                        named.add(offset + d);
                     }
                 } catch (NumberFormatException e) {
-                    finishedAhead.clear(); // not ours: every record is read again (the idempotency topic decides)
-                    return;
+                    return new TreeSet<>();
                 }
             }
         }
+        return named;
     }
 
     /**
@@ -179,11 +189,20 @@ public final class PartitionProgress {
         return new OffsetAndMetadata(upTo, metadata(upTo));
     }
 
-    /** {@code offset} was committed: returns the offsets before it whose job ran here (their passes are over). */
-    public synchronized List<Long> committed(long offset) {
-        committed = Math.max(committed, offset);
-        List<Long> over = List.copyOf(ran.headSet(offset));
-        ran.headSet(offset).clear();
+    /**
+     * {@code commit} was made: returns the offsets whose job ran here that it covers (their passes are over), those
+     * before its offset and those its metadata names as finished (nobody runs them again: a partition that leaves and
+     * comes back would otherwise keep their passes until they are evicted).
+     */
+    public synchronized List<Long> committed(OffsetAndMetadata commit) {
+        committed = Math.max(committed, commit.offset());
+        List<Long> over = new ArrayList<>(ran.headSet(commit.offset()));
+        ran.headSet(commit.offset()).clear();
+        for (long done : named(commit.offset(), commit.metadata())) {
+            if (ran.remove(done)) {
+                over.add(done);
+            }
+        }
         return over;
     }
 

@@ -12,8 +12,9 @@ import org.apache.camel.CamelContext;
 /**
  * The retries routes, one per relay group ({@code retries-<relay>}), made from the route template {@code retries}
  * (routes/retries.yaml): each reads every retry tier and its group's waiting topic in a consumer group of its own,
- * {@code <submission.consumer.group-id>-retry-<relay>} (the group the retry consumers of earlier versions committed
- * in, so an update goes on from there). They are in the route group {@code jobs}, not started by themselves.
+ * {@code <submission.consumer.group-id>-retry-<relay>} (the group the hand-written retry consumers before issue 24
+ * committed in, so a rolling update goes on from there). They are in the route group {@code jobs}, not started by
+ * themselves.
  */
 @ApplicationScoped
 public class RetryRoutes {

@@ -7,8 +7,9 @@ import org.apache.camel.component.kafka.KafkaConfiguration;
 import org.apache.kafka.clients.CommonClientConfigs;
 
 /**
- * Settings for the Kafka consumers the router runs beside Camel's (idempotency tail, retry consumer, dlq replay,
- * reachability check): the brokers and security of the Camel Kafka component, so one set of settings covers all.
+ * Settings for the Kafka clients the router runs beside Camel's (idempotency tail, topics at start-up, dlq replay,
+ * the readiness check of Quarkus): the brokers and security of the Camel Kafka component, so one set of settings
+ * covers all.
  * The router writes only through Camel's producer (routes/results.yaml, kafka-send).
  */
 public final class KafkaClients {

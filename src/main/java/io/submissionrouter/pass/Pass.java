@@ -27,6 +27,9 @@ import java.util.Set;
  * exchange property {@code JobProperties.PASS}, the one routing state: the routes branch on {@link #routing()},
  * {@link #unfinished()} and {@link #toConclude()}, bare booleans Simple takes as they are (a comparison with a text
  * would look up a type converter at every evaluation).
+ * <p>
+ * Over 300 lines because it is the per-job state machine: every transition (session accepted, refused, failed, a
+ * retry, a wait, the end) checks and keeps the same invariants on the recipients, attempts and outcome, in one place.
  */
 public final class Pass {
 
