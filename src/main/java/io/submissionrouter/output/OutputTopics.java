@@ -16,9 +16,11 @@ import io.submissionrouter.retry.RetryTopics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.mail.internet.InternetAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -44,6 +46,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class OutputTopics {
 
+    /** How long topics just created may take to be described before the start fails. */
+    private static final Duration CREATED_VISIBLE_WITHIN = Duration.ofSeconds(3);
     private static final Logger LOG = Logger.getLogger(OutputTopics.class);
     /** A jobId of 200 characters that JSON writes longest ({@code "} is escaped). */
     private static final String LONGEST_JOB_ID = "\"".repeat(200);
@@ -121,8 +125,15 @@ public class OutputTopics {
         }
         retryTopics.create(client, jobs, need(needs, retryTopics.tiers().get(0)).bytes());
         completedJobs.createTopic(client, jobs.partitions(), need(needs, names.idempotency()).bytes());
-        Map<String, Long> found = new java.util.HashMap<>(Topics.maxMessageBytes(client,
-                needs.stream().map(Need::topic).toList()));
+        List<String> topics = needs.stream().map(Need::topic).toList();
+        Map<String, Long> found = new HashMap<>(Topics.maxMessageBytes(client, topics));
+        // a topic just created may take a moment to be described by every broker: asked again for a few seconds,
+        // rather than failing the start (and waiting for the next attempt)
+        for (long until = System.nanoTime() + CREATED_VISIBLE_WITHIN.toNanos();
+                !found.keySet().containsAll(topics) && System.nanoTime() < until; ) {
+            Thread.sleep(100);
+            found.putAll(Topics.maxMessageBytes(client, topics));
+        }
         for (Need n : needs) {
             Long t = found.get(n.topic());
             if (t == null) {
