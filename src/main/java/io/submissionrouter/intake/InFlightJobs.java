@@ -289,15 +289,15 @@ public class InFlightJobs {
 
     /** {@code consumer} committed {@code offsets}: the passes of the records before them that ran here are over. */
     void committed(Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> offsets) {
-        committed(progressOf(consumer, offsets.keySet()), offsets);
+        committed(progressOf(consumer, offsets.keySet()), offsets, false);
     }
 
     private void committed(Map<TopicPartition, PartitionProgress> progress,
-            Map<TopicPartition, OffsetAndMetadata> offsets) {
+            Map<TopicPartition, OffsetAndMetadata> offsets, boolean last) {
         offsets.forEach((tp, o) -> {
             PartitionProgress p = progress.get(tp);
             if (p != null) {
-                p.committed(o).forEach(ran -> unsettled.settle(new RecordRef(tp.topic(), tp.partition(), ran)));
+                p.committed(o, last).forEach(ran -> unsettled.settle(new RecordRef(tp.topic(), tp.partition(), ran)));
             }
         });
     }
@@ -391,7 +391,7 @@ public class InFlightJobs {
             boolean interrupted = Thread.interrupted(); // a commit interrupted would not be made
             try {
                 consumer.commitSync(offsets, Duration.ofSeconds(30));
-                committed(gone, offsets);
+                committed(gone, offsets, true);
             } catch (RuntimeException e) {
                 LOG.warnf("committing %s as its partitions left failed (%s); their new owner reads those jobs again",
                         offsets, e.getMessage());

@@ -225,20 +225,30 @@ public class IntakeStarter extends RoutePolicySupport {
     /**
      * endpoint-control, then the routes of the group {@value #JOBS_GROUP} (the retries routes), the intake last:
      * what can still fail here (a consumer that cannot be created) fails the attempt before any job of the jobs topic
-     * is taken, and the next attempt starts the rest.
+     * is taken. The routes of the group that did start are stopped again before the attempt fails: the attempt's
+     * failure stops the idempotency tail, and no route may take jobs while the completed jobIds are not followed.
      */
-    private void startRoutes(Properties client) throws Exception {
+    void startRoutes(Properties client) throws Exception {
         // the retries routes (retries-<relay>, routes/retries.yaml), made from their template, in the group jobs
         retryRoutes.create();
-        List<String> order = new ArrayList<>();
-        order.add(CONTROL_ROUTE);
+        List<String> jobs = new ArrayList<>();
         camel.getRoutes().stream().filter(r -> JOBS_GROUP.equals(r.getGroup()))
                 .map(Route::getRouteId).filter(id -> !id.equals(INTAKE_ROUTE) && !id.equals(CONTROL_ROUTE))
-                .forEach(order::add);
-        for (String id : order) {
-            startRoute(id);
+                .forEach(jobs::add);
+        jobs.add(INTAKE_ROUTE);
+        startRoute(CONTROL_ROUTE);
+        try {
+            for (String id : jobs) {
+                startRoute(id);
+            }
+        } catch (Exception e) {
+            for (String id : jobs) {
+                if (camel.getRouteController().getRouteStatus(id).isStarted()) {
+                    camel.getRouteController().stopRoute(id);
+                }
+            }
+            throw e;
         }
-        startRoute(INTAKE_ROUTE);
     }
 
     private void startRoute(String id) throws Exception {

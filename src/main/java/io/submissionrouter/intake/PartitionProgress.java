@@ -191,16 +191,20 @@ public final class PartitionProgress {
 
     /**
      * {@code commit} was made: returns the offsets whose job ran here that it covers (their passes are over), those
-     * before its offset and those its metadata names as finished (nobody runs them again: a partition that leaves and
-     * comes back would otherwise keep their passes until they are evicted).
+     * before its offset and, when it is the {@code last} commit of this progress (the partition leaves), those its
+     * metadata names as finished: nobody runs them again, and a partition that comes back would otherwise keep their
+     * passes until they are evicted. A commit that is not the last may be followed by one whose metadata, cut at its
+     * bound, no longer names them.
      */
-    public synchronized List<Long> committed(OffsetAndMetadata commit) {
+    public synchronized List<Long> committed(OffsetAndMetadata commit, boolean last) {
         committed = Math.max(committed, commit.offset());
         List<Long> over = new ArrayList<>(ran.headSet(commit.offset()));
         ran.headSet(commit.offset()).clear();
-        for (long done : named(commit.offset(), commit.metadata())) {
-            if (ran.remove(done)) {
-                over.add(done);
+        if (last) {
+            for (long done : named(commit.offset(), commit.metadata())) {
+                if (ran.remove(done)) {
+                    over.add(done);
+                }
             }
         }
         return over;

@@ -11,6 +11,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Consumer;
+import org.apache.camel.Processor;
+import org.apache.camel.Producer;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.support.DefaultConsumer;
+import org.apache.camel.support.DefaultEndpoint;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.Test;
 
@@ -97,6 +103,60 @@ class IntakeStarterTest {
                     .hasMessageContaining("the intake has not started");
             assertThat(Duration.ofNanos(System.nanoTime() - stopAt)).isLessThan(Duration.ofSeconds(1));
             assertThat(starter.pending()).isFalse();
+        } finally {
+            camel.stop();
+        }
+    }
+
+    /**
+     * A start that fails part-way (the intake's consumer cannot be made) stops again the routes of the group jobs it
+     * started: the failed attempt stops the idempotency tail, and a retries route left running would take jobs while
+     * the completed jobIds are not followed (review of issue 24).
+     */
+    @Test
+    void aStartThatFailsPartWayStopsTheRoutesOfTheGroupJobsItStarted() throws Exception {
+        CamelContext camel = new DefaultCamelContext();
+        DefaultEndpoint failing = new DefaultEndpoint("failing://start", null) {
+            @Override
+            public Producer createProducer() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Consumer createConsumer(Processor processor) {
+                return new DefaultConsumer(this, processor) {
+                    @Override
+                    protected void doStart() {
+                        throw new IllegalStateException("the intake's consumer cannot be made");
+                    }
+                };
+            }
+        };
+        camel.addEndpoint("failing://start", failing);
+        camel.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("direct:control").routeId(IntakeStarter.CONTROL_ROUTE).autoStartup(false).log("control");
+                from("direct:retries").routeId("retries-default").group(IntakeStarter.JOBS_GROUP).autoStartup(false)
+                        .log("retry");
+                from("failing://start").routeId(IntakeStarter.INTAKE_ROUTE).group(IntakeStarter.JOBS_GROUP)
+                        .autoStartup(false).log("job");
+            }
+        });
+        try {
+            camel.start();
+            RetryRoutes made = new RetryRoutes(camel, null, null, null) {
+                @Override
+                public synchronized void create() {
+                    // the retries route above stands for those made from the template
+                }
+            };
+            IntakeStarter starter = new IntakeStarter(camel, null, settings(SubmissionConfig.class), null, made, null,
+                    null);
+            assertThatThrownBy(() -> starter.startRoutes(null)).hasMessageContaining("cannot be made");
+            assertThat(camel.getRouteController().getRouteStatus("retries-default").isStarted())
+                    .as("the retries route started before the intake failed").isFalse();
+            assertThat(camel.getRouteController().getRouteStatus(IntakeStarter.INTAKE_ROUTE).isStarted()).isFalse();
         } finally {
             camel.stop();
         }
