@@ -31,6 +31,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.apache.camel.CamelContext;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -394,25 +395,9 @@ public class CompletedJobs {
      * @throws IllegalStateException when the tail does not get there within {@code timeout}
      */
     public void awaitCaughtUp(Duration timeout) {
-        Properties p = clientProperties;
-        if (p == null || stopping) {
-            return; // not started (the intake does not run before the tail has caught up), or shutting down
-        }
-        Map<Integer, Long> ends;
-        try (Admin admin = Admin.create(p)) {
-            Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
-            positions.keySet().forEach(partition -> latest.put(new TopicPartition(topic, partition), OffsetSpec.latest()));
-            ends = new java.util.HashMap<>();
-            admin.listOffsets(latest).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                    .forEach((tp, info) -> ends.put(tp.partition(), info.offset()));
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot read the end of the idempotency topic " + topic + ": " + e, e);
-        }
+        BooleanSupplier read = readToEnd(timeout);
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!ends.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), -1L) >= e.getValue())) {
-            if (stopping) {
-                return;
-            }
+        while (!read.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the idempotency topic " + topic + " was not read to its end within "
                         + timeout);
@@ -424,6 +409,34 @@ public class CompletedJobs {
                 throw new IllegalStateException("interrupted while reading the idempotency topic", e);
             }
         }
+    }
+
+    /**
+     * Whether the tail has read every completion record written before this call, asked without waiting: the end
+     * offsets of the topic now (within {@code timeout}), and a check that the tail's positions reached them (true
+     * also when the tail was not started, or stops: shutting down).
+     *
+     * @throws IllegalStateException when the end offsets cannot be read within {@code timeout}
+     */
+    public BooleanSupplier readToEnd(Duration timeout) {
+        Properties p = clientProperties;
+        if (p == null || stopping) {
+            return () -> true; // not started (the intake does not run before the tail has caught up), or shutting down
+        }
+        Map<Integer, Long> ends = new java.util.HashMap<>();
+        try (Admin admin = Admin.create(p)) {
+            Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+            positions.keySet().forEach(partition -> latest.put(new TopicPartition(topic, partition), OffsetSpec.latest()));
+            admin.listOffsets(latest).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .forEach((tp, info) -> ends.put(tp.partition(), info.offset()));
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException("cannot read the end of the idempotency topic " + topic + ": " + e, e);
+        }
+        return () -> stopping
+                || ends.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), -1L) >= e.getValue());
     }
 
     /**

@@ -28,6 +28,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -349,9 +350,11 @@ public class InFlightJobs {
 
     /**
      * Partitions come to this consumer, which reads them for {@code source}: each picks up where its last commit left,
-     * skipping the jobs after it that the commit's metadata names as finished. On the consumer's thread.
+     * skipping the jobs after it that the commit's metadata names as finished, and is held there until {@code known}
+     * (the completed jobIds read to the idempotency topic's end). On the consumer's thread.
      */
-    public void assigned(Consumer<?, ?> consumer, String source, Collection<TopicPartition> assigned) {
+    public void assigned(Consumer<?, ?> consumer, String source, Collection<TopicPartition> assigned,
+            BooleanSupplier known) {
         if (assigned.isEmpty()) {
             return;
         }
@@ -363,6 +366,9 @@ public class InFlightJobs {
             OffsetAndMetadata o = last.get(tp);
             if (o != null) {
                 p.resume(o.offset(), o.metadata());
+            }
+            if (!known.getAsBoolean()) {
+                p.holdAtStart(known);
             }
             mine.put(tp, p);
         }

@@ -9,6 +9,7 @@ import jakarta.inject.Named;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.apache.camel.component.kafka.consumer.support.subcription.DefaultSubscribeAdapter;
 import org.apache.camel.component.kafka.consumer.support.subcription.SubscribeAdapter;
 import org.apache.camel.component.kafka.consumer.support.subcription.TopicInfo;
@@ -21,8 +22,9 @@ import org.apache.kafka.common.TopicPartition;
  * consumer as Camel would, and follows the partitions of the consumers of jobs: the intake's (the jobs topic) and each
  * relay group's retries' (the retry tiers and the group's waiting topic). When such a consumer is given partitions,
  * this replica first reads the idempotency topic to its end (CONTRACT 5.4: it must know every job the partitions' last
- * owner completed before it works on them; a failure fails the poll, and the consumer reconnects and reads from its
- * committed offsets), then what their last commit says was finished; an intake consumer then counts its share for the
+ * owner completed before it works on them): the partitions are held until the tail has read to the end the topic has
+ * then (when its end cannot be read, the poll fails, and the consumer reconnects and reads from its committed
+ * offsets); each picks up what its last commit says was finished; an intake consumer then counts its share for the
  * rate limits. When partitions go, the jobs of theirs this pod has in flight are finished and committed, or handed
  * back, and their holds dropped ({@link InFlightJobs#revoked}).
  */
@@ -30,7 +32,7 @@ import org.apache.kafka.common.TopicPartition;
 @Named("subscribeAdapter")
 public class JobsRebalances implements SubscribeAdapter {
 
-    /** The longest a consumer waits, in its rebalance, for the idempotency topic to be read to its end. */
+    /** The longest a consumer waits, in its rebalance, for the idempotency topic's end offsets. */
     static final Duration CATCH_UP = Duration.ofSeconds(60);
 
     private final SubscribeAdapter camel = new DefaultSubscribeAdapter();
@@ -70,11 +72,12 @@ public class JobsRebalances implements SubscribeAdapter {
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
-                if (!assigned.isEmpty()) {
-                    completedJobs.awaitCaughtUp(CATCH_UP);
-                }
+                // the idempotency topic's end now (a failure fails the poll: the consumer reconnects); until the tail
+                // has read to it, the partitions are held (paused, nothing taken), so a slow read neither holds the
+                // rebalance nor makes the consumer leave its group and join again
+                BooleanSupplier known = assigned.isEmpty() ? () -> true : completedJobs.readToEnd(CATCH_UP);
                 // each picks up where its last commit left, skipping the finished jobs its metadata names
-                inFlight.assigned(consumer, source.get(), assigned);
+                inFlight.assigned(consumer, source.get(), assigned, known);
                 camelListener.onPartitionsAssigned(assigned);
                 if (intake) {
                     share.partitionsAssigned(consumer);

@@ -108,6 +108,14 @@ public final class PartitionProgress {
         }
     }
 
+    /**
+     * The partition is held where it starts until {@code over} says so: its last commit, or offset 0 when it has none
+     * (the consumer's position then goes to the earliest record, as its offset reset says).
+     */
+    public synchronized void holdAtStart(BooleanSupplier over) {
+        hold(Math.max(next, 0), over);
+    }
+
     /** Whether the partition is held: its records are not taken now. */
     public synchronized boolean held() {
         return heldAt >= 0;

@@ -120,7 +120,7 @@ class InFlightJobsTest {
     @Test
     void jobsWithTheSameKeyRunOneAtATimeAndInTheirOrder() throws Exception {
         InFlightJobs jobs = jobs(8);
-        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0), () -> true);
         CountDownLatch first = hold(0);
         dispatch(jobs, 0, "same");
         dispatch(jobs, 1, "same");
@@ -137,7 +137,7 @@ class InFlightJobsTest {
     @Test
     void aPartitionIsCommittedOnlyUpToItsFirstUnfinishedJob() throws Exception {
         InFlightJobs jobs = jobs(8);
-        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0), () -> true);
         CountDownLatch slow = hold(1);
         for (long offset = 0; offset < 4; offset++) {
             dispatch(jobs, offset, "key-" + offset);
@@ -156,7 +156,7 @@ class InFlightJobsTest {
     @Test
     void theConsumersPauseWhileThePodsJobsInFlightAreAtTheirBound() throws Exception {
         InFlightJobs jobs = jobs(2);
-        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0), () -> true);
         CountDownLatch a = hold(0);
         CountDownLatch b = hold(1);
         dispatch(jobs, 0, "a");
@@ -182,7 +182,7 @@ class InFlightJobsTest {
     @Test
     void aJobHandedBackByARebalanceRunsWhenItsRecordIsReadAgain() throws Exception {
         InFlightJobs jobs = jobs(1);
-        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0), () -> true);
         CountDownLatch running = hold(0);
         dispatch(jobs, 0, "a");
         dispatch(jobs, 1, "b"); // waits for the pool's one thread
@@ -197,7 +197,7 @@ class InFlightJobsTest {
         assertThat(consumer.committed(Set.of(P0)).get(P0).offset()).as("committed up to the handed-back job")
                 .isEqualTo(1);
 
-        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0), () -> true);
         Thread.sleep(200); // the handed-back job has had its turn on the pool by now, and must not have run
         assertThat(ran).containsExactly(0L);
         dispatch(jobs, 1, "b"); // read again from the committed offset
@@ -211,7 +211,7 @@ class InFlightJobsTest {
     @Test
     void aJobFailingAfterItsPartitionLeftIsNotRunAgainHere() throws Exception {
         InFlightJobs jobs = jobs(4);
-        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0), () -> true);
         CountDownLatch running = hold(0);
         failing.add(0L);
         dispatch(jobs, 0, "a");
@@ -236,8 +236,8 @@ class InFlightJobsTest {
         InFlightJobs jobs = jobs(1);
         MockConsumer<byte[], byte[]> before = new MockConsumer<>(OffsetResetStrategy.EARLIEST);
         before.assign(List.of(P0));
-        jobs.assigned(before, InFlightJobs.INTAKE, List.of(P0));
-        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0)); // the pod's other consumer has it now
+        jobs.assigned(before, InFlightJobs.INTAKE, List.of(P0), () -> true);
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0), () -> true); // the pod's other consumer has it now
         CountDownLatch running = hold(10);
         dispatch(jobs, 10, "a");
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> runningNow.get() == 1);
@@ -257,7 +257,7 @@ class InFlightJobsTest {
     @Test
     void aJobQueuedWhenItsPartitionLeavesIsNotCommittedPast() throws Exception {
         InFlightJobs jobs = jobs(2);
-        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0), () -> true);
         CountDownLatch first = hold(0);
         CountDownLatch second = hold(1);
         dispatch(jobs, 0, "a");
@@ -280,7 +280,7 @@ class InFlightJobsTest {
     @Test
     void aPauseThatIsCamelsIsNotUndoneAfterAPoll() throws Exception {
         InFlightJobs jobs = jobs(8);
-        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0), () -> true);
         InFlightCommits commits = new InFlightCommits(jobs, camel);
         consumer.pause(consumer.assignment());
         commits.afterConsume(consumer);
@@ -291,7 +291,7 @@ class InFlightJobsTest {
     @Test
     void theCommitsAfterEachPollPauseWhileFullAndResumeWithRoom() throws Exception {
         InFlightJobs jobs = jobs(1);
-        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0), () -> true);
         InFlightCommits commits = new InFlightCommits(jobs, camel);
         CountDownLatch running = hold(0);
         dispatch(jobs, 0, "a");
@@ -313,7 +313,7 @@ class InFlightJobsTest {
     @Test
     void aJobWaitingToRunAgainWhenItsPartitionLeavesFreesItsKeyAtOnce() throws Exception {
         InFlightJobs jobs = jobs(4);
-        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0), () -> true);
         failing.add(0L);
         dispatch(jobs, 0, "a");
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> ran.size() == 1 && runningNow.get() == 0);
@@ -322,7 +322,7 @@ class InFlightJobsTest {
         assertThat(jobs.size()).isZero();
 
         failing.clear();
-        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0), () -> true);
         dispatch(jobs, 0, "a"); // read again, same key: not held behind the job handed back
         Awaitility.await().atMost(Duration.ofMillis(900)).until(() -> ran.size() == 2);
         Thread.sleep(1200); // the cancelled retry never runs
@@ -337,7 +337,7 @@ class InFlightJobsTest {
     void aHeldPartitionIsPausedOnItsRecordAndResumedWhenTheHoldIsOver() throws Exception {
         InFlightJobs jobs = jobs(4);
         String source = InFlightJobs.retries("bulk");
-        jobs.assigned(consumer, source, List.of(P0));
+        jobs.assigned(consumer, source, List.of(P0), () -> true);
         InFlightCommits commits = new InFlightCommits(jobs, camel);
         consumer.seek(P0, 9);
         java.util.concurrent.atomic.AtomicBoolean due = new java.util.concurrent.atomic.AtomicBoolean();
@@ -364,8 +364,8 @@ class InFlightJobsTest {
         TopicPartition tier = new TopicPartition("email.jobs.retry-30s", 0);
         retries.assign(List.of(tier));
         String source = InFlightJobs.retries("default");
-        jobs.assigned(retries, source, List.of(tier));
-        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
+        jobs.assigned(retries, source, List.of(tier), () -> true);
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0), () -> true);
         CountDownLatch running = hold(0);
         hold(1);
         Exchange first = exchange(0, "r0");
@@ -385,5 +385,29 @@ class InFlightJobsTest {
         holds.values().forEach(CountDownLatch::countDown);
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> jobs.size() == 0);
         assertThat(jobs.mustWait(retries, List.of(tier))).isEmpty();
+    }
+
+    /**
+     * Partitions given while the idempotency topic is not read to its end yet are held where they start: nothing is
+     * taken, the consumer pauses them with its position back on their start, and they go on once the completed jobIds
+     * are known. A slow read no longer fails the poll (which made the consumer leave its group and join again, a
+     * rebalance of every replica each time; review of issue 24).
+     */
+    @Test
+    void partitionsGivenBeforeTheCompletedJobIdsAreKnownAreHeldUntilThen() throws Exception {
+        InFlightJobs jobs = jobs(8);
+        java.util.concurrent.atomic.AtomicBoolean known = new java.util.concurrent.atomic.AtomicBoolean();
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0), known::get);
+        dispatch(jobs, 0, "a");
+        Map<TopicPartition, Long> seeks = new java.util.HashMap<>();
+        assertThat(jobs.holds(consumer, List.of(P0), seeks::put)).as("held").containsExactly(P0);
+        assertThat(seeks).as("its position back on its start").containsEntry(P0, 0L);
+        Thread.sleep(200);
+        assertThat(ran).as("nothing taken before the completed jobIds are known").isEmpty();
+        assertThat(jobs.holds(consumer, List.of(P0), seeks::put)).as("still held").containsExactly(P0);
+        known.set(true);
+        assertThat(jobs.holds(consumer, List.of(P0), seeks::put)).as("released").isEmpty();
+        dispatch(jobs, 0, "a");
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> ran.contains(0L));
     }
 }

@@ -96,7 +96,7 @@ class RebalancedPassesTest {
     @Test
     void passesBeforeTheCommitAreSettledAfterThePartitionCameBack() throws Exception {
         InFlightJobs jobs = jobs();
-        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0), () -> true);
         failing.add(0L);
         jobs.dispatch(exchange(0, "a"));
         jobs.dispatch(exchange(1, "b"));
@@ -107,7 +107,7 @@ class RebalancedPassesTest {
         assertThat(c.offset()).isZero();
         assertThat(c.metadata()).isEqualTo("done:1");
         failing.clear();
-        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0));
+        jobs.assigned(consumer, InFlightJobs.INTAKE, List.of(P0), () -> true);
         jobs.dispatch(exchange(0, "a"));
         jobs.dispatch(exchange(1, "b"));
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> jobs.size() == 0);
