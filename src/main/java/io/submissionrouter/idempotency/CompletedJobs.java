@@ -66,7 +66,7 @@ import org.jboss.logging.Logger;
  * write's fate); its records carry an {@value #ORIGIN_HEADER} header naming this run of the replica, so the tail
  * skips those it knows instead of parsing every one a second time (about a tenth of the router's CPU per job).
  * After a restart the run is a new one, and they are read like any other. A replica given partitions of the jobs
- * topic first reads this topic to its end ({@link #awaitCaughtUp}), so it knows what their last owner completed.
+ * topic first reads this topic to its end ({@link #readToEnd}), so it knows what their last owner completed.
  * <p>
  * Memory: one entry (jobId, status, time, the job's record, where its completion is) per job completed within the
  * window; the result or state a completion record holds is read from the topic when it is needed ({@link #fetch}).
@@ -88,7 +88,7 @@ public class CompletedJobs {
     private final byte[] origin = UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII);
 
     private final Map<String, CompletedJob> completed = new ConcurrentHashMap<>();
-    /** The tail's position in each partition of the topic, for {@link #awaitCaughtUp}. */
+    /** The tail's position in each partition of the topic, for {@link #readToEnd}. */
     private final Map<Integer, Long> positions = new ConcurrentHashMap<>();
     private volatile Properties clientProperties;
     /** Set on shutdown: consumers being stopped get their partitions without waiting for a tail that has stopped. */
@@ -388,40 +388,18 @@ public class CompletedJobs {
     }
 
     /**
-     * Waits until the tail has read every completion record written before this call: what a replica does before it
-     * works on partitions of the jobs topic it was just given, so that it knows every job their last owner
-     * completed (CONTRACT 5.4).
-     *
-     * @throws IllegalStateException when the tail does not get there within {@code timeout}
-     */
-    public void awaitCaughtUp(Duration timeout) {
-        BooleanSupplier read = readToEnd(timeout);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!read.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the idempotency topic " + topic + " was not read to its end within "
-                        + timeout);
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while reading the idempotency topic", e);
-            }
-        }
-    }
-
-    /**
      * Whether the tail has read every completion record written before this call, asked without waiting: the end
-     * offsets of the topic now (within {@code timeout}), and a check that the tail's positions reached them (true
-     * also when the tail was not started, or stops: shutting down).
+     * offsets of the topic now (within {@code timeout}), and a check that the tail's positions reached them. What a
+     * replica asks before it works on partitions of the jobs topic it was just given, so that it knows every job their
+     * last owner completed (CONTRACT 5.4). True when the tail was never started (nothing takes jobs before it has
+     * caught up); never true while the tail stops (shutting down, or a start that failed): nothing may be taken then.
      *
      * @throws IllegalStateException when the end offsets cannot be read within {@code timeout}
      */
     public BooleanSupplier readToEnd(Duration timeout) {
         Properties p = clientProperties;
-        if (p == null || stopping) {
-            return () -> true; // not started (the intake does not run before the tail has caught up), or shutting down
+        if (p == null) {
+            return () -> true;
         }
         Map<Integer, Long> ends = new java.util.HashMap<>();
         try (Admin admin = Admin.create(p)) {
@@ -435,8 +413,8 @@ public class CompletedJobs {
             }
             throw new IllegalStateException("cannot read the end of the idempotency topic " + topic + ": " + e, e);
         }
-        return () -> stopping
-                || ends.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), -1L) >= e.getValue());
+        return () -> !stopping
+                && ends.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), -1L) >= e.getValue());
     }
 
     /**

@@ -16,6 +16,7 @@ import org.apache.camel.component.kafka.consumer.support.subcription.TopicInfo;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
 
 /**
  * Camel Kafka's subscribe adapter (found in the registry by its name, {@code subscribeAdapter}): subscribes every
@@ -35,6 +36,7 @@ public class JobsRebalances implements SubscribeAdapter {
     /** The longest a consumer waits, in its rebalance, for the idempotency topic's end offsets. */
     static final Duration CATCH_UP = Duration.ofSeconds(60);
 
+    private static final Logger LOG = Logger.getLogger(JobsRebalances.class);
     private final SubscribeAdapter camel = new DefaultSubscribeAdapter();
     private final String jobsTopic;
     private final CompletedJobs completedJobs;
@@ -76,6 +78,9 @@ public class JobsRebalances implements SubscribeAdapter {
                 // has read to it, the partitions are held (paused, nothing taken), so a slow read neither holds the
                 // rebalance nor makes the consumer leave its group and join again
                 BooleanSupplier known = assigned.isEmpty() ? () -> true : completedJobs.readToEnd(CATCH_UP);
+                if (!known.getAsBoolean()) {
+                    LOG.infof("%s held until the completed jobIds are read to the idempotency topic's end", assigned);
+                }
                 // each picks up where its last commit left, skipping the finished jobs its metadata names
                 inFlight.assigned(consumer, source.get(), assigned, known);
                 camelListener.onPartitionsAssigned(assigned);
