@@ -169,7 +169,9 @@ public interface SubmissionConfig {
     /**
      * How to reach and log in to a server: TLS, trust and AUTH. Set for a relay group, overridden per endpoint
      * ({@code <group>.primary.*}, {@code <group>.fallback.*}); an unset value falls back to the endpoint's group, and
-     * TLS and trust of a group beyond {@code default} to {@code submission.smtp.*}.
+     * TLS and trust of a group beyond {@code default} to {@code submission.smtp.*}. For the default group, for example:
+     * {@code submission.smtp.username}, {@code submission.smtp.password}, {@code submission.smtp.primary.tls},
+     * {@code submission.smtp.fallback.username}.
      */
     interface Access {
         /** AUTH user name; AUTH is used only when it is set. */
@@ -202,13 +204,14 @@ public interface SubmissionConfig {
     interface Relay extends Access {
         /**
          * The primary endpoint: {@code <group>.primary.host} (required) and {@code <group>.primary.port} (default
-         * 587).
+         * 587); for the default group {@code submission.smtp.primary.host} and {@code submission.smtp.primary.port}.
          */
         EndpointSettings primary();
 
         /**
          * The fallback endpoint: {@code <group>.fallback.host} (default: the primary host) and
-         * {@code <group>.fallback.port} (default 2525).
+         * {@code <group>.fallback.port} (default 2525); for the default group {@code submission.smtp.fallback.host}
+         * and {@code submission.smtp.fallback.port}.
          */
         EndpointSettings fallback();
 
