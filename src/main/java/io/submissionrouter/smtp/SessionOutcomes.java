@@ -28,11 +28,8 @@ final class SessionOutcomes {
      */
     static SmtpOutcome of(TrackingSmtpTransport t, List<InternetAddress> recipients, MessagingException failure,
             long millis) {
-        if (failure instanceof NoCredentials none) {
+        if (failure instanceof NoAuth none) {
             return none.outcome(recipients, millis);
-        }
-        if (failure instanceof AuthImpossible impossible) {
-            return impossible.outcome(recipients, millis);
         }
         SmtpStep step = t.step();
         SmtpReply reply = t.replyToCurrentStep();
@@ -147,38 +144,29 @@ final class SessionOutcomes {
     }
 
     /**
-     * No credentials, so no session: a setting that is wrong (an unreadable or empty Secret file, a token endpoint
-     * that refused the client) is a {@code config_error}; a token endpoint that failed or could not be reached
-     * leaves the endpoint down for now.
+     * No session with credentials: none could be had (an unreadable or empty Secret file, or a token endpoint that
+     * refused the client, are a {@code config_error}; a token endpoint that failed or could not be reached leaves the
+     * endpoint down for now), or they are set but AUTH cannot happen with this server as configured (no AUTH offered,
+     * or none of the mechanisms the settings allow): someone must change a setting, {@code config_error} as a refused
+     * AUTH is, never the endpoint merely down.
      */
-    static final class NoCredentials extends MessagingException {
+    static final class NoAuth extends MessagingException {
         private final boolean configError;
 
-        NoCredentials(CredentialsUnavailable cause) {
+        NoAuth(CredentialsUnavailable cause) {
             super(cause instanceof TokenSource.TokenUnavailable
                     ? "no OAuth2 access token for XOAUTH2: " + cause.getMessage() : cause.getMessage());
             this.configError = cause.configError();
         }
 
+        NoAuth(String whyImpossible) {
+            super(whyImpossible);
+            this.configError = true;
+        }
+
         SmtpOutcome outcome(List<InternetAddress> recipients, long millis) {
             return new SmtpOutcome(configError ? OutcomeClass.CONFIG_ERROR : OutcomeClass.ENDPOINT_DOWN, SmtpStep.AUTH,
                     null, List.of(), List.of(), pendingAll(recipients, null), millis, getMessage());
-        }
-    }
-
-    /**
-     * Credentials are set, but AUTH cannot happen with this server as configured: it offers no AUTH, or none of the
-     * mechanisms the settings allow. Someone must change a setting (or the server): {@code config_error}, as a refused
-     * AUTH is, never the endpoint merely down.
-     */
-    static final class AuthImpossible extends MessagingException {
-        AuthImpossible(String why) {
-            super(why);
-        }
-
-        SmtpOutcome outcome(List<InternetAddress> recipients, long millis) {
-            return new SmtpOutcome(OutcomeClass.CONFIG_ERROR, SmtpStep.AUTH, null, List.of(), List.of(),
-                    pendingAll(recipients, null), millis, getMessage());
         }
     }
 

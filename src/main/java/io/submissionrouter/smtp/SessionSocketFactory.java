@@ -42,10 +42,6 @@ public final class SessionSocketFactory extends SocketFactory {
         JOB_DEADLINE.set(nanoTime);
     }
 
-    static long jobDeadline() {
-        return JOB_DEADLINE.get();
-    }
-
     static void forget() {
         CURRENT.remove();
         JOB_DEADLINE.remove();

@@ -147,8 +147,7 @@ final class SmtpConnectionPool implements AutoCloseable {
         p.transport().deadline(deadlineNanos);
         p.unchecked = false;
         if (!p.connected) {
-            connect(p);
-            p.transport().beginMessage();
+            connect(p); // ready for MAIL
             return true;
         }
         if (!withinLimits(p)) {
@@ -162,26 +161,22 @@ final class SmtpConnectionPool implements AutoCloseable {
             return true;
         }
         TrackingSmtpTransport.Liveness alive = p.transport().rset((int) rsetTimeout.toMillis());
-        if (alive == TrackingSmtpTransport.Liveness.OUT_OF_TIME) {
-            // the job waited long for this session: its own time is out (job_timeout), the endpoint is not to blame
-            discard(p);
-            p.transport().beginMessage();
-            throw new ConnectFailed(p.transport(), new MessagingException("the job's time ran out before a kept "
-                    + "session answered RSET", new java.net.SocketTimeoutException("the job's time")));
-        }
-        if (alive == TrackingSmtpTransport.Liveness.SILENT) {
-            // packets dropped, server hung: waiting for a new session's connect-timeout would only
-            // double the wait; the endpoint is down now, and its breaker must hear of it
-            discard(p);
-            p.transport().beginMessage();
-            throw new ConnectFailed(p.transport(), new MessagingException("a kept session did not answer "
-                    + "RSET within " + rsetTimeout.toMillis() + " ms"));
+        if (alive == TrackingSmtpTransport.Liveness.CLOSED) {
+            return false;
         }
         if (alive == TrackingSmtpTransport.Liveness.ALIVE) {
             p.transport().beginMessage();
             return true;
         }
-        return false;
+        discard(p);
+        p.transport().beginMessage(); // classified at MAIL, without a reply: RSET never stands for a step
+        // OUT_OF_TIME: the job waited long for this session, its own time is out (job_timeout), the endpoint is not to
+        // blame. SILENT: packets dropped, server hung; waiting for a new session's connect-timeout would only double
+        // the wait: the endpoint is down now, and its breaker must hear of it
+        throw new ConnectFailed(p.transport(), alive == TrackingSmtpTransport.Liveness.OUT_OF_TIME
+                ? new MessagingException("the job's time ran out before a kept session answered RSET",
+                        new java.net.SocketTimeoutException("the job's time"))
+                : new MessagingException("a kept session did not answer RSET within " + rsetTimeout.toMillis() + " ms"));
     }
 
     /** The message went through: the session may carry the next one. */

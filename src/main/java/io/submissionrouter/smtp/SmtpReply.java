@@ -58,10 +58,6 @@ public record SmtpReply(int code, String enhancedCode, String text) {
         return (code == 452 || code == 552) && text != null && TOO_MANY_RECIPIENTS.matcher(text).find();
     }
 
-    public boolean positive() {
-        return code >= 200 && code < 400;
-    }
-
     public boolean transientFailure() {
         return code >= 400 && code < 500;
     }

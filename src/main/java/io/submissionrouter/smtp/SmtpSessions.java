@@ -1,6 +1,7 @@
 package io.submissionrouter.smtp;
 
 import io.submissionrouter.config.SessionSettings;
+import io.submissionrouter.config.TlsMode;
 import jakarta.mail.Session;
 import java.util.Properties;
 import java.util.concurrent.ScheduledExecutorService;
@@ -28,26 +29,18 @@ public final class SmtpSessions {
     }
 
     /**
-     * The endpoint's session. {@code writeTimeouts}: the scheduler that times every socket write out
-     * ({@code write-timeout}); null gives each socket a timer thread of its own (Angus Mail's default), which a
-     * pod with dozens of kept sessions should not have.
+     * The endpoint's session; with {@code utf8}, the one for messages that need SMTPUTF8 (UTF-8 addresses on MAIL FROM
+     * and RCPT TO). {@code writeTimeouts}: the scheduler that times every socket write out ({@code write-timeout}); null
+     * gives each socket a timer thread of its own (Angus Mail's default), which a pod with dozens of kept sessions
+     * should not have.
      */
-    public static Session create(SessionSettings spec, ScheduledExecutorService writeTimeouts) {
-        return Session.getInstance(properties(spec, writeTimeouts));
-    }
-
-    /** The session for messages that need SMTPUTF8: UTF-8 addresses on MAIL FROM and RCPT TO. */
-    public static Session createUtf8(SessionSettings spec, ScheduledExecutorService writeTimeouts) {
-        Properties p = properties(spec, writeTimeouts);
-        p.put(ALLOW_UTF8, "true");
-        return Session.getInstance(p);
-    }
-
-    private static Properties properties(SessionSettings spec, ScheduledExecutorService writeTimeouts) {
+    static Session create(SessionSettings spec, ScheduledExecutorService writeTimeouts, boolean utf8) {
         nameStreamProvider();
         Properties p = new Properties();
-        String protocol = "smtp";
-        p.put("mail.transport.protocol", protocol);
+        if (utf8) {
+            p.put(ALLOW_UTF8, "true");
+        }
+        p.put("mail.transport.protocol", "smtp");
         p.put("mail.smtp.host", spec.host());
         p.put("mail.smtp.port", String.valueOf(spec.port()));
         p.put("mail.smtp.connectiontimeout", millis(spec.connectTimeout().toMillis()));
@@ -72,20 +65,18 @@ public final class SmtpSessions {
             case STARTTLS -> {
                 p.put("mail.smtp.starttls.enable", "true");
                 p.put("mail.smtp.starttls.required", "true");
-                p.put("mail.smtp.ssl.socketFactory", sockets.tls(spec.sslSocketFactory(), spec.readTimeout().toMillis()));
-                p.put("mail.smtp.ssl.checkserveridentity", String.valueOf(spec.verifyIdentity()));
             }
-            case IMPLICIT -> {
-                // Angus opens a plain socket itself and layers TLS through this factory, which makes it a
-                // SessionSocket first and bounds the handshake by read-timeout
-                p.put("mail.smtp.ssl.enable", "true");
-                p.put("mail.smtp.ssl.socketFactory", sockets.tls(spec.sslSocketFactory(), spec.readTimeout().toMillis()));
-                p.put("mail.smtp.ssl.checkserveridentity", String.valueOf(spec.verifyIdentity()));
-            }
+            // Angus opens a plain socket itself and layers TLS through the factory below, which makes it a
+            // SessionSocket first and bounds the handshake by read-timeout
+            case IMPLICIT -> p.put("mail.smtp.ssl.enable", "true");
             case NONE -> p.put("mail.smtp.starttls.enable", "false");
             default -> throw new IllegalStateException("unknown TLS mode " + spec.tls());
         }
-        return p;
+        if (spec.tls() != TlsMode.NONE) {
+            p.put("mail.smtp.ssl.socketFactory", sockets.tls(spec.sslSocketFactory(), spec.readTimeout().toMillis()));
+            p.put("mail.smtp.ssl.checkserveridentity", String.valueOf(spec.verifyIdentity()));
+        }
+        return Session.getInstance(p);
     }
 
     private static String millis(long millis) {

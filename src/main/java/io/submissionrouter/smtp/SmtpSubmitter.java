@@ -33,8 +33,8 @@ public final class SmtpSubmitter implements AutoCloseable {
      */
     public SmtpSubmitter(SessionSettings spec, PoolLimits pool, ScheduledExecutorService writeTimeouts) {
         this.spec = spec;
-        this.session = SmtpSessions.create(spec, writeTimeouts);
-        this.utf8Session = SmtpSessions.createUtf8(spec, writeTimeouts);
+        this.session = SmtpSessions.create(spec, writeTimeouts, false);
+        this.utf8Session = SmtpSessions.create(spec, writeTimeouts, true);
         this.pool = pool == null || pool.maxConnections() < 1 ? null : new SmtpConnectionPool(
                 () -> newTransport(session), this::connect, pool, spec.connectTimeout());
     }
@@ -49,10 +49,6 @@ public final class SmtpSubmitter implements AutoCloseable {
 
     public SessionSettings spec() {
         return spec;
-    }
-
-    public Session session() {
-        return session;
     }
 
     /**
@@ -139,14 +135,24 @@ public final class SmtpSubmitter implements AutoCloseable {
 
     /** One transaction: MAIL, RCPT for each recipient, DATA, the message, the final dot. Its failure, or null. */
     private static MessagingException send(TrackingSmtpTransport t, MimeMessage message, List<InternetAddress> to) {
+        return failureOf("the session", () -> t.sendMessage(message, to.toArray(Address[]::new)));
+    }
+
+    /** Part of a session: it talks to the server. */
+    @FunctionalInterface
+    private interface SessionPart {
+        void run() throws MessagingException;
+    }
+
+    /** How {@code part} failed, or null; whatever Angus or the message throws ends the session, classified by step. */
+    private static MessagingException failureOf(String what, SessionPart part) {
         try {
-            t.sendMessage(message, to.toArray(Address[]::new));
+            part.run();
             return null;
         } catch (MessagingException e) {
             return e;
         } catch (RuntimeException e) {
-            // whatever Angus or the message throws: the session ends here, classified by how far it got
-            return new MessagingException("the session failed: " + e, e);
+            return new MessagingException(what + " failed: " + e, e);
         }
     }
 
@@ -189,7 +195,7 @@ public final class SmtpSubmitter implements AutoCloseable {
         TrackingSmtpTransport transport = newTransport(utf8 ? utf8Session : session);
         transport.deadline(deadlineNanos);
         try {
-            MessagingException failed = connectOrFailure(transport);
+            MessagingException failed = failureOf("the session", () -> connect(transport));
             if (failed != null) {
                 return SessionOutcomes.of(transport, recipients, failed, millisSince(start));
             }
@@ -204,33 +210,19 @@ public final class SmtpSubmitter implements AutoCloseable {
         }
     }
 
-    private MessagingException connectOrFailure(TrackingSmtpTransport transport) {
-        try {
-            connect(transport);
-            return null;
-        } catch (MessagingException e) {
-            return e;
-        } catch (RuntimeException e) {
-            return new MessagingException("the session failed: " + e, e);
-        }
-    }
-
     /** A session that carries no message: EHLO, STARTTLS, AUTH, NOOP, QUIT. Used to probe a half-open endpoint. */
     public SmtpOutcome probe() {
         long start = System.nanoTime();
         TrackingSmtpTransport transport = newTransport(session);
         transport.deadline(System.nanoTime() + spec.connectTimeout().plus(spec.readTimeout()).multipliedBy(4).toNanos());
-        MessagingException failure = null;
+        MessagingException failure;
         try {
-            connect(transport);
-            int code = transport.simpleCommand("NOOP");
-            if (code != 250) {
-                failure = new MessagingException("NOOP answered " + transport.getLastServerResponse());
-            }
-        } catch (MessagingException e) {
-            failure = e;
-        } catch (RuntimeException e) {
-            failure = new MessagingException("the probe failed: " + e, e);
+            failure = failureOf("the probe", () -> {
+                connect(transport);
+                if (transport.simpleCommand("NOOP") != 250) {
+                    throw new MessagingException("NOOP answered " + transport.getLastServerResponse());
+                }
+            });
         } finally {
             closeQuietly(transport);
         }
@@ -239,7 +231,7 @@ public final class SmtpSubmitter implements AutoCloseable {
             return new SmtpOutcome(OutcomeClass.SENT, SmtpStep.AUTH, null, List.of(), List.of(), List.of(), millis,
                     "probe succeeded");
         }
-        if (failure instanceof SessionOutcomes.NoCredentials || failure instanceof SessionOutcomes.AuthImpossible) {
+        if (failure instanceof SessionOutcomes.NoAuth) {
             return SessionOutcomes.of(transport, List.of(), failure, millis);
         }
         SmtpStep step = transport.step().isSessionSetup() ? transport.step() : SmtpStep.EHLO;
@@ -257,7 +249,7 @@ public final class SmtpSubmitter implements AutoCloseable {
         try {
             credentials = spec.credentials().get();
         } catch (CredentialsUnavailable e) {
-            throw new SessionOutcomes.NoCredentials(e);
+            throw new SessionOutcomes.NoAuth(e);
         }
         if (credentials.isPresent()) {
             // checked on the EHLO before AUTH: without it Angus would go on without AUTH, the server would refuse
@@ -272,7 +264,7 @@ public final class SmtpSubmitter implements AutoCloseable {
             // only after a refused EHLO and an accepted HELO, which lists no extension: the endpoint's failure
             throw new MessagingException("EHLO was refused and HELO offers no AUTH");
         }
-        transport.connected();
+        transport.beginMessage(); // past AUTH, ready for MAIL
     }
 
     /** Where this endpoint's settings live: {@code submission.smtp} or {@code submission.relays.<relay>}. */

@@ -185,14 +185,14 @@ public class TrackingSmtpTransport extends SMTPTransport {
         this.authSetting = settingPrefix;
     }
 
-    private void checkAuthPossible() throws SessionOutcomes.AuthImpossible {
+    private void checkAuthPossible() throws SessionOutcomes.NoAuth {
         if (!supportsExtension("AUTH") && !supportsExtension("AUTH=LOGIN")) {
-            throw new SessionOutcomes.AuthImpossible("credentials are set (" + authSetting + ".username, .password or "
+            throw new SessionOutcomes.NoAuth("credentials are set (" + authSetting + ".username, .password or "
                     + ".oauth2.*) but the server offers no AUTH");
         }
         if (authMechanisms.stream().noneMatch(this::supportsAuthentication)) {
             String offered = getExtensionParameter("AUTH");
-            throw new SessionOutcomes.AuthImpossible("the server offers AUTH " + (offered == null ? "" : offered.strip())
+            throw new SessionOutcomes.NoAuth("the server offers AUTH " + (offered == null ? "" : offered.strip())
                     + ", none of the mechanisms allowed (" + authSetting + ".auth-mechanisms: "
                     + String.join(" ", authMechanisms) + ")");
         }
@@ -300,11 +300,6 @@ public class TrackingSmtpTransport extends SMTPTransport {
         reply = null;
     }
 
-    /** Marks the session as past AUTH (connect returned) and ready for MAIL. */
-    void connected() {
-        enter(SmtpStep.MAIL);
-    }
-
     /** How a kept session answered RSET; OUT_OF_TIME: the job's time ran out first, the endpoint is not to blame. */
     enum Liveness { ALIVE, CLOSED, SILENT, OUT_OF_TIME }
 
@@ -327,10 +322,9 @@ public class TrackingSmtpTransport extends SMTPTransport {
         }
     }
 
-    /** A pooled session starts its next message: what the last one recorded is forgotten. */
+    /** The session (past AUTH) starts its next message: what the last one recorded is forgotten. */
     void beginMessage() {
         enter(SmtpStep.MAIL);
-        reply = null;
         dotWritten = false;
         rcptPending = false;
         rcptSent = 0;
