@@ -15,16 +15,4 @@ public record MailDomainVerdict(Kind kind, String domain, String reason) {
         /** Timeout or server failure: never a reason to reject. */
         UNKNOWN
     }
-
-    public static MailDomainVerdict accepts(String domain) {
-        return new MailDomainVerdict(Kind.ACCEPTS_MAIL, domain, null);
-    }
-
-    public static MailDomainVerdict noMx(String domain, String reason) {
-        return new MailDomainVerdict(Kind.NO_MX, domain, reason);
-    }
-
-    public static MailDomainVerdict unknown(String domain, String reason) {
-        return new MailDomainVerdict(Kind.UNKNOWN, domain, reason);
-    }
 }

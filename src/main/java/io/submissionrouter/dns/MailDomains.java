@@ -1,5 +1,6 @@
 package io.submissionrouter.dns;
 
+import io.submissionrouter.dns.MailDomainVerdict.Kind;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
@@ -78,7 +79,7 @@ public final class MailDomains {
             try {
                 asked.put(domain, CompletableFuture.supplyAsync(() -> verdict(domain, bound), pool));
             } catch (RejectedExecutionException full) {
-                asked.put(domain, CompletableFuture.completedFuture(MailDomainVerdict.unknown(domain,
+                asked.put(domain, CompletableFuture.completedFuture(new MailDomainVerdict(Kind.UNKNOWN, domain,
                         "no room to ask (submission.dns.parallelism lookups under way and their queue full)")));
             }
         }
@@ -91,11 +92,11 @@ public final class MailDomains {
                 verdicts.put(e.getKey(), e.getValue().get(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS));
             } catch (TimeoutException | ExecutionException ex) {
                 e.getValue().cancel(true);
-                verdicts.put(e.getKey(), MailDomainVerdict.unknown(e.getKey(),
+                verdicts.put(e.getKey(), new MailDomainVerdict(Kind.UNKNOWN, e.getKey(),
                         "not decided within the job's DNS budget (submission.dns.job-timeout)"));
             } catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
-                verdicts.put(e.getKey(), MailDomainVerdict.unknown(e.getKey(), "interrupted"));
+                verdicts.put(e.getKey(), new MailDomainVerdict(Kind.UNKNOWN, e.getKey(), "interrupted"));
             }
         }
         return verdicts;
@@ -105,27 +106,20 @@ public final class MailDomains {
         String name = domain.toLowerCase(Locale.ROOT);
         String absolute = name.endsWith(".") ? name : name + ".";
         if (name.startsWith("[")) {
-            return MailDomainVerdict.accepts(domain); // an address literal needs no DNS
+            return new MailDomainVerdict(Kind.ACCEPTS_MAIL, domain, null); // an address literal needs no DNS
         }
         if (remaining(deadline).isZero()) {
-            return MailDomainVerdict.unknown(domain, "no time left for the MX lookup");
+            return new MailDomainVerdict(Kind.UNKNOWN, domain, "no time left for the MX lookup");
         }
         Answer mx = lookup.lookup(absolute, "MX", remaining(deadline));
-        switch (mx.result()) {
-            case FOUND -> {
-                return nullMxOnly(mx.records()) ? MailDomainVerdict.noMx(domain, "publishes a null MX (RFC 7505)")
-                        : MailDomainVerdict.accepts(domain);
-            }
-            case HOST_NOT_FOUND -> {
-                return MailDomainVerdict.noMx(domain, "does not exist (NXDOMAIN)");
-            }
-            case FAILED -> {
-                return MailDomainVerdict.unknown(domain, "the MX lookup failed or timed out");
-            }
-            default -> {
-                return implicitMx(domain, absolute, deadline);
-            }
-        }
+        return switch (mx.result()) {
+            case FOUND -> nullMxOnly(mx.records())
+                    ? new MailDomainVerdict(Kind.NO_MX, domain, "publishes a null MX (RFC 7505)")
+                    : new MailDomainVerdict(Kind.ACCEPTS_MAIL, domain, null);
+            case HOST_NOT_FOUND -> new MailDomainVerdict(Kind.NO_MX, domain, "does not exist (NXDOMAIN)");
+            case FAILED -> new MailDomainVerdict(Kind.UNKNOWN, domain, "the MX lookup failed or timed out");
+            case TYPE_NOT_FOUND -> implicitMx(domain, absolute, deadline);
+        };
     }
 
     /** No MX: an A or AAAA record is the implicit MX. */
@@ -134,16 +128,16 @@ public final class MailDomains {
         for (String type : new String[] {"A", "AAAA"}) {
             Duration left = remaining(deadline);
             if (left.isZero()) {
-                return MailDomainVerdict.unknown(domain, "no time left for the " + type + " lookup");
+                return new MailDomainVerdict(Kind.UNKNOWN, domain, "no time left for the " + type + " lookup");
             }
             Answer a = lookup.lookup(absolute, type, left);
             if (a.result() == Result.FOUND) {
-                return MailDomainVerdict.accepts(domain);
+                return new MailDomainVerdict(Kind.ACCEPTS_MAIL, domain, null);
             }
             failed |= a.result() == Result.FAILED;
         }
-        return failed ? MailDomainVerdict.unknown(domain, "the A/AAAA lookup failed or timed out")
-                : MailDomainVerdict.noMx(domain, "has no MX and no A/AAAA record");
+        return failed ? new MailDomainVerdict(Kind.UNKNOWN, domain, "the A/AAAA lookup failed or timed out")
+                : new MailDomainVerdict(Kind.NO_MX, domain, "has no MX and no A/AAAA record");
     }
 
     private static boolean nullMxOnly(Record[] records) {

@@ -32,44 +32,29 @@ final class SmtpConnectionPool implements AutoCloseable {
 
     /** A session that could not be opened, with the transport that tells at which step and with which reply. */
     static final class ConnectFailed extends Exception {
-        private final transient TrackingSmtpTransport transport;
+        final transient TrackingSmtpTransport transport;
+        final MessagingException failure;
 
         ConnectFailed(TrackingSmtpTransport transport, MessagingException cause) {
             super(cause);
             this.transport = transport;
-        }
-
-        TrackingSmtpTransport transport() {
-            return transport;
-        }
-
-        MessagingException failure() {
-            return (MessagingException) getCause();
+            this.failure = cause;
         }
     }
 
     /** One open session and what it has carried. */
     static final class Pooled {
-        private final TrackingSmtpTransport transport;
+        final TrackingSmtpTransport transport;
         private long openedAt;
         /** System.nanoTime() when its last message went through. */
         private long lastUsed;
         private int messages;
         private volatile boolean connected;
         /** This borrow skipped the RSET check: MAIL is the first command of a session that may have been closed. */
-        private boolean unchecked;
+        boolean unchecked;
 
         Pooled(TrackingSmtpTransport transport) {
             this.transport = transport;
-        }
-
-        TrackingSmtpTransport transport() {
-            return transport;
-        }
-
-        /** Whether this borrow went to MAIL without checking the kept session with RSET first. */
-        boolean unchecked() {
-            return unchecked;
         }
     }
 
@@ -144,7 +129,7 @@ final class SmtpConnectionPool implements AutoCloseable {
 
     /** Opens a new entry's session, or checks a kept one with RSET; false when it must be replaced. */
     private boolean ready(Pooled p, long deadlineNanos, boolean check) throws ConnectFailed {
-        p.transport().deadline(deadlineNanos);
+        p.transport.deadline(deadlineNanos);
         p.unchecked = false;
         if (!p.connected) {
             connect(p); // ready for MAIL
@@ -157,26 +142,27 @@ final class SmtpConnectionPool implements AutoCloseable {
             // used a moment ago: MAIL's reply is the check (no RSET round trip), waited for read-timeout as every
             // reply but the dot's (CONTRACT 5.1): a server slow to answer under load is not an endpoint down
             p.unchecked = true;
-            p.transport().beginMessage();
+            p.transport.beginMessage();
             return true;
         }
-        TrackingSmtpTransport.Liveness alive = p.transport().rset((int) rsetTimeout.toMillis());
+        TrackingSmtpTransport.Liveness alive = p.transport.rset((int) rsetTimeout.toMillis());
         if (alive == TrackingSmtpTransport.Liveness.CLOSED) {
             return false;
         }
         if (alive == TrackingSmtpTransport.Liveness.ALIVE) {
-            p.transport().beginMessage();
+            p.transport.beginMessage();
             return true;
         }
         discard(p);
-        p.transport().beginMessage(); // classified at MAIL, without a reply: RSET never stands for a step
+        p.transport.beginMessage(); // classified at MAIL, without a reply: RSET never stands for a step
         // OUT_OF_TIME: the job waited long for this session, its own time is out (job_timeout), the endpoint is not to
         // blame. SILENT: packets dropped, server hung; waiting for a new session's connect-timeout would only double
         // the wait: the endpoint is down now, and its breaker must hear of it
-        throw new ConnectFailed(p.transport(), alive == TrackingSmtpTransport.Liveness.OUT_OF_TIME
+        throw new ConnectFailed(p.transport, alive == TrackingSmtpTransport.Liveness.OUT_OF_TIME
                 ? new MessagingException("the job's time ran out before a kept session answered RSET",
                         new java.net.SocketTimeoutException("the job's time"))
-                : new MessagingException("a kept session did not answer RSET within " + rsetTimeout.toMillis() + " ms"));
+                : new MessagingException("a kept session did not answer RSET within " + rsetTimeout.toMillis()
+                        + " ms"));
     }
 
     /** The message went through: the session may carry the next one. */
@@ -203,14 +189,14 @@ final class SmtpConnectionPool implements AutoCloseable {
     /** Opens the session of a new pool entry; one that cannot be opened leaves the pool. */
     private void connect(Pooled p) throws ConnectFailed {
         try {
-            connector.connect(p.transport());
+            connector.connect(p.transport);
             p.connected = true;
             p.openedAt = System.nanoTime();
             open.incrementAndGet();
         } catch (MessagingException e) {
-            SmtpSubmitter.closeQuietly(p.transport()); // it may have connected (credentials set, no AUTH offered)
+            SmtpSubmitter.closeQuietly(p.transport); // it may have connected (credentials set, no AUTH offered)
             discard(p);
-            throw new ConnectFailed(p.transport(), e);
+            throw new ConnectFailed(p.transport, e);
         } finally {
             SessionSocketFactory.forget();
         }
@@ -258,7 +244,7 @@ final class SmtpConnectionPool implements AutoCloseable {
             if (pooled.connected) {
                 pooled.connected = false;
                 open.decrementAndGet();
-                SmtpSubmitter.closeQuietly(pooled.transport());
+                SmtpSubmitter.closeQuietly(pooled.transport);
             }
         }
     }

@@ -29,10 +29,10 @@ public final class SmtpSessions {
     }
 
     /**
-     * The endpoint's session; with {@code utf8}, the one for messages that need SMTPUTF8 (UTF-8 addresses on MAIL FROM
-     * and RCPT TO). {@code writeTimeouts}: the scheduler that times every socket write out ({@code write-timeout}); null
-     * gives each socket a timer thread of its own (Angus Mail's default), which a pod with dozens of kept sessions
-     * should not have.
+     * The endpoint's session; with {@code utf8}, the one for messages that need SMTPUTF8 (UTF-8 addresses on MAIL
+     * FROM and RCPT TO). {@code writeTimeouts}: the scheduler that times every socket write out ({@code write-timeout});
+     * null gives each socket a timer thread of its own (Angus Mail's default), which a pod with dozens of kept
+     * sessions should not have.
      */
     static Session create(SessionSettings spec, ScheduledExecutorService writeTimeouts, boolean utf8) {
         nameStreamProvider();

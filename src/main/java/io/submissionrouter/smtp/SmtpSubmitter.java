@@ -54,17 +54,12 @@ public final class SmtpSubmitter implements AutoCloseable {
     /**
      * Sends {@code message} to {@code recipients} (the envelope; Bcc included, never as a header). Every read of
      * the session ends by {@code deadlineNanos} ({@link System#nanoTime()}, the job's time), and a pooled session
-     * is waited for until then at most.
+     * is waited for until then at most (Long.MAX_VALUE: no deadline beyond the session's own timeouts).
      */
     public SmtpOutcome submit(MimeMessage message, List<InternetAddress> recipients, long deadlineNanos) {
         boolean utf8 = message instanceof SubmissionMessage m && m.requiresSmtpUtf8();
         return pool == null || utf8 ? submitInNewSession(message, recipients, utf8, deadlineNanos)
                 : submitPooled(message, recipients, deadlineNanos);
-    }
-
-    /** As {@link #submit(MimeMessage, List, long)}, without a deadline beyond the session's own timeouts. */
-    public SmtpOutcome submit(MimeMessage message, List<InternetAddress> recipients) {
-        return submit(message, recipients, Long.MAX_VALUE);
     }
 
     private SmtpOutcome submitPooled(MimeMessage message, List<InternetAddress> recipients, long deadlineNanos) {
@@ -82,17 +77,17 @@ public final class SmtpSubmitter implements AutoCloseable {
         try {
             session = pool.borrow(borrowWait(deadlineNanos), deadlineNanos, check);
         } catch (SmtpConnectionPool.ConnectFailed e) {
-            return SessionOutcomes.of(e.transport(), recipients, e.failure(), millisSince(start));
+            return SessionOutcomes.of(e.transport, recipients, e.failure, millisSince(start));
         } catch (SmtpConnectionPool.Exhausted e) {
             // every session of this pod busy (slow replies): not the endpoint's fault, not counted by its breaker
             return new SmtpOutcome(OutcomeClass.ENDPOINT_DOWN, SmtpStep.CONNECT, null, List.of(), List.of(),
                     SessionOutcomes.pendingAll(recipients, null), millisSince(start), e.getMessage(), true);
         }
-        TrackingSmtpTransport transport = session.transport();
+        TrackingSmtpTransport transport = session.transport;
         Transactions sent = null;
         try {
             MessagingException failure = send(transport, message, recipients);
-            if (failure != null && session.unchecked() && stale(transport, failure, deadlineNanos)) {
+            if (failure != null && session.unchecked && stale(transport, failure, deadlineNanos)) {
                 return null;
             }
             sent = transactions(transport, message, recipients, failure, deadlineNanos, start);

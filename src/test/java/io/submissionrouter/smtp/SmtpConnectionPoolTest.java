@@ -227,7 +227,7 @@ class SmtpConnectionPoolTest {
                 broken.setFrom(new jakarta.mail.internet.InternetAddress("noreply@shop.example"));
                 broken.setText("x");
                 SmtpOutcome o = submitter.submit(broken, List.of(new jakarta.mail.internet.InternetAddress(
-                        "ada@example.org")));
+                        "ada@example.org")), Long.MAX_VALUE);
                 assertThat(o.outcome()).as("failed before the dot").isEqualTo(OutcomeClass.ENDPOINT_DOWN);
                 assertThat(o.step()).isEqualTo(SmtpStep.DATA);
             }
@@ -243,7 +243,7 @@ class SmtpConnectionPoolTest {
         ExecutorService threads = Executors.newSingleThreadExecutor();
         try (SmtpSubmitter submitter = pooled(1, 100, Duration.ofSeconds(30))) {
             Future<SmtpOutcome> slow = threads.submit(() -> submitter.submit(slowMessage(), List.of(
-                    new jakarta.mail.internet.InternetAddress("ada@example.org"))));
+                    new jakarta.mail.internet.InternetAddress("ada@example.org")), Long.MAX_VALUE));
             Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> submitter.openSessions() == 1);
             long start = System.nanoTime();
             SmtpOutcome waited = submitter.submit(message("grace@example.org"), List.of(
@@ -258,7 +258,7 @@ class SmtpConnectionPoolTest {
 
             // with time enough, the next job gets the session when the slow one is done with it
             Future<SmtpOutcome> slowAgain = threads.submit(() -> submitter.submit(slowMessage(), List.of(
-                    new jakarta.mail.internet.InternetAddress("ada@example.org"))));
+                    new jakarta.mail.internet.InternetAddress("ada@example.org")), Long.MAX_VALUE));
             Thread.sleep(500); // it has the only session now
             assertThat(submitter.submit(message("grace@example.org"), List.of(
                     new jakarta.mail.internet.InternetAddress("grace@example.org")),

@@ -45,7 +45,7 @@ final class TestEndpoints {
 
     /** Sends a short message to {@code to} through {@code submitter}. */
     static SmtpOutcome send(SmtpSubmitter submitter, String to) throws Exception {
-        return submitter.submit(message(to, "hello"), List.of(new InternetAddress(to)));
+        return submitter.submit(message(to, "hello"), List.of(new InternetAddress(to)), Long.MAX_VALUE);
     }
 
     /** A message to {@code to} with {@code text} for its body. */
