@@ -198,7 +198,7 @@ final class SmtpConnectionPool implements AutoCloseable {
             discard(p);
             throw new ConnectFailed(p.transport, e);
         } finally {
-            SessionSocketFactory.forget();
+            SmtpSessions.forget();
         }
     }
 

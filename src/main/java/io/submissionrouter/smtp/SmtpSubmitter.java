@@ -279,7 +279,7 @@ public final class SmtpSubmitter implements AutoCloseable {
         } catch (MessagingException ignored) {
             // the session's outcome is already known; a failing QUIT changes nothing
         } finally {
-            SessionSocketFactory.forget();
+            SmtpSessions.forget();
         }
     }
 }

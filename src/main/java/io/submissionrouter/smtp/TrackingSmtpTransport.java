@@ -54,9 +54,7 @@ public class TrackingSmtpTransport extends SMTPTransport {
     /** The reply to the current step's last command; null until one was read (or when reading it failed). */
     private SmtpReply reply;
     private boolean dotWritten;
-    /** The envelope of the message under way, in the order its RCPTs go out. */
-    private Address[] envelope = new Address[0];
-    /** RCPT replies of the current transaction, by the index of the recipient in {@link #envelope}. */
+    /** RCPT replies of the current transaction, by the index of the recipient in its envelope (its RCPTs' order). */
     private SmtpReply[] recipientReplies = new SmtpReply[0];
     /** RCPT commands sent in the current transaction; the index of the one whose reply is read next, minus one. */
     private int rcptSent;
@@ -97,10 +95,7 @@ public class TrackingSmtpTransport extends SMTPTransport {
         return index < recipientReplies.length ? recipientReplies[index] : null;
     }
 
-    /**
-     * Whether the session failed because the job's own time ran out ({@code failure} is a read timed out under the
-     * job's deadline, which came before the step's own timeout): the router's outcome, not the endpoint's.
-     */
+    /** Whether {@code failure} is a read or write cut by the job's deadline: the router's fault, not the endpoint's. */
     public boolean ranOutOfJobTime(Throwable failure) {
         return socket != null && (socket.writeCutByJob() || socket.cutByJob() && timedOut(failure));
     }
@@ -118,10 +113,10 @@ public class TrackingSmtpTransport extends SMTPTransport {
         }
     }
 
-    /** This session's socket, once it has one (the socket factory's, remembered on this thread at connect). */
+    /** This session's socket, once it has one (remembered on this thread at connect). */
     private void adoptSocket() {
         if (socket == null) {
-            socket = SessionSocketFactory.current();
+            socket = SmtpSessions.current();
             if (socket != null) {
                 socket.jobDeadline(deadlineNanos);
             }
@@ -140,7 +135,7 @@ public class TrackingSmtpTransport extends SMTPTransport {
     protected synchronized boolean protocolConnect(String host, int port, String user, String password)
             throws MessagingException {
         enter(SmtpStep.CONNECT);
-        SessionSocketFactory.jobDeadline(deadlineNanos); // bounds the handshake of TLS from the first byte too
+        SmtpSessions.jobDeadline(deadlineNanos); // bounds the handshake of TLS from the first byte too
         try {
             boolean connected = super.protocolConnect(host, port, user, password);
             adoptSocket();
@@ -176,9 +171,8 @@ public class TrackingSmtpTransport extends SMTPTransport {
     }
 
     /**
-     * Credentials are set: the session must authenticate with one of {@code mechanisms} (empty: Angus Mail's defaults),
-     * settings under {@code settingPrefix}; when the server makes that impossible the session ends before AUTH as a
-     * {@code config_error} naming the setting.
+     * Credentials are set: the session must authenticate with one of {@code mechanisms} (empty: Angus Mail's defaults)
+     * or end before AUTH as a {@code config_error} naming the setting under {@code settingPrefix}.
      */
     void requireAuth(List<String> mechanisms, String settingPrefix) {
         this.authMechanisms = mechanisms.isEmpty() ? DEFAULT_MECHANISMS : mechanisms;
@@ -213,7 +207,6 @@ public class TrackingSmtpTransport extends SMTPTransport {
                 throw new SendFailedException("the envelope holds a group or a non-Internet address: " + a);
             }
         }
-        envelope = addresses.clone();
         recipientReplies = new SmtpReply[addresses.length];
         rcptSent = 0;
         super.sendMessage(message, addresses);
@@ -304,9 +297,8 @@ public class TrackingSmtpTransport extends SMTPTransport {
     enum Liveness { ALIVE, CLOSED, SILENT, OUT_OF_TIME }
 
     /**
-     * Sends RSET on a kept session and waits at most {@code timeoutMillis} for 250. A session cut by the server,
-     * or answering anything but 250, is {@code CLOSED} (open a new one); one that stays silent is {@code SILENT}:
-     * the endpoint is not answering.
+     * Sends RSET on a kept session and waits at most {@code timeoutMillis} for 250: anything else, or a connection cut,
+     * is {@code CLOSED} (open a new one); silence is {@code SILENT}, the endpoint is not answering.
      */
     Liveness rset(int timeoutMillis) {
         if (socket == null || socket.isClosed()) {
