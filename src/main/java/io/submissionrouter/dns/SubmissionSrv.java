@@ -5,6 +5,7 @@ import io.submissionrouter.config.SrvDiscovery;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -56,13 +57,8 @@ public final class SubmissionSrv implements SrvDiscovery {
             throw new InvalidSettingException(SETTING, "no SRV record for " + service + " ("
                     + lookup.getErrorString() + "); set submission.smtp.primary.host instead, or fix DNS");
         }
-        List<SRVRecord> records = new ArrayList<>();
-        for (Record r : answer) {
-            if (r instanceof SRVRecord srv) {
-                records.add(srv);
-            }
-        }
-        return order(domain, records);
+        return order(domain, Arrays.stream(answer).filter(SRVRecord.class::isInstance).map(SRVRecord.class::cast)
+                .toList());
     }
 
     /** The targets of {@code records} in the order to use them, after the checks above. */

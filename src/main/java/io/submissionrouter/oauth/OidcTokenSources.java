@@ -12,6 +12,8 @@ import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.config.TokenSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 /**
@@ -26,8 +28,8 @@ public class OidcTokenSources implements TokenSource.Factory {
     private static final Logger LOG = Logger.getLogger(OidcTokenSources.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
     /** The error codes of RFC 6749 5.2 that say the client's settings are wrong, in the endpoint's answer. */
-    private static final java.util.regex.Pattern REFUSED = java.util.regex.Pattern.compile("\"error\"\\s*:\\s*\""
-            + "(invalid_client|unauthorized_client|invalid_scope|invalid_grant|invalid_request|unsupported_grant_type)\"");
+    private static final Pattern REFUSED = Pattern.compile("\"error\"\\s*:\\s*\"(invalid_client|unauthorized_client|"
+            + "invalid_scope|invalid_grant|invalid_request|unsupported_grant_type)\"");
 
     private final OidcClients clients;
 
@@ -44,7 +46,7 @@ public class OidcTokenSources implements TokenSource.Factory {
                 .clientId(settings.clientId().orElseThrow())
                 .credentials().clientSecret(settings.clientSecret().orElseThrow(),
                         OidcClientCommonConfig.Credentials.Secret.Method.POST).end()
-                .scopes(settings.scope().orElse(java.util.List.of()))
+                .scopes(settings.scope().orElse(List.of()))
                 .grant(OidcClientConfig.Grant.Type.CLIENT)
                 .refreshTokenTimeSkew(settings.refreshBefore())
                 .connectionTimeout(TIMEOUT)
@@ -56,7 +58,7 @@ public class OidcTokenSources implements TokenSource.Factory {
         private final String setting;
         private final OidcClientConfig config;
         private final TokensHelper tokens = new TokensHelper();
-        private volatile OidcClient client;
+        private OidcClient client;
 
         Source(String setting, OidcClientConfig config) {
             this.setting = setting;
@@ -81,17 +83,12 @@ public class OidcTokenSources implements TokenSource.Factory {
             }
         }
 
-        private OidcClient client() {
-            OidcClient c = client;
-            if (c == null) {
-                synchronized (this) {
-                    if (client == null) {
-                        client = clients.newClient(config).await().atMost(TIMEOUT);
-                    }
-                    c = client;
-                }
+        /** Created on first use, and again after a failed creation: the router starts while the endpoint is away. */
+        private synchronized OidcClient client() {
+            if (client == null) {
+                client = clients.newClient(config).await().atMost(TIMEOUT);
             }
-            return c;
+            return client;
         }
     }
 }
