@@ -11,16 +11,13 @@ import org.apache.commons.pool2.impl.GenericObjectPool;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 
 /**
- * Authenticated sessions with one endpoint (connected, EHLO, STARTTLS, AUTH done), kept open and reused for
- * the next message, on Apache Commons Pool 2. A session is handed out again while it has carried fewer than
- * {@code maxMessages} messages and is younger than {@code maxAge}; if it was idle longer than {@code checkAfterIdle}
- * only after the server answered {@code RSET} with 250 within {@code rsetTimeout}. One used more recently goes
- * straight to MAIL, whose reply (within read-timeout, as every reply but the dot's) is the check: the borrower
- * replaces it if MAIL finds it closed. One idle longer than {@code idleTimeout} is closed ({@code QUIT}). A session
- * the server cut is replaced by a new one; one that stays silent (packets dropped)
- * is reported as the endpoint down, so the job fails over at once. A session that met any failure is never
- * reused. Each endpoint has its own pool, so a failover never takes a connection of the
- * endpoint that failed.
+ * Authenticated sessions with one endpoint, kept open and reused for the next message, on Apache Commons Pool 2. A
+ * session is handed out again while it has carried fewer than {@code maxMessages} messages and is younger than
+ * {@code maxAge}; if it was idle longer than {@code checkAfterIdle} only after the server answered {@code RSET} with
+ * 250 within {@code rsetTimeout}, else MAIL's reply is the check (the borrower replaces it if MAIL finds it closed).
+ * One idle longer than {@code idleTimeout} is closed ({@code QUIT}). A session the server cut is replaced; one that
+ * stays silent is the endpoint down, so the job fails over at once. A session that met any failure is never reused.
+ * Each endpoint has its own pool, so a failover never takes a connection of the endpoint that failed.
  */
 final class SmtpConnectionPool implements AutoCloseable {
 
@@ -217,9 +214,8 @@ final class SmtpConnectionPool implements AutoCloseable {
     }
 
     /**
-     * Pool entries are sessions not yet opened: the session is opened by the borrower ({@link #borrow}), so a
-     * failure to connect is the borrower's to classify, and an entry the pool adds on its own (Commons Pool
-     * replaces an invalidated one) costs no connection.
+     * Pool entries are sessions not yet opened: the borrower opens one ({@link #borrow}) and classifies its failure,
+     * and an entry the pool adds on its own (Commons Pool replaces an invalidated one) costs no connection.
      */
     private final class Factory extends BasePooledObjectFactory<Pooled> {
         private final Supplier<TrackingSmtpTransport> transports;

@@ -7,16 +7,13 @@ import org.apache.camel.component.mail.DefaultJavaMailSender;
 /**
  * camel-mail's sender for one endpoint of one relay group, bound in Camel's registry under
  * {@link #registryName(SessionSettings)} (the submit route names it: {@code javaMailSender=#smtp-<relay>-<endpoint>}).
- * It runs the session with the endpoint's {@link SmtpSubmitter}: STARTTLS required, AUTH when credentials are set,
- * kept sessions, connect, read, write and data timeouts, all from the endpoint's {@link SessionSettings}. A session
- * whose message the server accepted (2xx to the final dot, outcome {@code sent}, recipients it refused at RCPT
- * included) leaves its receipt on the message ({@link SubmissionMessage#outcome()}); any other ends in a
- * {@link SmtpSessionException} carrying the classified outcome.
- *
- * <p>Only {@link #send} is camel-mail's sender: host, port, protocol, session, credentials and mail properties of
- * {@link DefaultJavaMailSender} are never read by it, so no setter can change where or how a message goes
- * (CONTRACT 8.2). camel-mail 4.18 calls no setter on a bound sender anyway: a {@code mail.smtp.*} header makes it
- * configure a new sender of its own instead, which is why the submit route removes every such header.
+ * It runs the session with the endpoint's {@link SmtpSubmitter}. A session whose message the server accepted (2xx to
+ * the final dot, outcome {@code sent}, recipients refused at RCPT included) leaves its receipt on the message
+ * ({@link SubmissionMessage#outcome()}); any other ends in a {@link SmtpSessionException} carrying the outcome.
+ * <p>
+ * Only {@link #send} is overridden: the settings of {@link DefaultJavaMailSender} are never read, so no setter can
+ * change where or how a message goes (CONTRACT 8.2). A {@code mail.smtp.*} header would make camel-mail 4.18
+ * configure a sender of its own instead, which is why the submit route removes every such header.
  */
 public final class SubmissionMailSender extends DefaultJavaMailSender {
 
