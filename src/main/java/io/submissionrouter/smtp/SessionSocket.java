@@ -60,15 +60,15 @@ final class SessionSocket extends WriteTimeoutSocket {
      * @param writeTimeout   milliseconds a write may take before the connection is closed
      * @param writeTimeouts  the scheduler that times writes out; null: a timer thread of this socket's own
      */
-    SessionSocket(Socket raw, int writeTimeout, ScheduledExecutorService writeTimeouts) throws IOException {
-        super(raw, writeTimeout, writeTimeouts);
-        this.raw = raw;
-        this.input = new Bounded();
-    }
-
     static SessionSocket over(Socket raw, int writeTimeout, ScheduledExecutorService writeTimeouts) throws IOException {
         return writeTimeouts == null ? new SessionSocket(raw, writeTimeout) : new SessionSocket(raw, writeTimeout,
                 writeTimeouts);
+    }
+
+    private SessionSocket(Socket raw, int writeTimeout, ScheduledExecutorService writeTimeouts) throws IOException {
+        super(raw, writeTimeout, writeTimeouts);
+        this.raw = raw;
+        this.input = new Bounded();
     }
 
     private SessionSocket(Socket raw, int writeTimeout) throws IOException {
