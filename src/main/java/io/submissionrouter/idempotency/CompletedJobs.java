@@ -119,10 +119,6 @@ public class CompletedJobs {
                 .register(registry);
     }
 
-    CompletedJobs(ObjectMapper mapper, CamelContext camel, String topic, Duration window, Clock clock) {
-        this(mapper, camel, topic, window, clock, SWEEP_EVERY);
-    }
-
     CompletedJobs(ObjectMapper mapper, CamelContext camel, String topic, Duration window, Clock clock,
             Duration sweepEvery) {
         this.mapper = mapper;
@@ -168,7 +164,7 @@ public class CompletedJobs {
      */
     public void start(Properties clientProperties, int partitions, Duration timeout) throws InterruptedException {
         stopping = false;
-        createTopic(clientProperties, partitions);
+        Topics.ensure(clientProperties, List.of(topic), partitions, topicConfigs());
         Properties p = new Properties();
         p.putAll(clientProperties);
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
@@ -249,10 +245,8 @@ public class CompletedJobs {
                     pauseAfter(++failures, e);
                 }
             }
-        } catch (WakeupException e) {
-            // stopping
-        } catch (InterruptException e) {
-            // stopping: the pool shut down by Camel
+        } catch (WakeupException | InterruptException e) {
+            // stopping (a stop, or the pool shut down by Camel)
         } catch (RuntimeException e) {
             // before the loop (the topic's partitions and ends): start() does not see the tail catch up, and fails
             LOG.errorf(e, "reading the idempotency topic %s failed; duplicates can no longer be suppressed", topic);
@@ -269,9 +263,14 @@ public class CompletedJobs {
             LOG.errorf("tailing the idempotency topic %s failed again (%d in a row: %s); it goes on in %s", topic,
                     failures, e.toString(), pause);
         }
+        sleep(pause.toMillis());
+    }
+
+    /** Sleeps on the tail's thread; interrupted, it stops the tail as a wakeup does. */
+    private static void sleep(long millis) {
         try {
-            Thread.sleep(pause.toMillis());
-        } catch (InterruptedException ie) {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new WakeupException();
         }
@@ -288,12 +287,7 @@ public class CompletedJobs {
             if (!partitions.isEmpty()) {
                 return partitions;
             }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new WakeupException();
-            }
+            sleep(200);
         }
     }
 
@@ -327,12 +321,7 @@ public class CompletedJobs {
             throw e;
         } catch (RuntimeException e) {
             LOG.warnf("reading %s failed (%s); retrying", topic, e.getMessage());
-            try {
-                Thread.sleep(1000);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-                throw new WakeupException();
-            }
+            sleep(1000);
         }
     }
 
@@ -469,10 +458,6 @@ public class CompletedJobs {
     private static CompletedJob withLocation(CompletedJob b, CompletedJob a) {
         return b.location() == null && a.location() != null && a.completedAt().equals(b.completedAt())
                 ? new CompletedJob(b.status(), b.messageId(), b.completedAt(), b.source(), b.done(), a.location()) : b;
-    }
-
-    private void createTopic(Properties clientProperties, int partitions) {
-        Topics.ensure(clientProperties, List.of(topic), partitions, topicConfigs());
     }
 
     /**
