@@ -33,6 +33,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.spi.ExecutorServiceManager;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -101,13 +102,15 @@ public class InFlightJobs {
     private final Set<Job> running = ConcurrentHashMap.newKeySet();
     private final AtomicInteger jobs = new AtomicInteger();
     private final AtomicLong bytes = new AtomicLong();
-    private volatile ExecutorService pool;
-    private volatile ScheduledExecutorService retries;
-    private volatile ProducerTemplate template;
+    private volatile Runners runners;
     private volatile boolean stopping;
 
     /** The partitions a consumer was given, for one source of jobs. */
     private record Owner(String source, Map<TopicPartition, PartitionProgress> partitions) {
+    }
+
+    /** The jobs pool, the scheduler of jobs that run again and the template that runs them: made at the first job. */
+    private record Runners(ExecutorService pool, ScheduledExecutorService retries, ProducerTemplate template) {
     }
 
     /**
@@ -462,7 +465,7 @@ public class InFlightJobs {
     }
 
     private void submit(Job job) {
-        pool().execute(() -> run(job));
+        runners().pool().execute(() -> run(job));
     }
 
     private void run(Job job) {
@@ -486,7 +489,7 @@ public class InFlightJobs {
         }
         Exception failure;
         try {
-            Exchange done = template().send(job.route, ex -> job.properties.forEach(ex::setProperty));
+            Exchange done = runners().template().send(job.route, ex -> job.properties.forEach(ex::setProperty));
             failure = done.getException();
             if (failure == null) {
                 unsettled.owesNothing(job.record);
@@ -514,7 +517,7 @@ public class InFlightJobs {
             job.failures++;
             long pause = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS << Math.min(10, job.failures - 1));
             try {
-                job.retry = retries().schedule(() -> submit(job), pause, TimeUnit.MILLISECONDS);
+                job.retry = runners().retries().schedule(() -> submit(job), pause, TimeUnit.MILLISECONDS);
             } catch (RuntimeException e) {
                 return false; // the scheduler is shut down: its record is read again
             }
@@ -561,48 +564,20 @@ public class InFlightJobs {
         stopping = true;
     }
 
-    public boolean stopping() {
-        return stopping;
-    }
-
-    private ExecutorService pool() {
-        ExecutorService p = pool;
-        if (p == null) {
-            synchronized (this) {
-                if (pool == null) {
-                    pool = camel.getExecutorServiceManager().newFixedThreadPool(this, "SubmissionJobs", maxJobs);
-                }
-                p = pool;
-            }
-        }
-        return p;
-    }
-
-    private ScheduledExecutorService retries() {
-        ScheduledExecutorService r = retries;
+    private Runners runners() {
+        Runners r = runners;
         if (r == null) {
             synchronized (this) {
-                if (retries == null) {
-                    retries = camel.getExecutorServiceManager().newSingleThreadScheduledExecutor(this,
-                            "SubmissionJobRetries");
+                if (runners == null) {
+                    ExecutorServiceManager executors = camel.getExecutorServiceManager();
+                    runners = new Runners(executors.newFixedThreadPool(this, "SubmissionJobs", maxJobs),
+                            executors.newSingleThreadScheduledExecutor(this, "SubmissionJobRetries"),
+                            camel.createProducerTemplate());
                 }
-                r = retries;
+                r = runners;
             }
         }
         return r;
-    }
-
-    private ProducerTemplate template() {
-        ProducerTemplate t = template;
-        if (t == null) {
-            synchronized (this) {
-                if (template == null) {
-                    template = camel.createProducerTemplate();
-                }
-                t = template;
-            }
-        }
-        return t;
     }
 
     /** False when interrupted (the flag is kept). */
