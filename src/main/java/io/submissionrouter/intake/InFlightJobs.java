@@ -391,7 +391,10 @@ public class InFlightJobs {
         Set<PartitionProgress> progress = Set.copyOf(gone.values());
         long deadline = System.nanoTime() + jobTime.toNanos();
         while (running.stream().anyMatch(j -> progress.contains(j.progress)) && System.nanoTime() < deadline) {
-            if (!sleep(20)) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 break; // the consumer is being closed by force: commit what is finished now
             }
         }
@@ -578,16 +581,5 @@ public class InFlightJobs {
             }
         }
         return r;
-    }
-
-    /** False when interrupted (the flag is kept). */
-    private static boolean sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 }
