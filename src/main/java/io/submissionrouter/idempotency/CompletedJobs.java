@@ -49,27 +49,23 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
 /**
- * The jobIds completed within {@code submission.idempotency.window} (CONTRACT 5.4), shared by every
- * replica and surviving restarts: each replica reads the whole compacted idempotency topic into memory
- * at startup (the intake starts only once it has caught up) and keeps tailing it, so a completion written
- * by one replica is known to all. Entries older than the window are ignored and swept; the topic itself
- * is created with {@code cleanup.policy=compact,delete} and {@code retention.ms} = the window. The tail runs on a
- * thread of Camel's: {@code CompletedJobsTail}, a pool of one from its ExecutorServiceManager, shut down with the
- * context.
+ * The jobIds completed within {@code submission.idempotency.window} (CONTRACT 5.4), shared by every replica and
+ * surviving restarts: each replica reads the whole compacted idempotency topic into memory at startup (the intake
+ * starts once it has caught up) and keeps tailing it, on Camel's pool of one {@code CompletedJobsTail}. Entries older
+ * than the window are ignored and swept; the topic is created with {@code cleanup.policy=compact,delete} and
+ * {@code retention.ms} = the window.
  * <p>
- * A consumer of its own, not a camel-kafka route: every replica must read every partition (an assignment, where
- * camel-kafka only subscribes in a consumer group and so shares partitions among replicas), from the beginning, and
- * must know when it has read to the end offsets it found at the start (the intake waits for that), which camel-kafka's
- * consumer does not tell; it reads a compacted topic of completions, never jobs.
+ * A consumer of its own, not a camel-kafka route: every replica must read every partition from the beginning (an
+ * assignment, where camel-kafka shares partitions in a consumer group) and know when it has read to the end offsets
+ * it found at the start, which camel-kafka does not tell.
  * <p>
- * A replica remembers its own completions before it writes them (so it never sends a job again, whatever the
- * write's fate); its records carry an {@value #ORIGIN_HEADER} header naming this run of the replica, so the tail
- * skips those it knows instead of parsing every one a second time (about a tenth of the router's CPU per job).
- * After a restart the run is a new one, and they are read like any other. A replica given partitions of the jobs
- * topic first reads this topic to its end ({@link #readToEnd}), so it knows what their last owner completed.
+ * A replica remembers its own completions before it writes them (so it never sends a job again, whatever the write's
+ * fate); its records carry an {@value #ORIGIN_HEADER} header naming this run, so the tail skips those it knows instead
+ * of parsing each a second time (about a tenth of the router's CPU per job); after a restart they are read like any
+ * other. A replica given partitions of the jobs topic first reads this topic to its end ({@link #readToEnd}).
  * <p>
  * Memory: one entry (jobId, status, time, the job's record, where its completion is) per job completed within the
- * window; the result or state a completion record holds is read from the topic when it is needed ({@link #fetch}).
+ * window; the result or state a completion record holds is read when needed ({@link #fetch}).
  * <p>
  * Over 300 lines because the load, the tail, the window's expiry and {@link #fetch} share the map of completed jobIds
  * and the tail's positions in the topic; split, each part would need both passed in and kept in step.

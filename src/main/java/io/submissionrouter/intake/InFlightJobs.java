@@ -40,26 +40,19 @@ import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
 /**
- * The jobs this pod works on at once (CONTRACT 8.3), independent of the partitions they come from. Two sources hand
- * records here, each on its consumer's thread, and return at once: the intake route (a record of the jobs topic,
- * {@link #dispatch}, run by the route {@code direct:job}) and each relay group's retries route (a record of a retry
- * tier or of the group's waiting topic, once it is due, {@link #start}, run by {@code direct:redeliver}). The jobs run
- * on a thread of the pod's jobs pool (from Camel's ExecutorServiceManager, shut down in order with the context). Jobs
- * with the same key never run at the same time: one whose key is busy waits behind it.
+ * The jobs this pod works on at once (CONTRACT 8.3), whatever partition they come from. Two sources hand records here
+ * on their consumer's thread and return at once: the intake ({@link #dispatch}, running {@code direct:job}) and each
+ * relay group's retries route, once a record is due ({@link #start}, running {@code direct:redeliver}). The jobs run
+ * on the jobs pool (Camel's ExecutorServiceManager); jobs with the same key never run at the same time.
  * <p>
- * Each source has a budget of jobs in flight, so retries never starve fresh jobs and one relay group's slow retries
- * never hold up another's: the intake takes up to twice {@code submission.concurrency.in-flight}, each group's retries
- * up to {@link #retryBudget} (together at most half the pool's threads); every source stops while the records in
- * flight hold {@code in-flight-bytes}.
- * <p>
- * Offsets are committed by the consumers themselves, after each poll ({@link InFlightCommits}): for each of their
- * partitions, up to the first job in it that has not finished ({@link PartitionProgress}). While a source's jobs in
- * flight are at its budget (or the pod's records in flight at {@code in-flight-bytes}), its consumers pause their
- * partitions and go on polling, so a job waiting long for a reply never evicts a consumer and
- * never holds up the other partitions. A job whose pass fails (Kafka refused a write for write-retry-for) stays in
- * flight and runs again after a pause; its pass is found unsettled and only writes what it still owes.
- * When partitions go (a rebalance, a shutdown), their jobs not started are handed back and those running are waited
- * for and committed ({@link #revoked}).
+ * Each source has a budget, so retries never starve fresh jobs and one group's slow retries never hold up another's:
+ * the intake up to twice {@code submission.concurrency.in-flight}, each group's retries up to {@link #retryBudget}
+ * (together at most half the pool's threads); every source stops while the records in flight hold
+ * {@code in-flight-bytes}. Its consumers then pause their partitions and go on polling ({@link InFlightCommits}), so
+ * a job waiting long for a reply never evicts a consumer; they commit each partition up to its first unfinished job
+ * ({@link PartitionProgress}). A job whose pass fails (Kafka refused a write for write-retry-for) stays in flight and
+ * runs again after a pause, writing only what it still owes. Partitions that go hand back their jobs not started, and
+ * wait for those running to commit them ({@link #revoked}).
  * <p>
  * Over 300 lines because the order of jobs with the same key, the budget of each source, each partition's progress
  * and the hand-back on a rebalance are kept under one lock: split, a job could be taken by one part and committed by

@@ -67,21 +67,18 @@ public class JobsRebalances implements SubscribeAdapter {
         camel.subscribe(consumer, new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
-                // their jobs running are finished and committed, those not started handed back
                 inFlight.revoked(consumer, revoked);
                 camelListener.onPartitionsRevoked(revoked);
             }
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
-                // the idempotency topic's end now (a failure fails the poll: the consumer reconnects); until the tail
-                // has read to it, the partitions are held (paused, nothing taken), so a slow read neither holds the
-                // rebalance nor makes the consumer leave its group and join again
+                // held rather than waited for here, so a slow read neither holds the rebalance nor makes the
+                // consumer leave its group and join again
                 BooleanSupplier known = assigned.isEmpty() ? () -> true : completedJobs.readToEnd(CATCH_UP);
                 if (!known.getAsBoolean()) {
                     LOG.infof("%s held until the completed jobIds are read to the idempotency topic's end", assigned);
                 }
-                // each picks up where its last commit left, skipping the finished jobs its metadata names
                 inFlight.assigned(consumer, source.get(), assigned, known);
                 camelListener.onPartitionsAssigned(assigned);
                 if (intake) {
