@@ -42,11 +42,10 @@ import org.jboss.logging.Logger;
  * The application meanwhile is live, not ready (the intake has not started). Camel starts the route once it has
  * started itself, so an attempt never starts a route that Camel would only mark started.
  * <p>
- * The work of an attempt runs on a thread of its own from Camel's ExecutorServiceManager ({@code IntakeStarter}),
- * waited for until it ends or the application stops: while Kafka cannot be reached it may take minutes (the clients'
- * timeouts), and Camel's shutdown would wait for the route's start. It is left to end by itself, quietly. The routes
- * are started on the controller's thread, in the route's start: Camel holds its lock on route starts there, and a
- * start from another thread would wait for it.
+ * An attempt's preparations run on a thread of their own ({@code IntakeStarter}, from Camel's ExecutorServiceManager),
+ * waited for until they end or the application stops: without Kafka they may take minutes, and Camel's shutdown would
+ * wait for the route's start. The routes are started on the controller's thread, which holds Camel's lock on route
+ * starts (a start from another thread would wait for it).
  */
 @Singleton
 @Named("intakeStarter")
@@ -64,14 +63,12 @@ public class IntakeStarter extends RoutePolicySupport {
 
     private final CamelContext camel;
     private final CompletedJobs completedJobs;
-    private final String jobsTopic;
     private final OutputTopics outputTopics;
     private final SubmissionConfig config;
     private final RetryTopics retryTopics;
     private final RelayGroups relayGroups;
     private final EndpointControl endpointControl;
     private final StartupCheck selfCheck;
-    private final String controlTopic;
     /** The last refusal logged, and when: the same one is logged at most once a minute. */
     private String lastRefusal;
     private long lastRefusalAt;
@@ -84,7 +81,6 @@ public class IntakeStarter extends RoutePolicySupport {
             OutputTopics outputTopics, RetryTopics retryTopics, RelayGroups relayGroups,
             EndpointControl endpointControl, StartupCheck selfCheck) {
         this.endpointControl = endpointControl;
-        this.controlTopic = config.topics().control();
         this.camel = camel;
         this.completedJobs = completedJobs;
         this.outputTopics = outputTopics;
@@ -92,7 +88,6 @@ public class IntakeStarter extends RoutePolicySupport {
         this.retryTopics = retryTopics;
         this.relayGroups = relayGroups;
         this.selfCheck = selfCheck;
-        this.jobsTopic = config.topics().jobs();
     }
 
     /**
@@ -120,7 +115,7 @@ public class IntakeStarter extends RoutePolicySupport {
             try {
                 startRoutes(preparations.get());
                 started = true;
-                LOG.infof("intake started on %s", jobsTopic);
+                LOG.infof("intake started on %s", config.topics().jobs());
             } catch (Exception e) {
                 failure = e;
                 failed(e);
@@ -203,11 +198,11 @@ public class IntakeStarter extends RoutePolicySupport {
             selfCheck.verify();
             // The router's Kafka settings, security included, as the Camel Kafka component has them.
             Properties client = KafkaClients.consumer(camel);
-            Topics.JobsTopic jobs = Topics.describeJobs(client, jobsTopic);
+            Topics.JobsTopic jobs = Topics.describeJobs(client, config.topics().jobs());
             outputTopics.prepare(client, jobs);
             completedJobs.start(client, jobs.partitions(), LOAD_TIMEOUT);
             // operator suspensions in force hold before the first job (routes/control.yaml)
-            endpointControl.catchUp(client, controlTopic, LOAD_TIMEOUT);
+            endpointControl.catchUp(client, config.topics().control(), LOAD_TIMEOUT);
             if (!awaitCamelStarted()) {
                 throw new IllegalStateException("the application stops");
             }
