@@ -72,8 +72,8 @@ class CompletedJobsTest {
     }
 
     private static CompletedJobs created(String topic) {
-        CompletedJobs store = new CompletedJobs(JSON, camel, topic, Duration.ofDays(7), Clock.fixed(NOW, ZoneOffset.UTC),
-                Duration.ofMinutes(1));
+        CompletedJobs store = new CompletedJobs(JSON, camel, topic, Duration.ofDays(7),
+                Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofMinutes(1));
         STORES.add(store);
         return store;
     }
