@@ -49,27 +49,23 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
 /**
- * The jobIds completed within {@code submission.idempotency.window} (CONTRACT 5.4), shared by every
- * replica and surviving restarts: each replica reads the whole compacted idempotency topic into memory
- * at startup (the intake starts only once it has caught up) and keeps tailing it, so a completion written
- * by one replica is known to all. Entries older than the window are ignored and swept; the topic itself
- * is created with {@code cleanup.policy=compact,delete} and {@code retention.ms} = the window. The tail runs on a
- * thread of Camel's: {@code CompletedJobsTail}, a pool of one from its ExecutorServiceManager, shut down with the
- * context.
+ * The jobIds completed within {@code submission.idempotency.window} (CONTRACT 5.4), shared by every replica and
+ * surviving restarts: each replica reads the whole compacted idempotency topic into memory at startup (the intake
+ * starts once it has caught up) and keeps tailing it, on Camel's pool of one {@code CompletedJobsTail}. Entries older
+ * than the window are ignored and swept; the topic is created with {@code cleanup.policy=compact,delete} and
+ * {@code retention.ms} = the window.
  * <p>
- * A consumer of its own, not a camel-kafka route: every replica must read every partition (an assignment, where
- * camel-kafka only subscribes in a consumer group and so shares partitions among replicas), from the beginning, and
- * must know when it has read to the end offsets it found at the start (the intake waits for that), which camel-kafka's
- * consumer does not tell; it reads a compacted topic of completions, never jobs.
+ * A consumer of its own, not a camel-kafka route: every replica must read every partition from the beginning (an
+ * assignment, where camel-kafka shares partitions in a consumer group) and know when it has read to the end offsets
+ * it found at the start, which camel-kafka does not tell.
  * <p>
- * A replica remembers its own completions before it writes them (so it never sends a job again, whatever the
- * write's fate); its records carry an {@value #ORIGIN_HEADER} header naming this run of the replica, so the tail
- * skips those it knows instead of parsing every one a second time (about a tenth of the router's CPU per job).
- * After a restart the run is a new one, and they are read like any other. A replica given partitions of the jobs
- * topic first reads this topic to its end ({@link #readToEnd}), so it knows what their last owner completed.
+ * A replica remembers its own completions before it writes them (so it never sends a job again, whatever the write's
+ * fate); its records carry an {@value #ORIGIN_HEADER} header naming this run, so the tail skips those it knows instead
+ * of parsing each a second time (about a tenth of the router's CPU per job); after a restart they are read like any
+ * other. A replica given partitions of the jobs topic first reads this topic to its end ({@link #readToEnd}).
  * <p>
  * Memory: one entry (jobId, status, time, the job's record, where its completion is) per job completed within the
- * window; the result or state a completion record holds is read from the topic when it is needed ({@link #fetch}).
+ * window; the result or state a completion record holds is read when needed ({@link #fetch}).
  * <p>
  * Over 300 lines because the load, the tail, the window's expiry and {@link #fetch} share the map of completed jobIds
  * and the tail's positions in the topic; split, each part would need both passed in and kept in step.
@@ -119,10 +115,6 @@ public class CompletedJobs {
                 .register(registry);
     }
 
-    CompletedJobs(ObjectMapper mapper, CamelContext camel, String topic, Duration window, Clock clock) {
-        this(mapper, camel, topic, window, clock, SWEEP_EVERY);
-    }
-
     CompletedJobs(ObjectMapper mapper, CamelContext camel, String topic, Duration window, Clock clock,
             Duration sweepEvery) {
         this.mapper = mapper;
@@ -168,7 +160,7 @@ public class CompletedJobs {
      */
     public void start(Properties clientProperties, int partitions, Duration timeout) throws InterruptedException {
         stopping = false;
-        createTopic(clientProperties, partitions);
+        Topics.ensure(clientProperties, List.of(topic), partitions, topicConfigs());
         Properties p = new Properties();
         p.putAll(clientProperties);
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
@@ -249,10 +241,8 @@ public class CompletedJobs {
                     pauseAfter(++failures, e);
                 }
             }
-        } catch (WakeupException e) {
-            // stopping
-        } catch (InterruptException e) {
-            // stopping: the pool shut down by Camel
+        } catch (WakeupException | InterruptException e) {
+            // stopping (a stop, or the pool shut down by Camel)
         } catch (RuntimeException e) {
             // before the loop (the topic's partitions and ends): start() does not see the tail catch up, and fails
             LOG.errorf(e, "reading the idempotency topic %s failed; duplicates can no longer be suppressed", topic);
@@ -269,9 +259,14 @@ public class CompletedJobs {
             LOG.errorf("tailing the idempotency topic %s failed again (%d in a row: %s); it goes on in %s", topic,
                     failures, e.toString(), pause);
         }
+        sleep(pause.toMillis());
+    }
+
+    /** Sleeps on the tail's thread; interrupted, it stops the tail as a wakeup does. */
+    private static void sleep(long millis) {
         try {
-            Thread.sleep(pause.toMillis());
-        } catch (InterruptedException ie) {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new WakeupException();
         }
@@ -288,12 +283,7 @@ public class CompletedJobs {
             if (!partitions.isEmpty()) {
                 return partitions;
             }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new WakeupException();
-            }
+            sleep(200);
         }
     }
 
@@ -327,12 +317,7 @@ public class CompletedJobs {
             throw e;
         } catch (RuntimeException e) {
             LOG.warnf("reading %s failed (%s); retrying", topic, e.getMessage());
-            try {
-                Thread.sleep(1000);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-                throw new WakeupException();
-            }
+            sleep(1000);
         }
     }
 
@@ -469,10 +454,6 @@ public class CompletedJobs {
     private static CompletedJob withLocation(CompletedJob b, CompletedJob a) {
         return b.location() == null && a.location() != null && a.completedAt().equals(b.completedAt())
                 ? new CompletedJob(b.status(), b.messageId(), b.completedAt(), b.source(), b.done(), a.location()) : b;
-    }
-
-    private void createTopic(Properties clientProperties, int partitions) {
-        Topics.ensure(clientProperties, List.of(topic), partitions, topicConfigs());
     }
 
     /**

@@ -74,11 +74,6 @@ public class DueRetries {
         this.maxAge = config.retry().maxAge();
     }
 
-    /** The consumer group of {@code relay}'s retries, {@code <group-id>-retry-<relay>}. */
-    public static String groupId(SubmissionConfig config, String relay) {
-        return config.consumer().groupId() + "-retry-" + relay;
-    }
-
     /**
      * A record of a tier or of {@code relay}'s waiting topic, read by {@code relay}'s retries route: passed over, held,
      * or handed to the jobs pool. Returns at once.

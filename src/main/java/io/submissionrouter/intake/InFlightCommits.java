@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
+import java.util.function.Predicate;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Message;
 import org.apache.camel.component.kafka.KafkaConstants;
@@ -31,12 +32,13 @@ import org.jboss.logging.Logger;
  * putting its position back on that record, until the hold is over; polling on either way;</li>
  * <li>as the endpoint's manual commit factory ({@code kafkaManualCommitFactory}): one that is not Camel's own, so
  * Camel never commits an offset by itself after a record's exchange, which ends as soon as its job is handed over;
- * its per-record object only tells the dispatcher which consumer polled the record ({@link #polledBy}).</li>
+ * its per-record object only tells the dispatcher which consumer polled the record ({@link #polledBy});</li>
+ * <li>as the {@code pausable} step's condition ({@code untilCheck}): the pod has room for more jobs in flight.</li>
  * </ul>
  */
 @ApplicationScoped
 @Named("inFlightCommits")
-public class InFlightCommits extends KafkaConsumerListener implements KafkaManualCommitFactory {
+public class InFlightCommits extends KafkaConsumerListener implements KafkaManualCommitFactory, Predicate<Object> {
 
     private static final Logger LOG = Logger.getLogger(InFlightCommits.class);
 
@@ -83,6 +85,11 @@ public class InFlightCommits extends KafkaConsumerListener implements KafkaManua
     @Override
     public boolean afterProcess(ProcessingResult result) {
         return true; // a record whose hand-over failed is read again (breakOnFirstError), never skipped
+    }
+
+    @Override
+    public boolean test(Object ignored) {
+        return !jobs.full();
     }
 
     private void commit(Consumer<?, ?> consumer, Set<TopicPartition> assigned) {

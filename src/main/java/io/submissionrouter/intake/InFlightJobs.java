@@ -33,32 +33,26 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.spi.ExecutorServiceManager;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
 /**
- * The jobs this pod works on at once (CONTRACT 8.3), independent of the partitions they come from. Two sources hand
- * records here, each on its consumer's thread, and return at once: the intake route (a record of the jobs topic,
- * {@link #dispatch}, run by the route {@code direct:job}) and each relay group's retries route (a record of a retry
- * tier or of the group's waiting topic, once it is due, {@link #start}, run by {@code direct:redeliver}). The jobs run
- * on a thread of the pod's jobs pool (from Camel's ExecutorServiceManager, shut down in order with the context). Jobs
- * with the same key never run at the same time: one whose key is busy waits behind it.
+ * The jobs this pod works on at once (CONTRACT 8.3), whatever partition they come from. Two sources hand records here
+ * on their consumer's thread and return at once: the intake ({@link #dispatch}, running {@code direct:job}) and each
+ * relay group's retries route, once a record is due ({@link #start}, running {@code direct:redeliver}). The jobs run
+ * on the jobs pool (Camel's ExecutorServiceManager); jobs with the same key never run at the same time.
  * <p>
- * Each source has a budget of jobs in flight, so retries never starve fresh jobs and one relay group's slow retries
- * never hold up another's: the intake takes up to twice {@code submission.concurrency.in-flight}, each group's retries
- * up to {@link #retryBudget} (together at most half the pool's threads); every source stops while the records in
- * flight hold {@code in-flight-bytes}.
- * <p>
- * Offsets are committed by the consumers themselves, after each poll ({@link InFlightCommits}): for each of their
- * partitions, up to the first job in it that has not finished ({@link PartitionProgress}). While a source's jobs in
- * flight are at its budget (or the pod's records in flight at {@code in-flight-bytes}), its consumers pause their
- * partitions and go on polling, so a job waiting long for a reply never evicts a consumer and
- * never holds up the other partitions. A job whose pass fails (Kafka refused a write for write-retry-for) stays in
- * flight and runs again after a pause; its pass is found unsettled and only writes what it still owes.
- * When partitions go (a rebalance, a shutdown), their jobs not started are handed back and those running are waited
- * for and committed ({@link #revoked}).
+ * Each source has a budget, so retries never starve fresh jobs and one group's slow retries never hold up another's:
+ * the intake up to twice {@code submission.concurrency.in-flight}, each group's retries up to {@link #retryBudget}
+ * (together at most half the pool's threads); every source stops while the records in flight hold
+ * {@code in-flight-bytes}. Its consumers then pause their partitions and go on polling ({@link InFlightCommits}), so
+ * a job waiting long for a reply never evicts a consumer; they commit each partition up to its first unfinished job
+ * ({@link PartitionProgress}). A job whose pass fails (Kafka refused a write for write-retry-for) stays in flight and
+ * runs again after a pause, writing only what it still owes. Partitions that go hand back their jobs not started, and
+ * wait for those running to commit them ({@link #revoked}).
  * <p>
  * Over 300 lines because the order of jobs with the same key, the budget of each source, each partition's progress
  * and the hand-back on a rebalance are kept under one lock: split, a job could be taken by one part and committed by
@@ -101,13 +95,15 @@ public class InFlightJobs {
     private final Set<Job> running = ConcurrentHashMap.newKeySet();
     private final AtomicInteger jobs = new AtomicInteger();
     private final AtomicLong bytes = new AtomicLong();
-    private volatile ExecutorService pool;
-    private volatile ScheduledExecutorService retries;
-    private volatile ProducerTemplate template;
+    private volatile Runners runners;
     private volatile boolean stopping;
 
     /** The partitions a consumer was given, for one source of jobs. */
     private record Owner(String source, Map<TopicPartition, PartitionProgress> partitions) {
+    }
+
+    /** The jobs pool, the scheduler of jobs that run again and the template that runs them: made at the first job. */
+    private record Runners(ExecutorService pool, ScheduledExecutorService retries, ProducerTemplate template) {
     }
 
     /**
@@ -388,7 +384,10 @@ public class InFlightJobs {
         Set<PartitionProgress> progress = Set.copyOf(gone.values());
         long deadline = System.nanoTime() + jobTime.toNanos();
         while (running.stream().anyMatch(j -> progress.contains(j.progress)) && System.nanoTime() < deadline) {
-            if (!sleep(20)) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 break; // the consumer is being closed by force: commit what is finished now
             }
         }
@@ -462,7 +461,7 @@ public class InFlightJobs {
     }
 
     private void submit(Job job) {
-        pool().execute(() -> run(job));
+        runners().pool().execute(() -> run(job));
     }
 
     private void run(Job job) {
@@ -486,7 +485,7 @@ public class InFlightJobs {
         }
         Exception failure;
         try {
-            Exchange done = template().send(job.route, ex -> job.properties.forEach(ex::setProperty));
+            Exchange done = runners().template().send(job.route, ex -> job.properties.forEach(ex::setProperty));
             failure = done.getException();
             if (failure == null) {
                 unsettled.owesNothing(job.record);
@@ -514,7 +513,7 @@ public class InFlightJobs {
             job.failures++;
             long pause = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS << Math.min(10, job.failures - 1));
             try {
-                job.retry = retries().schedule(() -> submit(job), pause, TimeUnit.MILLISECONDS);
+                job.retry = runners().retries().schedule(() -> submit(job), pause, TimeUnit.MILLISECONDS);
             } catch (RuntimeException e) {
                 return false; // the scheduler is shut down: its record is read again
             }
@@ -561,58 +560,19 @@ public class InFlightJobs {
         stopping = true;
     }
 
-    public boolean stopping() {
-        return stopping;
-    }
-
-    private ExecutorService pool() {
-        ExecutorService p = pool;
-        if (p == null) {
-            synchronized (this) {
-                if (pool == null) {
-                    pool = camel.getExecutorServiceManager().newFixedThreadPool(this, "SubmissionJobs", maxJobs);
-                }
-                p = pool;
-            }
-        }
-        return p;
-    }
-
-    private ScheduledExecutorService retries() {
-        ScheduledExecutorService r = retries;
+    private Runners runners() {
+        Runners r = runners;
         if (r == null) {
             synchronized (this) {
-                if (retries == null) {
-                    retries = camel.getExecutorServiceManager().newSingleThreadScheduledExecutor(this,
-                            "SubmissionJobRetries");
+                if (runners == null) {
+                    ExecutorServiceManager executors = camel.getExecutorServiceManager();
+                    runners = new Runners(executors.newFixedThreadPool(this, "SubmissionJobs", maxJobs),
+                            executors.newSingleThreadScheduledExecutor(this, "SubmissionJobRetries"),
+                            camel.createProducerTemplate());
                 }
-                r = retries;
+                r = runners;
             }
         }
         return r;
-    }
-
-    private ProducerTemplate template() {
-        ProducerTemplate t = template;
-        if (t == null) {
-            synchronized (this) {
-                if (template == null) {
-                    template = camel.createProducerTemplate();
-                }
-                t = template;
-            }
-        }
-        return t;
-    }
-
-    /** False when interrupted (the flag is kept). */
-    private static boolean sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 }

@@ -9,6 +9,8 @@ import io.submissionrouter.kafka.Topics;
 import io.submissionrouter.ops.WorkOnCamelPool;
 import io.submissionrouter.output.OutputTopics;
 import io.submissionrouter.output.TopicTooSmallException;
+import io.submissionrouter.relay.RelayGroups;
+import io.submissionrouter.retry.RetryTopics;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Named;
@@ -17,6 +19,7 @@ import jakarta.interceptor.Interceptor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -39,11 +42,10 @@ import org.jboss.logging.Logger;
  * The application meanwhile is live, not ready (the intake has not started). Camel starts the route once it has
  * started itself, so an attempt never starts a route that Camel would only mark started.
  * <p>
- * The work of an attempt runs on a thread of its own from Camel's ExecutorServiceManager ({@code IntakeStarter}),
- * waited for until it ends or the application stops: while Kafka cannot be reached it may take minutes (the clients'
- * timeouts), and Camel's shutdown would wait for the route's start. It is left to end by itself, quietly. The routes
- * are started on the controller's thread, in the route's start: Camel holds its lock on route starts there, and a
- * start from another thread would wait for it.
+ * An attempt's preparations run on a thread of their own ({@code IntakeStarter}, from Camel's ExecutorServiceManager),
+ * waited for until they end or the application stops: without Kafka they may take minutes, and Camel's shutdown would
+ * wait for the route's start. The routes are started on the controller's thread, which holds Camel's lock on route
+ * starts (a start from another thread would wait for it).
  */
 @Singleton
 @Named("intakeStarter")
@@ -52,19 +54,21 @@ public class IntakeStarter extends RoutePolicySupport {
     static final String INTAKE_ROUTE = "intake";
     static final String CONTROL_ROUTE = "endpoint-control";
     /** The route group of the routes that take jobs: started after endpoint-control, the intake last. */
-    static final String JOBS_GROUP = RetryRoutes.GROUP;
+    static final String JOBS_GROUP = "jobs";
+    /** The route template of each relay group's retries route, {@code retries-<relay>} (routes/retries.yaml). */
+    static final String RETRIES_TEMPLATE = "retries";
     private static final Logger LOG = Logger.getLogger(IntakeStarter.class);
     private static final Duration LOAD_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration REFUSAL_LOG_EVERY = Duration.ofMinutes(1);
 
     private final CamelContext camel;
     private final CompletedJobs completedJobs;
-    private final String jobsTopic;
     private final OutputTopics outputTopics;
-    private final RetryRoutes retryRoutes;
+    private final SubmissionConfig config;
+    private final RetryTopics retryTopics;
+    private final RelayGroups relayGroups;
     private final EndpointControl endpointControl;
     private final StartupCheck selfCheck;
-    private final String controlTopic;
     /** The last refusal logged, and when: the same one is logged at most once a minute. */
     private String lastRefusal;
     private long lastRefusalAt;
@@ -74,16 +78,16 @@ public class IntakeStarter extends RoutePolicySupport {
     private ExecutorService attempts;
 
     public IntakeStarter(CamelContext camel, CompletedJobs completedJobs, SubmissionConfig config,
-            OutputTopics outputTopics, RetryRoutes retryRoutes, EndpointControl endpointControl,
-            StartupCheck selfCheck) {
+            OutputTopics outputTopics, RetryTopics retryTopics, RelayGroups relayGroups,
+            EndpointControl endpointControl, StartupCheck selfCheck) {
         this.endpointControl = endpointControl;
-        this.controlTopic = config.topics().control();
         this.camel = camel;
         this.completedJobs = completedJobs;
         this.outputTopics = outputTopics;
-        this.retryRoutes = retryRoutes;
+        this.config = config;
+        this.retryTopics = retryTopics;
+        this.relayGroups = relayGroups;
         this.selfCheck = selfCheck;
-        this.jobsTopic = config.topics().jobs();
     }
 
     /**
@@ -111,7 +115,7 @@ public class IntakeStarter extends RoutePolicySupport {
             try {
                 startRoutes(preparations.get());
                 started = true;
-                LOG.infof("intake started on %s", jobsTopic);
+                LOG.infof("intake started on %s", config.topics().jobs());
             } catch (Exception e) {
                 failure = e;
                 failed(e);
@@ -194,11 +198,11 @@ public class IntakeStarter extends RoutePolicySupport {
             selfCheck.verify();
             // The router's Kafka settings, security included, as the Camel Kafka component has them.
             Properties client = KafkaClients.consumer(camel);
-            Topics.JobsTopic jobs = Topics.describeJobs(client, jobsTopic);
+            Topics.JobsTopic jobs = Topics.describeJobs(client, config.topics().jobs());
             outputTopics.prepare(client, jobs);
             completedJobs.start(client, jobs.partitions(), LOAD_TIMEOUT);
             // operator suspensions in force hold before the first job (routes/control.yaml)
-            endpointControl.catchUp(client, controlTopic, LOAD_TIMEOUT);
+            endpointControl.catchUp(client, config.topics().control(), LOAD_TIMEOUT);
             if (!awaitCamelStarted()) {
                 throw new IllegalStateException("the application stops");
             }
@@ -229,8 +233,7 @@ public class IntakeStarter extends RoutePolicySupport {
      * failure stops the idempotency tail, and no route may take jobs while the completed jobIds are not followed.
      */
     void startRoutes(Properties client) throws Exception {
-        // the retries routes (retries-<relay>, routes/retries.yaml), made from their template, in the group jobs
-        retryRoutes.create();
+        createRetryRoutes();
         List<String> jobs = new ArrayList<>();
         camel.getRoutes().stream().filter(r -> JOBS_GROUP.equals(r.getGroup()))
                 .map(Route::getRouteId).filter(id -> !id.equals(INTAKE_ROUTE) && !id.equals(CONTROL_ROUTE))
@@ -248,6 +251,24 @@ public class IntakeStarter extends RoutePolicySupport {
                 }
             }
             throw e;
+        }
+    }
+
+    /**
+     * Adds the retries route of each relay group that has none yet (an attempt that failed part-way is completed by
+     * the next): it reads every retry tier and its group's waiting topic in the consumer group
+     * {@code <submission.consumer.group-id>-retry-<relay>}, the one the hand-written retry consumers before issue 24
+     * committed in, so a rolling update goes on from there.
+     */
+    synchronized void createRetryRoutes() throws Exception {
+        for (String relay : relayGroups.names()) {
+            String id = RETRIES_TEMPLATE + "-" + relay;
+            if (camel.getRoute(id) == null) {
+                List<String> read = new ArrayList<>(retryTopics.tiers());
+                read.add(retryTopics.waitTopic(relay));
+                camel.addRouteFromTemplate(id, RETRIES_TEMPLATE, Map.of("relay", relay, "topics",
+                        String.join(",", read), "groupId", config.consumer().groupId() + "-retry-" + relay));
+            }
         }
     }
 

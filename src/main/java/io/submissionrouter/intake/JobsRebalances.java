@@ -19,15 +19,13 @@ import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
 /**
- * Camel Kafka's subscribe adapter (found in the registry by its name, {@code subscribeAdapter}): subscribes every
- * consumer as Camel would, and follows the partitions of the consumers of jobs: the intake's (the jobs topic) and each
- * relay group's retries' (the retry tiers and the group's waiting topic). When such a consumer is given partitions,
- * this replica first reads the idempotency topic to its end (CONTRACT 5.4: it must know every job the partitions' last
- * owner completed before it works on them): the partitions are held until the tail has read to the end the topic has
- * then (when its end cannot be read, the poll fails, and the consumer reconnects and reads from its committed
- * offsets); each picks up what its last commit says was finished; an intake consumer then counts its share for the
- * rate limits. When partitions go, the jobs of theirs this pod has in flight are finished and committed, or handed
- * back, and their holds dropped ({@link InFlightJobs#revoked}).
+ * Camel Kafka's subscribe adapter (the bean {@code subscribeAdapter}): subscribes every consumer as Camel would, and
+ * follows the partitions of the consumers of jobs (the intake's, and each relay group's retries'). Partitions given
+ * are held until the idempotency tail has read to the end the topic has then (CONTRACT 5.4: this replica must know
+ * every job their last owner completed; when the end cannot be read, the poll fails and the consumer reconnects from
+ * its committed offsets), each picking up what its last commit says was finished; an intake consumer then counts its
+ * share for the rate limits. Partitions that go have their jobs in flight finished and committed, or handed back, and
+ * their holds dropped ({@link InFlightJobs#revoked}).
  */
 @ApplicationScoped
 @Named("subscribeAdapter")
@@ -67,21 +65,18 @@ public class JobsRebalances implements SubscribeAdapter {
         camel.subscribe(consumer, new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
-                // their jobs running are finished and committed, those not started handed back
                 inFlight.revoked(consumer, revoked);
                 camelListener.onPartitionsRevoked(revoked);
             }
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
-                // the idempotency topic's end now (a failure fails the poll: the consumer reconnects); until the tail
-                // has read to it, the partitions are held (paused, nothing taken), so a slow read neither holds the
-                // rebalance nor makes the consumer leave its group and join again
+                // held rather than waited for here, so a slow read neither holds the rebalance nor makes the
+                // consumer leave its group and join again
                 BooleanSupplier known = assigned.isEmpty() ? () -> true : completedJobs.readToEnd(CATCH_UP);
                 if (!known.getAsBoolean()) {
                     LOG.infof("%s held until the completed jobIds are read to the idempotency topic's end", assigned);
                 }
-                // each picks up where its last commit left, skipping the finished jobs its metadata names
                 inFlight.assigned(consumer, source.get(), assigned, known);
                 camelListener.onPartitionsAssigned(assigned);
                 if (intake) {

@@ -165,11 +165,6 @@ public final class PartitionProgress {
         }
     }
 
-    /** Jobs of this partition taken and not finished. */
-    public synchronized int unfinished() {
-        return unfinished.size();
-    }
-
     /** Records read since the first unfinished job (0 when none is unfinished). */
     public synchronized long span() {
         return unfinished.isEmpty() ? 0 : next - unfinished.first();

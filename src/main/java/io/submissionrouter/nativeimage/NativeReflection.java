@@ -9,7 +9,6 @@ import io.submissionrouter.idempotency.CompletionRecords;
 import io.submissionrouter.intake.DueRetries;
 import io.submissionrouter.intake.InFlightCommits;
 import io.submissionrouter.intake.InFlightJobs;
-import io.submissionrouter.intake.InFlightRoom;
 import io.submissionrouter.intake.IntakeStarter;
 import io.submissionrouter.job.EmailJob;
 import io.submissionrouter.kafka.KafkaWrites;
@@ -52,7 +51,7 @@ import io.submissionrouter.smtp.SmtpStep;
         // beans named in routes/*.yaml
         CompletionRecords.class, DeferredRecords.class, PassConcluder.class, EndpointSelector.class,
         FailureTriage.class, JobIntake.class, KafkaRecords.class, InFlightJobs.class, InFlightCommits.class,
-        InFlightRoom.class, RecipientDomains.class,
+        RecipientDomains.class,
         RetryTiers.class, DueRetries.class, SessionRecorder.class, JobTraces.class, EndpointControl.class,
         UnsettledPasses.class, KafkaWrites.class, KafkaWritesRefused.class, DeadLettersTooLarge.class, ReplayWrites.class,
         // beans of the periodic routes (routes/periodic.yaml), and the route policy of intake-starter

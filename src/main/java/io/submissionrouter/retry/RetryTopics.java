@@ -25,6 +25,9 @@ import org.apache.kafka.common.config.TopicConfig;
 @ApplicationScoped
 public class RetryTopics {
 
+    private static final long[] UNIT_MS = {86_400_000, 3_600_000, 60_000, 1000};
+    private static final String[] UNITS = {"d", "h", "m", "s"};
+
     private final String prefix;
     private final List<Duration> delays;
     private final Map<String, Duration> tiers = new LinkedHashMap<>();
@@ -52,17 +55,10 @@ public class RetryTopics {
     /** A delay as topic names spell it: {@code 30s}, {@code 2m}, {@code 1h}, {@code 7d}, {@code 200ms}. */
     static String delayName(Duration d) {
         long ms = d.toMillis();
-        if (ms > 0 && ms % 86_400_000 == 0) {
-            return ms / 86_400_000 + "d";
-        }
-        if (ms > 0 && ms % 3_600_000 == 0) {
-            return ms / 3_600_000 + "h";
-        }
-        if (ms > 0 && ms % 60_000 == 0) {
-            return ms / 60_000 + "m";
-        }
-        if (ms > 0 && ms % 1000 == 0) {
-            return ms / 1000 + "s";
+        for (int i = 0; i < UNITS.length; i++) {
+            if (ms > 0 && ms % UNIT_MS[i] == 0) {
+                return ms / UNIT_MS[i] + UNITS[i];
+            }
         }
         return ms + "ms";
     }

@@ -72,7 +72,8 @@ class CompletedJobsTest {
     }
 
     private static CompletedJobs created(String topic) {
-        CompletedJobs store = new CompletedJobs(JSON, camel, topic, Duration.ofDays(7), Clock.fixed(NOW, ZoneOffset.UTC));
+        CompletedJobs store = new CompletedJobs(JSON, camel, topic, Duration.ofDays(7),
+                Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofMinutes(1));
         STORES.add(store);
         return store;
     }
@@ -156,7 +157,7 @@ class CompletedJobsTest {
     void completionsTheRouterCannotBindAreNeverSkipped() throws Exception {
         String topic = "completed-blind";
         CompletedJobs blind = new CompletedJobs(BlindMapper.blindTo(Completion.class), camel, topic,
-                Duration.ofDays(7), Clock.fixed(NOW, ZoneOffset.UTC));
+                Duration.ofDays(7), Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofMinutes(1));
         STORES.add(blind);
         blind.createTopic(client(), 3, 1 << 20);
         write(topic, "first", new Completion(Status.SENT, "<f@x>", NOW));

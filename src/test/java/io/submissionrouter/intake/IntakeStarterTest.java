@@ -50,7 +50,7 @@ class IntakeStarterTest {
         CamelContext camel = new DefaultCamelContext();
         try {
             IntakeStarter starter = new IntakeStarter(camel, null, settings(SubmissionConfig.class), null, null, null,
-                    null);
+                    null, null);
             assertThat(starter.pending()).isTrue();
             CompletableFuture<Boolean> waiting = awaitingCamel(starter);
             Thread.sleep(200);
@@ -59,7 +59,7 @@ class IntakeStarterTest {
             assertThat(waiting.get(5, TimeUnit.SECONDS)).as("Camel started").isTrue();
 
             IntakeStarter stopping = new IntakeStarter(new DefaultCamelContext(), null, settings(SubmissionConfig.class),
-                    null, null, null, null);
+                    null, null, null, null, null);
             CompletableFuture<Boolean> cut = awaitingCamel(stopping);
             Thread.sleep(200);
             stopping.onShutdown(null);
@@ -92,7 +92,7 @@ class IntakeStarterTest {
         try {
             camel.start();
             IntakeStarter starter = new IntakeStarter(camel, null, settings(SubmissionConfig.class), null, null, null,
-                    hangs);
+                    null, hangs);
             CompletableFuture<Void> start = CompletableFuture.runAsync(() -> starter.onStart(null));
             assertThat(hanging.await(5, TimeUnit.SECONDS)).isTrue();
             Thread.sleep(300);
@@ -145,14 +145,13 @@ class IntakeStarterTest {
         });
         try {
             camel.start();
-            RetryRoutes made = new RetryRoutes(camel, null, null, null) {
+            IntakeStarter starter = new IntakeStarter(camel, null, settings(SubmissionConfig.class), null, null, null,
+                    null, null) {
                 @Override
-                public synchronized void create() {
+                void createRetryRoutes() {
                     // the retries route above stands for those made from the template
                 }
             };
-            IntakeStarter starter = new IntakeStarter(camel, null, settings(SubmissionConfig.class), null, made, null,
-                    null);
             assertThatThrownBy(() -> starter.startRoutes(null)).hasMessageContaining("cannot be made");
             assertThat(camel.getRouteController().getRouteStatus("retries-default").isStarted())
                     .as("the retries route started before the intake failed").isFalse();

@@ -34,7 +34,7 @@ class PartitionProgressTest {
 
         p.finish(12);
         assertThat(p.committable(0).offset()).isEqualTo(15);
-        assertThat(p.unfinished()).isZero();
+        assertThat(p.span()).as("no job unfinished").isZero();
     }
 
     @Test
