@@ -17,7 +17,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -42,11 +41,7 @@ public final class Pass {
         /** No endpoint of the group admits calls: the job goes to its group's waiting topic. */
         WAIT,
         /** A terminal status is known. */
-        DONE;
-
-        public String wireName() {
-            return name().toLowerCase(Locale.ROOT);
-        }
+        DONE
     }
 
     /** Without its value once the pass owes nothing ({@link #owesNothing}). */
@@ -148,28 +143,28 @@ public final class Pass {
     /** A record that failed validation; {@code jobId} is null when none could be read. */
     public static Pass invalid(SourceRecord source, Instant receivedAt, String jobId, String relay,
             Map<String, String> metadata, JobRejection rejection) {
-        Pass d = new Pass(source, receivedAt, jobId, relay, metadata, null);
-        d.finish(Status.INVALID, new ErrorInfo(rejection.code(), rejection.getMessage()));
-        return d;
+        return ended(source, receivedAt, jobId, relay, metadata, Status.INVALID,
+                new ErrorInfo(rejection.code(), rejection.getMessage()));
     }
 
     /** A job whose jobId was completed within the idempotency window: nothing is sent again. */
     public static Pass duplicate(SourceRecord source, Instant receivedAt, String jobId, String relay,
             Map<String, String> metadata, CompletedJob original) {
-        Pass d = new Pass(source, receivedAt, jobId, relay, metadata, null);
+        Pass d = ended(source, receivedAt, jobId, relay, metadata, Status.DUPLICATE, null);
         d.original = original;
-        d.finish(Status.DUPLICATE, null);
         return d;
     }
 
-    /**
-     * The job's own record read again after the job ended (its result is written again, nothing is sent):
-     * {@code status} is how it ended.
-     */
+    /** The job's own record read again after the job ended as {@code status}: nothing is sent. */
     public static Pass ended(SourceRecord source, Instant receivedAt, String jobId, String relay,
             Map<String, String> metadata, Status status) {
+        return ended(source, receivedAt, jobId, relay, metadata, status, null);
+    }
+
+    private static Pass ended(SourceRecord source, Instant receivedAt, String jobId, String relay,
+            Map<String, String> metadata, Status status, ErrorInfo error) {
         Pass d = new Pass(source, receivedAt, jobId, relay, metadata, null);
-        d.finish(status, null);
+        d.finish(status, error);
         return d;
     }
 
@@ -268,9 +263,8 @@ public final class Pass {
     }
 
     /**
-     * The job's time ran out in this pass before an endpoint not yet tried could have a session: the job goes to a
-     * retry tier and starts a new pass, with its whole time, from there. Not an attempt: it counts toward the tiers
-     * (as when every endpoint failed) and {@code max-age}, not toward {@code max-attempts}.
+     * The job's time ran out in this pass before an endpoint not yet tried could have a session: it goes to a retry
+     * tier as when every endpoint failed (toward the tiers and {@code max-age}, not {@code max-attempts}).
      */
     public void outOfTime() {
         failedEverywhereThisPass = true;
@@ -311,27 +305,17 @@ public final class Pass {
         }
     }
 
-    /** The job outlived {@code submission.retry.max-age}. */
-    public void expire(String why) {
-        endWithPending(new ErrorInfo("EXPIRED", why));
-    }
-
-    /** The job cannot be deferred to a retry tier or waiting topic: it ends, as far as it got. */
-    public void cannotDefer(String code, String why) {
+    /**
+     * The job ends as far as it got, for {@code code} ({@code EXPIRED}: it outlived {@code submission.retry.max-age};
+     * {@code INTERNAL_ERROR}; {@code TOO_LARGE_TO_RETRY}: it cannot be deferred). Its pending recipients become its
+     * failed ones (CONTRACT 8.1). It is {@code SENT} when a server accepted it for some recipients (the job is
+     * completed), {@code UNCERTAIN} when a session of it was (the message may have arrived: never {@code FAILED},
+     * which a resubmission could send again), else {@code FAILED}.
+     */
+    public void end(String code, String why) {
         endWithPending(new ErrorInfo(code, why));
     }
 
-    /** An unexpected failure inside the router: the job ends, as far as it got. */
-    public void failInternally(String why) {
-        endWithPending(new ErrorInfo("INTERNAL_ERROR", why));
-    }
-
-    /**
-     * The job ends with recipients still pending, which become its failed recipients (CONTRACT 8.1). It is
-     * {@code SENT} when a server accepted it for some recipients (the job is completed), {@code UNCERTAIN} when a
-     * session of it was (the message may have arrived: never {@code FAILED}, which could be sent again by a
-     * resubmission), else {@code FAILED}.
-     */
     private void endWithPending(ErrorInfo why) {
         failed = recipients.failPending();
         if (!recipients.accepted().isEmpty()) {
@@ -480,10 +464,6 @@ public final class Pass {
 
     public int sessions() {
         return sessions;
-    }
-
-    public int retryableOutcomes() {
-        return retryableOutcomes;
     }
 
     public int waits() {

@@ -165,8 +165,7 @@ public class JobIntake {
         }
         Pass ended = Pass.ended(source, now, job.jobId(), echoed.relay(job), job.metadata(), c.status());
         if (verdict.kind() == AlreadyCompleted.Kind.REPLAY) {
-            results.logReplay(ended, c);
-            return PassConcluder.replay(ended, verdict.result());
+            return results.replay(ended, c, verdict.result());
         }
         ended.conclude(); // concluded with nothing owed: the pass that ended the job, or goes on with it, writes
         return ended;

@@ -68,7 +68,7 @@ public class RetryTiers {
         if (size <= max.getAsLong()) {
             return true;
         }
-        d.cannotDefer("TOO_LARGE_TO_RETRY", "the job's record with its retry state (" + size + " bytes) is larger "
+        d.end("TOO_LARGE_TO_RETRY", "the job's record with its retry state (" + size + " bytes) is larger "
                 + "than " + topic + " takes (max.message.bytes " + max.getAsLong() + "); give the retry and waiting "
                 + "topics the max.message.bytes the router asks for at startup");
         return false;
@@ -90,7 +90,7 @@ public class RetryTiers {
                 int n = Math.max(1, d.deferrals());
                 Duration delay = topics.delay(n);
                 if (now.plus(delay).isAfter(deadline)) {
-                    d.expire(d.failedEverywhereThisPass() ? expiredWaiting(d) : "the next retry (in " + delay
+                    d.end("EXPIRED", d.failedEverywhereThisPass() ? expiredWaiting(d) : "the next retry (in " + delay
                             + ") would come after submission.retry.max-age (" + maxAge + ") of the job");
                     return null;
                 }
@@ -98,7 +98,7 @@ public class RetryTiers {
             }
             case WAIT -> {
                 if (!now.isBefore(deadline)) {
-                    d.expire(expiredWaiting(d));
+                    d.end("EXPIRED", expiredWaiting(d));
                     return null;
                 }
                 return topics.waitTopic(d.relay());
@@ -115,7 +115,7 @@ public class RetryTiers {
     /** Ends a job that came back from a tier or waiting topic after its deadline. */
     public void expireIfDue(Pass d, Instant now) {
         if (d.status() == null && !now.isBefore(deadline(d))) {
-            d.expire(d.waits() > 0 ? expiredWaiting(d)
+            d.end("EXPIRED", d.waits() > 0 ? expiredWaiting(d)
                     : "the job outlived submission.retry.max-age (" + maxAge + ") before its next retry");
         }
     }
