@@ -21,11 +21,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The state of one job on its way through the router: which endpoints this pass has tried, where each
- * recipient stands, what each session answered, what comes next, and what the pass owes Kafka. Lives in the
- * exchange property {@code JobProperties.PASS}, the one routing state: the routes branch on {@link #routing()},
- * {@link #unfinished()} and {@link #toConclude()}, bare booleans Simple takes as they are (a comparison with a text
- * would look up a type converter at every evaluation).
+ * The state of one job on its way through the router (exchange property {@code JobProperties.PASS}): endpoints
+ * tried, where each recipient stands, what each session answered, what comes next, what the pass owes Kafka. The
+ * routes branch on {@link #routing()}, {@link #unfinished()} and {@link #toConclude()}: bare booleans Simple takes
+ * as they are (a comparison with a text would look up a type converter at every evaluation).
  * <p>
  * Over 300 lines because it is the per-job state machine: every transition (session accepted, refused, failed, a
  * retry, a wait, the end) checks and keeps the same invariants on the recipients, attempts and outcome, in one place.
@@ -198,14 +197,13 @@ public final class Pass {
         if (recipients.pending().isEmpty()) {
             finishDelivered();
         } else if (o.outcome() == OutcomeClass.UNCERTAIN && !resendUncertain) {
-            endWithPending(new ErrorInfo("UNCERTAIN", UNCERTAIN_WHY));
+            end("UNCERTAIN", UNCERTAIN_WHY);
         } else if (!o.outcome().endpointFailed()) {
             retryable(maxAttempts);
         } else if (!o.accepted().isEmpty()) {
-            // a session whose first transaction was accepted failed in a following one (CONTRACT 9.2): the job is
-            // completed now, and its completion is written before anything else; the rest go through a retry tier,
-            // never to the next endpoint in this pass, where a failure before the completion is written (Kafka
-            // refusing, a crash) would have the next pass send the accepted recipients the message again
+            // a session accepted its first transaction and failed in a later one (CONTRACT 9.2): the job is completed,
+            // its completion written first; the rest go through a retry tier, never to the next endpoint in this pass,
+            // where a failure before the completion is written would have the next pass send them the message again
             failedEverywhere++;
             next = Next.RETRY;
         }
@@ -218,10 +216,8 @@ public final class Pass {
             "the connection was lost after the whole message was sent, before the server's reply";
 
     /**
-     * Records that the breaker of {@code endpoint} did not admit the job. An attempt event is written once
-     * per endpoint until a session runs, so a job waiting for a breaker does not flood the attempts topic.
-     *
-     * @return true when this skip was noted as an attempt event
+     * The breaker of {@code endpoint} did not admit the job; true when noted as an attempt event: once per endpoint
+     * until a session runs, so a job waiting for a breaker does not flood the attempts topic.
      */
     public boolean skipped(Endpoint endpoint, Instant now) {
         triedThisPass.add(endpoint.name());
@@ -235,10 +231,9 @@ public final class Pass {
 
     /**
      * Every endpoint of the group was tried or skipped in this pass. While one is open or suspended the job waits in
-     * its group's waiting topic (CONTRACT 5.3 step 3); when every one was tried and failed for this job (its
-     * breakers closed: the failure may be the job's own, a recipient's slow RCPT, a body the server cuts), it goes
-     * to a retry tier instead, whose delays grow, so it is not tried again every few seconds for max-age. Neither
-     * counts toward {@code max-attempts}.
+     * its group's waiting topic (CONTRACT 5.3 step 3); when each was tried and failed for this job (the failure may be
+     * the job's own), it goes to a retry tier, whose delays grow, instead of being tried every few seconds for
+     * max-age. Neither counts toward {@code max-attempts}.
      */
     public void noEndpointAdmits() {
         if (!skippedThisPass && !triedThisPass.isEmpty()) { // each was tried: a session ran and failed
@@ -283,9 +278,8 @@ public final class Pass {
     }
 
     /**
-     * The group's rate allows no message within the wait a consumer can afford: the job goes to its group's
-     * waiting topic, and comes back at the group's pace. Not an attempt, nor a wait for an outage: it counts
-     * toward neither {@code max-attempts} nor the waits, only toward {@code max-age}.
+     * The group's rate allows no message within the wait a consumer can afford: the job goes to its group's waiting
+     * topic, counted toward {@code max-age} only (not an attempt, nor a wait for an outage).
      */
     public void rateLimited() {
         next = Next.WAIT;
@@ -297,11 +291,10 @@ public final class Pass {
      * then ends as far as it got (CONTRACT 8.1: a completed job is never INVALID).
      */
     public void rejectInput(JobRejection rejection) {
-        ErrorInfo why = new ErrorInfo(rejection.code(), rejection.getMessage());
         if (recipients.accepted().isEmpty() && !possibleDuplicate) {
-            finish(Status.INVALID, why);
+            finish(Status.INVALID, new ErrorInfo(rejection.code(), rejection.getMessage()));
         } else {
-            endWithPending(why);
+            end(rejection.code(), rejection.getMessage());
         }
     }
 
@@ -313,18 +306,14 @@ public final class Pass {
      * which a resubmission could send again), else {@code FAILED}.
      */
     public void end(String code, String why) {
-        endWithPending(new ErrorInfo(code, why));
-    }
-
-    private void endWithPending(ErrorInfo why) {
         failed = recipients.failPending();
         if (!recipients.accepted().isEmpty()) {
-            finish(Status.SENT, why);
+            finish(Status.SENT, new ErrorInfo(code, why));
         } else if (possibleDuplicate) {
-            finish(Status.UNCERTAIN, why.code().equals("UNCERTAIN") ? why : new ErrorInfo("UNCERTAIN",
-                    UNCERTAIN_WHY + " in an earlier session; then " + why.code() + ": " + why.message()));
+            finish(Status.UNCERTAIN, new ErrorInfo("UNCERTAIN", code.equals("UNCERTAIN") ? why
+                    : UNCERTAIN_WHY + " in an earlier session; then " + code + ": " + why));
         } else {
-            finish(Status.FAILED, why);
+            finish(Status.FAILED, new ErrorInfo(code, why));
         }
     }
 
@@ -343,9 +332,9 @@ public final class Pass {
     private void retryable(int maxAttempts) {
         retryableOutcomes++;
         if (retryableOutcomes >= maxAttempts) {
-            endWithPending(new ErrorInfo("RETRIES_EXHAUSTED", retryableOutcomes
-                    + " transient, throttled or uncertain outcomes (submission.retry.max-attempts=" + maxAttempts
-                    + "); last: " + (decisive.reply() == null ? decisive.detail() : decisive.reply().text())));
+            end("RETRIES_EXHAUSTED", retryableOutcomes + " transient, throttled or uncertain outcomes "
+                    + "(submission.retry.max-attempts=" + maxAttempts + "); last: "
+                    + (decisive.reply() == null ? decisive.detail() : decisive.reply().text()));
         } else {
             next = Next.RETRY;
         }
@@ -395,11 +384,6 @@ public final class Pass {
         return outputs;
     }
 
-    /** Whether the pass is concluded: what it owes Kafka is decided ({@link #outputs()}). */
-    public boolean concluded() {
-        return concluded;
-    }
-
     /** Marks the pass as concluded (its result, counters and log line are done); false if it already was. */
     public boolean conclude() {
         if (concluded) {
@@ -428,10 +412,7 @@ public final class Pass {
         return !concluded;
     }
 
-    /**
-     * Everything the pass owed Kafka is acknowledged: it is kept (UnsettledPasses) only so that a record read again
-     * before its commit is not run again, and lets go of the job's bytes and its message.
-     */
+    /** Everything the pass owed Kafka is acknowledged: it lets go of the job's bytes and message (UnsettledPasses). */
     public void owesNothing() {
         SourceRecord s = source;
         source = new SourceRecord(s.topic(), s.partition(), s.offset(), s.timestamp(), s.key(), null, s.traceparent());

@@ -65,7 +65,7 @@ public class RecipientDomains {
 
     public void check(@ExchangeProperty(JobProperties.PASS) Pass pass) {
         if (mode == SubmissionConfig.MxCheck.OFF || pass.status() != null || pass.message() == null
-                || pass.concluded()) {
+                || !pass.toConclude()) {
             return;
         }
         Map<String, String> byDomain = byDomain(pass.message().envelope());
