@@ -3,8 +3,10 @@ package io.submissionrouter.pass;
 import io.submissionrouter.job.JobProperties;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.camel.ExchangeProperty;
 
 /**
@@ -37,7 +39,8 @@ public class UnsettledPasses {
     }
 
     /** Keeps the concluded pass of {@code record} until the record is committed. */
-    public void hold(@ExchangeProperty(JobProperties.RECORD) RecordRef record, @ExchangeProperty(JobProperties.PASS) Pass pass) {
+    public void hold(@ExchangeProperty(JobProperties.RECORD) RecordRef record,
+            @ExchangeProperty(JobProperties.PASS) Pass pass) {
         if (record == null) {
             return;
         }
@@ -49,9 +52,9 @@ public class UnsettledPasses {
     }
 
     private void evict(long now) {
-        passes.values().removeIf(h -> now - h.since() > java.util.concurrent.TimeUnit.HOURS.toNanos(KEEP_HOURS));
+        passes.values().removeIf(h -> now - h.since() > TimeUnit.HOURS.toNanos(KEEP_HOURS));
         while (passes.size() > MAX_ENTRIES) {
-            passes.entrySet().stream().min(java.util.Comparator.comparingLong(e -> e.getValue().since()))
+            passes.entrySet().stream().min(Comparator.comparingLong(e -> e.getValue().since()))
                     .ifPresent(e -> passes.remove(e.getKey()));
         }
     }
@@ -72,10 +75,5 @@ public class UnsettledPasses {
         if (record != null) {
             passes.remove(record);
         }
-    }
-
-    /** Passes waiting for their writes or their commit now. */
-    public int size() {
-        return passes.size();
     }
 }
