@@ -13,11 +13,14 @@ import io.submissionrouter.smtp.RecipientReply;
 import io.submissionrouter.smtp.SmtpOutcome;
 import io.submissionrouter.smtp.SmtpReply;
 import io.submissionrouter.smtp.SubmissionMessage;
+import jakarta.mail.Session;
+import jakarta.mail.internet.InternetAddress;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 
 /**
@@ -94,28 +97,55 @@ public final class Pass {
     public static Pass resumed(SourceRecord source, ValidJob job, SubmissionMessage message, DeferredState state) {
         Pass d = new Pass(source, state.receivedAt(), job.job().jobId(), job.job().relay(),
                 job.job().metadata(), message);
-        d.sessions = state.attempts();
-        d.retryableOutcomes = state.retryableOutcomes();
-        d.waits = state.waits();
-        d.failedEverywhere = state.failedEverywhere();
-        d.possibleDuplicate = state.possibleDuplicate();
-        d.recipients.restore(state.accepted() == null ? List.of() : state.accepted(),
+        d.restore(state);
+        return d;
+    }
+
+    /**
+     * A job read again from a later record (a tier, a waiting topic, its completion) whose input no longer passes a
+     * check it passed before (limits lowered, a relay group removed, topics made smaller), going on from {@code from}
+     * in which a server accepted it or a session may have delivered it: never {@code INVALID} afterwards (CONTRACT
+     * 5.4, 8.1: that would drop the recipients that have it and contradict the completion written, and its dead
+     * letter, replayed, would send it again). It ends as far as it got, no session run, its pending recipients failed.
+     */
+    public static Pass rejectedLate(SourceRecord source, String jobId, String relay, Map<String, String> metadata,
+            String messageId, DeferredState from, JobRejection why) {
+        // a message without content carries the Message-ID and the pending recipients, as the earlier pass sent them
+        SubmissionMessage message = new SubmissionMessage(Session.getInstance(new Properties()), messageId);
+        message.envelope((from.pending() == null ? List.<String>of() : from.pending()).stream().map(a -> {
+            InternetAddress address = new InternetAddress();
+            address.setAddress(a); // not parsed again
+            return address;
+        }).toList());
+        Pass d = new Pass(source, from.receivedAt(), jobId, relay, metadata, message);
+        d.restore(from);
+        d.rejectInput(new JobRejection(why.code(), "the job cannot go on to its other recipients: "
+                + why.getMessage()));
+        return d;
+    }
+
+    private void restore(DeferredState state) {
+        sessions = state.attempts();
+        retryableOutcomes = state.retryableOutcomes();
+        waits = state.waits();
+        failedEverywhere = state.failedEverywhere();
+        possibleDuplicate = state.possibleDuplicate();
+        recipients.restore(state.accepted() == null ? List.of() : state.accepted(),
                 state.rejected() == null ? List.of() : state.rejected(),
                 state.pendingReplies() == null ? List.of() : state.pendingReplies());
         if (state.pending() != null) {
-            d.recipients.keepPending(state.pending());
-            message.envelope(d.recipients.pending());
+            recipients.keepPending(state.pending());
+            message.envelope(recipients.pending());
         }
-        d.acceptedBeforePass = d.recipients.accepted().size();
+        acceptedBeforePass = recipients.accepted().size();
         DeferredState.LastSession last = state.last();
         if (last != null) {
-            d.lastEndpoint = last.endpoint();
+            lastEndpoint = last.endpoint();
             SmtpReply reply = last.smtpCode() == null ? null
                     : new SmtpReply(last.smtpCode(), last.smtpEnhancedCode(), last.smtpReply());
-            d.decisive = new SmtpOutcome(last.outcome(), last.step(), reply, List.of(), List.of(), List.of(), 0,
+            decisive = new SmtpOutcome(last.outcome(), last.step(), reply, List.of(), List.of(), List.of(), 0,
                     last.detail());
         }
-        return d;
     }
 
     /** What the job carries to its retry tier or waiting topic. */
@@ -286,7 +316,7 @@ public final class Pass {
     }
 
     /**
-     * A check found the job cannot be sent (the recipient domains in DNS; the job read again: {@code LateRejection}):
+     * A check found the job cannot be sent (the recipient domains in DNS; the job read again: {@link #rejectedLate}):
      * {@code INVALID}, unless an earlier pass had a server accept it for some recipients or may have delivered it; it
      * then ends as far as it got (CONTRACT 8.1: a completed job is never INVALID).
      */

@@ -207,15 +207,20 @@ public class JobIntake {
 
     /**
      * A job that fails a check: INVALID, unless it goes on from a pass a server accepted it in (or that may have
-     * delivered it) and the check passed then: it ends as far as it got ({@link LateRejection}).
+     * delivered it) and the check passed then: it ends as far as it got ({@link Pass#rejectedLate}).
      */
     private Pass rejected(SourceRecord source, Instant now, EmailJob job, DeferredState from,
             JobRejection rejection) {
-        if (!LateRejection.applies(from) || !JobValidator.isValidJobId(job.jobId())) {
+        if (!pastInvalid(from) || !JobValidator.isValidJobId(job.jobId())) {
             return invalid(source, now, job, rejection);
         }
-        return LateRejection.end(source, job.jobId(), echoed.relay(job), echoed.metadata(job),
+        return Pass.rejectedLate(source, job.jobId(), echoed.relay(job), echoed.metadata(job),
                 MessageIds.of(job.jobId(), config.messageIdDomain()), from, rejection);
+    }
+
+    /** Whether a job that goes on from {@code from} (null: a new job) is past being {@code INVALID}. */
+    static boolean pastInvalid(DeferredState from) {
+        return from != null && (from.accepted() != null && !from.accepted().isEmpty() || from.possibleDuplicate());
     }
 
     private Pass invalid(SourceRecord source, Instant now, EmailJob job, JobRejection rejection) {
