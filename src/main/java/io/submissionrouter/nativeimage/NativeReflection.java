@@ -33,7 +33,6 @@ import io.submissionrouter.results.ErrorInfo;
 import io.submissionrouter.results.Status;
 import io.submissionrouter.retry.DeferredRecords;
 import io.submissionrouter.routing.EndpointSelector;
-import io.submissionrouter.routing.FailureTriage;
 import io.submissionrouter.routing.JobIntake;
 import io.submissionrouter.routing.RecipientDomains;
 import io.submissionrouter.routing.RetryTiers;
@@ -51,7 +50,7 @@ import io.submissionrouter.smtp.SmtpStep;
 @RegisterForReflection(targets = {
         // beans named in routes/*.yaml
         CompletionRecords.class, DeferredRecords.class, PassConcluder.class, EndpointSelector.class,
-        FailureTriage.class, JobIntake.class, KafkaRecords.class, InFlightJobs.class, InFlightCommits.class,
+        JobIntake.class, KafkaRecords.class, InFlightJobs.class, InFlightCommits.class,
         InFlightRoom.class, RecipientDomains.class,
         RetryTiers.class, DueRetries.class, SessionRecorder.class, JobTraces.class, EndpointControl.class,
         UnsettledPasses.class, KafkaWrites.class, KafkaWritesRefused.class, DeadLettersTooLarge.class, ReplayWrites.class,

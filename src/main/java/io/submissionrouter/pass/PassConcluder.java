@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
+import org.apache.camel.util.ObjectHelper;
+import org.apache.kafka.common.KafkaException;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
@@ -113,6 +115,20 @@ public class PassConcluder {
         } finally {
             fields.keySet().forEach(MDC::remove);
         }
+    }
+
+    /**
+     * Whether {@code caught} is a bug met by the job, which must not stall the partition (the job ends), rather than
+     * Kafka being unreachable or the consumer shutting down, which must not lose it (its record is consumed again).
+     */
+    public boolean isJobFault(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Throwable caught) {
+        for (Throwable t : ObjectHelper.createExceptionIterable(caught)) {
+            if (t instanceof InterruptedException || t instanceof KafkaException
+                    || t.getClass().getName().startsWith("org.apache.kafka.")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A bug met by the job: it ends as far as it got (FAILED, in the dead-letter topic, if no server took it). */
