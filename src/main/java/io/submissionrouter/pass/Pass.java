@@ -46,13 +46,12 @@ public final class Pass {
         DONE
     }
 
-    /** Without its value once the pass owes nothing ({@link #owesNothing}). */
+    /** Without its value, and {@link #message} null, once the pass owes nothing ({@link #owesNothing}). */
     private volatile SourceRecord source;
     private final Instant receivedAt;
     private final String jobId;
     private final String relay;
     private final Map<String, String> metadata;
-    /** Null once the pass owes nothing ({@link #owesNothing}). */
     private volatile SubmissionMessage message;
 
     private int sessions;
@@ -160,10 +159,9 @@ public final class Pass {
     }
 
     /**
-     * The outcome as the job's retry record and completion carry it: {@code job_timeout} (new in this version) as
-     * {@code transient}, the class it is retried as, so that a replica of the version before, during a rolling update
-     * or a rollback, still reads the job's state (it would drop a state it cannot read, and start the job afresh,
-     * sending it again to recipients that accepted it).
+     * {@code job_timeout} (new in this version) is carried as {@code transient}, the class it is retried as, so that a
+     * replica of the version before (a rolling update, a rollback) still reads the job's state instead of dropping it
+     * and sending the job again to recipients that accepted it.
      */
     private static OutcomeClass persisted(OutcomeClass o) {
         return o == OutcomeClass.JOB_TIMEOUT ? OutcomeClass.TRANSIENT : o;

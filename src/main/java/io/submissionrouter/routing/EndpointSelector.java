@@ -49,26 +49,12 @@ public class EndpointSelector {
      */
     public Endpoint choose(@ExchangeProperty(JobProperties.PASS) Pass pass) {
         writes.holdUntilCompletionsCanBeWritten(completions); // a message accepted now could not be completed
-        if (rates.acquire(pass.relay())) {
-            return choose(pass, Instant.now());
+        if (!rates.acquire(pass.relay())) {
+            pass.rateLimited();
+            metrics.rateLimited(pass.relay());
+            return null;
         }
-        pass.rateLimited();
-        metrics.rateLimited(pass.relay());
-        return null;
-    }
-
-    /**
-     * Gives back a breaker's permission that no session used: the job met a failure between the choice and the
-     * session's end (the deliver route calls this however it ends, then removes the property), so a half-open
-     * breaker is never left without permissions to grant.
-     */
-    public void releaseUnused(@ExchangeProperty(JobProperties.ENDPOINT) Endpoint granted) {
-        if (granted != null) {
-            granted.breaker().release();
-        }
-    }
-
-    Endpoint choose(Pass pass, Instant now) {
+        Instant now = Instant.now();
         boolean outOfTime = false;
         for (Endpoint endpoint : groups.group(pass.relay())) {
             if (pass.wasTried(endpoint.name())) {
@@ -91,5 +77,16 @@ public class EndpointSelector {
             pass.noEndpointAdmits();
         }
         return null;
+    }
+
+    /**
+     * Gives back a breaker's permission that no session used: the job met a failure between the choice and the
+     * session's end (the deliver route calls this however it ends, then removes the property), so a half-open
+     * breaker is never left without permissions to grant.
+     */
+    public void releaseUnused(@ExchangeProperty(JobProperties.ENDPOINT) Endpoint granted) {
+        if (granted != null) {
+            granted.breaker().release();
+        }
     }
 }
