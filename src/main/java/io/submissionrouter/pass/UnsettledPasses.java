@@ -10,15 +10,11 @@ import java.util.concurrent.TimeUnit;
 import org.apache.camel.ExchangeProperty;
 
 /**
- * The passes of this replica whose record is not committed yet, by the record they came from (the job's record on
- * the jobs topic, or its record on a retry tier or waiting topic). When a write of a pass fails, the job runs again
- * (a job stays in flight, InFlightJobs, and runs again after a pause), and so does a job whose
- * record is read again before its commit (a rebalance); the pass found here is not run again, only what it still owes
- * Kafka is written (CONTRACT 8.1).
- * <p>
- * An entry leaves when its record is committed. One whose partition went to another replica is never read here
- * again (that replica learns of the job from its completion record): it leaves after {@value #KEEP_HOURS} hours, or
- * when more than {@value #MAX_ENTRIES} passes wait, the oldest first.
+ * The passes of this replica whose record (on the jobs topic, a retry tier or a waiting topic) is not committed yet.
+ * A job run again after a failed write, or whose record is read again before its commit, finds its pass here and
+ * only writes what it still owes Kafka (CONTRACT 8.1). An entry leaves when its record is committed; one whose
+ * partition went to another replica leaves after {@value #KEEP_HOURS} hours, or when more than {@value #MAX_ENTRIES}
+ * passes wait, the oldest first.
  */
 @ApplicationScoped
 @Named("unsettledPasses")
