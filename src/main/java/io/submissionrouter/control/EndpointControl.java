@@ -138,25 +138,16 @@ public class EndpointControl {
             LOG.warnf("control command for %s skipped: this replica has no such endpoint", command.key());
             return;
         }
-        Breaker breaker = endpoint.breaker();
-        switch (command.action()) {
-            case SUSPEND -> {
-                if (command.until() != null && breaker.suspend(command.until(), now)) {
-                    metrics.control(command.relay(), command.endpoint(), "suspend");
-                    LOG.warnf("endpoint %s (%s:%d) suspended by an operator until %s (command taken at %s by replica %s)",
-                            command.key(), endpoint.spec().host(), endpoint.spec().port(), command.until(),
-                            command.issuedAt(), command.replica());
-                }
-            }
-            case RESUME -> {
-                if (breaker.resume()) {
-                    metrics.control(command.relay(), command.endpoint(), "resume");
-                    LOG.warnf("endpoint %s (%s:%d) resumed by an operator (command taken at %s by replica %s)",
-                            command.key(), endpoint.spec().host(), endpoint.spec().port(), command.issuedAt(),
-                            command.replica());
-                }
-            }
-            default -> throw new IllegalStateException("unknown action " + command.action());
+        boolean suspend = command.action() == ControlCommand.Action.SUSPEND;
+        boolean changed = switch (command.action()) {
+            case SUSPEND -> command.until() != null && endpoint.breaker().suspend(command.until(), now);
+            case RESUME -> endpoint.breaker().resume();
+        };
+        if (changed) {
+            metrics.control(command.relay(), command.endpoint(), command.action().wireName());
+            LOG.warnf("endpoint %s (%s:%d) %s by an operator%s (command taken at %s by replica %s)", command.key(),
+                    endpoint.spec().host(), endpoint.spec().port(), suspend ? "suspended" : "resumed",
+                    suspend ? " until " + command.until() : "", command.issuedAt(), command.replica());
         }
     }
 

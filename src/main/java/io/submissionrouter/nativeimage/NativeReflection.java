@@ -32,7 +32,6 @@ import io.submissionrouter.results.ErrorInfo;
 import io.submissionrouter.results.Status;
 import io.submissionrouter.retry.DeferredRecords;
 import io.submissionrouter.routing.EndpointSelector;
-import io.submissionrouter.routing.FailureTriage;
 import io.submissionrouter.routing.JobIntake;
 import io.submissionrouter.routing.RecipientDomains;
 import io.submissionrouter.routing.RetryTiers;
@@ -50,8 +49,7 @@ import io.submissionrouter.smtp.SmtpStep;
 @RegisterForReflection(targets = {
         // beans named in routes/*.yaml
         CompletionRecords.class, DeferredRecords.class, PassConcluder.class, EndpointSelector.class,
-        FailureTriage.class, JobIntake.class, KafkaRecords.class, InFlightJobs.class, InFlightCommits.class,
-        RecipientDomains.class,
+        JobIntake.class, KafkaRecords.class, InFlightJobs.class, InFlightCommits.class, RecipientDomains.class,
         RetryTiers.class, DueRetries.class, SessionRecorder.class, JobTraces.class, EndpointControl.class,
         UnsettledPasses.class, KafkaWrites.class, KafkaWritesRefused.class, DeadLettersTooLarge.class, ReplayWrites.class,
         // beans of the periodic routes (routes/periodic.yaml), and the route policy of intake-starter

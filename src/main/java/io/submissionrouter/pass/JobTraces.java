@@ -62,33 +62,29 @@ public class JobTraces {
      */
     public Span start(@ExchangeProperty(JobProperties.PASS) Pass d, Exchange exchange) {
         try {
-            return startSpan(d, exchange);
+            SourceRecord source = d.source();
+            Span span = tracer.spanBuilder("email.job").setParent(incoming(source)).setSpanKind(SpanKind.CONSUMER)
+                    .setAttribute("messaging.system", "kafka")
+                    .setAttribute("messaging.destination.name", source.topic())
+                    .setAttribute("messaging.kafka.offset", source.offset())
+                    .setAttribute(JOB_ID, String.valueOf(d.jobId()))
+                    .setAttribute(RELAY, String.valueOf(d.relay()))
+                    .startSpan();
+            exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+                @Override
+                public void onDone(Exchange done) {
+                    span.setAttribute(STATUS, d.status() == null ? "DEFERRED" : d.status().name());
+                    if (done.isFailed()) {
+                        span.setStatus(StatusCode.ERROR, String.valueOf(done.getException()));
+                    }
+                    span.end();
+                }
+            });
+            return span;
         } catch (RuntimeException e) {
             LOG.debugf(e, "no span for exchange %s", exchange.getExchangeId());
             return null;
         }
-    }
-
-    private Span startSpan(Pass d, Exchange exchange) {
-        SourceRecord source = d.source();
-        Span span = tracer.spanBuilder("email.job").setParent(incoming(source)).setSpanKind(SpanKind.CONSUMER)
-                .setAttribute("messaging.system", "kafka")
-                .setAttribute("messaging.destination.name", source.topic())
-                .setAttribute("messaging.kafka.offset", source.offset())
-                .setAttribute(JOB_ID, String.valueOf(d.jobId()))
-                .setAttribute(RELAY, String.valueOf(d.relay()))
-                .startSpan();
-        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
-            @Override
-            public void onDone(Exchange done) {
-                span.setAttribute(STATUS, d.status() == null ? "DEFERRED" : d.status().name());
-                if (done.isFailed()) {
-                    span.setStatus(StatusCode.ERROR, String.valueOf(done.getException()));
-                }
-                span.end();
-            }
-        });
-        return span;
     }
 
     /** The job's trace id (its span's, or the job record's traceparent's when there is no span), or null. */
@@ -96,8 +92,7 @@ public class JobTraces {
         if (span != null && span.getSpanContext().isValid()) {
             return span.getSpanContext().getTraceId();
         }
-        SpanContext record = Span.fromContext(incoming(source))
-                .getSpanContext();
+        SpanContext record = Span.fromContext(incoming(source)).getSpanContext();
         return record.isValid() ? record.getTraceId() : null;
     }
 

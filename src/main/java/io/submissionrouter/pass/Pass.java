@@ -13,20 +13,21 @@ import io.submissionrouter.smtp.RecipientReply;
 import io.submissionrouter.smtp.SmtpOutcome;
 import io.submissionrouter.smtp.SmtpReply;
 import io.submissionrouter.smtp.SubmissionMessage;
+import jakarta.mail.Session;
+import jakarta.mail.internet.InternetAddress;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 
 /**
- * The state of one job on its way through the router: which endpoints this pass has tried, where each
- * recipient stands, what each session answered, what comes next, and what the pass owes Kafka. Lives in the
- * exchange property {@code JobProperties.PASS}, the one routing state: the routes branch on {@link #routing()},
- * {@link #unfinished()} and {@link #toConclude()}, bare booleans Simple takes as they are (a comparison with a text
- * would look up a type converter at every evaluation).
+ * The state of one job on its way through the router (exchange property {@code JobProperties.PASS}): endpoints
+ * tried, where each recipient stands, what each session answered, what comes next, what the pass owes Kafka. The
+ * routes branch on {@link #routing()}, {@link #unfinished()} and {@link #toConclude()}: bare booleans Simple takes
+ * as they are (a comparison with a text would look up a type converter at every evaluation).
  * <p>
  * Over 300 lines because it is the per-job state machine: every transition (session accepted, refused, failed, a
  * retry, a wait, the end) checks and keeps the same invariants on the recipients, attempts and outcome, in one place.
@@ -42,20 +43,15 @@ public final class Pass {
         /** No endpoint of the group admits calls: the job goes to its group's waiting topic. */
         WAIT,
         /** A terminal status is known. */
-        DONE;
-
-        public String wireName() {
-            return name().toLowerCase(Locale.ROOT);
-        }
+        DONE
     }
 
-    /** Without its value once the pass owes nothing ({@link #owesNothing}). */
+    /** Without its value, and {@link #message} null, once the pass owes nothing ({@link #owesNothing}). */
     private volatile SourceRecord source;
     private final Instant receivedAt;
     private final String jobId;
     private final String relay;
     private final Map<String, String> metadata;
-    /** Null once the pass owes nothing ({@link #owesNothing}). */
     private volatile SubmissionMessage message;
 
     private int sessions;
@@ -100,28 +96,55 @@ public final class Pass {
     public static Pass resumed(SourceRecord source, ValidJob job, SubmissionMessage message, DeferredState state) {
         Pass d = new Pass(source, state.receivedAt(), job.job().jobId(), job.job().relay(),
                 job.job().metadata(), message);
-        d.sessions = state.attempts();
-        d.retryableOutcomes = state.retryableOutcomes();
-        d.waits = state.waits();
-        d.failedEverywhere = state.failedEverywhere();
-        d.possibleDuplicate = state.possibleDuplicate();
-        d.recipients.restore(state.accepted() == null ? List.of() : state.accepted(),
+        d.restore(state);
+        return d;
+    }
+
+    /**
+     * A job read again from a later record (a tier, a waiting topic, its completion) whose input no longer passes a
+     * check it passed before (limits lowered, a relay group removed, topics made smaller), going on from {@code from}
+     * in which a server accepted it or a session may have delivered it: never {@code INVALID} afterwards (CONTRACT
+     * 5.4, 8.1: that would drop the recipients that have it and contradict the completion written, and its dead
+     * letter, replayed, would send it again). It ends as far as it got, no session run, its pending recipients failed.
+     */
+    public static Pass rejectedLate(SourceRecord source, String jobId, String relay, Map<String, String> metadata,
+            String messageId, DeferredState from, JobRejection why) {
+        // a message without content carries the Message-ID and the pending recipients, as the earlier pass sent them
+        SubmissionMessage message = new SubmissionMessage(Session.getInstance(new Properties()), messageId);
+        message.envelope((from.pending() == null ? List.<String>of() : from.pending()).stream().map(a -> {
+            InternetAddress address = new InternetAddress();
+            address.setAddress(a); // not parsed again
+            return address;
+        }).toList());
+        Pass d = new Pass(source, from.receivedAt(), jobId, relay, metadata, message);
+        d.restore(from);
+        d.rejectInput(new JobRejection(why.code(), "the job cannot go on to its other recipients: "
+                + why.getMessage()));
+        return d;
+    }
+
+    private void restore(DeferredState state) {
+        sessions = state.attempts();
+        retryableOutcomes = state.retryableOutcomes();
+        waits = state.waits();
+        failedEverywhere = state.failedEverywhere();
+        possibleDuplicate = state.possibleDuplicate();
+        recipients.restore(state.accepted() == null ? List.of() : state.accepted(),
                 state.rejected() == null ? List.of() : state.rejected(),
                 state.pendingReplies() == null ? List.of() : state.pendingReplies());
         if (state.pending() != null) {
-            d.recipients.keepPending(state.pending());
-            message.envelope(d.recipients.pending());
+            recipients.keepPending(state.pending());
+            message.envelope(recipients.pending());
         }
-        d.acceptedBeforePass = d.recipients.accepted().size();
+        acceptedBeforePass = recipients.accepted().size();
         DeferredState.LastSession last = state.last();
         if (last != null) {
-            d.lastEndpoint = last.endpoint();
+            lastEndpoint = last.endpoint();
             SmtpReply reply = last.smtpCode() == null ? null
                     : new SmtpReply(last.smtpCode(), last.smtpEnhancedCode(), last.smtpReply());
-            d.decisive = new SmtpOutcome(last.outcome(), last.step(), reply, List.of(), List.of(), List.of(), 0,
+            decisive = new SmtpOutcome(last.outcome(), last.step(), reply, List.of(), List.of(), List.of(), 0,
                     last.detail());
         }
-        return d;
     }
 
     /** What the job carries to its retry tier or waiting topic. */
@@ -136,10 +159,9 @@ public final class Pass {
     }
 
     /**
-     * The outcome as the job's retry record and completion carry it: {@code job_timeout} (new in this version) as
-     * {@code transient}, the class it is retried as, so that a replica of the version before, during a rolling update
-     * or a rollback, still reads the job's state (it would drop a state it cannot read, and start the job afresh,
-     * sending it again to recipients that accepted it).
+     * {@code job_timeout} (new in this version) is carried as {@code transient}, the class it is retried as, so that a
+     * replica of the version before (a rolling update, a rollback) still reads the job's state instead of dropping it
+     * and sending the job again to recipients that accepted it.
      */
     private static OutcomeClass persisted(OutcomeClass o) {
         return o == OutcomeClass.JOB_TIMEOUT ? OutcomeClass.TRANSIENT : o;
@@ -148,28 +170,28 @@ public final class Pass {
     /** A record that failed validation; {@code jobId} is null when none could be read. */
     public static Pass invalid(SourceRecord source, Instant receivedAt, String jobId, String relay,
             Map<String, String> metadata, JobRejection rejection) {
-        Pass d = new Pass(source, receivedAt, jobId, relay, metadata, null);
-        d.finish(Status.INVALID, new ErrorInfo(rejection.code(), rejection.getMessage()));
-        return d;
+        return ended(source, receivedAt, jobId, relay, metadata, Status.INVALID,
+                new ErrorInfo(rejection.code(), rejection.getMessage()));
     }
 
     /** A job whose jobId was completed within the idempotency window: nothing is sent again. */
     public static Pass duplicate(SourceRecord source, Instant receivedAt, String jobId, String relay,
             Map<String, String> metadata, CompletedJob original) {
-        Pass d = new Pass(source, receivedAt, jobId, relay, metadata, null);
+        Pass d = ended(source, receivedAt, jobId, relay, metadata, Status.DUPLICATE, null);
         d.original = original;
-        d.finish(Status.DUPLICATE, null);
         return d;
     }
 
-    /**
-     * The job's own record read again after the job ended (its result is written again, nothing is sent):
-     * {@code status} is how it ended.
-     */
+    /** The job's own record read again after the job ended as {@code status}: nothing is sent. */
     public static Pass ended(SourceRecord source, Instant receivedAt, String jobId, String relay,
             Map<String, String> metadata, Status status) {
+        return ended(source, receivedAt, jobId, relay, metadata, status, null);
+    }
+
+    private static Pass ended(SourceRecord source, Instant receivedAt, String jobId, String relay,
+            Map<String, String> metadata, Status status, ErrorInfo error) {
         Pass d = new Pass(source, receivedAt, jobId, relay, metadata, null);
-        d.finish(status, null);
+        d.finish(status, error);
         return d;
     }
 
@@ -203,14 +225,13 @@ public final class Pass {
         if (recipients.pending().isEmpty()) {
             finishDelivered();
         } else if (o.outcome() == OutcomeClass.UNCERTAIN && !resendUncertain) {
-            endWithPending(new ErrorInfo("UNCERTAIN", UNCERTAIN_WHY));
+            end("UNCERTAIN", UNCERTAIN_WHY);
         } else if (!o.outcome().endpointFailed()) {
             retryable(maxAttempts);
         } else if (!o.accepted().isEmpty()) {
-            // a session whose first transaction was accepted failed in a following one (CONTRACT 9.2): the job is
-            // completed now, and its completion is written before anything else; the rest go through a retry tier,
-            // never to the next endpoint in this pass, where a failure before the completion is written (Kafka
-            // refusing, a crash) would have the next pass send the accepted recipients the message again
+            // a session accepted its first transaction and failed in a later one (CONTRACT 9.2): the job is completed,
+            // its completion written first; the rest go through a retry tier, never to the next endpoint in this pass,
+            // where a failure before the completion is written would have the next pass send them the message again
             failedEverywhere++;
             next = Next.RETRY;
         }
@@ -223,10 +244,8 @@ public final class Pass {
             "the connection was lost after the whole message was sent, before the server's reply";
 
     /**
-     * Records that the breaker of {@code endpoint} did not admit the job. An attempt event is written once
-     * per endpoint until a session runs, so a job waiting for a breaker does not flood the attempts topic.
-     *
-     * @return true when this skip was noted as an attempt event
+     * The breaker of {@code endpoint} did not admit the job; true when noted as an attempt event: once per endpoint
+     * until a session runs, so a job waiting for a breaker does not flood the attempts topic.
      */
     public boolean skipped(Endpoint endpoint, Instant now) {
         triedThisPass.add(endpoint.name());
@@ -240,10 +259,9 @@ public final class Pass {
 
     /**
      * Every endpoint of the group was tried or skipped in this pass. While one is open or suspended the job waits in
-     * its group's waiting topic (CONTRACT 5.3 step 3); when every one was tried and failed for this job (its
-     * breakers closed: the failure may be the job's own, a recipient's slow RCPT, a body the server cuts), it goes
-     * to a retry tier instead, whose delays grow, so it is not tried again every few seconds for max-age. Neither
-     * counts toward {@code max-attempts}.
+     * its group's waiting topic (CONTRACT 5.3 step 3); when each was tried and failed for this job (the failure may be
+     * the job's own), it goes to a retry tier, whose delays grow, instead of being tried every few seconds for
+     * max-age. Neither counts toward {@code max-attempts}.
      */
     public void noEndpointAdmits() {
         if (!skippedThisPass && !triedThisPass.isEmpty()) { // each was tried: a session ran and failed
@@ -268,9 +286,8 @@ public final class Pass {
     }
 
     /**
-     * The job's time ran out in this pass before an endpoint not yet tried could have a session: the job goes to a
-     * retry tier and starts a new pass, with its whole time, from there. Not an attempt: it counts toward the tiers
-     * (as when every endpoint failed) and {@code max-age}, not toward {@code max-attempts}.
+     * The job's time ran out in this pass before an endpoint not yet tried could have a session: it goes to a retry
+     * tier as when every endpoint failed (toward the tiers and {@code max-age}, not {@code max-attempts}).
      */
     public void outOfTime() {
         failedEverywhereThisPass = true;
@@ -289,58 +306,42 @@ public final class Pass {
     }
 
     /**
-     * The group's rate allows no message within the wait a consumer can afford: the job goes to its group's
-     * waiting topic, and comes back at the group's pace. Not an attempt, nor a wait for an outage: it counts
-     * toward neither {@code max-attempts} nor the waits, only toward {@code max-age}.
+     * The group's rate allows no message within the wait a consumer can afford: the job goes to its group's waiting
+     * topic, counted toward {@code max-age} only (not an attempt, nor a wait for an outage).
      */
     public void rateLimited() {
         next = Next.WAIT;
     }
 
     /**
-     * A check found the job cannot be sent (the recipient domains in DNS; the job read again: {@code LateRejection}):
+     * A check found the job cannot be sent (the recipient domains in DNS; the job read again: {@link #rejectedLate}):
      * {@code INVALID}, unless an earlier pass had a server accept it for some recipients or may have delivered it; it
      * then ends as far as it got (CONTRACT 8.1: a completed job is never INVALID).
      */
     public void rejectInput(JobRejection rejection) {
-        ErrorInfo why = new ErrorInfo(rejection.code(), rejection.getMessage());
         if (recipients.accepted().isEmpty() && !possibleDuplicate) {
-            finish(Status.INVALID, why);
+            finish(Status.INVALID, new ErrorInfo(rejection.code(), rejection.getMessage()));
         } else {
-            endWithPending(why);
+            end(rejection.code(), rejection.getMessage());
         }
     }
 
-    /** The job outlived {@code submission.retry.max-age}. */
-    public void expire(String why) {
-        endWithPending(new ErrorInfo("EXPIRED", why));
-    }
-
-    /** The job cannot be deferred to a retry tier or waiting topic: it ends, as far as it got. */
-    public void cannotDefer(String code, String why) {
-        endWithPending(new ErrorInfo(code, why));
-    }
-
-    /** An unexpected failure inside the router: the job ends, as far as it got. */
-    public void failInternally(String why) {
-        endWithPending(new ErrorInfo("INTERNAL_ERROR", why));
-    }
-
     /**
-     * The job ends with recipients still pending, which become its failed recipients (CONTRACT 8.1). It is
-     * {@code SENT} when a server accepted it for some recipients (the job is completed), {@code UNCERTAIN} when a
-     * session of it was (the message may have arrived: never {@code FAILED}, which could be sent again by a
-     * resubmission), else {@code FAILED}.
+     * The job ends as far as it got, for {@code code} ({@code EXPIRED}: it outlived {@code submission.retry.max-age};
+     * {@code INTERNAL_ERROR}; {@code TOO_LARGE_TO_RETRY}: it cannot be deferred). Its pending recipients become its
+     * failed ones (CONTRACT 8.1). It is {@code SENT} when a server accepted it for some recipients (the job is
+     * completed), {@code UNCERTAIN} when a session of it was (the message may have arrived: never {@code FAILED},
+     * which a resubmission could send again), else {@code FAILED}.
      */
-    private void endWithPending(ErrorInfo why) {
+    public void end(String code, String why) {
         failed = recipients.failPending();
         if (!recipients.accepted().isEmpty()) {
-            finish(Status.SENT, why);
+            finish(Status.SENT, new ErrorInfo(code, why));
         } else if (possibleDuplicate) {
-            finish(Status.UNCERTAIN, why.code().equals("UNCERTAIN") ? why : new ErrorInfo("UNCERTAIN",
-                    UNCERTAIN_WHY + " in an earlier session; then " + why.code() + ": " + why.message()));
+            finish(Status.UNCERTAIN, new ErrorInfo("UNCERTAIN", code.equals("UNCERTAIN") ? why
+                    : UNCERTAIN_WHY + " in an earlier session; then " + code + ": " + why));
         } else {
-            finish(Status.FAILED, why);
+            finish(Status.FAILED, new ErrorInfo(code, why));
         }
     }
 
@@ -359,9 +360,9 @@ public final class Pass {
     private void retryable(int maxAttempts) {
         retryableOutcomes++;
         if (retryableOutcomes >= maxAttempts) {
-            endWithPending(new ErrorInfo("RETRIES_EXHAUSTED", retryableOutcomes
-                    + " transient, throttled or uncertain outcomes (submission.retry.max-attempts=" + maxAttempts
-                    + "); last: " + (decisive.reply() == null ? decisive.detail() : decisive.reply().text())));
+            end("RETRIES_EXHAUSTED", retryableOutcomes + " transient, throttled or uncertain outcomes "
+                    + "(submission.retry.max-attempts=" + maxAttempts + "); last: "
+                    + (decisive.reply() == null ? decisive.detail() : decisive.reply().text()));
         } else {
             next = Next.RETRY;
         }
@@ -411,11 +412,6 @@ public final class Pass {
         return outputs;
     }
 
-    /** Whether the pass is concluded: what it owes Kafka is decided ({@link #outputs()}). */
-    public boolean concluded() {
-        return concluded;
-    }
-
     /** Marks the pass as concluded (its result, counters and log line are done); false if it already was. */
     public boolean conclude() {
         if (concluded) {
@@ -444,10 +440,7 @@ public final class Pass {
         return !concluded;
     }
 
-    /**
-     * Everything the pass owed Kafka is acknowledged: it is kept (UnsettledPasses) only so that a record read again
-     * before its commit is not run again, and lets go of the job's bytes and its message.
-     */
+    /** Everything the pass owed Kafka is acknowledged: it lets go of the job's bytes and message (UnsettledPasses). */
     public void owesNothing() {
         SourceRecord s = source;
         source = new SourceRecord(s.topic(), s.partition(), s.offset(), s.timestamp(), s.key(), null, s.traceparent());
@@ -480,10 +473,6 @@ public final class Pass {
 
     public int sessions() {
         return sessions;
-    }
-
-    public int retryableOutcomes() {
-        return retryableOutcomes;
     }
 
     public int waits() {

@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
+import org.apache.camel.util.ObjectHelper;
+import org.apache.kafka.common.KafkaException;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
@@ -71,30 +73,26 @@ public class PassConcluder {
         }
         out.deadLetter(d.status() == Status.INVALID || d.status() == Status.FAILED);
         metrics.job(d.relay(), d.status());
-        logOutcome(d, Duration.between(d.receivedAt(), now).toMillis(), traces.traceId(span, d.source()), "");
+        logOutcome(d, Duration.between(d.receivedAt(), now).toMillis(), traces.traceId(span, d.source()));
     }
 
     /**
      * The same job's record read again after the pass that ended it (on this replica or another) may not have
-     * written its result: it is written again, as it was ({@code ce_id} too), and nothing is sent.
+     * written its result: it is written again, as it was ({@code ce_id} too), and nothing is sent or counted.
      */
-    public static Pass replay(Pass d, DeliveryResult result) {
+    public Pass replay(Pass d, CompletedJob original, DeliveryResult result) {
+        LOG.infof("job=%s status=%s: its record was read again after the job ended (%s); its result is written "
+                + "again and nothing is sent", d.jobId(), original.status(), original.completedAt());
         d.conclude();
         d.outputs().result(result, d.source().traceparent());
         return d;
-    }
-
-    /** Logs the replay of a result (the job was concluded and counted by the pass that ended it). */
-    public void logReplay(Pass d, CompletedJob original) {
-        LOG.infof("job=%s status=%s: its record was read again after the job ended (%s); its result is written "
-                + "again and nothing is sent", d.jobId(), original.status(), original.completedAt());
     }
 
     /**
      * One line per job outcome, its fields also as MDC entries (the "mdc" object of a JSON log line). Never a
      * credential, an address list or a body.
      */
-    private static void logOutcome(Pass d, long durationMs, String traceId, String note) {
+    private static void logOutcome(Pass d, long durationMs, String traceId) {
         String endpoint = d.lastEndpoint() == null ? "-" : d.lastEndpoint().name();
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put("jobId", String.valueOf(d.jobId()));
@@ -113,17 +111,32 @@ public class PassConcluder {
         try {
             LOG.infof("job=%s status=%s endpoint=%s attempts=%d durationMs=%d%s%s", d.jobId(), d.status(), endpoint,
                     d.sessions(), durationMs, d.error() == null ? "" : " error=" + d.error().code(),
-                    d.failed().isEmpty() ? note : " failedRecipients=" + d.failed().size() + note);
+                    d.failed().isEmpty() ? "" : " failedRecipients=" + d.failed().size());
         } finally {
             fields.keySet().forEach(MDC::remove);
         }
     }
 
-    /** An unexpected failure while the job was processed: it ends as far as it got (FAILED, in the dead-letter topic, if no server accepted it). */
+    /**
+     * Whether {@code caught} is a bug met by the job, which must not stall the partition (the job ends), rather than
+     * Kafka being unreachable or the consumer shutting down, which must not lose it (its record is consumed again).
+     */
+    public boolean isJobFault(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Throwable caught) {
+        for (Throwable t : ObjectHelper.createExceptionIterable(caught)) {
+            if (t instanceof InterruptedException || t instanceof KafkaException
+                    || t.getClass().getName().startsWith("org.apache.kafka.")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A bug met by the job: it ends as far as it got (FAILED, in the dead-letter topic, if no server took it). */
     public void failInternally(@ExchangeProperty(JobProperties.PASS) Pass d,
             @ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Throwable cause) {
         LOG.errorf(cause, "job %s failed inside the router", d.jobId());
-        d.failInternally(cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage());
+        d.end("INTERNAL_ERROR", cause == null ? "unknown" : cause.getClass().getSimpleName() + ": "
+                + cause.getMessage());
     }
 
     public static DeliveryResult resultOf(Pass d, Instant now) {

@@ -109,10 +109,4 @@ public final class PassOutputs {
     public void deferredWritten() {
         deferTo = null;
     }
-
-    /** Nothing is owed any more. */
-    public boolean settled() {
-        return completion == null && attemptsWritten == attempts.size() && !deadLetter && result == null
-                && deferTo == null;
-    }
 }

@@ -3,20 +3,18 @@ package io.submissionrouter.pass;
 import io.submissionrouter.job.JobProperties;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.camel.ExchangeProperty;
 
 /**
- * The passes of this replica whose record is not committed yet, by the record they came from (the job's record on
- * the jobs topic, or its record on a retry tier or waiting topic). When a write of a pass fails, the job runs again
- * (a job stays in flight, InFlightJobs, and runs again after a pause), and so does a job whose
- * record is read again before its commit (a rebalance); the pass found here is not run again, only what it still owes
- * Kafka is written (CONTRACT 8.1).
- * <p>
- * An entry leaves when its record is committed. One whose partition went to another replica is never read here
- * again (that replica learns of the job from its completion record): it leaves after {@value #KEEP_HOURS} hours, or
- * when more than {@value #MAX_ENTRIES} passes wait, the oldest first.
+ * The passes of this replica whose record (on the jobs topic, a retry tier or a waiting topic) is not committed yet.
+ * A job run again after a failed write, or whose record is read again before its commit, finds its pass here and
+ * only writes what it still owes Kafka (CONTRACT 8.1). An entry leaves when its record is committed; one whose
+ * partition went to another replica leaves after {@value #KEEP_HOURS} hours, or when more than {@value #MAX_ENTRIES}
+ * passes wait, the oldest first.
  */
 @ApplicationScoped
 @Named("unsettledPasses")
@@ -37,7 +35,8 @@ public class UnsettledPasses {
     }
 
     /** Keeps the concluded pass of {@code record} until the record is committed. */
-    public void hold(@ExchangeProperty(JobProperties.RECORD) RecordRef record, @ExchangeProperty(JobProperties.PASS) Pass pass) {
+    public void hold(@ExchangeProperty(JobProperties.RECORD) RecordRef record,
+            @ExchangeProperty(JobProperties.PASS) Pass pass) {
         if (record == null) {
             return;
         }
@@ -49,9 +48,9 @@ public class UnsettledPasses {
     }
 
     private void evict(long now) {
-        passes.values().removeIf(h -> now - h.since() > java.util.concurrent.TimeUnit.HOURS.toNanos(KEEP_HOURS));
+        passes.values().removeIf(h -> now - h.since() > TimeUnit.HOURS.toNanos(KEEP_HOURS));
         while (passes.size() > MAX_ENTRIES) {
-            passes.entrySet().stream().min(java.util.Comparator.comparingLong(e -> e.getValue().since()))
+            passes.entrySet().stream().min(Comparator.comparingLong(e -> e.getValue().since()))
                     .ifPresent(e -> passes.remove(e.getKey()));
         }
     }
@@ -72,10 +71,5 @@ public class UnsettledPasses {
         if (record != null) {
             passes.remove(record);
         }
-    }
-
-    /** Passes waiting for their writes or their commit now. */
-    public int size() {
-        return passes.size();
     }
 }

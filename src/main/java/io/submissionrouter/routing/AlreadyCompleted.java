@@ -13,12 +13,10 @@ import org.jboss.logging.Logger;
 
 /**
  * What a record of a job that has a completion becomes (CONTRACT 5.4, 8.1). Another record with the same jobId is a
- * {@code DUPLICATE}. The job's own record (on the jobs topic, or a tier or waiting record carrying it) can be read in
- * more than one copy: read again after a crash or a failed commit, or written twice to a tier (the old producer
- * delivered it and the write was made again on its successor). Whatever the copy, a recipient the completion knows as
- * accepted or refused is never sent to again: the job goes on from the two states merged ({@link DeferredStates}).
- * Once the job has ended, only the record whose pass ended it owes anything (its result is written again); any other
- * copy ends there, with nothing sent or written, so the job has one result.
+ * {@code DUPLICATE}. The job's own record can be read in more than one copy (read again after a crash or a failed
+ * commit, or written twice to a tier); whatever the copy, a recipient the completion knows as accepted or refused is
+ * never sent to again ({@link DeferredStates#merge}). Once the job has ended, only the record whose pass ended it
+ * writes its result again; any other copy ends with nothing sent or written, so the job has one result.
  */
 final class AlreadyCompleted {
 
@@ -88,10 +86,7 @@ final class AlreadyCompleted {
         return Verdict.of(Kind.ENDED_ELSEWHERE);
     }
 
-    /**
-     * The completion's record. One this replica wrote is known before the tail reads it back; Kafka acknowledged it
-     * before anything its pass wrote next, so a record of the job read now finds it read back within a poll or two.
-     */
+    /** The completion's record; one this replica wrote is waited for until the tail reads it back. */
     private Optional<Completion> read(String jobId, CompletedJob known) {
         CompletedJob c = known;
         long deadline = System.nanoTime() + READ_BACK.toNanos();

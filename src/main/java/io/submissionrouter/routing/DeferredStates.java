@@ -4,6 +4,7 @@ import io.submissionrouter.job.ValidJob;
 import io.submissionrouter.pass.DeferredState;
 import io.submissionrouter.smtp.RecipientReply;
 import jakarta.mail.internet.InternetAddress;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,11 +13,8 @@ import java.util.function.Function;
 
 /**
  * Where a job stands when two records of it disagree: the state a tier or waiting record carries, and the state in
- * the job's completion record. A job's record can be read in more than one copy (a tier record written twice: the
- * old producer delivered it and the write was made again on its successor; a record read again after the job moved
- * on), each copy going on from the state it carries. The completion is written as soon as a server accepted the job
- * for any recipient, so it knows what the copy may not (CONTRACT 8.1): a recipient that either knows as accepted or
- * refused for good is never sent to again.
+ * its completion record, written as soon as a server accepted the job for any recipient (CONTRACT 8.1). A recipient
+ * that either knows as accepted or refused for good is never sent to again.
  */
 final class DeferredStates {
 
@@ -39,7 +37,7 @@ final class DeferredStates {
         Set<String> acceptedKeys = keys(accepted, Function.identity());
         List<RecipientReply> rejected = union(newer.rejected(), older.rejected(), RecipientReply::address).stream()
                 .filter(r -> !acceptedKeys.contains(ValidJob.mailbox(r.address()))).toList();
-        Set<String> settled = new java.util.HashSet<>(acceptedKeys);
+        Set<String> settled = new HashSet<>(acceptedKeys);
         settled.addAll(keys(rejected, RecipientReply::address));
         List<String> pendingBefore = newer.pending() != null ? newer.pending() : older.pending();
         List<String> pending = pendingBefore == null ? null
@@ -79,7 +77,7 @@ final class DeferredStates {
     }
 
     private static <T> Set<String> keys(List<T> items, Function<T, String> address) {
-        Set<String> keys = new java.util.HashSet<>();
+        Set<String> keys = new HashSet<>();
         items.forEach(item -> keys.add(ValidJob.mailbox(address.apply(item))));
         return keys;
     }

@@ -39,36 +39,19 @@ public class EndpointSelector {
     }
 
     /**
-     * Waits for the group's rate to allow one more message (CONTRACT 5.3 step 5), then chooses. A job whose
-     * permit would come later than {@code submission.throttle.intake-wait} goes to its group's waiting topic, so
-     * the jobs behind it on the partition are not held up; it comes back at the group's pace.
-     *
-     * @return the endpoint whose breaker granted a permission (the submit route's session settles it), or null when
-     *         none did: the pass's {@link Pass#next()} then says where the job goes (a retry tier or its group's
-     *         waiting topic)
+     * Waits for the group's rate to allow one more message (CONTRACT 5.3 step 5), then chooses the endpoint whose
+     * breaker grants a permission (the session settles it). A job whose permit would come later than
+     * {@code submission.throttle.intake-wait} goes to its group's waiting topic, so the jobs behind it are not held up.
+     * Null when none admits: {@link Pass#next()} then says where the job goes.
      */
     public Endpoint choose(@ExchangeProperty(JobProperties.PASS) Pass pass) {
         writes.holdUntilCompletionsCanBeWritten(completions); // a message accepted now could not be completed
-        if (rates.acquire(pass.relay())) {
-            return choose(pass, Instant.now());
+        if (!rates.acquire(pass.relay())) {
+            pass.rateLimited();
+            metrics.rateLimited(pass.relay());
+            return null;
         }
-        pass.rateLimited();
-        metrics.rateLimited(pass.relay());
-        return null;
-    }
-
-    /**
-     * Gives back a breaker's permission that no session used: the job met a failure between the choice and the
-     * session's end (the deliver route calls this however it ends, then removes the property), so a half-open
-     * breaker is never left without permissions to grant.
-     */
-    public void releaseUnused(@ExchangeProperty(JobProperties.ENDPOINT) Endpoint granted) {
-        if (granted != null) {
-            granted.breaker().release();
-        }
-    }
-
-    Endpoint choose(Pass pass, Instant now) {
+        Instant now = Instant.now();
         boolean outOfTime = false;
         for (Endpoint endpoint : groups.group(pass.relay())) {
             if (pass.wasTried(endpoint.name())) {
@@ -91,5 +74,15 @@ public class EndpointSelector {
             pass.noEndpointAdmits();
         }
         return null;
+    }
+
+    /**
+     * Gives back a breaker's permission no session used (a failure between the choice and the session's end), so a
+     * half-open breaker is never left without permissions to grant.
+     */
+    public void releaseUnused(@ExchangeProperty(JobProperties.ENDPOINT) Endpoint granted) {
+        if (granted != null) {
+            granted.breaker().release();
+        }
     }
 }

@@ -38,14 +38,10 @@ import org.apache.camel.component.kafka.KafkaConstants;
 
 /**
  * Intake: reads a jobs-topic record, validates it and builds its MIME message. Every record leaves as a
- * {@link Pass}, valid or {@code INVALID}; nothing a producer sends can make this step throw. Only the record's
- * key and value are input (CONTRACT 8.2): of its headers, only {@code traceparent} is read, and the route removes
- * them all right after this step.
- * <p>
- * A record read again is not always a new job: a pass of this replica whose writes failed is found in
- * {@link UnsettledPasses} and only writes what it still owes; a record of a job that has a completion (its own
- * record read again, a copy of its tier record) is a DUPLICATE, writes its result again, ends with nothing, or goes on
- * to the recipients neither it nor the completion knows as accepted or refused ({@link AlreadyCompleted}).
+ * {@link Pass}, valid or {@code INVALID}; nothing a producer sends can make this step throw. Only the record's key,
+ * value and {@code traceparent} header are input (CONTRACT 8.2). A record read again is not always a new job: a pass
+ * whose writes failed is found in {@link UnsettledPasses}; a job that has a completion is handled by
+ * {@link AlreadyCompleted}.
  */
 @ApplicationScoped
 @Named("jobIntake")
@@ -82,11 +78,7 @@ public class JobIntake {
         this.jobTimeoutNanos = config.consumer().jobTimeout().toNanos();
     }
 
-    /**
-     * The pass of a job of the jobs topic (its record taken by the intake), on a thread of the jobs pool: the pass
-     * kept for {@code record} if one is still unsettled (it only writes what it owes), else a new pass of the job
-     * read and validated from {@code source}.
-     */
+    /** The pass of a jobs-topic record: the one still unsettled for {@code record}, else a new one. */
     public Pass read(@ExchangeProperty(JobProperties.SOURCE) SourceRecord source,
             @ExchangeProperty(JobProperties.RECORD) RecordRef record) {
         Pass unsettledPass = unsettled.find(record);
@@ -94,10 +86,9 @@ public class JobIntake {
     }
 
     /**
-     * The pass of a job back from a retry tier or waiting topic ({@code job}, handed over by its group's retries route with
-     * the tier {@code record}): read and checked again like a new record (a jobId completed meanwhile by another
-     * record is a {@code DUPLICATE}; recipients its completion knows as accepted or refused are not sent to again),
-     * then it goes on from the state its last pass left, unless it outlived {@code submission.retry.max-age}.
+     * The pass of a job back from a retry tier or waiting topic: checked again like a new record (completed meanwhile
+     * by another record: {@code DUPLICATE}), then it goes on from the state its last pass left, unless it outlived
+     * {@code submission.retry.max-age}.
      */
     public Pass resume(@ExchangeProperty(JobProperties.DEFERRED_JOB) DeferredJob job,
             @ExchangeProperty(JobProperties.RECORD) RecordRef record) {
@@ -120,9 +111,8 @@ public class JobIntake {
     }
 
     /**
-     * Reads, validates and builds the message; any failure of the input becomes an INVALID pass. {@code record} is
-     * the record read (the jobs topic's, or a tier's); {@code state} is what an earlier pass left, or null for a new
-     * job. Reading a completion record fails the exchange (the record is read again), never the job.
+     * Reads, validates and builds the message; any failure of the input becomes an INVALID pass. {@code state} is
+     * what an earlier pass left (null: a new job). Failing to read a completion record fails the exchange, not the job.
      */
     Pass passOf(SourceRecord source, RecordRef record, Instant now, DeferredState state) {
         EmailJob job;
@@ -165,17 +155,13 @@ public class JobIntake {
         }
         Pass ended = Pass.ended(source, now, job.jobId(), echoed.relay(job), job.metadata(), c.status());
         if (verdict.kind() == AlreadyCompleted.Kind.REPLAY) {
-            results.logReplay(ended, c);
-            return PassConcluder.replay(ended, verdict.result());
+            return results.replay(ended, c, verdict.result());
         }
         ended.conclude(); // concluded with nothing owed: the pass that ended the job, or goes on with it, writes
         return ended;
     }
 
-    /**
-     * The job validated, checked against what the topics take (its records must all be writable: CONTRACT 9.3), and
-     * its message built; or INVALID. {@code from} is where an earlier pass left it, or null.
-     */
+    /** The job validated, checked against what the topics take (CONTRACT 9.3), and its message built; or INVALID. */
     private Pass validated(SourceRecord source, Instant now, EmailJob job, DeferredState from) {
         try {
             ValidJob valid = validator.validate(job);
@@ -208,15 +194,20 @@ public class JobIntake {
 
     /**
      * A job that fails a check: INVALID, unless it goes on from a pass a server accepted it in (or that may have
-     * delivered it) and the check passed then: it ends as far as it got ({@link LateRejection}).
+     * delivered it) and the check passed then: it ends as far as it got ({@link Pass#rejectedLate}).
      */
     private Pass rejected(SourceRecord source, Instant now, EmailJob job, DeferredState from,
             JobRejection rejection) {
-        if (!LateRejection.applies(from) || !JobValidator.isValidJobId(job.jobId())) {
+        if (!pastInvalid(from) || !JobValidator.isValidJobId(job.jobId())) {
             return invalid(source, now, job, rejection);
         }
-        return LateRejection.end(source, job.jobId(), echoed.relay(job), echoed.metadata(job),
+        return Pass.rejectedLate(source, job.jobId(), echoed.relay(job), echoed.metadata(job),
                 MessageIds.of(job.jobId(), config.messageIdDomain()), from, rejection);
+    }
+
+    /** Whether a job that goes on from {@code from} (null: a new job) is past being {@code INVALID}. */
+    static boolean pastInvalid(DeferredState from) {
+        return from != null && (from.accepted() != null && !from.accepted().isEmpty() || from.possibleDuplicate());
     }
 
     private Pass invalid(SourceRecord source, Instant now, EmailJob job, JobRejection rejection) {
@@ -225,10 +216,7 @@ public class JobIntake {
         return Pass.invalid(source, now, jobId, echoed.relay(job), echoed.metadata(job), rejection);
     }
 
-    /**
-     * What a record of the jobs topic brings (CONTRACT 8.2): its key, value, coordinates and time, and its
-     * {@code traceparent}; no other header.
-     */
+    /** What a record of the jobs topic brings (CONTRACT 8.2): key, value, coordinates, time and traceparent. */
     public static SourceRecord source(Message in) {
         Long timestamp = in.getHeader(KafkaConstants.TIMESTAMP, Long.class);
         return new SourceRecord(

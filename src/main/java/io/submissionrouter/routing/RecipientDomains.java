@@ -39,7 +39,6 @@ public class RecipientDomains {
 
     private static final Logger LOG = Logger.getLogger(RecipientDomains.class);
 
-    private final SubmissionConfig.MxCheck mode;
     private final SubmissionConfig.Dns settings;
     private final SubmissionMetrics metrics;
     private final CamelContext camel;
@@ -47,25 +46,24 @@ public class RecipientDomains {
     private ExecutorService pool;
 
     public RecipientDomains(SubmissionConfig config, SubmissionMetrics metrics, CamelContext camel) {
-        this.mode = config.dns().mxCheck();
         this.settings = config.dns();
         this.metrics = metrics;
         this.camel = camel;
     }
 
     void configure(@Observes StartupEvent event) throws UnknownHostException {
-        if (mode != SubmissionConfig.MxCheck.OFF) {
+        if (settings.mxCheck() != SubmissionConfig.MxCheck.OFF) {
             CamelDnsLookup.configure(settings.servers().orElse(List.of()), settings.timeout());
             LOG.infof("recipient domains checked in DNS (%s) against %s, %s per domain, %s per job, %d lookups at once",
-                    mode.name().toLowerCase(Locale.ROOT), settings.servers().map(Object::toString)
+                    settings.mxCheck().name().toLowerCase(Locale.ROOT), settings.servers().map(Object::toString)
                             .orElse("the system's resolvers"), settings.timeout(), settings.jobTimeout(),
                     settings.parallelism());
         }
     }
 
     public void check(@ExchangeProperty(JobProperties.PASS) Pass pass) {
-        if (mode == SubmissionConfig.MxCheck.OFF || pass.status() != null || pass.message() == null
-                || pass.concluded()) {
+        if (settings.mxCheck() == SubmissionConfig.MxCheck.OFF || pass.status() != null || pass.message() == null
+                || !pass.toConclude()) {
             return;
         }
         Map<String, String> byDomain = byDomain(pass.message().envelope());
@@ -76,7 +74,7 @@ public class RecipientDomains {
             metrics.dnsCheck(verdict.kind());
             if (verdict.kind() == MailDomainVerdict.Kind.NO_MX) {
                 String why = "recipient " + e.getValue() + ": the domain " + e.getKey() + " " + verdict.reason();
-                if (mode == SubmissionConfig.MxCheck.REJECT) {
+                if (settings.mxCheck() == SubmissionConfig.MxCheck.REJECT) {
                     pass.rejectInput(new JobRejection(JobRejection.NO_MX, why));
                     return;
                 }

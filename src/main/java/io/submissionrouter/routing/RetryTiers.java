@@ -1,5 +1,7 @@
 package io.submissionrouter.routing;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.job.JobProperties;
 import io.submissionrouter.output.OutputTopics;
@@ -10,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.OptionalLong;
 import org.apache.camel.ExchangeProperty;
 
 /**
@@ -25,12 +28,11 @@ public class RetryTiers {
     private final RetryTopics topics;
     private final Duration maxAge;
     private final SubmissionMetrics metrics;
-
-    private final com.fasterxml.jackson.databind.ObjectMapper mapper;
+    private final ObjectMapper mapper;
     private final OutputTopics outputTopics;
 
-    public RetryTiers(RetryTopics topics, SubmissionConfig config, SubmissionMetrics metrics,
-            com.fasterxml.jackson.databind.ObjectMapper mapper, OutputTopics outputTopics) {
+    public RetryTiers(RetryTopics topics, SubmissionConfig config, SubmissionMetrics metrics, ObjectMapper mapper,
+            OutputTopics outputTopics) {
         this.mapper = mapper;
         this.outputTopics = outputTopics;
         this.topics = topics;
@@ -43,11 +45,27 @@ public class RetryTiers {
         if (d.next() == Pass.Next.DONE) {
             return;
         }
-        String topic = place(d, Instant.now());
-        if (topic != null && !fits(d, topic)) {
-            topic = null;
+        Instant now = Instant.now();
+        String topic;
+        if (d.next() == Pass.Next.RETRY) {
+            int n = Math.max(1, d.deferrals());
+            Duration delay = topics.delay(n);
+            if (now.plus(delay).isAfter(deadline(d))) {
+                d.end("EXPIRED", d.failedEverywhereThisPass() ? expiredWaiting(d) : "the next retry (in " + delay
+                        + ") would come after submission.retry.max-age (" + maxAge + ") of the job");
+                return;
+            }
+            topic = topics.tier(n);
+        } else if (d.next() == Pass.Next.WAIT) {
+            if (!now.isBefore(deadline(d))) {
+                d.end("EXPIRED", expiredWaiting(d));
+                return;
+            }
+            topic = topics.waitTopic(d.relay());
+        } else {
+            throw new IllegalStateException("job " + d.jobId() + " is not to be deferred: " + d.next());
         }
-        if (topic != null) {
+        if (fits(d, topic)) {
             d.outputs().deferTo(topic);
             metrics.deferred(d.relay(), topic);
         }
@@ -60,7 +78,7 @@ public class RetryTiers {
      * it got, with {@code TOO_LARGE_TO_RETRY}.
      */
     private boolean fits(Pass d, String topic) {
-        java.util.OptionalLong max = outputTopics.retryTakes();
+        OptionalLong max = outputTopics.retryTakes();
         if (max.isEmpty()) {
             return true;
         }
@@ -68,7 +86,7 @@ public class RetryTiers {
         if (size <= max.getAsLong()) {
             return true;
         }
-        d.cannotDefer("TOO_LARGE_TO_RETRY", "the job's record with its retry state (" + size + " bytes) is larger "
+        d.end("TOO_LARGE_TO_RETRY", "the job's record with its retry state (" + size + " bytes) is larger "
                 + "than " + topic + " takes (max.message.bytes " + max.getAsLong() + "); give the retry and waiting "
                 + "topics the max.message.bytes the router asks for at startup");
         return false;
@@ -77,45 +95,20 @@ public class RetryTiers {
     private long stateBytes(Pass d) {
         try {
             return mapper.writeValueAsBytes(d.deferredState()).length;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             return 0;
         }
     }
 
-    /** The topic the job goes to, or null when it expired instead. */
-    String place(Pass d, Instant now) {
-        Instant deadline = deadline(d);
-        switch (d.next()) {
-            case RETRY -> {
-                int n = Math.max(1, d.deferrals());
-                Duration delay = topics.delay(n);
-                if (now.plus(delay).isAfter(deadline)) {
-                    d.expire(d.failedEverywhereThisPass() ? expiredWaiting(d) : "the next retry (in " + delay
-                            + ") would come after submission.retry.max-age (" + maxAge + ") of the job");
-                    return null;
-                }
-                return topics.tier(n);
-            }
-            case WAIT -> {
-                if (!now.isBefore(deadline)) {
-                    d.expire(expiredWaiting(d));
-                    return null;
-                }
-                return topics.waitTopic(d.relay());
-            }
-            default -> throw new IllegalStateException("job " + d.jobId() + " is not to be deferred: " + d.next());
-        }
-    }
-
     /** When the job outlives {@code submission.retry.max-age}, counted from its record on the jobs topic. */
-    public Instant deadline(Pass d) {
+    private Instant deadline(Pass d) {
         return d.source().timestamp().plus(maxAge);
     }
 
     /** Ends a job that came back from a tier or waiting topic after its deadline. */
     public void expireIfDue(Pass d, Instant now) {
         if (d.status() == null && !now.isBefore(deadline(d))) {
-            d.expire(d.waits() > 0 ? expiredWaiting(d)
+            d.end("EXPIRED", d.waits() > 0 ? expiredWaiting(d)
                     : "the job outlived submission.retry.max-age (" + maxAge + ") before its next retry");
         }
     }

@@ -70,10 +70,7 @@ public class SessionRecorder {
         record(pass, endpoint, failure.outcome(), exchange);
     }
 
-    /**
-     * The session settled the breaker's permission: the {@link JobProperties#ENDPOINT} property goes first, so that
-     * nothing that fails after this line can give the permission back a second time (the deliver route's finally).
-     */
+    /** The session settled the breaker's permission: ENDPOINT goes first, so it is never given back twice. */
     private void record(Pass pass, Endpoint endpoint, SmtpOutcome outcome, Exchange exchange) {
         exchange.removeProperty(JobProperties.ENDPOINT);
         endpoint.breaker().record(outcome);
@@ -82,7 +79,8 @@ public class SessionRecorder {
         }
         metrics.attempt(endpoint.relay(), endpoint.name(), outcome.outcome(), outcome.durationMillis());
         if (outcome.outcome() == OutcomeClass.CONFIG_ERROR) {
-            String prefix = endpoint.relay().equals(RelaySettings.DEFAULT_RELAY) ? "submission.smtp" : "submission.relays." + endpoint.relay();
+            String prefix = endpoint.relay().equals(RelaySettings.DEFAULT_RELAY) ? "submission.smtp"
+                    : "submission.relays." + endpoint.relay();
             LOG.errorf("AUTH refused or impossible with %s (%s:%d): %s. Check %s.username and %s.password (or their "
                     + "files), %s.oauth2.* and %s.auth-mechanisms; the endpoint's breaker stays open for growing "
                     + "periods until this is fixed", endpoint.spec().label(), endpoint.spec().host(),

@@ -96,7 +96,7 @@ class PassTest {
                 pending(null, "ada@example.org")), 3, true, NOW);
         assertThat(d.next()).isEqualTo(Pass.Next.ROUTE);
         assertThat(d.wasTried("primary")).isTrue();
-        assertThat(d.retryableOutcomes()).isZero();
+        assertThat(d.deferredState().retryableOutcomes()).isZero();
         assertThat(d.message().envelope()).extracting(InternetAddress::getAddress).containsExactly("ada@example.org");
         assertThat(d.drainAttempts()).extracting(a -> a.outcome()).containsExactly(OutcomeClass.ENDPOINT_DOWN);
     }
@@ -187,7 +187,8 @@ class PassTest {
                 pending(null, "ada@example.org")), 3, true, NOW);
         assertThat(resend.next()).isEqualTo(Pass.Next.RETRY);
         assertThat(resend.possibleDuplicate()).isTrue();
-        assertThat(resend.retryableOutcomes()).as("an uncertain outcome counts toward max-attempts").isEqualTo(1);
+        assertThat(resend.deferredState().retryableOutcomes()).as("an uncertain outcome counts toward max-attempts")
+                .isEqualTo(1);
 
         Pass report = pass("ada@example.org");
         report.apply(PRIMARY, outcome(OutcomeClass.UNCERTAIN, SmtpStep.DOT, null, List.of(), List.of(),
@@ -235,7 +236,7 @@ class PassTest {
         Pass d = pass("ada@example.org", "bob@example.org");
         d.apply(PRIMARY, outcome(OutcomeClass.SENT, SmtpStep.DOT, "250 ok", List.of("ada@example.org"), List.of(),
                 pending("451 4.2.0 later", "bob@example.org")), 3, true, NOW);
-        d.failInternally("NullPointerException: a bug");
+        d.end("INTERNAL_ERROR", "NullPointerException: a bug");
         assertThat(d.status()).as("never FAILED (resubmittable) once a server accepted it").isEqualTo(Status.SENT);
         assertThat(d.failed()).extracting(RecipientReply::address).containsExactly("bob@example.org");
     }
@@ -249,7 +250,7 @@ class PassTest {
                 pending("451 4.7.1 slow down", "ada@example.org")), 3, true, NOW);
         Pass again = nextPass(d, "ada@example.org");
         assertThat(again.possibleDuplicate()).isTrue();
-        assertThat(again.retryableOutcomes()).isEqualTo(2);
+        assertThat(again.deferredState().retryableOutcomes()).isEqualTo(2);
         assertThat(again.decisive().outcome()).isEqualTo(OutcomeClass.THROTTLED);
         assertThat(again.decisive().reply()).isEqualTo(new SmtpReply(451, "4.7.1", "slow down"));
         assertThat(again.lastEndpoint().name()).isEqualTo("primary");
@@ -278,7 +279,7 @@ class PassTest {
                 pending(null, "ada@example.org")), 3, true, NOW);
         d.noEndpointAdmits();
         assertThat(d.next()).isEqualTo(Pass.Next.RETRY);
-        assertThat(d.retryableOutcomes()).isZero();
+        assertThat(d.deferredState().retryableOutcomes()).isZero();
         assertThat(d.deferrals()).isEqualTo(1);
         assertThat(nextPass(d, "ada@example.org").deferrals()).as("carried to the next pass").isEqualTo(1);
 
@@ -329,7 +330,7 @@ class PassTest {
         assertThat(d.acceptedInThisPass()).isTrue();
         assertThat(d.accepted()).containsExactly("r1@example.org", "r2@example.org");
         assertThat(d.message().envelope()).extracting(InternetAddress::getAddress).containsExactly("r3@example.org");
-        assertThat(d.retryableOutcomes()).as("not an attempt toward max-attempts").isZero();
+        assertThat(d.deferredState().retryableOutcomes()).as("not an attempt toward max-attempts").isZero();
     }
 
     @Test
@@ -340,6 +341,6 @@ class PassTest {
         assertThat(d.next()).isEqualTo(Pass.Next.RETRY);
         String state = JSON.writeValueAsString(d.deferredState());
         assertThat(state).doesNotContain("job_timeout").contains("\"outcome\":\"transient\"");
-        assertThat(nextPass(d, "ada@example.org").retryableOutcomes()).isEqualTo(1);
+        assertThat(nextPass(d, "ada@example.org").deferredState().retryableOutcomes()).isEqualTo(1);
     }
 }

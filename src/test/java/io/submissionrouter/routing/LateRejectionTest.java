@@ -34,9 +34,9 @@ class LateRejectionTest {
     @Test
     void aJobAServerAcceptedForSomeRecipientsEndsSentWithTheOthersFailedAndWhy() {
         DeferredState from = state(List.of("ada@example.org"), false);
-        assertThat(LateRejection.applies(from)).isTrue();
+        assertThat(JobIntake.pastInvalid(from)).isTrue();
 
-        Pass d = LateRejection.end(SOURCE, "j-1", "default", Map.of(), "<id@router.test>", from, LOWERED);
+        Pass d = Pass.rejectedLate(SOURCE, "j-1", "default", Map.of(), "<id@router.test>", from, LOWERED);
 
         assertThat(d.status()).isEqualTo(Status.SENT);
         assertThat(d.accepted()).containsExactly("ada@example.org");
@@ -50,16 +50,16 @@ class LateRejectionTest {
     @Test
     void aJobASessionMayHaveDeliveredEndsUncertain() {
         DeferredState from = state(List.of(), true);
-        assertThat(LateRejection.applies(from)).isTrue();
-        Pass d = LateRejection.end(SOURCE, "j-1", "default", Map.of(), "<id@router.test>", from, LOWERED);
+        assertThat(JobIntake.pastInvalid(from)).isTrue();
+        Pass d = Pass.rejectedLate(SOURCE, "j-1", "default", Map.of(), "<id@router.test>", from, LOWERED);
         assertThat(d.status()).isEqualTo(Status.UNCERTAIN);
         assertThat(d.failed()).containsExactly(BOB_451);
     }
 
     @Test
     void aJobNoServerTookIsStillInvalid() {
-        assertThat(LateRejection.applies(state(List.of(), false))).isFalse();
-        assertThat(LateRejection.applies(null)).isFalse();
+        assertThat(JobIntake.pastInvalid(state(List.of(), false))).isFalse();
+        assertThat(JobIntake.pastInvalid(null)).isFalse();
     }
 
     /** The recipient domains are checked in DNS on a job that goes on from its completion (CONTRACT 6). */

@@ -1,4 +1,4 @@
-package io.submissionrouter.routing;
+package io.submissionrouter.pass;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,9 +7,9 @@ import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 /** A bug met by one job is that job's fault (dead letter); Kafka trouble and shutdown are not (consume again). */
-class FailureTriageTest {
+class JobFaultTest {
 
-    private final FailureTriage triage = new FailureTriage();
+    private final PassConcluder triage = new PassConcluder(null, null);
 
     private boolean isJobFault(Throwable t) {
         return triage.isJobFault(t);
