@@ -20,19 +20,9 @@ public interface TokenSource {
 
     /** No token could be had. */
     final class TokenUnavailable extends CredentialsUnavailable {
-        private final boolean refused;
-
-        /**
-         * @param refused the token endpoint refused the client (a wrong id, secret or scope), as opposed to being
-         *                unreachable or failing
-         */
+        /** @param refused the token endpoint refused the client (a wrong id, secret or scope): a config error */
         public TokenUnavailable(String message, boolean refused) {
             super(message, refused);
-            this.refused = refused;
-        }
-
-        public boolean refused() {
-            return refused;
         }
     }
 }
