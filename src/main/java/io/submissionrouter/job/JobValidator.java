@@ -191,7 +191,7 @@ public final class JobValidator {
                 throw new JobRejection(JobRejection.MISSING_FIELD, field + ".filename is required");
             }
             try {
-                Attachments.decode(a.contentBase64());
+                MimeMessageFactory.decode(a.contentBase64());
             } catch (IllegalArgumentException e) {
                 throw new JobRejection(JobRejection.INVALID_ATTACHMENT, field + ".contentBase64 is not base64");
             }

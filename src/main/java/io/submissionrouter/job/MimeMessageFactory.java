@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -146,12 +147,17 @@ public final class MimeMessageFactory {
 
     private static MimeBodyPart attachment(EmailJob.Attachment a) throws MessagingException {
         MimeBodyPart part = new MimeBodyPart();
-        byte[] bytes = Attachments.decode(a.contentBase64());
+        byte[] bytes = decode(a.contentBase64());
         String type = a.contentType() == null ? "application/octet-stream" : a.contentType();
         part.setDataHandler(new DataHandler(new ByteArrayDataSource(bytes, type)));
         part.setFileName(a.filename());
         part.setDisposition(MimeBodyPart.ATTACHMENT);
         return part;
+    }
+
+    /** Attachment content as producers send it: base64 with line breaks, decoded strictly (unlike the MIME decoder). */
+    static byte[] decode(String base64) {
+        return Base64.getDecoder().decode(base64.replaceAll("[\\r\\n]", ""));
     }
 
     private static String encodeHeader(String name, String value) throws MessagingException {
