@@ -163,10 +163,6 @@ public final class Breaker {
         };
     }
 
-    CircuitBreaker.Metrics metrics() {
-        return breaker.getMetrics();
-    }
-
     /** The breaker's window as an operator reads it; the failure rate is -1 until the window has enough calls. */
     public Counters counters() {
         CircuitBreaker.Metrics m = breaker.getMetrics();
