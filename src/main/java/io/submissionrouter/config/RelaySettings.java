@@ -8,7 +8,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Resolves the endpoints of each relay group ({@code default} from {@code submission.smtp.*}, the others from
- * {@code submission.relays.<name>.*}) from {@link SubmissionConfig}, applying per-endpoint overrides, and refuses missing or contradictory settings with one clear line.
+ * {@code submission.relays.<name>.*}) from {@link SubmissionConfig}, applying per-endpoint overrides, and refuses
+ * missing or contradictory settings with one clear line.
  */
 public final class RelaySettings {
 
@@ -113,16 +114,10 @@ public final class RelaySettings {
             throw new InvalidSettingException(setting + ".token-url", "http:// sends the client secret in plaintext; "
                     + "use https, or set submission.smtp.allow-plaintext=true (a developer's laptop only)");
         }
-        if (o.clientId().filter(c -> !c.isBlank()).isEmpty()) {
-            throw new InvalidSettingException(setting + ".client-id", "is required with " + setting + ".token-url");
-        }
-        if (o.clientSecret().filter(c -> !c.isBlank()).isEmpty()) {
-            throw new InvalidSettingException(setting + ".client-secret", "is required with " + setting + ".token-url");
-        }
-        if (username.filter(u -> !u.isBlank()).isEmpty()) {
-            throw new InvalidSettingException(prefix + ".username",
-                    "is required with " + setting + ".token-url: the mailbox XOAUTH2 authenticates as");
-        }
+        required(setting + ".client-id", o.clientId(), "is required with " + setting + ".token-url");
+        required(setting + ".client-secret", o.clientSecret(), "is required with " + setting + ".token-url");
+        required(prefix + ".username", username,
+                "is required with " + setting + ".token-url: the mailbox XOAUTH2 authenticates as");
         if (password.isPresent() || passwordFile.isPresent()) {
             throw new InvalidSettingException(prefix + ".password",
                     "cannot be used with " + setting + ".token-url: XOAUTH2 presents a token instead; set one of them");
@@ -133,9 +128,8 @@ public final class RelaySettings {
 
     private static List<SessionSettings> endpoints(SubmissionConfig config, Group g, SubmissionConfig.Relay relay) {
         SubmissionConfig.EndpointSettings p = relay.primary();
-        String primaryHost = p.host().filter(h -> !h.isBlank()).orElseThrow(() ->
-                new InvalidSettingException(g.prefix() + ".primary.host",
-                        "is required: the host of the primary submission endpoint"));
+        String primaryHost = required(g.prefix() + ".primary.host", p.host(),
+                "is required: the host of the primary submission endpoint");
         return List.of(resolve(config, g, "primary", p, primaryHost, PRIMARY_PORT),
                 resolve(config, g, "fallback", relay.fallback(), primaryHost, FALLBACK_PORT));
     }
@@ -274,6 +268,10 @@ public final class RelaySettings {
         if (rate.isPresent() && !(rate.get() > 0 && rate.get() < Double.POSITIVE_INFINITY)) {
             throw new InvalidSettingException(setting, "must be a positive number of messages per second");
         }
+    }
+
+    private static String required(String setting, Optional<String> value, String why) {
+        return value.filter(v -> !v.isBlank()).orElseThrow(() -> new InvalidSettingException(setting, why));
     }
 
     private static void atLeastOne(String setting, int value) {

@@ -119,7 +119,7 @@ public interface SubmissionConfig {
         /** Resolvers to ask ({@code host:port}, comma-separated) instead of the system's. */
         Optional<List<String>> servers();
 
-        /** Bound of all the lookups of one job: a domain not decided by then is unknown, and the job goes on. */
+        /** Bound of all the lookups of one job: a domain not decided by then is unknown (job goes on). Addition. */
         @WithDefault("5s")
         Duration jobTimeout();
 
@@ -164,7 +164,7 @@ public interface SubmissionConfig {
         /** PEM file of CA certificates to trust instead of the JVM's trust store. */
         Optional<String> trustPem();
 
-        /** SASL mechanisms AUTH may use, in order; unset: the best offered, or XOAUTH2 with {@code oauth2}. */
+        /** SASL mechanisms AUTH may use, in order; unset: the best offered, or XOAUTH2 with oauth2. Addition. */
         Optional<List<String>> authMechanisms();
     }
 
@@ -186,7 +186,7 @@ public interface SubmissionConfig {
         OAuth2 oauth2();
     }
 
-    /** An OAuth2 client-credentials grant (RFC 6749 4.4) whose token XOAUTH2 presents for {@code username}. */
+    /** An OAuth2 client-credentials grant (RFC 6749 4.4) whose token XOAUTH2 presents for username. Addition. */
     interface OAuth2 {
         /** The token endpoint, such as {@code https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token}. */
         Optional<String> tokenUrl();
@@ -247,7 +247,7 @@ public interface SubmissionConfig {
         @WithDefault("false")
         boolean allowPlaintext();
 
-        /** Checks servers' host names against their certificates; {@code false} needs {@code allow-plaintext}. */
+        /** Checks servers' host names against their certificates; false needs allow-plaintext. Addition. */
         @WithDefault("true")
         boolean verifyIdentity();
 
@@ -273,7 +273,7 @@ public interface SubmissionConfig {
         /** Sessions kept open per endpoint and reused. Addition. */
         Pool pool();
 
-        /** Domain whose {@code _submission._tcp} SRV records (RFC 6186) name the endpoints, looked up at start. */
+        /** Domain whose {@code _submission._tcp} SRV records (RFC 6186) name the endpoints at start. Addition. */
         Optional<String> discoverDomain();
     }
 
@@ -363,7 +363,7 @@ public interface SubmissionConfig {
         @WithDefault("50")
         int maxAttachments();
 
-        /** Bytes of a job's metadata as JSON; more is {@code TOO_LARGE}; bounds every record echoing it (9.3). */
+        /** Bytes of a job's metadata as JSON; more is TOO_LARGE; bounds records echoing it (9.3). Addition. */
         @WithDefault("65536")
         long maxMetadataBytes();
 

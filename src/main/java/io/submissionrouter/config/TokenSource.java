@@ -10,11 +10,6 @@ public interface TokenSource {
     /** Creates the token source of a group's {@code oauth2} settings. */
     @FunctionalInterface
     interface Factory {
-        /** Refuses any {@code oauth2} settings: for code paths without a token client (unit tests). */
-        Factory NONE = (setting, settings) -> () -> {
-            throw new TokenUnavailable("no OAuth2 client in this context", false);
-        };
-
         TokenSource create(String setting, SubmissionConfig.OAuth2 settings);
     }
 
