@@ -65,7 +65,9 @@ public final class JobValidator {
             throw new JobRejection(JobRejection.TOO_MANY_ATTACHMENTS, job.attachments().size()
                     + " attachments, more than submission.limits.max-attachments (" + limits.maxAttachments() + ")");
         }
-        checkRelay(job.relay());
+        if (!relays.contains(job.relay())) {
+            throw new JobRejection(JobRejection.UNKNOWN_RELAY, "relay '" + job.relay() + "' is not configured");
+        }
         checkHeaders(job.headers());
         checkAttachments(job.attachments());
         InternetAddress sender = MailAddresses.parse("from", from);
@@ -154,12 +156,6 @@ public final class JobValidator {
         if (!limits.allowedFromDomains().contains(domain)) {
             throw new JobRejection(JobRejection.SENDER_NOT_ALLOWED, "from: the domain " + domain
                     + " is not in submission.limits.allowed-from-domains");
-        }
-    }
-
-    private void checkRelay(String relay) throws JobRejection {
-        if (!relays.contains(relay)) {
-            throw new JobRejection(JobRejection.UNKNOWN_RELAY, "relay '" + relay + "' is not configured");
         }
     }
 
