@@ -8,7 +8,6 @@ import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeBodyPart;
-import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 import jakarta.mail.internet.MimePart;
 import jakarta.mail.internet.MimeUtility;
@@ -62,8 +61,9 @@ public final class MimeMessageFactory {
         if (valid.replyTo() != null) {
             m.setReplyTo(new InternetAddress[] {valid.replyTo()});
         }
-        setRecipients(m, Message.RecipientType.TO, valid.to());
-        setRecipients(m, Message.RecipientType.CC, valid.cc());
+        // an empty list sets no header
+        m.setRecipients(Message.RecipientType.TO, valid.to().toArray(InternetAddress[]::new));
+        m.setRecipients(Message.RecipientType.CC, valid.cc().toArray(InternetAddress[]::new));
         m.setSubject(job.subject(), UTF_8);
         // RFC 5322 date-time, formatted by java.time: MailDateFormat (setSentDate) is a SimpleDateFormat whose
         // time zone names cost a lookup per message
@@ -93,13 +93,6 @@ public final class MimeMessageFactory {
                             + maxBytes + ")");
         }
         return m;
-    }
-
-    private static void setRecipients(MimeMessage m, Message.RecipientType type, List<InternetAddress> list)
-            throws MessagingException {
-        if (!list.isEmpty()) {
-            m.setRecipients(type, list.toArray(InternetAddress[]::new));
-        }
     }
 
     /**
