@@ -32,23 +32,17 @@ public final class CredentialSource implements Supplier<Optional<Credentials>> {
         this.passwordFile = passwordFile.map(Path::of);
     }
 
-    /** True when AUTH is configured at all. */
-    public boolean configured() {
-        return username.isPresent() || usernameFile.isPresent();
+    /** Reads the configured files once, as startup does; throws {@link InvalidSettingException} naming a bad one. */
+    public void check() {
+        usernameFile.ifPresent(f -> check(f, "username-file"));
+        passwordFile.ifPresent(f -> check(f, "password-file"));
     }
 
-    /**
-     * Reads the configured files once, as startup does.
-     *
-     * @throws InvalidSettingException naming the file's setting when it cannot be read or is empty
-     */
-    public void check() {
+    private void check(Path file, String setting) {
         try {
-            get();
+            read(file, setting);
         } catch (CredentialsUnavailable e) {
-            String setting = usernameFile.isPresent() && unreadable(usernameFile.get())
-                    ? prefix + ".username-file" : prefix + ".password-file";
-            throw new InvalidSettingException(setting, e.getMessage());
+            throw new InvalidSettingException(prefix + "." + setting, e.getMessage());
         }
     }
 
@@ -76,13 +70,5 @@ public final class CredentialSource implements Supplier<Optional<Credentials>> {
             throw new CredentialsUnavailable(prefix + "." + setting + " (" + file + ") is empty", true);
         }
         return value;
-    }
-
-    private static boolean unreadable(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8).isBlank();
-        } catch (IOException | RuntimeException e) {
-            return true;
-        }
     }
 }

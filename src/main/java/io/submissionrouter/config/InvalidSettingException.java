@@ -8,13 +8,10 @@ import io.quarkus.runtime.configuration.ConfigurationException;
  */
 public final class InvalidSettingException extends ConfigurationException {
 
+    /** The message names the environment variable MicroProfile Config maps {@code setting} to, too. */
     public InvalidSettingException(String setting, String why) {
-        super("Invalid setting " + setting + " (env " + envName(setting) + "): " + why);
+        super("Invalid setting " + setting + " (env " + setting.toUpperCase(java.util.Locale.ROOT)
+                .replaceAll("[^A-Z0-9]", "_") + "): " + why);
         setStackTrace(new StackTraceElement[0]);
-    }
-
-    /** The environment variable MicroProfile Config maps to a property name. */
-    public static String envName(String property) {
-        return property.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
     }
 }

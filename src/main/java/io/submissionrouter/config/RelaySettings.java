@@ -8,7 +8,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Resolves the endpoints of each relay group ({@code default} from {@code submission.smtp.*}, the others from
- * {@code submission.relays.<name>.*}) from {@link SubmissionConfig}, applying per-endpoint overrides, and refuses missing or contradictory settings with one clear line.
+ * {@code submission.relays.<name>.*}) from {@link SubmissionConfig}, applying per-endpoint overrides, and refuses
+ * missing or contradictory settings with one clear line.
  */
 public final class RelaySettings {
 
@@ -113,16 +114,10 @@ public final class RelaySettings {
             throw new InvalidSettingException(setting + ".token-url", "http:// sends the client secret in plaintext; "
                     + "use https, or set submission.smtp.allow-plaintext=true (a developer's laptop only)");
         }
-        if (o.clientId().filter(c -> !c.isBlank()).isEmpty()) {
-            throw new InvalidSettingException(setting + ".client-id", "is required with " + setting + ".token-url");
-        }
-        if (o.clientSecret().filter(c -> !c.isBlank()).isEmpty()) {
-            throw new InvalidSettingException(setting + ".client-secret", "is required with " + setting + ".token-url");
-        }
-        if (username.filter(u -> !u.isBlank()).isEmpty()) {
-            throw new InvalidSettingException(prefix + ".username",
-                    "is required with " + setting + ".token-url: the mailbox XOAUTH2 authenticates as");
-        }
+        required(setting + ".client-id", o.clientId(), "is required with " + setting + ".token-url");
+        required(setting + ".client-secret", o.clientSecret(), "is required with " + setting + ".token-url");
+        required(prefix + ".username", username,
+                "is required with " + setting + ".token-url: the mailbox XOAUTH2 authenticates as");
         if (password.isPresent() || passwordFile.isPresent()) {
             throw new InvalidSettingException(prefix + ".password",
                     "cannot be used with " + setting + ".token-url: XOAUTH2 presents a token instead; set one of them");
@@ -133,9 +128,8 @@ public final class RelaySettings {
 
     private static List<SessionSettings> endpoints(SubmissionConfig config, Group g, SubmissionConfig.Relay relay) {
         SubmissionConfig.EndpointSettings p = relay.primary();
-        String primaryHost = p.host().filter(h -> !h.isBlank()).orElseThrow(() ->
-                new InvalidSettingException(g.prefix() + ".primary.host",
-                        "is required: the host of the primary submission endpoint"));
+        String primaryHost = required(g.prefix() + ".primary.host", p.host(),
+                "is required: the host of the primary submission endpoint");
         return List.of(resolve(config, g, "primary", p, primaryHost, PRIMARY_PORT),
                 resolve(config, g, "fallback", relay.fallback(), primaryHost, FALLBACK_PORT));
     }
@@ -168,7 +162,8 @@ public final class RelaySettings {
                 : g.prefix() + ".auth-mechanisms", ep.authMechanisms().or(g::authMechanisms), g.oauth2().isPresent());
         java.util.function.Supplier<Optional<SessionSettings.Credentials>> credentials;
         if (g.oauth2().isPresent()) {
-            credentials = new OAuth2Credentials(username.orElseThrow(), g.oauth2().get());
+            String user = username.orElseThrow(); // XOAUTH2: a current access token in place of a password
+            credentials = () -> Optional.of(new SessionSettings.Credentials(user, g.oauth2().get().token()));
         } else {
             CredentialSource files = new CredentialSource(g.prefix(), username, password, g.usernameFile(),
                     g.passwordFile());
@@ -224,15 +219,11 @@ public final class RelaySettings {
                     + "certificate, in any relay group (a developer's laptop only)");
         }
         SubmissionConfig.Breaker b = config.breaker();
-        if (b.window() < 1) {
-            throw new InvalidSettingException("submission.breaker.window", "must be at least 1");
-        }
+        atLeastOne("submission.breaker.window", b.window());
         if (!(b.failureRatio() > 0 && b.failureRatio() <= 1)) {
             throw new InvalidSettingException("submission.breaker.failure-ratio", "must be above 0 and at most 1");
         }
-        if (b.halfOpenProbes() < 1) {
-            throw new InvalidSettingException("submission.breaker.half-open-probes", "must be at least 1");
-        }
+        atLeastOne("submission.breaker.half-open-probes", b.halfOpenProbes());
         positive("submission.breaker.open-duration", b.openDuration());
         if (!(config.throttle().minRate() > 0)) {
             throw new InvalidSettingException("submission.throttle.min-rate", "must be a positive number of messages per second");
@@ -244,13 +235,9 @@ public final class RelaySettings {
         if (config.retry().delays().isEmpty()) {
             throw new InvalidSettingException("submission.retry.delays", "needs at least one delay");
         }
-        if (config.retry().maxAttempts() < 1) {
-            throw new InvalidSettingException("submission.retry.max-attempts", "must be at least 1");
-        }
+        atLeastOne("submission.retry.max-attempts", config.retry().maxAttempts());
         checkConsumer(config);
-        if (config.limits().maxRecipients() < 1) {
-            throw new InvalidSettingException("submission.limits.max-recipients", "must be at least 1");
-        }
+        atLeastOne("submission.limits.max-recipients", config.limits().maxRecipients());
     }
 
     /**
@@ -267,9 +254,7 @@ public final class RelaySettings {
         }
         positive("submission.kafka.write-retry-for", config.kafka().writeRetryFor());
         positive("submission.kafka.ack-timeout", config.kafka().ackTimeout());
-        if (c.maxPollRecords() < 1) {
-            throw new InvalidSettingException("submission.consumer.max-poll-records", "must be at least 1");
-        }
+        atLeastOne("submission.consumer.max-poll-records", c.maxPollRecords());
         Duration poll = c.jobTimeout().plus(config.kafka().writeRetryFor()).multipliedBy(c.maxPollRecords());
         if (poll.toMillis() > c.maxPollIntervalMs()) {
             throw new InvalidSettingException("submission.consumer.max-poll-interval-ms", c.maxPollIntervalMs()
@@ -282,6 +267,16 @@ public final class RelaySettings {
     private static void positiveRate(String setting, Optional<Double> rate) {
         if (rate.isPresent() && !(rate.get() > 0 && rate.get() < Double.POSITIVE_INFINITY)) {
             throw new InvalidSettingException(setting, "must be a positive number of messages per second");
+        }
+    }
+
+    private static String required(String setting, Optional<String> value, String why) {
+        return value.filter(v -> !v.isBlank()).orElseThrow(() -> new InvalidSettingException(setting, why));
+    }
+
+    private static void atLeastOne(String setting, int value) {
+        if (value < 1) {
+            throw new InvalidSettingException(setting, "must be at least 1");
         }
     }
 

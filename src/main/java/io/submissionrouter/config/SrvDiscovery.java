@@ -16,9 +16,4 @@ public interface SrvDiscovery {
      * @throws InvalidSettingException when the domain publishes none that may be used, or DNS does not answer
      */
     List<Target> find(String domain);
-
-    /** For settings without {@code submission.smtp.discover-domain}. */
-    SrvDiscovery NONE = domain -> {
-        throw new IllegalStateException("no discovery configured");
-    };
 }

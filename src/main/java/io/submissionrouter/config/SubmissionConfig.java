@@ -50,23 +50,13 @@ public interface SubmissionConfig {
     Kafka kafka();
 
     interface Kafka {
-        /**
-         * How long a pass retries a record Kafka refused (a topic's {@code max.message.bytes} too low, no right to
-         * write, the cluster unreachable) before its record is read again; it is then retried again, with only what
-         * the pass still owes, so a job is never sent again because a write failed. Refusals are logged, counted
-         * ({@code submission_kafka_write_failures_total}) and shown in the health group {@code kafka-writes}.
-         */
+        /** How long a pass retries a write Kafka refused before its record is read again (nothing is sent twice). */
         @WithDefault("3m")
         Duration writeRetryFor();
 
         /**
-         * A write Kafka has neither acknowledged nor refused for this long is unanswered (CONTRACT 9.5): no new SMTP
-         * session starts until the router's writes are answered again (a session waits up to {@code write-retry-for},
-         * then its pass fails and its job is read again, unsent), readiness is DOWN, and the health group
-         * {@code kafka-writes} names it. A producer with a write unanswered for its {@code delivery.timeout.ms} after
-         * {@code send()} returned plus this (it would have reported any failure by then), or stuck inside
-         * {@code send()} for its {@code max.block.ms} plus this, or whose network thread died, has stopped working and
-         * is replaced; its writes are retried on the new one. Addition.
+         * A write unanswered this long stops new SMTP sessions and readiness (CONTRACT 9.5); a producer is replaced
+         * when a write is unanswered this long past {@code delivery.timeout.ms} or {@code max.block.ms}.
          */
         @WithDefault("30s")
         Duration ackTimeout();
@@ -96,11 +86,7 @@ public interface SubmissionConfig {
         @WithDefault("0.5")
         double minRate();
 
-        /**
-         * The longest a consumer waits for its relay group's rate to allow a message: the most a job of a group at
-         * its rate holds up the jobs behind it on its partition. A job whose permit would come later waits in its
-         * group's waiting topic instead, and comes back at the group's pace.
-         */
+        /** Longest wait for a rate permit on the consumer; a job whose permit comes later goes to the waiting topic. */
         @WithDefault("20ms")
         Duration intakeWait();
     }
@@ -133,10 +119,7 @@ public interface SubmissionConfig {
         /** Resolvers to ask ({@code host:port}, comma-separated) instead of the system's. */
         Optional<List<String>> servers();
 
-        /**
-         * Bound of all the lookups of one job, its domains asked at once: a domain not decided by then is unknown
-         * (the job goes on; nothing is rejected for a silent resolver). Addition.
-         */
+        /** Bound of all the lookups of one job: a domain not decided by then is unknown (job goes on). Addition. */
         @WithDefault("5s")
         Duration jobTimeout();
 
@@ -156,10 +139,7 @@ public interface SubmissionConfig {
     }
 
     interface Admin {
-        /**
-         * Bearer token of the operator endpoints; they are disabled without it (and without {@link #tokenFile()}).
-         * At least 32 characters, not a placeholder: start-up refuses a weak one.
-         */
+        /** Bearer token of the operator endpoints, disabled without it; at least 32 characters, not a placeholder. */
         Optional<String> token();
 
         /** File holding the token (a Kubernetes Secret mount), read on every request: rotation needs no restart. */
@@ -167,11 +147,9 @@ public interface SubmissionConfig {
     }
 
     /**
-     * How to reach and log in to a server: TLS, trust and AUTH. Set for a relay group, overridden per endpoint
-     * ({@code <group>.primary.*}, {@code <group>.fallback.*}); an unset value falls back to the endpoint's group, and
-     * TLS and trust of a group beyond {@code default} to {@code submission.smtp.*}. For the default group, for example:
-     * {@code submission.smtp.username}, {@code submission.smtp.password}, {@code submission.smtp.primary.tls},
-     * {@code submission.smtp.fallback.username}.
+     * TLS, trust and AUTH of a group, overridden per endpoint; unset falls back to the group, then (TLS and trust) to
+     * {@code submission.smtp.*}. E.g. {@code submission.smtp.username}, {@code submission.smtp.password},
+     * {@code submission.smtp.primary.tls}, {@code submission.smtp.fallback.username}.
      */
     interface Access {
         /** AUTH user name; AUTH is used only when it is set. */
@@ -180,20 +158,13 @@ public interface SubmissionConfig {
         /** AUTH password. */
         Optional<String> password();
 
-        /**
-         * {@code starttls}, {@code implicit} or {@code none} (needs {@code submission.smtp.allow-plaintext});
-         * {@code starttls} when set nowhere. No {@code @WithDefault}: an unset value must stay unset, so that a group
-         * or endpoint without it can take {@code submission.smtp.tls} ({@link RelaySettings}).
-         */
+        /** {@code starttls} (if set nowhere), {@code implicit} or {@code none} (needs allow-plaintext); no default. */
         Optional<TlsMode> tls();
 
         /** PEM file of CA certificates to trust instead of the JVM's trust store. */
         Optional<String> trustPem();
 
-        /**
-         * SASL mechanisms AUTH may use, in order of preference (such as {@code PLAIN LOGIN}, or {@code XOAUTH2});
-         * unset: the best the server offers of LOGIN, PLAIN, DIGEST-MD5 and NTLM, or XOAUTH2 with {@code oauth2}. Addition.
-         */
+        /** SASL mechanisms AUTH may use, in order; unset: the best offered, or XOAUTH2 with oauth2. Addition. */
         Optional<List<String>> authMechanisms();
     }
 
@@ -202,17 +173,10 @@ public interface SubmissionConfig {
      * Credentials are never taken from another group, so one provider's password never goes to another.
      */
     interface Relay extends Access {
-        /**
-         * The primary endpoint: {@code <group>.primary.host} (required) and {@code <group>.primary.port} (default
-         * 587); for the default group {@code submission.smtp.primary.host} and {@code submission.smtp.primary.port}.
-         */
+        /** {@code submission.smtp.primary.host} (required) and {@code submission.smtp.primary.port} (587). */
         EndpointSettings primary();
 
-        /**
-         * The fallback endpoint: {@code <group>.fallback.host} (default: the primary host) and
-         * {@code <group>.fallback.port} (default 2525); for the default group {@code submission.smtp.fallback.host}
-         * and {@code submission.smtp.fallback.port}.
-         */
+        /** {@code submission.smtp.fallback.host} (the primary's) and {@code submission.smtp.fallback.port} (2525). */
         EndpointSettings fallback();
 
         /** Messages per second of the group for the whole consumer group; none when unset. */
@@ -222,11 +186,7 @@ public interface SubmissionConfig {
         OAuth2 oauth2();
     }
 
-    /**
-     * An OAuth2 client-credentials grant (RFC 6749 4.4) whose access token AUTH XOAUTH2 presents as the
-     * {@code username}'s password, as Microsoft 365 requires now that it retires password AUTH for SMTP.
-     * Tokens are kept and fetched again {@code refresh-before} their expiry. Addition.
-     */
+    /** An OAuth2 client-credentials grant (RFC 6749 4.4) whose token XOAUTH2 presents for username. Addition. */
     interface OAuth2 {
         /** The token endpoint, such as {@code https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token}. */
         Optional<String> tokenUrl();
@@ -287,10 +247,7 @@ public interface SubmissionConfig {
         @WithDefault("false")
         boolean allowPlaintext();
 
-        /**
-         * Verifies the server's host name against its certificate, in every relay group. {@code false} is refused
-         * unless {@code allow-plaintext} is set too (a developer's laptop), and then logged as a WARN. Addition.
-         */
+        /** Checks servers' host names against their certificates; false needs allow-plaintext. Addition. */
         @WithDefault("true")
         boolean verifyIdentity();
 
@@ -316,10 +273,7 @@ public interface SubmissionConfig {
         /** Sessions kept open per endpoint and reused. Addition. */
         Pool pool();
 
-        /**
-         * A mail domain whose {@code _submission._tcp} SRV records (RFC 6186) name the default group's primary
-         * and fallback endpoints, instead of {@code primary.host}. Looked up once at startup. Addition.
-         */
+        /** Domain whose {@code _submission._tcp} SRV records (RFC 6186) name the endpoints at start. Addition. */
         Optional<String> discoverDomain();
     }
 
@@ -391,10 +345,7 @@ public interface SubmissionConfig {
         @WithDefault("true")
         boolean resendUncertain();
 
-        /**
-         * {@code retention.ms} of the retry tier and waiting topics the router creates: how long a job's
-         * personal data may stay there. Keep it above {@code max-age} plus the longest outage of the router.
-         */
+        /** {@code retention.ms} of the retry and waiting topics; keep it above {@code max-age} plus an outage. */
         @WithDefault("7d")
         Duration retention();
     }
@@ -412,18 +363,11 @@ public interface SubmissionConfig {
         @WithDefault("50")
         int maxAttachments();
 
-        /**
-         * Bytes of a job's {@code metadata} as the router writes it (JSON, UTF-8); more is {@code INVALID} with
-         * {@code TOO_LARGE}. Every result and completion record echoes the metadata, so this bounds their size
-         * (CONTRACT 9.3) and what a replica keeps per job. Addition.
-         */
+        /** Bytes of a job's metadata as JSON; more is TOO_LARGE; bounds records echoing it (9.3). Addition. */
         @WithDefault("65536")
         long maxMetadataBytes();
 
-        /**
-         * Domains a job's {@code from} may use (comma-separated, compared without case); when set, any other
-         * sender is {@code INVALID} with {@code SENDER_NOT_ALLOWED}, so producers cannot send as anyone.
-         */
+        /** Domains {@code from} may use (no case); when set, others are {@code SENDER_NOT_ALLOWED}. */
         Optional<Set<String>> allowedFromDomains();
     }
 
@@ -444,83 +388,49 @@ public interface SubmissionConfig {
         @WithDefault("smtp-submission-router")
         String groupId();
 
-        /**
-         * Records per poll of the retries routes (the intake takes up to {@code in-flight}); they hand their jobs to
-         * the jobs pool and poll on. Startup still checks that {@code max-poll-records} x ({@code job-timeout} +
-         * {@code submission.kafka.write-retry-for}) fits {@code max-poll-interval-ms}.
-         */
+        /** Records per poll of the retries routes; times (job-timeout + write-retry-for) within max-poll-interval. */
         @WithDefault("1")
         int maxPollRecords();
 
-        /**
-         * The longest one pass of a job may take, all its SMTP sessions together: every reply is waited for at most
-         * until then (a server that answers each command just before its read timeout cannot hold a consumer for
-         * longer). At least connect-timeout + read-timeout + data-timeout, so a slow reply to the final dot is
-         * waited for as RFC 5321 allows. Addition.
-         */
+        /** Longest pass of a job, all sessions; at least connect-timeout + read-timeout + data-timeout. */
         @WithDefault("11m")
         Duration jobTimeout();
 
-        /**
-         * Kafka's {@code max.poll.interval.ms}: the longest a poll's records may take. No job waits on the
-         * consumer thread (retries and waits go through Kafka topics), but one pass of a job may take up to
-         * {@code job-timeout}, and its writes up to {@code submission.kafka.write-retry-for}.
-         */
+        /** Kafka's {@code max.poll.interval.ms}, in milliseconds: the longest a poll's records may take. */
         @WithDefault("900000")
         int maxPollIntervalMs();
 
-        /**
-         * Kafka's {@code session.timeout.ms} of the intake and the retries routes: how long after a replica died
-         * (SIGKILL, node lost) its partitions move to another. Kafka's default is 45 s; 10 s gets jobs moving
-         * again sooner while riding out a long GC pause.
-         */
+        /** Kafka's {@code session.timeout.ms}, in milliseconds: when a dead replica's partitions move on. */
         @WithDefault("10000")
         int sessionTimeoutMs();
 
-        /**
-         * Consumer group of this replica's control-topic consumer: one of its own per run (every replica reads
-         * every operator command), reading from the beginning and committing nothing. Addition.
-         */
+        /** Group of this replica's control consumer, its own per run so every replica reads every command. */
         @WithDefault("${submission.consumer.group-id}-control-${quarkus.uuid}")
         String controlGroupId();
     }
 
     /** How many jobs a pod works on at once ({@code submission.concurrency.*}). Addition. */
     interface Concurrency {
-        /**
-         * The jobs one pod works on at once (CONTRACT 8.3), independent of the jobs topic's partitions: each runs on a
-         * thread of the pod's jobs pool; jobs with the same key never at the same time, and a partition's offset is
-         * committed only up to the first job in it that has not finished. While this many are in flight the intake
-         * consumers pause (they keep polling, so no consumer is evicted).
-         */
+        /** Jobs one pod works on at once (CONTRACT 8.3), same key never together; at this many, intake pauses. */
         @WithDefault("32")
         int inFlight();
 
-        /** Bytes of job records (key and value) held by the jobs in flight at most; one job is always let in. Addition. */
+        /** Bytes of job records (key and value) held by the jobs in flight at most; one job is always let in. */
         @WithDefault("67108864")
         long inFlightBytes();
 
-        /**
-         * Intake consumers per pod, each a Kafka consumer of the group with its own partitions, handing its records
-         * to the jobs pool. More than the jobs topic's partitions leaves the extra ones idle (and ready).
-         */
+        /** Intake consumers per pod, each with its own partitions; more than the partitions stay idle. */
         @WithDefault("2")
         int consumers();
 
-        /**
-         * Kafka's {@code fetch.max.bytes} of each intake consumer: times {@code consumers}, the bound of job
-         * bytes fetched and held in memory at once (a record larger than it is still fetched, alone).
-         */
+        /** Kafka's {@code fetch.max.bytes} per intake consumer: times {@code consumers}, the job bytes fetched. */
         @WithDefault("16777216")
         int fetchMaxBytes();
     }
 
     /** Sessions kept open per endpoint and reused ({@code submission.smtp.pool.*}). Addition. */
     interface Pool {
-        /**
-         * Sessions open at most per endpoint; 0 opens a new session for every message. The default lets every job in
-         * flight ({@code submission.concurrency.in-flight}) and a retry have a session of its own.
-         */
+        /** Sessions open at most per endpoint; 0 opens one per message; at least in-flight avoids waits. */
         @WithDefault("40")
         int maxConnections();
 
@@ -536,14 +446,7 @@ public interface SubmissionConfig {
         @WithDefault("30s")
         Duration idleTimeout();
 
-        /**
-         * A kept session idle longer than this is checked with {@code RSET} before its next message (a session cut
-         * while idle is then replaced at the cost of one round trip). One used more recently goes straight to
-         * {@code MAIL}, whose reply is the check: if the server closed the session or announced its end (421) there,
-         * the message goes on a new session; MAIL's reply is waited for read-timeout, as every reply but the dot's,
-         * and silence is the endpoint down.
-         * {@code 0s} checks every kept session. Addition.
-         */
+        /** A kept session idle longer than this gets {@code RSET} before its message ({@code 0s}: every one). */
         @WithDefault("2s")
         Duration checkAfterIdle();
     }

@@ -10,29 +10,14 @@ public interface TokenSource {
     /** Creates the token source of a group's {@code oauth2} settings. */
     @FunctionalInterface
     interface Factory {
-        /** Refuses any {@code oauth2} settings: for code paths without a token client (unit tests). */
-        Factory NONE = (setting, settings) -> () -> {
-            throw new TokenUnavailable("no OAuth2 client in this context", false);
-        };
-
         TokenSource create(String setting, SubmissionConfig.OAuth2 settings);
     }
 
     /** No token could be had. */
     final class TokenUnavailable extends CredentialsUnavailable {
-        private final boolean refused;
-
-        /**
-         * @param refused the token endpoint refused the client (a wrong id, secret or scope), as opposed to being
-         *                unreachable or failing
-         */
+        /** @param refused the token endpoint refused the client (a wrong id, secret or scope): a config error */
         public TokenUnavailable(String message, boolean refused) {
             super(message, refused);
-            this.refused = refused;
-        }
-
-        public boolean refused() {
-            return refused;
         }
     }
 }

@@ -40,11 +40,6 @@ public record EmailJob(
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Attachment(String filename, String contentType, String contentBase64, String contentId) {
-
-        public Attachment(String filename, String contentType, String contentBase64) {
-            this(filename, contentType, contentBase64, null);
-        }
-
         public boolean inline() {
             return contentId != null;
         }

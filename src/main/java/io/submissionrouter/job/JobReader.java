@@ -12,12 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.stream.Collectors;
 
 /**
- * Reads the bytes of a jobs-topic record into an {@link EmailJob}, checked against the job's JSON Schema
- * ({@link JobSchema}). Total: any input yields a job or a
- * {@link JobRejection}, never an unexpected exception, so bad input can never stall a partition. The one exception is
- * the router's own: when Jackson cannot bind {@link EmailJob} at all (its definition, not the input, is at fault, as
- * in a native image that lacks the record's registration) the read fails with {@link RouterFault},
- * which the intake retries and never reports as the job's fault.
+ * Reads the bytes of a jobs-topic record into an {@link EmailJob}, checked against its JSON Schema ({@link JobSchema}).
+ * Total: any input yields a job or a {@link JobRejection}, so bad input never stalls a partition; only when Jackson
+ * cannot bind {@link EmailJob} at all (the router's fault) does it throw {@link RouterFault}, which the intake retries.
  */
 public final class JobReader {
 

@@ -65,7 +65,9 @@ public final class JobValidator {
             throw new JobRejection(JobRejection.TOO_MANY_ATTACHMENTS, job.attachments().size()
                     + " attachments, more than submission.limits.max-attachments (" + limits.maxAttachments() + ")");
         }
-        checkRelay(job.relay());
+        if (!relays.contains(job.relay())) {
+            throw new JobRejection(JobRejection.UNKNOWN_RELAY, "relay '" + job.relay() + "' is not configured");
+        }
         checkHeaders(job.headers());
         checkAttachments(job.attachments());
         InternetAddress sender = MailAddresses.parse("from", from);
@@ -157,12 +159,6 @@ public final class JobValidator {
         }
     }
 
-    private void checkRelay(String relay) throws JobRejection {
-        if (!relays.contains(relay)) {
-            throw new JobRejection(JobRejection.UNKNOWN_RELAY, "relay '" + relay + "' is not configured");
-        }
-    }
-
     private static void checkHeaders(Map<String, String> headers) throws JobRejection {
         for (Map.Entry<String, String> h : headers.entrySet()) {
             String name = h.getKey();
@@ -191,7 +187,7 @@ public final class JobValidator {
                 throw new JobRejection(JobRejection.MISSING_FIELD, field + ".filename is required");
             }
             try {
-                Attachments.decode(a.contentBase64());
+                MimeMessageFactory.decode(a.contentBase64());
             } catch (IllegalArgumentException e) {
                 throw new JobRejection(JobRejection.INVALID_ATTACHMENT, field + ".contentBase64 is not base64");
             }

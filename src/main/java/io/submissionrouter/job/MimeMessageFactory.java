@@ -8,7 +8,6 @@ import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeBodyPart;
-import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 import jakarta.mail.internet.MimePart;
 import jakarta.mail.internet.MimeUtility;
@@ -20,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -61,8 +61,9 @@ public final class MimeMessageFactory {
         if (valid.replyTo() != null) {
             m.setReplyTo(new InternetAddress[] {valid.replyTo()});
         }
-        setRecipients(m, Message.RecipientType.TO, valid.to());
-        setRecipients(m, Message.RecipientType.CC, valid.cc());
+        // an empty list sets no header
+        m.setRecipients(Message.RecipientType.TO, valid.to().toArray(InternetAddress[]::new));
+        m.setRecipients(Message.RecipientType.CC, valid.cc().toArray(InternetAddress[]::new));
         m.setSubject(job.subject(), UTF_8);
         // RFC 5322 date-time, formatted by java.time: MailDateFormat (setSentDate) is a SimpleDateFormat whose
         // time zone names cost a lookup per message
@@ -92,13 +93,6 @@ public final class MimeMessageFactory {
                             + maxBytes + ")");
         }
         return m;
-    }
-
-    private static void setRecipients(MimeMessage m, Message.RecipientType type, List<InternetAddress> list)
-            throws MessagingException {
-        if (!list.isEmpty()) {
-            m.setRecipients(type, list.toArray(InternetAddress[]::new));
-        }
     }
 
     /**
@@ -146,12 +140,17 @@ public final class MimeMessageFactory {
 
     private static MimeBodyPart attachment(EmailJob.Attachment a) throws MessagingException {
         MimeBodyPart part = new MimeBodyPart();
-        byte[] bytes = Attachments.decode(a.contentBase64());
+        byte[] bytes = decode(a.contentBase64());
         String type = a.contentType() == null ? "application/octet-stream" : a.contentType();
         part.setDataHandler(new DataHandler(new ByteArrayDataSource(bytes, type)));
         part.setFileName(a.filename());
         part.setDisposition(MimeBodyPart.ATTACHMENT);
         return part;
+    }
+
+    /** Attachment content as producers send it: base64 with line breaks, decoded strictly (unlike the MIME decoder). */
+    static byte[] decode(String base64) {
+        return Base64.getDecoder().decode(base64.replaceAll("[\\r\\n]", ""));
     }
 
     private static String encodeHeader(String name, String value) throws MessagingException {

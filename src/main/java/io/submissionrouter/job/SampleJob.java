@@ -5,12 +5,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The router's own job: valid by construction, with every part a message can have (text and html, an inline image,
- * an attachment, a header, metadata, a Reply-To, a Cc to an internationalised domain, a Bcc with a UTF-8 local part
- * that takes the SMTPUTF8 session), read, validated and built as every job is. When a job fails in a way no check
- * names (an unexpected exception while reading or building it) and this job fails too, the fault is the router's,
- * not the job's ({@link RouterFault}): in a native image, a class, resource or service left out of the
- * registrations. {@code StartupSelfCheck} builds it at start-up for the same reason.
+ * The router's own job, valid by construction and with every part a message can have (inline image, attachment,
+ * header, metadata, Reply-To, an internationalised Cc domain, a UTF-8 Bcc local part). When a job fails where no check
+ * names and this job fails too, the fault is the router's ({@link RouterFault}): in a native image, something left
+ * out of the registrations. {@code StartupSelfCheck} builds it at start-up for the same reason.
  */
 public final class SampleJob {
 

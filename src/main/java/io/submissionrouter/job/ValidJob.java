@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
 
 /** A job that passed validation, with its addresses parsed. */
 public record ValidJob(
@@ -41,11 +43,7 @@ public record ValidJob(
      * go to a server that offers SMTPUTF8 (RFC 6531), with its headers in raw UTF-8 (RFC 6532).
      */
     public boolean needsSmtpUtf8() {
-        List<InternetAddress> all = new ArrayList<>(recipients());
-        all.add(from);
-        if (replyTo != null) {
-            all.add(replyTo);
-        }
-        return all.stream().anyMatch(a -> a.getAddress().chars().anyMatch(c -> c >= 0x80));
+        return Stream.concat(recipients().stream(), Stream.of(from, replyTo)).filter(Objects::nonNull)
+                .anyMatch(a -> a.getAddress().chars().anyMatch(c -> c >= 0x80));
     }
 }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The circuit breaker of one endpoint (Resilience4j, count-based window). Only {@code endpoint_down} and
@@ -28,7 +29,7 @@ public final class Breaker {
     private final CircuitBreaker breaker;
     private volatile boolean lastFailureWasConfigError;
     /** Uncertain sessions in a row: the second one in a row counts as a failure. */
-    private final java.util.concurrent.atomic.AtomicInteger uncertainInARow = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger uncertainInARow = new AtomicInteger();
     /** End of an operator's suspension (CONTRACT 7); null while not suspended. */
     private volatile Instant suspendedUntil;
 
@@ -138,11 +139,6 @@ public final class Breaker {
         breaker.releasePermission();
     }
 
-    public CircuitBreaker.State state() {
-        endSuspensionIfDue(Instant.now());
-        return breaker.getState();
-    }
-
     /** 0 closed, 1 half-open, 2 open, 3 suspended. */
     public int stateCode() {
         endSuspensionIfDue(Instant.now());
@@ -161,10 +157,6 @@ public final class Breaker {
             case SUSPENDED -> "suspended";
             default -> "open";
         };
-    }
-
-    CircuitBreaker.Metrics metrics() {
-        return breaker.getMetrics();
     }
 
     /** The breaker's window as an operator reads it; the failure rate is -1 until the window has enough calls. */

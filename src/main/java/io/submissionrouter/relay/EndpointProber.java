@@ -16,13 +16,11 @@ import org.apache.camel.CamelContext;
 import org.jboss.logging.Logger;
 
 /**
- * Probes half-open endpoints with a session that carries no message (EHLO, STARTTLS, AUTH, NOOP, QUIT),
- * so an endpoint comes back even while its group is idle or all its jobs are waiting (CONTRACT 5.3 step 2).
- * The probe takes the breaker's half-open permission like a job would; its outcome closes or reopens it.
- * The route endpoint-prober (routes/periodic.yaml) probes every {@code submission.breaker.probe-interval} after the
- * last round ended, the first time one interval after startup ({@link #probe}). A round runs on a thread of its own
- * from Camel's ExecutorServiceManager ({@code EndpointProber}) and the route waits for it, unless the application
- * stops: a probe of a server that hangs may take minutes (its deadline), and Camel's shutdown does not wait for it.
+ * Probes half-open endpoints with a session that carries no message (EHLO, STARTTLS, AUTH, NOOP, QUIT), taking the
+ * breaker's half-open permission as a job would, so an endpoint comes back while its group is idle (CONTRACT 5.3
+ * step 2). The route endpoint-prober (routes/periodic.yaml) runs a round every
+ * {@code submission.breaker.probe-interval} on a Camel pool thread and waits for it unless the application stops: a
+ * hanging server's probe may take minutes.
  */
 @ApplicationScoped
 @Named("endpointProber")
@@ -41,11 +39,7 @@ public class EndpointProber {
         this.camel = camel;
     }
 
-    /**
-     * {@code submission.breaker.probe-interval} as the router reads it, for the route endpoint-prober
-     * ({@code #bean:probeInterval}): Quarkus takes a bare number for seconds where Camel would take milliseconds,
-     * so the route is handed the setting's value rather than its text.
-     */
+    /** The probe interval for the route ({@code #bean:probeInterval}): Quarkus reads a bare number as seconds. */
     @Produces
     @Singleton
     @Named("probeInterval")

@@ -77,16 +77,12 @@ public class RelayGroups {
                     o.failureRatio().orElse(b.failureRatio()), o.openDuration().orElse(b.openDuration()),
                     o.halfOpenProbes().orElse(b.halfOpenProbes()));
             breaker.onStateTransition(t -> LOG.infof("breaker %s %s:%d %s", spec.label(), spec.host(), spec.port(), t));
-            endpoints.add(new Endpoint(spec, new SmtpSubmitter(spec, poolLimits(config), writeTimeouts),
-                    breaker));
+            SubmissionConfig.Pool p = config.smtp().pool();
+            SmtpSubmitter.PoolLimits limits = new SmtpSubmitter.PoolLimits(p.maxConnections(), p.maxMessages(),
+                    p.maxAge(), p.idleTimeout(), p.checkAfterIdle());
+            endpoints.add(new Endpoint(spec, new SmtpSubmitter(spec, limits, writeTimeouts), breaker));
         }
         return List.copyOf(endpoints);
-    }
-
-    private static SmtpSubmitter.PoolLimits poolLimits(SubmissionConfig config) {
-        SubmissionConfig.Pool p = config.smtp().pool();
-        return new SmtpSubmitter.PoolLimits(p.maxConnections(), p.maxMessages(), p.maxAge(), p.idleTimeout(),
-                p.checkAfterIdle());
     }
 
     /** Closes the sessions kept open with every endpoint. */

@@ -25,13 +25,11 @@ public class SmtpEndpointsHealth implements HealthCheck {
         HealthCheckResponseBuilder builder = HealthCheckResponse.named("smtp-endpoints");
         boolean up = true;
         for (String relay : groups.names()) {
-            boolean groupUp = false;
             for (Endpoint e : groups.group(relay)) {
                 builder.withData(relay + "." + e.name(), e.spec().host() + ":" + e.spec().port() + " "
                         + e.breaker().stateName());
-                groupUp |= e.breaker().stateCode() <= Breaker.HALF_OPEN;
             }
-            up &= groupUp;
+            up &= groups.mayAdmit(relay);
         }
         return builder.status(up).build();
     }

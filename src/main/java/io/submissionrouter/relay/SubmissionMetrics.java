@@ -82,9 +82,8 @@ public class SubmissionMetrics {
      */
     public void deferred(String jobRelay, String topic) {
         String relay = label(jobRelay);
-        meter(List.of("submission.deferred", relay, topic), () -> Counter.builder("submission.deferred")
-                .description("Jobs written to a retry tier or waiting topic")
-                .tags("relay", relay, "topic", topic).register(registry), Counter.class).increment();
+        counter("submission.deferred", "Jobs written to a retry tier or waiting topic", "relay", relay, "topic", topic)
+                .increment();
     }
 
     /**
@@ -93,8 +92,8 @@ public class SubmissionMetrics {
      */
     public void control(String commandRelay, String endpoint, String action) {
         String relay = label(commandRelay);
-        Counter.builder("submission.endpoint.control").description("Operator commands applied, by endpoint and action")
-                .tags("relay", relay, "endpoint", endpoint, "action", action).register(registry).increment();
+        counter("submission.endpoint.control", "Operator commands applied, by endpoint and action", "relay", relay,
+                "endpoint", endpoint, "action", action).increment();
     }
 
     /**
@@ -103,29 +102,23 @@ public class SubmissionMetrics {
      */
     public void rateLimited(String jobRelay) {
         String relay = label(jobRelay);
-        meter(List.of("submission.rate.limited", relay), () -> Counter.builder("submission.rate.limited")
-                .description("Jobs sent to their group's waiting topic by its rate limit")
-                .tags("relay", relay).register(registry), Counter.class).increment();
+        counter("submission.rate.limited", "Jobs sent to their group's waiting topic by its rate limit", "relay", relay)
+                .increment();
     }
 
     /** {@code submission_dns_checks_total{result}} (addition): recipient domains checked, by verdict. */
     public void dnsCheck(io.submissionrouter.dns.MailDomainVerdict.Kind kind) {
-        meter(List.of("submission.dns.checks", kind), () -> Counter.builder("submission.dns.checks")
-                .description("Recipient domains checked in DNS, by verdict")
-                .tags("result", kind.name().toLowerCase(Locale.ROOT)).register(registry), Counter.class).increment();
+        counter("submission.dns.checks", "Recipient domains checked in DNS, by verdict", "result",
+                kind.name().toLowerCase(Locale.ROOT)).increment();
     }
 
     private Counter jobCounter(String relay, Status status) {
-        return meter(List.of("submission.jobs", relay, status), () -> Counter.builder("submission.jobs")
-                .description("Jobs by terminal status")
-                .tags("relay", relay, "status", status.name()).register(registry), Counter.class);
+        return counter("submission.jobs", "Jobs by terminal status", "relay", relay, "status", status.name());
     }
 
     private Counter attemptCounter(String relay, String endpoint, OutcomeClass outcome) {
-        return meter(List.of("submission.smtp.attempts", relay, endpoint, outcome), () -> Counter
-                .builder("submission.smtp.attempts").description("SMTP sessions by outcome class")
-                .tags("relay", relay, "endpoint", endpoint, "outcome", outcome.name().toLowerCase(Locale.ROOT))
-                .register(registry), Counter.class);
+        return counter("submission.smtp.attempts", "SMTP sessions by outcome class", "relay", relay, "endpoint",
+                endpoint, "outcome", outcome.name().toLowerCase(Locale.ROOT));
     }
 
     private Timer sendTimer(String relay, String endpoint) {
@@ -133,6 +126,11 @@ public class SubmissionMetrics {
                 .description("Duration of SMTP sessions")
                 .tags("relay", relay, "endpoint", endpoint).publishPercentileHistogram()
                 .register(registry), Timer.class);
+    }
+
+    private Counter counter(String name, String description, String... tags) {
+        return meter(List.of(name, List.of(tags)), () -> Counter.builder(name).description(description).tags(tags)
+                .register(registry), Counter.class);
     }
 
     private <M extends Meter> M meter(List<Object> key, Supplier<M> register, Class<M> type) {

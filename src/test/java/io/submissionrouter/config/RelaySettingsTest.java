@@ -15,6 +15,15 @@ import org.junit.jupiter.api.Test;
 /** Settings resolve as CONTRACT 5.1 says, and a bad one stops startup with one line naming it. */
 class RelaySettingsTest {
 
+    /** For settings without {@code submission.smtp.discover-domain}. */
+    private static final SrvDiscovery NO_DISCOVERY = domain -> {
+        throw new IllegalStateException("no discovery configured");
+    };
+    /** Refuses any {@code oauth2} settings: no token client here. */
+    private static final TokenSource.Factory NO_TOKENS = (setting, settings) -> () -> {
+        throw new TokenSource.TokenUnavailable("no OAuth2 client in this context", false);
+    };
+
     private static SubmissionConfig config(Map<String, String> props) {
         SmallRyeConfig config = new SmallRyeConfigBuilder()
                 .withMapping(SubmissionConfig.class)
@@ -26,7 +35,7 @@ class RelaySettingsTest {
 
     /** The default group without discovery or OAuth2 tokens. */
     private static List<SessionSettings> defaultGroup(SubmissionConfig c) {
-        return defaultGroup(c, SrvDiscovery.NONE, TokenSource.Factory.NONE);
+        return defaultGroup(c, NO_DISCOVERY, NO_TOKENS);
     }
 
     private static List<SessionSettings> defaultGroup(SubmissionConfig c, SrvDiscovery d, TokenSource.Factory t) {
@@ -35,7 +44,7 @@ class RelaySettingsTest {
 
     /** A relay group without OAuth2 tokens. */
     private static List<SessionSettings> relayGroup(SubmissionConfig c, String name, SubmissionConfig.Relay relay) {
-        return relayGroup(c, name, relay, TokenSource.Factory.NONE);
+        return relayGroup(c, name, relay, NO_TOKENS);
     }
 
     private static List<SessionSettings> relayGroup(SubmissionConfig c, String name, SubmissionConfig.Relay relay,
@@ -76,18 +85,18 @@ class RelaySettingsTest {
                     new SrvDiscovery.Target("smtp2.shop.example", 26));
         };
         List<SessionSettings> specs = defaultGroup(
-                config(Map.of("submission.smtp.discover-domain", "shop.example")), two, TokenSource.Factory.NONE);
+                config(Map.of("submission.smtp.discover-domain", "shop.example")), two, NO_TOKENS);
         assertThat(specs).extracting(SessionSettings::host).containsExactly("smtp1.shop.example", "smtp2.shop.example");
         assertThat(specs).extracting(SessionSettings::port).containsExactly(587, 26);
 
         SrvDiscovery one = domain -> List.of(new SrvDiscovery.Target("smtp.shop.example", 1587));
         specs = defaultGroup(config(Map.of("submission.smtp.discover-domain", "shop.example",
-                "submission.smtp.fallback.port", "2526")), one, TokenSource.Factory.NONE);
+                "submission.smtp.fallback.port", "2526")), one, NO_TOKENS);
         assertThat(specs).extracting(SessionSettings::host).containsExactly("smtp.shop.example", "smtp.shop.example");
         assertThat(specs).extracting(SessionSettings::port).containsExactly(1587, 2526);
 
         assertThatThrownBy(() -> defaultGroup(config(Map.of("submission.smtp.discover-domain",
-                "shop.example", "submission.smtp.primary.host", "a.example")), one, TokenSource.Factory.NONE))
+                "shop.example", "submission.smtp.primary.host", "a.example")), one, NO_TOKENS))
                 .isInstanceOf(InvalidSettingException.class)
                 .hasMessageContaining("submission.smtp.discover-domain").hasMessageContaining("primary.host");
     }
@@ -254,7 +263,7 @@ class RelaySettingsTest {
                 "submission.smtp.oauth2.token-url", "https://login.example/token",
                 "submission.smtp.oauth2.client-id", "app", "submission.smtp.oauth2.client-secret", "s",
                 "submission.smtp.username", "me@shop.example");
-        assertThat(defaultGroup(config(base), SrvDiscovery.NONE, (s, o) -> () -> "t"))
+        assertThat(defaultGroup(config(base), NO_DISCOVERY, (s, o) -> () -> "t"))
                 .hasSize(2);
         refused(base, Map.of("submission.smtp.password", "p"), "submission.smtp.password");
         refused(base, Map.of("submission.smtp.username", ""), "submission.smtp.username");
@@ -284,7 +293,7 @@ class RelaySettingsTest {
     private static void refused(Map<String, String> base, Map<String, String> change, String setting) {
         Map<String, String> props = new java.util.HashMap<>(base);
         props.putAll(change);
-        assertThatThrownBy(() -> defaultGroup(config(props), SrvDiscovery.NONE,
+        assertThatThrownBy(() -> defaultGroup(config(props), NO_DISCOVERY,
                 (s, o) -> () -> "t")).isInstanceOf(InvalidSettingException.class)
                 .hasMessageStartingWith("Invalid setting " + setting);
     }
