@@ -53,12 +53,6 @@ public final class AdminToken {
         return file.flatMap(AdminToken::read).filter(t -> weakness(t) == null);
     }
 
-    /** Whether {@code presented} is the token in force, compared in constant time. */
-    boolean accepts(String presented) {
-        Optional<String> now = current();
-        return now.isPresent() && same(presented, now.get());
-    }
-
     /** {@code presented} equals {@code token}, compared in constant time. */
     static boolean same(String presented, String token) {
         return presented != null && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
