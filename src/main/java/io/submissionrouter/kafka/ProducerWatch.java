@@ -162,7 +162,7 @@ public class ProducerWatch {
     /** Why {@code g} has stopped working, or null while it may still answer. */
     private String broken(ProducerGeneration g, long now) {
         if (g.networkThreadDied()) {
-            return "its network thread " + g.networkThreadName() + " died";
+            return "its network thread " + ProducerGeneration.NETWORK_THREAD + g.clientId() + " died";
         }
         Duration overdue = g.overdue(now);
         if (overdue != null) {
