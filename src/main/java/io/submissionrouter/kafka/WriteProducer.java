@@ -28,8 +28,6 @@ final class WriteProducer extends KafkaProducer<Object, Object> {
     private final ProducerWatch watch;
     private final ProducerGeneration generation;
     private volatile WriteProducer successor;
-    /** Why putting a new producer in place did not make writes work again; null while it did (liveness). */
-    private volatile String beyondRepair;
 
     private WriteProducer(Properties props, Properties settings, boolean replacement, RecordSizes sizes,
             ProducerWatch watch) {
@@ -102,14 +100,6 @@ final class WriteProducer extends KafkaProducer<Object, Object> {
     /** The producer's delivery.timeout.ms (Kafka's default, 2 minutes, unless set). */
     Duration deliveryTimeout() {
         return millis(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
-    }
-
-    String beyondRepair() {
-        return beyondRepair;
-    }
-
-    void beyondRepair(String why) {
-        beyondRepair = why;
     }
 
     /** A setting in milliseconds; Kafka's default unless set (max.block.ms: 1 minute; send() returns within it). */
