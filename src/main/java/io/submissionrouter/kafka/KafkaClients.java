@@ -19,13 +19,9 @@ public final class KafkaClients {
 
     /** Consumer settings: brokers, security, and the component's consumer options. */
     public static Properties consumer(CamelContext camel) {
-        KafkaConfiguration kafka = configuration(camel);
+        KafkaConfiguration kafka = camel.getComponent("kafka", KafkaComponent.class).getConfiguration();
         Properties p = kafka.createConsumerProperties();
         p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.getBrokers());
         return p;
-    }
-
-    private static KafkaConfiguration configuration(CamelContext camel) {
-        return camel.getComponent("kafka", KafkaComponent.class).getConfiguration();
     }
 }

@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -25,14 +26,9 @@ final class ProducerGeneration {
 
     static final String NETWORK_THREAD = "kafka-producer-network-thread | ";
 
-    /** Kafka's own send of the producer: hands the record over, the callback to be told once it is answered. */
-    @FunctionalInterface
-    interface Send {
-        Future<RecordMetadata> send(ProducerRecord<Object, Object> record, Callback callback);
-    }
-
     private final String clientId;
-    private final Send producer;
+    /** Kafka's own send of the producer: hands the record over, the callback to be told once it is answered. */
+    private final BiFunction<ProducerRecord<Object, Object>, Callback, Future<RecordMetadata>> producer;
     private final Thread networkThread;
     private final boolean replacement;
     /** {@link System#nanoTime()}, or a test's clock. */
@@ -46,13 +42,9 @@ final class ProducerGeneration {
     private volatile boolean answered;
     private volatile boolean retired;
 
-    ProducerGeneration(String clientId, Send producer, boolean replacement, RecordSizes sizes, Duration writeBound,
-            Duration blockBound) {
-        this(clientId, producer, replacement, sizes, writeBound, blockBound, System::nanoTime);
-    }
-
-    ProducerGeneration(String clientId, Send producer, boolean replacement, RecordSizes sizes, Duration writeBound,
-            Duration blockBound, LongSupplier clock) {
+    ProducerGeneration(String clientId,
+            BiFunction<ProducerRecord<Object, Object>, Callback, Future<RecordMetadata>> producer, boolean replacement,
+            RecordSizes sizes, Duration writeBound, Duration blockBound, LongSupplier clock) {
         this.blockBound = blockBound;
         this.clock = clock;
         this.startedNanos = clock.getAsLong();
@@ -82,7 +74,7 @@ final class ProducerGeneration {
             return untold(send) ? null : send.outcome;
         }
         try {
-            producer.send(record, send);
+            producer.apply(record, send);
             send.returned(clock.getAsLong()); // delivery.timeout.ms counts from here
         } catch (RuntimeException e) {
             if (untold(send)) {
@@ -101,10 +93,6 @@ final class ProducerGeneration {
 
     String clientId() {
         return clientId;
-    }
-
-    String networkThreadName() {
-        return NETWORK_THREAD + clientId;
     }
 
     /** Put in place of a producer that stopped working. */

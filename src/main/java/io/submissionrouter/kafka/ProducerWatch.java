@@ -49,6 +49,8 @@ public class ProducerWatch {
     private ScheduledExecutorService rounds;
     private ExecutorService closer;
     private volatile boolean unansweredLogged;
+    /** Why putting a new producer in place did not make writes work again; null while it did (liveness). */
+    private volatile String beyondRepair;
 
     public ProducerWatch(SubmissionConfig config, MeterRegistry registry, CamelContext camel) {
         this.ackTimeout = config.kafka().ackTimeout();
@@ -90,6 +92,9 @@ public class ProducerWatch {
             return;
         }
         watched.remove(producer);
+        if (watched.isEmpty()) {
+            beyondRepair = null; // the step let go of its producer: none is left to repair
+        }
         ProducerGeneration g = producer.generation();
         long now = System.nanoTime();
         if (closer == null || broken(g, now) == null && unanswered(g, now) == null) {
@@ -123,9 +128,12 @@ public class ProducerWatch {
      * replacing the producer has not helped ({@link #beyondRepair()}), that holds too, until a producer answers.
      */
     public String unanswered() {
+        if (beyondRepair != null) {
+            return beyondRepair;
+        }
         long now = System.nanoTime();
         for (WriteProducer p : watched) {
-            String why = p.beyondRepair() != null ? p.beyondRepair() : unanswered(p.generation(), now);
+            String why = unanswered(p.generation(), now);
             if (why != null) {
                 return why;
             }
@@ -135,12 +143,7 @@ public class ProducerWatch {
 
     /** Why replacing the producer did not make the writes work again (liveness DOWN); null while it did. */
     public String beyondRepair() {
-        for (WriteProducer p : watched) {
-            if (p.beyondRepair() != null) {
-                return p.beyondRepair();
-            }
-        }
-        return null;
+        return beyondRepair;
     }
 
     private String unanswered(ProducerGeneration g, long now) {
@@ -162,7 +165,7 @@ public class ProducerWatch {
     /** Why {@code g} has stopped working, or null while it may still answer. */
     private String broken(ProducerGeneration g, long now) {
         if (g.networkThreadDied()) {
-            return "its network thread " + g.networkThreadName() + " died";
+            return "its network thread " + ProducerGeneration.NETWORK_THREAD + g.clientId() + " died";
         }
         Duration overdue = g.overdue(now);
         if (overdue != null) {
@@ -182,8 +185,8 @@ public class ProducerWatch {
                 String broken = broken(g, now);
                 if (broken != null) {
                     replace(p, broken);
-                } else if (g.answered() && p.beyondRepair() != null) {
-                    p.beyondRepair(null);
+                } else if (g.answered() && beyondRepair != null) {
+                    beyondRepair = null;
                     LOG.infof("Kafka producer %s answers the router's writes: liveness is UP again", g.clientId());
                 }
             }
@@ -206,9 +209,9 @@ public class ProducerWatch {
         try {
             next = p.replacement();
         } catch (RuntimeException e) {
-            p.beyondRepair("Kafka producer " + p.clientId() + " stopped working (" + why
-                    + ") and no new producer could be made: " + e);
-            LOG.errorf(e, "%s; liveness is DOWN so that the pod is restarted", p.beyondRepair());
+            beyondRepair = "Kafka producer " + p.clientId() + " stopped working (" + why
+                    + ") and no new producer could be made: " + e;
+            LOG.errorf(e, "%s; liveness is DOWN so that the pod is restarted", beyondRepair);
             return;
         }
         Counter.builder("submission.kafka.producer.replaced")
@@ -218,12 +221,11 @@ public class ProducerWatch {
         LOG.errorf("Kafka producer %s stopped working: %s. Replaced by %s; the %d writes it did not answer are written"
                 + " again on it, and no new SMTP session starts until it answers.", p.clientId(), why,
                 next.clientId(), broken.unansweredCount());
-        next.beyondRepair(p.beyondRepair());
         if (broken.replacement() && !broken.answered()) {
-            next.beyondRepair("Kafka producer " + p.clientId() + ", put in place of one that stopped working, "
-                    + "stopped working too before it answered any write (" + why + ")");
+            beyondRepair = "Kafka producer " + p.clientId() + ", put in place of one that stopped working, "
+                    + "stopped working too before it answered any write (" + why + ")";
             LOG.errorf("%s: replacing the producer does not help, liveness is DOWN so that the pod is restarted",
-                    next.beyondRepair());
+                    beyondRepair);
         }
         watched.add(next);
         watched.remove(p);

@@ -5,8 +5,6 @@ import jakarta.inject.Named;
 import java.util.Properties;
 import java.util.function.Supplier;
 import org.apache.camel.component.kafka.DefaultKafkaClientFactory;
-import org.apache.camel.component.kafka.KafkaClientFactory;
-import org.apache.camel.component.kafka.KafkaConfiguration;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.Producer;
@@ -21,9 +19,8 @@ import org.apache.kafka.clients.producer.Producer;
  */
 @ApplicationScoped
 @Named("kafkaClientFactory")
-public class RouterKafkaClientFactory implements KafkaClientFactory {
+public class RouterKafkaClientFactory extends DefaultKafkaClientFactory {
 
-    private final DefaultKafkaClientFactory plain = new DefaultKafkaClientFactory();
     private final ProducerWatch watch;
     private final RecordSizes sizes;
 
@@ -35,7 +32,7 @@ public class RouterKafkaClientFactory implements KafkaClientFactory {
     @Override
     public Producer getProducer(Properties kafkaProps) {
         if (kafkaProps.containsKey("transactional.id")) {
-            return plain.getProducer(kafkaProps); // not used by the routes: a transaction is not tracked
+            return super.getProducer(kafkaProps); // not used by the routes: a transaction is not tracked
         }
         Properties settings = new Properties();
         settings.putAll(kafkaProps);
@@ -47,12 +44,7 @@ public class RouterKafkaClientFactory implements KafkaClientFactory {
 
     @Override
     public Consumer getConsumer(Properties kafkaProps) {
-        return withApplicationClassLoader(() -> plain.getConsumer(kafkaProps));
-    }
-
-    @Override
-    public String getBrokers(KafkaConfiguration configuration) {
-        return plain.getBrokers(configuration);
+        return withApplicationClassLoader(() -> super.getConsumer(kafkaProps));
     }
 
     /**

@@ -98,7 +98,6 @@ public final class Topics {
         }
     }
 
-    /** The smallest {@code max.message.bytes} among {@code topics}; empty when it cannot be read. */
     /**
      * Raises {@code max.message.bytes} of {@code topic} to {@code bytes} (a topic the router created itself, sized by an
      * earlier version for smaller records); false, with a WARN line, when Kafka does not let it (no ALTER_CONFIGS).

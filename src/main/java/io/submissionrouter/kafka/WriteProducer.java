@@ -28,8 +28,6 @@ final class WriteProducer extends KafkaProducer<Object, Object> {
     private final ProducerWatch watch;
     private final ProducerGeneration generation;
     private volatile WriteProducer successor;
-    /** Why putting a new producer in place did not make writes work again; null while it did (liveness). */
-    private volatile String beyondRepair;
 
     private WriteProducer(Properties props, Properties settings, boolean replacement, RecordSizes sizes,
             ProducerWatch watch) {
@@ -38,7 +36,8 @@ final class WriteProducer extends KafkaProducer<Object, Object> {
         this.sizes = sizes;
         this.watch = watch;
         this.generation = new ProducerGeneration(props.getProperty(CommonClientConfigs.CLIENT_ID_CONFIG), super::send,
-                replacement, sizes, watch.writeBound(deliveryTimeout(settings)), watch.writeBound(maxBlock(settings)));
+                replacement, sizes, watch.writeBound(deliveryTimeout()),
+                watch.writeBound(millis(ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000)), System::nanoTime);
     }
 
     /**
@@ -100,25 +99,12 @@ final class WriteProducer extends KafkaProducer<Object, Object> {
 
     /** The producer's delivery.timeout.ms (Kafka's default, 2 minutes, unless set). */
     Duration deliveryTimeout() {
-        return deliveryTimeout(settings);
+        return millis(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
     }
 
-    String beyondRepair() {
-        return beyondRepair;
-    }
-
-    void beyondRepair(String why) {
-        beyondRepair = why;
-    }
-
-    private static Duration deliveryTimeout(Properties settings) {
-        Object timeout = settings.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
-        return Duration.ofMillis(timeout == null ? 120_000 : Long.parseLong(timeout.toString()));
-    }
-
-    /** The producer's max.block.ms (Kafka's default, 1 minute, unless set): send() returns within it. */
-    private static Duration maxBlock(Properties settings) {
-        Object block = settings.get(ProducerConfig.MAX_BLOCK_MS_CONFIG);
-        return Duration.ofMillis(block == null ? 60_000 : Long.parseLong(block.toString()));
+    /** A setting in milliseconds; Kafka's default unless set (max.block.ms: 1 minute; send() returns within it). */
+    private Duration millis(String setting, long kafkaDefault) {
+        Object value = settings.get(setting);
+        return Duration.ofMillis(value == null ? kafkaDefault : Long.parseLong(value.toString()));
     }
 }

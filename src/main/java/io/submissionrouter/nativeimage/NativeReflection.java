@@ -14,7 +14,6 @@ import io.submissionrouter.job.EmailJob;
 import io.submissionrouter.kafka.KafkaWrites;
 import io.submissionrouter.output.DeadLettersTooLarge;
 import io.submissionrouter.output.KafkaRecords;
-import io.submissionrouter.output.KafkaWritesRefused;
 import io.submissionrouter.pass.Completion;
 import io.submissionrouter.pass.DeferredState;
 import io.submissionrouter.pass.JobTraces;
@@ -51,7 +50,7 @@ import io.submissionrouter.smtp.SmtpStep;
         CompletionRecords.class, DeferredRecords.class, PassConcluder.class, EndpointSelector.class,
         JobIntake.class, KafkaRecords.class, InFlightJobs.class, InFlightCommits.class, RecipientDomains.class,
         RetryTiers.class, DueRetries.class, SessionRecorder.class, JobTraces.class, EndpointControl.class,
-        UnsettledPasses.class, KafkaWrites.class, KafkaWritesRefused.class, DeadLettersTooLarge.class, ReplayWrites.class,
+        UnsettledPasses.class, KafkaWrites.class, DeadLettersTooLarge.class, ReplayWrites.class,
         // beans of the periodic routes (routes/periodic.yaml), and the route policy of intake-starter
         IntakeStarter.class, EndpointProber.class, JobsTopicShare.class,
         // records written to and read from Kafka as JSON

@@ -11,7 +11,9 @@ import io.submissionrouter.results.AttemptEvent;
 import io.submissionrouter.results.DeliveryResult;
 import io.submissionrouter.retry.DeferredRecords;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Named;
+import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,6 +24,7 @@ import java.util.UUID;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Message;
+import org.apache.camel.Processor;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.support.DefaultMessage;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -114,11 +117,6 @@ public class KafkaRecords {
         exchange.getIn().setBody(outgoing.stream().map(Outgoing::message).toList());
     }
 
-    /** The write went through: every record of it is acknowledged. */
-    public void written(Exchange exchange) {
-        acknowledged(exchange);
-    }
-
     /**
      * Notes in the pass's outputs each record Kafka acknowledged, and takes it out of the write, so that a write
      * tried again (route configuration kafka-writes) carries only the others. Sets {@link JobProperties#REFUSED_TOPICS}: the
@@ -161,6 +159,21 @@ public class KafkaRecords {
         exchange.setProperty(JobProperties.OUTGOING, left);
         exchange.setProperty(JobProperties.REFUSED_TOPICS, refused);
         exchange.getIn().setBody(left.stream().map(Outgoing::message).toList());
+    }
+
+    /**
+     * A write Kafka refused (route configuration kafka-writes, results.yaml), before each retry and once more when the
+     * retries are over: what Kafka did acknowledge of it is noted and left out of the retry, and the refusal is
+     * classified, counted and logged for the topics it left unacknowledged.
+     */
+    @Produces
+    @Singleton
+    @Named("kafkaWritesRefused")
+    Processor refused() {
+        return exchange -> {
+            acknowledged(exchange);
+            writes.refused(exchange);
+        };
     }
 
     /** The job's result, keyed by jobId. */
@@ -218,10 +231,6 @@ public class KafkaRecords {
             m.setHeader(KafkaConstants.OVERRIDE_TOPIC, topic);
         }
         return m;
-    }
-
-    private static PassOutputs outputs(Exchange exchange) {
-        return exchange.getProperty(JobProperties.PASS, Pass.class).outputs();
     }
 
     private void cloudEvent(Message m, String jobId, String type, Instant time, String traceparent, String what) {

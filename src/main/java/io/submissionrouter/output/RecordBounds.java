@@ -21,7 +21,6 @@ import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -240,7 +239,7 @@ public final class RecordBounds {
 
     /** A text of {@code chars} characters that Jackson writes longest. */
     private static String text(int chars) {
-        return String.join("", Collections.nCopies(chars, "\u0001"));
+        return "\u0001".repeat(chars);
     }
 
     /** Bytes a record grows by when a field is {@code s} instead of the empty string (null is written {@code null}). */
@@ -260,5 +259,4 @@ public final class RecordBounds {
             throw new UncheckedIOException(e);
         }
     }
-
 }

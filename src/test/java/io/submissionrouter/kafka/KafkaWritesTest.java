@@ -9,6 +9,7 @@ import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.job.JobProperties;
+import io.submissionrouter.kafka.RecordSizes.OneRecordTooLarge;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.camel.Exchange;
