@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.job.JobProperties;
-import io.submissionrouter.kafka.RecordSizes.OneRecordTooLarge;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import java.time.Duration;
@@ -57,6 +56,7 @@ public class KafkaWrites {
     private final Duration retryFor;
     /** The topics refusing records now, with when they started and when it was last logged. */
     private final Map<String, Refusal> refusing = new ConcurrentHashMap<>();
+    private final Set<String> gauged = ConcurrentHashMap.newKeySet();
 
     /**
      * A topic refusing records: since when, why, when a line was last logged, the last refusal, and the one record it
@@ -223,8 +223,11 @@ public class KafkaWrites {
         return Set.of(exchange.getProperty(JobProperties.KAFKA_TOPIC, "unknown", String.class));
     }
 
-    /** Registered at a topic's first refusal (Micrometer keeps the first gauge of a name and tags). */
+    /** Registered at a topic's first refusal, once (Micrometer warns of a gauge registered again). */
     private void gauge(String topic) {
+        if (!gauged.add(topic)) {
+            return;
+        }
         Gauge.builder("submission.kafka.write.refusing", this, w -> w.refusing().containsKey(topic) ? 1 : 0)
                 .description("1 while Kafka refuses records on the topic").tags("topic", topic).register(registry);
     }

@@ -1,6 +1,7 @@
 package io.submissionrouter.pass;
 
 import io.submissionrouter.config.SessionSettings;
+import io.submissionrouter.job.EmailJob;
 import io.submissionrouter.job.JobRejection;
 import io.submissionrouter.job.ValidJob;
 import io.submissionrouter.relay.Endpoint;
@@ -116,7 +117,9 @@ public final class Pass {
             address.setAddress(a); // not parsed again
             return address;
         }).toList());
-        Pass d = new Pass(source, from.receivedAt(), jobId, relay, metadata, message);
+        // a relay no longer echoed (neither configured nor a group's name) is reported as a job without one is
+        Pass d = new Pass(source, from.receivedAt(), jobId, relay == null ? EmailJob.DEFAULT_RELAY : relay, metadata,
+                message);
         d.restore(from);
         d.rejectInput(new JobRejection(why.code(), "the job cannot go on to its other recipients: "
                 + why.getMessage()));

@@ -9,9 +9,13 @@ import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import io.submissionrouter.config.SubmissionConfig;
 import io.submissionrouter.job.JobProperties;
-import io.submissionrouter.kafka.RecordSizes.OneRecordTooLarge;
 import java.time.Duration;
 import java.util.Map;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
@@ -41,6 +45,41 @@ class KafkaWritesTest {
         exchange.setException(cause);
         exchange.setProperty(JobProperties.KAFKA_TOPIC, topic);
         writes.refused(exchange);
+    }
+
+    /** A topic refusing again after it took records keeps its one gauge (registering it again, Micrometer warns). */
+    @Test
+    void aTopicRefusingAgainRegistersItsGaugeOnce() {
+        List<String> logged = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                logged.add(String.valueOf(r.getMessage()));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        capture.setLevel(Level.ALL);
+        java.util.logging.Logger micrometer = java.util.logging.Logger.getLogger("io.micrometer");
+        Level before = micrometer.getLevel();
+        micrometer.setLevel(Level.ALL); // the warning is WARN once in a JVM, DEBUG after that
+        micrometer.addHandler(capture);
+        try {
+            refuse("email.results", new TimeoutException("no ack"));
+            writes.ok("email.results", "job-1");
+            refuse("email.results", new TimeoutException("no ack"));
+        } finally {
+            micrometer.removeHandler(capture);
+            micrometer.setLevel(before);
+        }
+        assertThat(writes.refusing()).containsOnlyKeys("email.results");
+        assertThat(logged).noneMatch(line -> line.contains("already registered"));
     }
 
     @Test

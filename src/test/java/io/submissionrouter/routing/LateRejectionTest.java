@@ -77,6 +77,15 @@ class LateRejectionTest {
         assertThat(fresh.status()).as("no server took it").isEqualTo(Status.INVALID);
     }
 
+    /** A relay group removed since, whose name is not echoed (longer than a relay name may be): reported "default". */
+    @Test
+    void aLateRejectionOfARelayNoLongerEchoedEndsUnderTheDefaultGroup() {
+        Pass d = Pass.rejectedLate(SOURCE, "j-1", null, Map.of(), "<id@router.test>",
+                state(List.of("ada@example.org"), false), new JobRejection(JobRejection.UNKNOWN_RELAY, "not configured"));
+        assertThat(d.status()).isEqualTo(Status.SENT);
+        assertThat(d.relay()).isEqualTo(EmailJob.DEFAULT_RELAY);
+    }
+
     private static ValidJob job() {
         EmailJob job = new EmailJob("j-1", "a@shop.example", null, List.of("ada@example.org", "bob@example.org"), null,
                 null, "s", "t", null, null, null, null, Map.of());
