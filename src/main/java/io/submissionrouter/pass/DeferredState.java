@@ -36,6 +36,21 @@ public record DeferredState(
         int failedEverywhere) {
 
     /**
+     * This state, or (a state written by hand or by a broken writer) a copy with {@code receivedAt} when it lacks one
+     * and without a last session that lacks its outcome or step: a pass that failed on them after a server took the
+     * job would send it again.
+     */
+    public DeferredState completed(Instant receivedAtIfMissing) {
+        boolean lastWhole = last == null || last.outcome() != null && last.step() != null;
+        if (receivedAt != null && lastWhole) {
+            return this;
+        }
+        return new DeferredState(receivedAt == null ? receivedAtIfMissing : receivedAt, attempts, retryableOutcomes,
+                waits, possibleDuplicate, pending, accepted, rejected, lastWhole ? last : null, pendingReplies,
+                failedEverywhere);
+    }
+
+    /**
      * The session that decided the job's last pass, as the result reports it if the job ends without another. Its
      * reply and detail are cut to their bounds ({@link SmtpReply#MAX_TEXT_CHARS},
      * {@link RecordTexts#MAX_DETAIL_CHARS}), so the state a tier record carries has an upper bound.

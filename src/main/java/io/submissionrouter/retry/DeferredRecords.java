@@ -123,7 +123,14 @@ public class DeferredRecords {
             return null;
         }
         try {
-            return mapper.readValue(json, DeferredState.class);
+            DeferredState state = mapper.readValue(json, DeferredState.class);
+            DeferredState whole = state.completed(Instant.ofEpochMilli(r.timestamp()));
+            if (whole != state) {
+                LOG.warnf("record %s-%d@%d has a %s header without receivedAt or its last session's outcome and "
+                        + "step; the record's time and no last session stand in", r.topic(), r.partition(),
+                        r.offset(), STATE);
+            }
+            return whole;
         } catch (InvalidDefinitionException e) {
             throw new RouterFault(DeferredState.class, e); // starting afresh would resend to accepted ones
         } catch (IOException e) {

@@ -8,6 +8,7 @@ import io.submissionrouter.testing.Jobs;
 import io.submissionrouter.testing.KafkaTestClient;
 import io.submissionrouter.testing.RouterTestBase;
 import io.submissionrouter.testing.RouterTestResources;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import org.apache.camel.CamelContext;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -25,6 +27,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,6 +42,16 @@ class UnreadableRetriesTest extends RouterTestBase {
 
     private static final String RETRY_GROUP = "smtp-submission-router-retry-default";
     private static final String BULK_RETRY_GROUP = "smtp-submission-router-retry-bulk";
+
+    @Inject
+    CamelContext camel;
+
+    /** The tiers exist and their routes read them once the intake has started (the retries routes start first). */
+    @BeforeEach
+    void routerStarted() {
+        Awaitility.await().atMost(Duration.ofSeconds(60))
+                .until(() -> camel.getRouteController().getRouteStatus("intake").isStarted());
+    }
 
     @Test
     void bytesThatAreNotAJobOnATierEndInvalidInTheDeadLetterTopicAndTheJobBehindIsSentOnce() {

@@ -68,6 +68,23 @@ class DeferredRecordsTest {
                 .hasMessageContaining(DeferredState.class.getName());
     }
 
+    /**
+     * A state that binds but lacks what the router always writes (by hand, a broken writer): the record's time stands
+     * in for receivedAt and an incomplete last session is left out, the recipients it names are kept; a pass must not
+     * fail on them after a server took the job (it would send the job again and again).
+     */
+    @Test
+    void aStateWithoutReceivedAtOrAWholeLastSessionIsCompletedNotFailedOn() {
+        DeferredJob empty = records.read(record(headers("router.state", "{}")));
+        assertThat(empty.state().receivedAt()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_000L));
+        DeferredJob partial = records.read(record(headers("router.state",
+                "{\"attempts\":1,\"accepted\":[\"bob@example.org\"],\"last\":{\"smtpCode\":451}}")));
+        assertThat(partial.state().receivedAt()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_000L));
+        assertThat(partial.state().accepted()).containsExactly("bob@example.org");
+        assertThat(partial.state().attempts()).isEqualTo(1);
+        assertThat(partial.state().last()).isNull();
+    }
+
     @Test
     void takesARecordWithoutOrWithBrokenHeadersAsAJobOfItsOwn() {
         DeferredJob bare = records.read(record(headers()));
