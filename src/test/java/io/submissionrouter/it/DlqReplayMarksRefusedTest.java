@@ -56,7 +56,8 @@ class DlqReplayMarksRefusedTest extends RouterTestBase {
             ObjectNode job = Jobs.job(jobId);
             job.putObject("headers").put("X-Test-Fault", "slow-dot-5000");
             kafka.send("email.jobs", jobId.getBytes(StandardCharsets.UTF_8),
-                    Jobs.json(job).getBytes(StandardCharsets.UTF_8), Map.of(), Instant.now().minus(Duration.ofHours(25)));
+                    Jobs.json(job).getBytes(StandardCharsets.UTF_8), Map.of(),
+                    Instant.now().minus(Duration.ofHours(25)));
         }
         for (String jobId : jobIds) {
             assertThat(kafka.awaitResult(jobId, Duration.ofSeconds(30)).path("error").path("code").asText())

@@ -48,7 +48,8 @@ class UncommittedJobReadAgainTest extends RouterTestBase {
     SubmissionConfig config;
 
     @Test
-    void aFinishedJobReadAgainBecauseItsOffsetWasNotCommittedIsNotSentAgainAndItsResultIsWrittenAgainAsItWas() throws Exception {
+    void aFinishedJobReadAgainBecauseItsOffsetWasNotCommittedIsNotSentAgainAndItsResultIsWrittenAgainAsItWas()
+            throws Exception {
         String group = config.consumer().groupId();
         String jobId = Jobs.newJobId("read-again");
         kafka.sendJob(jobId, Jobs.json(Jobs.job(jobId)));
