@@ -50,36 +50,7 @@ class DlqReplayMarksRefusedTest extends RouterTestBase {
     @Test
     void replaysThatCouldNotBeMarkedAreReplayedOnceAndNeverSentTwice() throws Exception {
         List<String> jobIds = List.of(Jobs.newJobId("unmarked-a"), Jobs.newJobId("unmarked-b"));
-        primary().mode(Mode.REFUSE);
-        fallback().mode(Mode.REFUSE);
-        for (String jobId : jobIds) {
-            ObjectNode job = Jobs.job(jobId);
-            job.putObject("headers").put("X-Test-Fault", "slow-dot-5000");
-            kafka.send("email.jobs", jobId.getBytes(StandardCharsets.UTF_8),
-                    Jobs.json(job).getBytes(StandardCharsets.UTF_8), Map.of(),
-                    Instant.now().minus(Duration.ofHours(25)));
-        }
-        for (String jobId : jobIds) {
-            assertThat(kafka.awaitResult(jobId, Duration.ofSeconds(30)).path("error").path("code").asText())
-                    .isEqualTo("EXPIRED");
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !kafka.on("email.dlq", jobId).isEmpty());
-        }
-        primary().reset();
-        fallback().reset();
-        // a dry run makes the marks topic (as the router makes it); then it refuses every record
-        assertThat(replay(jobIds, true).statusCode()).isEqualTo(200);
-        alter(MARKS, new AlterConfigOp(new ConfigEntry("max.message.bytes", "1"), AlterConfigOp.OpType.SET));
-
-        long began = System.nanoTime();
-        Response first = replay(jobIds, false);
-        assertThat(Duration.ofNanos(System.nanoTime() - began)).as("the call answers within its bounds")
-                .isLessThan(Duration.ofSeconds(30));
-        assertThat(first.statusCode()).as(first.asString()).isEqualTo(200);
-        assertThat(first.jsonPath().getInt("matched")).isEqualTo(2);
-        assertThat(first.jsonPath().getInt("replayed")).isEqualTo(2);
-        assertThat(first.jsonPath().getList("records.outcome")).containsOnly("replayed");
-        assertThat(Files.readString(Path.of(RouterTestResources.LOG_FILE)))
-                .contains("dlq replay: 2 replays could not be marked on " + MARKS);
+        replayWhileMarksAreRefused(jobIds, 5000);
 
         // the marks topic takes records again; the first call's jobs are still in flight (their dot is slow)
         alter(MARKS, new AlterConfigOp(new ConfigEntry("max.message.bytes", ""), AlterConfigOp.OpType.DELETE));
@@ -102,6 +73,8 @@ class DlqReplayMarksRefusedTest extends RouterTestBase {
                     + outcomes).isEqualTo(1);
             if (againReplayed == 2) {
                 assertThat(statuses).as("replayed again: " + jobId).containsExactly("FAILED", "SENT", "DUPLICATE");
+                assertThat(KafkaTestClient.json(kafka.on("email.results", jobId).get(2)).path("originalStatus")
+                        .asText()).isEqualTo("SENT");
             } else {
                 assertThat(statuses).as("replayed once: " + jobId + " " + outcomes).containsExactly("FAILED", "SENT");
             }
@@ -113,6 +86,76 @@ class DlqReplayMarksRefusedTest extends RouterTestBase {
         Response third = replay(jobIds, false);
         assertThat(third.jsonPath().getInt("replayed")).isZero();
         assertThat(third.jsonPath().getList("records.outcome")).doesNotContain("replayed");
+    }
+
+    /**
+     * The same, the second call after the first call's jobs were sent: their dead letters are delivered, and not
+     * replayed again (DlqReplay's outcome {@code delivered}).
+     */
+    @Test
+    void replaysThatCouldNotBeMarkedAreNotReplayedAgainOnceDelivered() throws Exception {
+        List<String> jobIds = List.of(Jobs.newJobId("unmarked-sent-a"), Jobs.newJobId("unmarked-sent-b"));
+        replayWhileMarksAreRefused(jobIds, 0);
+        for (String jobId : jobIds) {
+            Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> kafka.on("email.results", jobId).size() >= 2);
+        }
+        alter(MARKS, new AlterConfigOp(new ConfigEntry("max.message.bytes", ""), AlterConfigOp.OpType.DELETE));
+
+        Response second = replay(jobIds, false);
+        assertThat(second.statusCode()).as(second.asString()).isEqualTo(200);
+        assertThat(second.jsonPath().getInt("matched")).isEqualTo(2);
+        assertThat(second.jsonPath().getInt("replayed")).isZero();
+        assertThat(second.jsonPath().getList("records.outcome")).containsOnly("delivered");
+        Thread.sleep(2000); // a further result or message would show by now
+        for (String jobId : jobIds) {
+            assertThat(kafka.on("email.results", jobId)).extracting(r -> KafkaTestClient.json(r).path("status")
+                    .asText()).as(jobId).containsExactly("FAILED", "SENT");
+            assertThat(copies(jobId)).as("one SMTP message for " + jobId).isEqualTo(1);
+        }
+    }
+
+    /**
+     * Dead-letters the jobs (EXPIRED: older than max-age, their endpoints refusing), then replays them while the marks
+     * topic refuses records: the call answers, replays both, and logs that they could not be marked. Each job's
+     * final dot is answered after {@code dotMillis}.
+     */
+    private static void replayWhileMarksAreRefused(List<String> jobIds, int dotMillis) throws Exception {
+        primary().mode(Mode.REFUSE);
+        fallback().mode(Mode.REFUSE);
+        for (String jobId : jobIds) {
+            ObjectNode job = Jobs.job(jobId);
+            job.putObject("headers").put("X-Test-Fault", "slow-dot-" + dotMillis);
+            kafka.send("email.jobs", jobId.getBytes(StandardCharsets.UTF_8),
+                    Jobs.json(job).getBytes(StandardCharsets.UTF_8), Map.of(),
+                    Instant.now().minus(Duration.ofHours(25)));
+        }
+        for (String jobId : jobIds) {
+            assertThat(kafka.awaitResult(jobId, Duration.ofSeconds(30)).path("error").path("code").asText())
+                    .isEqualTo("EXPIRED");
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !kafka.on("email.dlq", jobId).isEmpty());
+        }
+        primary().reset();
+        fallback().reset();
+        // a dry run makes the marks topic (as the router makes it); then it refuses every record
+        assertThat(replay(jobIds, true).statusCode()).isEqualTo(200);
+        alter(MARKS, new AlterConfigOp(new ConfigEntry("max.message.bytes", "1"), AlterConfigOp.OpType.SET));
+
+        long logged = unmarkedLines();
+        long began = System.nanoTime();
+        Response first = replay(jobIds, false);
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).as("the call answers within its bounds")
+                .isLessThan(Duration.ofSeconds(30));
+        assertThat(first.statusCode()).as(first.asString()).isEqualTo(200);
+        assertThat(first.jsonPath().getInt("matched")).isEqualTo(2);
+        assertThat(first.jsonPath().getInt("replayed")).isEqualTo(2);
+        assertThat(first.jsonPath().getList("records.outcome")).containsOnly("replayed");
+        assertThat(unmarkedLines()).as("the call logged that its replays could not be marked").isEqualTo(logged + 1);
+    }
+
+    private static long unmarkedLines() throws Exception {
+        return Files.readAllLines(Path.of(RouterTestResources.LOG_FILE)).stream()
+                .filter(line -> line.contains("dlq replay: 2 replays could not be marked on " + MARKS)).count();
     }
 
     private static Response replay(List<String> jobIds, boolean dryRun) {
