@@ -61,10 +61,6 @@ public final class MailDomains {
         this.timeout = timeout;
     }
 
-    public MailDomainVerdict verdict(String domain) {
-        return verdict(domain, Instant.now().plus(timeout));
-    }
-
     /**
      * The verdicts of {@code domains}, in their order, asked at once on {@code pool} and all decided by
      * {@code deadline} (each domain also within {@code timeout}): a domain not decided by then, or that the pool
@@ -102,7 +98,8 @@ public final class MailDomains {
         return verdicts;
     }
 
-    private MailDomainVerdict verdict(String domain, Instant deadline) {
+    /** The verdict on {@code domain}, decided by {@code deadline}. */
+    MailDomainVerdict verdict(String domain, Instant deadline) {
         String name = domain.toLowerCase(Locale.ROOT);
         String absolute = name.endsWith(".") ? name : name + ".";
         if (name.startsWith("[")) {

@@ -25,11 +25,6 @@ import java.time.Instant;
 public record Completion(Status status, String messageId, Instant completedAt, RecordRef source, Boolean done,
         DeliveryResult result, DeferredState state, RecordRef pass) {
 
-    /** A completion of an older version, or one written by hand: status, Message-ID and time only. */
-    public Completion(Status status, String messageId, Instant completedAt) {
-        this(status, messageId, completedAt, null, null, null, null, null);
-    }
-
     /** A completion as a pass decides it; the record of the pass is added as it is written ({@link #writtenFor}). */
     public Completion(Status status, String messageId, Instant completedAt, RecordRef source, Boolean done,
             DeliveryResult result, DeferredState state) {

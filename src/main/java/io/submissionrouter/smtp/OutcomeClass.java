@@ -37,9 +37,4 @@ public enum OutcomeClass {
     public boolean endpointFailed() {
         return this == ENDPOINT_DOWN || this == CONFIG_ERROR;
     }
-
-    /** Outcomes retried through the retry policy and counted by {@code max-attempts}. */
-    public boolean retryable() {
-        return this == TRANSIENT || this == THROTTLED || this == JOB_TIMEOUT;
-    }
 }

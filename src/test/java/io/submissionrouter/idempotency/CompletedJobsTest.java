@@ -83,6 +83,11 @@ class CompletedJobsTest {
                 .toList();
     }
 
+    /** A completion of an older version, or one written by hand: status, Message-ID and time only. */
+    private static Completion oldCompletion(Status status, String messageId, Instant completedAt) {
+        return new Completion(status, messageId, completedAt, null, null, null, null, null);
+    }
+
     private static void write(String topic, String jobId, Completion c) throws Exception {
         write(topic, jobId, c, null);
     }
@@ -104,11 +109,11 @@ class CompletedJobsTest {
         String topic = "completed-origin";
         CompletedJobs store = store(topic);
         // remembered before it was written (as the routes do): read back, it is skipped, not parsed again
-        store.remember("known", new Completion(Status.SENT, "<remembered@x>", NOW));
-        write(topic, "known", new Completion(Status.SENT, "<as-written@x>", NOW), store.origin());
+        store.remember("known", oldCompletion(Status.SENT, "<remembered@x>", NOW));
+        write(topic, "known", oldCompletion(Status.SENT, "<as-written@x>", NOW), store.origin());
         // written by this run but never remembered (a write whose acknowledgement was lost): read like any other
-        write(topic, "unknown", new Completion(Status.SENT, "<unknown@x>", NOW), store.origin());
-        write(topic, "other", new Completion(Status.SENT, "<other@x>", NOW), "another-replica".getBytes());
+        write(topic, "unknown", oldCompletion(Status.SENT, "<unknown@x>", NOW), store.origin());
+        write(topic, "other", oldCompletion(Status.SENT, "<other@x>", NOW), "another-replica".getBytes());
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.find("other").isPresent());
         assertThat(store.find("unknown")).as("an own record the replica did not know is read")
                 .hasValueSatisfying(c -> assertThat(c.location()).isNotNull());
@@ -131,13 +136,13 @@ class CompletedJobsTest {
     void skipsRecordsItCannotReadCountsThemAndReadsThoseAfterThem() throws Exception {
         String topic = "completed-unreadable";
         CompletedJobs store = store(topic);
-        write(topic, "known", new Completion(Status.SENT, "<k@x>", NOW));
+        write(topic, "known", oldCompletion(Status.SENT, "<k@x>", NOW));
         writeRaw(topic, "known", "{\"status\":\"SENT\",\"messageId\":\"<k2@x>\"}");
         writeRaw(topic, "no-time", "{\"status\":\"SENT\",\"messageId\":\"<n@x>\"}");
         writeRaw(topic, "bad-time", "{\"status\":\"SENT\",\"completedAt\":\"yesterday\"}");
         writeRaw(topic, "no-status", "{\"completedAt\":\"" + NOW + "\"}");
         writeRaw(topic, "garbage", "not json");
-        write(topic, "after", new Completion(Status.SENT, "<a@x>", NOW));
+        write(topic, "after", oldCompletion(Status.SENT, "<a@x>", NOW));
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.find("after").isPresent());
 
         assertThat(store.find("known")).hasValueSatisfying(c -> assertThat(c.messageId()).isEqualTo("<k@x>"));
@@ -160,8 +165,8 @@ class CompletedJobsTest {
                 Duration.ofDays(7), Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofMinutes(1));
         STORES.add(blind);
         blind.createTopic(client(), 3, 1 << 20);
-        write(topic, "first", new Completion(Status.SENT, "<f@x>", NOW));
-        write(topic, "second", new Completion(Status.SENT, "<s@x>", NOW));
+        write(topic, "first", oldCompletion(Status.SENT, "<f@x>", NOW));
+        write(topic, "second", oldCompletion(Status.SENT, "<s@x>", NOW));
         assertThatThrownBy(() -> blind.start(client(), 3, Duration.ofSeconds(4)))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("could not read");
         assertThat(blind.unreadableRecords()).isZero();
@@ -206,7 +211,7 @@ class CompletedJobsTest {
         STORES.add(store);
         store.start(client(), 1, Duration.ofSeconds(30));
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> sweeps.get() >= 2);
-        write(topic, "after-failures", new Completion(Status.SENT, "<f@x>", NOW));
+        write(topic, "after-failures", oldCompletion(Status.SENT, "<f@x>", NOW));
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> store.find("after-failures").isPresent());
         assertThat(sweeps.get()).as("the sweep ran again after the failures").isGreaterThan(2);
     }
@@ -224,7 +229,7 @@ class CompletedJobsTest {
         String topic = "completed-catch-up";
         CompletedJobs store = store(topic);
         for (int i = 0; i < 200; i++) {
-            write(topic, "moved-" + i, new Completion(Status.SENT, "<m" + i + "@x>", NOW));
+            write(topic, "moved-" + i, oldCompletion(Status.SENT, "<m" + i + "@x>", NOW));
         }
         // what a replica asks in its rebalance callback before it works on the partitions it was given
         java.util.function.BooleanSupplier read = store.readToEnd(Duration.ofSeconds(10));
@@ -258,7 +263,7 @@ class CompletedJobsTest {
     void aNewInstanceKnowsWhatWasCompletedBeforeItStarted() throws Exception {
         String topic = "completed-restart";
         CompletedJobs first = store(topic);
-        write(topic, "job-a", new Completion(Status.SENT, "<a@x>", NOW.minusSeconds(60)));
+        write(topic, "job-a", oldCompletion(Status.SENT, "<a@x>", NOW.minusSeconds(60)));
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> first.find("job-a").isPresent());
 
         CompletedJobs restarted = store(topic); // reads the topic to its end before it returns
@@ -272,8 +277,8 @@ class CompletedJobsTest {
     @Test
     void forgetsCompletionsOlderThanTheWindow() throws Exception {
         String topic = "completed-window";
-        write(topic, "old", new Completion(Status.SENT, "<o@x>", NOW.minus(Duration.ofDays(8))));
-        write(topic, "recent", new Completion(Status.REJECTED, "<r@x>", NOW.minus(Duration.ofDays(6))));
+        write(topic, "old", oldCompletion(Status.SENT, "<o@x>", NOW.minus(Duration.ofDays(8))));
+        write(topic, "recent", oldCompletion(Status.REJECTED, "<r@x>", NOW.minus(Duration.ofDays(6))));
         CompletedJobs store = store(topic);
         assertThat(store.find("old")).isEmpty();
         assertThat(store.find("recent")).isPresent();
@@ -285,7 +290,7 @@ class CompletedJobsTest {
     void followsTombstones() throws Exception {
         String topic = "completed-tombstone";
         CompletedJobs store = store(topic);
-        write(topic, "gone", new Completion(Status.SENT, "<g@x>", NOW));
+        write(topic, "gone", oldCompletion(Status.SENT, "<g@x>", NOW));
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.find("gone").isPresent());
         write(topic, "gone", null);
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.find("gone").isEmpty());
@@ -312,7 +317,7 @@ class CompletedJobsTest {
         assertThat(tailThreads()).as("Camel's CompletedJobsTail threads, daemons").isNotEmpty().allMatch(Thread::isDaemon);
         // what the IntakeStarter does when an attempt failed, before the next one
         store.stop();
-        write(topic, "after-stop", new Completion(Status.SENT, "<s@x>", NOW));
+        write(topic, "after-stop", oldCompletion(Status.SENT, "<s@x>", NOW));
         store.start(client(), 3, Duration.ofSeconds(30));
         // the second start waited for its own tail to read the topic to its end, as the first did
         assertThat(store.find("after-stop")).isPresent();
@@ -322,7 +327,7 @@ class CompletedJobsTest {
     void aStopEndsTheWaitForTheTailAtOnce() throws Exception {
         String topic = "completed-stop-waiting";
         store(topic);
-        write(topic, "held", new Completion(Status.SENT, "<h@x>", NOW));
+        write(topic, "held", oldCompletion(Status.SENT, "<h@x>", NOW));
         CompletedJobs slow = created(topic);
         Properties held = client();
         // the broker holds every fetch of this tail for 6 s: it cannot get to the end before that
