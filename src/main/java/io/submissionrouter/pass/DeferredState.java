@@ -6,8 +6,13 @@ import io.submissionrouter.smtp.OutcomeClass;
 import io.submissionrouter.smtp.RecipientReply;
 import io.submissionrouter.smtp.SmtpReply;
 import io.submissionrouter.smtp.SmtpStep;
+import io.submissionrouter.job.ValidJob;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * What a job carries through the retry tiers and the waiting topics (as the {@code router.state} header
@@ -35,19 +40,30 @@ public record DeferredState(
         List<RecipientReply> pendingReplies,
         int failedEverywhere) {
 
+    private static final Duration CENTURY = Duration.ofDays(36_525);
+
     /**
-     * This state, or (a state written by hand or by a broken writer) a copy with {@code receivedAt} when it lacks one
-     * and without a last session that lacks its outcome or step: a pass that failed on them after a server took the
-     * job would send it again.
+     * This state, or (a state written by hand or by a broken writer) a whole copy: a {@code receivedAt} that is
+     * missing or more than a century from {@code standIn} replaced by it, null recipients and replies without an
+     * address left out, a recipient listed as accepted no longer pending, a last session without its outcome or step
+     * left out. A pass never fails on a state after a server took the job: it would send the job again and again.
      */
-    public DeferredState completed(Instant receivedAtIfMissing) {
-        boolean lastWhole = last == null || last.outcome() != null && last.step() != null;
-        if (receivedAt != null && lastWhole) {
-            return this;
-        }
-        return new DeferredState(receivedAt == null ? receivedAtIfMissing : receivedAt, attempts, retryableOutcomes,
-                waits, possibleDuplicate, pending, accepted, rejected, lastWhole ? last : null, pendingReplies,
-                failedEverywhere);
+    public DeferredState whole(Instant standIn) {
+        Instant at = receivedAt == null || Duration.between(standIn, receivedAt).abs().compareTo(CENTURY) > 0
+                ? standIn : receivedAt;
+        List<String> acceptedWhole = accepted == null ? null : accepted.stream().filter(Objects::nonNull).toList();
+        Set<String> taken = acceptedWhole == null ? Set.of()
+                : acceptedWhole.stream().map(ValidJob::mailbox).collect(Collectors.toSet());
+        List<String> pendingWhole = pending == null ? null : pending.stream()
+                .filter(a -> a != null && !taken.contains(ValidJob.mailbox(a))).toList();
+        LastSession lastWhole = last == null || last.outcome() == null || last.step() == null ? null : last;
+        DeferredState whole = new DeferredState(at, attempts, retryableOutcomes, waits, possibleDuplicate, pendingWhole,
+                acceptedWhole, addressed(rejected), lastWhole, addressed(pendingReplies), failedEverywhere);
+        return whole.equals(this) ? this : whole;
+    }
+
+    private static List<RecipientReply> addressed(List<RecipientReply> replies) {
+        return replies == null ? null : replies.stream().filter(r -> r != null && r.address() != null).toList();
     }
 
     /**

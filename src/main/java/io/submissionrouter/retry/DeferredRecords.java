@@ -96,7 +96,7 @@ public class DeferredRecords {
             source = new SourceRecord(r.topic(), r.partition(), r.offset(), Instant.ofEpochMilli(r.timestamp()),
                     r.key(), r.value(), header(r, TRACEPARENT));
         }
-        return new DeferredJob(source, state(r));
+        return new DeferredJob(source, state(r, source.timestamp()));
     }
 
     /**
@@ -117,18 +117,18 @@ public class DeferredRecords {
         return relay != null && groups.contains(relay) ? relay : io.submissionrouter.config.RelaySettings.DEFAULT_RELAY;
     }
 
-    private DeferredState state(ConsumerRecord<byte[], byte[]> r) {
+    private DeferredState state(ConsumerRecord<byte[], byte[]> r, Instant receivedAtStandIn) {
         String json = header(r, STATE);
         if (json == null) {
             return null;
         }
         try {
             DeferredState state = mapper.readValue(json, DeferredState.class);
-            DeferredState whole = state.completed(Instant.ofEpochMilli(r.timestamp()));
+            DeferredState whole = state.whole(receivedAtStandIn);
             if (whole != state) {
-                LOG.warnf("record %s-%d@%d has a %s header without receivedAt or its last session's outcome and "
-                        + "step; the record's time and no last session stand in", r.topic(), r.partition(),
-                        r.offset(), STATE);
+                LOG.warnf("record %s-%d@%d has a %s header with fields missing or out of range (receivedAt, null "
+                        + "recipients, a last session without outcome); the job goes on from what it holds",
+                        r.topic(), r.partition(), r.offset(), STATE);
             }
             return whole;
         } catch (InvalidDefinitionException e) {

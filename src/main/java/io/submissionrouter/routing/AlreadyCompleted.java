@@ -68,7 +68,8 @@ final class AlreadyCompleted {
             return full.map(Completion::result).map(r -> new Verdict(Kind.REPLAY, r, null))
                     .orElse(Verdict.of(Kind.DUPLICATE));
         }
-        DeferredState known = full.map(Completion::state).orElse(null);
+        // a state written by hand or a broken writer (an earlier version wrote some without receivedAt) made whole
+        DeferredState known = full.map(Completion::state).map(s -> s.whole(source.timestamp())).orElse(null);
         if (known == null) {
             return Verdict.of(Kind.DUPLICATE); // which recipients have it cannot be told: sent to nobody again
         }

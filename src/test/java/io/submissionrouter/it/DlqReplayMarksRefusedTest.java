@@ -58,10 +58,10 @@ class DlqReplayMarksRefusedTest extends RouterTestBase {
         assertThat(second.statusCode()).as(second.asString()).isEqualTo(200);
         assertThat(second.jsonPath().getInt("matched")).isEqualTo(2);
         List<String> outcomes = second.jsonPath().getList("records.outcome");
-        int againReplayed = second.jsonPath().getInt("replayed");
+        List<String> replayedAgain = second.jsonPath().getList("records.findAll { it.outcome == 'replayed' }.jobId");
 
         for (String jobId : jobIds) {
-            int results = 2 + (againReplayed == 2 ? 1 : 0);
+            int results = replayedAgain.contains(jobId) ? 3 : 2;
             Awaitility.await().atMost(Duration.ofSeconds(45))
                     .until(() -> kafka.on("email.results", jobId).size() >= results);
         }
@@ -71,7 +71,7 @@ class DlqReplayMarksRefusedTest extends RouterTestBase {
                     .map(r -> KafkaTestClient.json(r).path("status").asText()).toList();
             assertThat(copies(jobId)).as("one SMTP message for " + jobId + ", outcomes of the second call "
                     + outcomes).isEqualTo(1);
-            if (againReplayed == 2) {
+            if (replayedAgain.contains(jobId)) {
                 assertThat(statuses).as("replayed again: " + jobId).containsExactly("FAILED", "SENT", "DUPLICATE");
                 assertThat(KafkaTestClient.json(kafka.on("email.results", jobId).get(2)).path("originalStatus")
                         .asText()).isEqualTo("SENT");
@@ -79,8 +79,9 @@ class DlqReplayMarksRefusedTest extends RouterTestBase {
                 assertThat(statuses).as("replayed once: " + jobId + " " + outcomes).containsExactly("FAILED", "SENT");
             }
         }
-        assertThat(againReplayed).as("the second call, the first call's jobs still in flight: " + outcomes)
-                .isEqualTo(2);
+        // with a 5 s dot the second call comes while both are in flight; on a loaded machine one may have ended
+        assertThat(replayedAgain).as("the second call, the first call's jobs still in flight: " + outcomes)
+                .isNotEmpty();
 
         // now marked: a third call replays nothing
         Response third = replay(jobIds, false);

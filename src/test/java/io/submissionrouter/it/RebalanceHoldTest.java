@@ -30,6 +30,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -122,6 +123,14 @@ class RebalanceHoldTest extends RouterTestBase {
             producer.send(completion(jobId, 1L << 41, origin)).get();
             kafka.sendJob(jobId, Jobs.json(Jobs.job(jobId)));
             other.poll(Duration.ofMillis(10)); // stays in the group until here; leaves as it closes
+        }
+    }
+
+    /** The quota is gone for the tests after this one, even if removing it in the test failed. */
+    @AfterAll
+    static void quotaRemoved() throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", RouterTestResources.kafka().bootstrapServers()))) {
+            consumerByteRate(admin, null);
         }
     }
 

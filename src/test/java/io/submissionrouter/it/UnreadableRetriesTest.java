@@ -133,7 +133,7 @@ class UnreadableRetriesTest extends RouterTestBase {
             assertThat(copiesOf(goodId)).isEqualTo(1);
 
             // long enough for a pass that fails to run twice more (InFlightJobs: again after 1 s, then 2 s)
-            Awaitility.await().pollDelay(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(7)).until(() -> true);
+            Awaitility.await().pollDelay(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(30)).until(() -> true);
             assertThat(copiesOf(oddId)).as("sent at most once").isLessThanOrEqualTo(1);
             JsonNode odd = kafka.awaitResult(oddId, Duration.ofSeconds(30));
             assertThat(kafka.on("email.results", oddId)).as("one result").hasSize(1);
