@@ -96,7 +96,7 @@ public class DeferredRecords {
             source = new SourceRecord(r.topic(), r.partition(), r.offset(), Instant.ofEpochMilli(r.timestamp()),
                     r.key(), r.value(), header(r, TRACEPARENT));
         }
-        return new DeferredJob(source, state(r, source.timestamp()));
+        return new DeferredJob(source, state(r, Instant.ofEpochMilli(r.timestamp())));
     }
 
     /**
@@ -124,6 +124,9 @@ public class DeferredRecords {
         }
         try {
             DeferredState state = mapper.readValue(json, DeferredState.class);
+            if (state == null) {
+                return null; // the JSON null: no state, as without the header
+            }
             DeferredState whole = state.whole(receivedAtStandIn);
             if (whole != state) {
                 LOG.warnf("record %s-%d@%d has a %s header with fields missing or out of range (receivedAt, null "

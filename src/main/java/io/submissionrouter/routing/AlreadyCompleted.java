@@ -8,6 +8,7 @@ import io.submissionrouter.pass.RecordRef;
 import io.submissionrouter.pass.SourceRecord;
 import io.submissionrouter.results.DeliveryResult;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -69,7 +70,7 @@ final class AlreadyCompleted {
                     .orElse(Verdict.of(Kind.DUPLICATE));
         }
         // a state written by hand or a broken writer (an earlier version wrote some without receivedAt) made whole
-        DeferredState known = full.map(Completion::state).map(s -> s.whole(source.timestamp())).orElse(null);
+        DeferredState known = full.map(Completion::state).map(s -> s.whole(Instant.now())).orElse(null);
         if (known == null) {
             return Verdict.of(Kind.DUPLICATE); // which recipients have it cannot be told: sent to nobody again
         }

@@ -85,6 +85,20 @@ class DeferredRecordsTest {
         assertThat(partial.state().last()).isNull();
     }
 
+    /**
+     * The stand-in is the tier record's own time, which Kafka checks, never a source.timestamp header written by
+     * hand (a receivedAt from it would overflow the job's duration after a server took the job); the JSON null is
+     * no state.
+     */
+    @Test
+    void anAbsurdSourceTimestampNeverReplacesTheStateAndTheJsonNullIsNoState() {
+        DeferredJob job = records.read(record(headers("source.topic", "email.jobs", "source.partition", "4",
+                "source.offset", "1234", "source.timestamp", String.valueOf(Long.MIN_VALUE),
+                "router.state", "{\"receivedAt\":\"2023-11-14T22:00:00Z\",\"attempts\":1}")));
+        assertThat(job.state().receivedAt()).isEqualTo(Instant.parse("2023-11-14T22:00:00Z"));
+        assertThat(records.read(record(headers("router.state", "null"))).state()).isNull();
+    }
+
     @Test
     void takesARecordWithoutOrWithBrokenHeadersAsAJobOfItsOwn() {
         DeferredJob bare = records.read(record(headers()));
